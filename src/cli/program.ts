@@ -1,0 +1,17 @@
+// The `gingham` command tree. Each verb lives in its own module; this file only wires them into commander.
+import { Command } from 'commander';
+import { versionText } from './version';
+
+export function buildProgram(): Command {
+  const program = new Command('gingham')
+    .description('Kubernetes networking: BGP, IPAM, dataplane, CNI; reads projectcalico.org/v3 resources')
+    .showHelpAfterError()
+    .exitOverride();
+  program
+    .command('version')
+    .description('print the version')
+    .action(() => {
+      process.stdout.write(versionText());
+    });
+  return program;
+}
