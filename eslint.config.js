@@ -24,7 +24,7 @@ const LAYERS = [
 function layerBlock(index) {
   const [name, dir] = LAYERS[index];
   const below = LAYERS.slice(index + 1).map(([n]) => n);
-  const files = name === 'speaker' ? ['src/bgp/speaker.ts', 'src/bgp/speaker/**/*.ts'] : [`${dir}/**/*.ts`];
+  const files = name === 'speaker' ? ['src/bgp/*.ts'] : [`${dir}/**/*.ts`];
   if (below.length === 0) return null;
   return {
     files,

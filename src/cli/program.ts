@@ -1,8 +1,10 @@
 // The `gingham` command tree. Each verb lives in its own module; this file only wires them into commander.
 import { Command } from 'commander';
 import { versionText } from './version';
+import { registerBgp } from './bgp';
+import type { CliDeps } from './deps';
 
-export function buildProgram(): Command {
+export function buildProgram(deps: CliDeps): Command {
   const program = new Command('gingham')
     .description('Kubernetes networking: BGP, IPAM, dataplane, CNI; reads projectcalico.org/v3 resources')
     .showHelpAfterError()
@@ -11,7 +13,8 @@ export function buildProgram(): Command {
     .command('version')
     .description('print the version')
     .action(() => {
-      process.stdout.write(versionText());
+      deps.stdout(versionText());
     });
+  registerBgp(program, deps);
   return program;
 }

@@ -1,0 +1,54 @@
+// What the session layer needs to know about one neighbour, and the OPEN capabilities that follow from it.
+import type { Capability, Family } from '../packet/types';
+import { Afi, Safi } from '../packet/constants';
+
+export interface PeerConfig {
+  /** Name used in logs and status (defaults to the address). */
+  readonly name: string;
+  readonly address: string;
+  readonly port: number;
+  readonly asn: number;
+  readonly localAsn: number;
+  readonly routerId: string;
+  /** Source address for outbound connections (Calico: the node IP). */
+  readonly localAddress?: string;
+  /** Never connect; wait for the peer (RFC 4271 PassiveTcpEstablishment). */
+  readonly passive: boolean;
+  /** Seconds; 0 or >= 3 (RFC 4271 §4.2). */
+  readonly holdTime: number;
+  /** Seconds; defaults to one third of the negotiated hold time. */
+  readonly keepaliveTime?: number;
+  /** Seconds before retrying an outbound connection (Calico's BIRD: 5). */
+  readonly connectRetryTime: number;
+  readonly families: readonly Family[];
+  /** Advertise RFC 8654 extended messages. */
+  readonly extendedMessage: boolean;
+}
+
+export const PEER_DEFAULTS = {
+  port: 179,
+  holdTime: 90,
+  connectRetryTime: 5,
+  families: ['ipv4'] as readonly Family[],
+  extendedMessage: true,
+} as const;
+
+export function familyAfi(f: Family): number {
+  return f === 'ipv4' ? Afi.Ipv4 : Afi.Ipv6;
+}
+
+export function afiFamily(afi: number, safi: number): Family | undefined {
+  if (safi !== Safi.Unicast) return undefined;
+  if (afi === Afi.Ipv4) return 'ipv4';
+  if (afi === Afi.Ipv6) return 'ipv6';
+  return undefined;
+}
+
+/** Our OPEN's capabilities for this peer (RFC 5492). */
+export function localCapabilities(cfg: PeerConfig): Capability[] {
+  const caps: Capability[] = cfg.families.map((f) => ({ kind: 'multiprotocol', afi: familyAfi(f), safi: Safi.Unicast }));
+  caps.push({ kind: 'route-refresh' }, { kind: 'enhanced-route-refresh' });
+  caps.push({ kind: 'four-octet-as', asn: cfg.localAsn });
+  if (cfg.extendedMessage) caps.push({ kind: 'extended-message' });
+  return caps;
+}

@@ -1,0 +1,638 @@
+// One BGP neighbour: runs the pure RFC 4271 FSM (bgp/fsm) over real connections and timers, resolves connection
+// collisions (RFC 4271 §6.8), keeps the peer's Adj-RIB-In, and sends the routes a RouteSource wants advertised,
+// as a diff against what was already sent. This is the only place where FSM actions meet sockets and timers.
+//
+// Complicating factors:
+// - A peer can have two connections at once (ours and theirs) until one OPEN settles the collision; each connection
+//   has its own FSM context (a "slot"). The primary slot owns the connect/retry loop; an inbound connection that
+//   arrives while the primary already has a connection gets a secondary slot, and whichever loses the collision is
+//   closed with Cease / Connection Collision Resolution.
+// - Connect attempts and their results are asynchronous: a result that arrives after the slot moved on is discarded
+//   (generation counter).
+import type { Clock, TimerHandle } from '../../lib/clock';
+import type { Logger } from '../../lib/logger';
+import { describeError } from '../../lib/errors';
+import { initialContext, resolveCollision, timerExpiryEvent, transition } from '../fsm';
+import type { FsmAction, FsmContext, FsmEvent, FsmState, TimerName } from '../fsm';
+import { validateOpen } from '../packet/open';
+import { codecOptionsFor, negotiate, type Negotiated } from '../packet/capabilities';
+import { encodeUpdates, endOfRib } from '../packet/update-encode';
+import { isEndOfRib } from '../packet/update';
+import { BgpError } from '../packet/bgp-error';
+import { ErrorCode, MAX_EXTENDED_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH, notificationName } from '../packet/constants';
+import type { AsPathSegment, BgpMessage, DecodedUpdate, Family, NotificationMessage, OpenMessage, PathAttributes, Prefix } from '../packet/types';
+import { AdjRibIn } from '../rib/adj-rib-in';
+import { Connection, type Direction } from './connection';
+import type { BgpSocket, Transport } from './transport';
+import { localCapabilities, type PeerConfig } from './peer-config';
+
+/** A route as the peer should advertise it; routes that share an attributes object are packed into one UPDATE. */
+export interface OutRoute {
+  readonly prefix: Prefix;
+  readonly attributes: PathAttributes;
+}
+
+export interface ExportContext {
+  readonly peer: PeerConfig;
+  /** Our address on the established connection (the default NEXT_HOP). */
+  readonly localAddress: string;
+  readonly internal: boolean;
+  readonly families: ReadonlySet<Family>;
+}
+
+/** Where a peer gets the routes it should advertise. Absent from the map = not advertised (withdrawn if it was). */
+export interface RouteSource {
+  routesFor(ctx: ExportContext): ReadonlyMap<string, OutRoute>;
+}
+
+export interface PeerStatus {
+  readonly name: string;
+  readonly address: string;
+  readonly port: number;
+  readonly asn: number;
+  readonly localAsn: number;
+  readonly state: FsmState;
+  /** Clock time of the last state change. */
+  readonly since: number;
+  /** Last error or reason the session went down, as `node status` shows it ("Received: Hold Timer Expired"). */
+  readonly lastError?: string;
+  /** State plus last error, in the INFO column's style. */
+  readonly info: string;
+  readonly peerRouterId?: string;
+  readonly negotiatedHoldTime?: number;
+  readonly families: readonly Family[];
+  readonly prefixesReceived: Readonly<Record<Family, number>>;
+  readonly prefixesSent: Readonly<Record<Family, number>>;
+  readonly messagesIn: number;
+  readonly messagesOut: number;
+  readonly updatesIn: number;
+  readonly updatesOut: number;
+  readonly establishedTransitions: number;
+}
+
+export interface PeerDeps {
+  readonly clock: Clock;
+  readonly transport: Transport;
+  readonly logger: Logger;
+  readonly routes: RouteSource;
+  /** Called after every state change (status, metrics, readiness). */
+  readonly onStateChange?: (peer: Peer, from: FsmState, to: FsmState, reason: string) => void;
+}
+
+interface Slot {
+  ctx: FsmContext;
+  conn?: Connection;
+  direction?: Direction;
+  readonly timers: Map<TimerName, TimerHandle>;
+  /** Bumped whenever a pending connect attempt must be ignored. */
+  generation: number;
+  /** An outbound connect is in flight. */
+  connecting?: boolean;
+  negotiated?: Negotiated;
+  /** RFC 9687 send hold time once Established (0 = off); re-armed whenever a write makes progress. */
+  sendHoldMs?: number;
+}
+
+const CONNECT_TIMEOUT_MS = 10_000;
+
+export class Peer {
+  private primary: Slot;
+  private secondary: Slot | undefined;
+  private readonly adjRibIn = new AdjRibIn();
+  /** Adj-RIB-Out: what the established session has advertised, by prefix key. */
+  private sent = new Map<string, OutRoute>();
+  private since: number;
+  private lastError: string | undefined;
+  private establishedCount = 0;
+  private running = false;
+  private readonly log: Logger;
+  private readonly counters = { messagesIn: 0, messagesOut: 0, updatesIn: 0, updatesOut: 0 };
+
+  constructor(
+    private cfg: PeerConfig,
+    private readonly deps: PeerDeps,
+  ) {
+    this.primary = this.newSlot();
+    this.since = deps.clock.now();
+    this.log = deps.logger.child(`peer.${cfg.name}`);
+  }
+
+  get config(): PeerConfig {
+    return this.cfg;
+  }
+
+  get state(): FsmState {
+    return this.established?.ctx.state ?? this.bestSlot().ctx.state;
+  }
+
+  get adjRib(): AdjRibIn {
+    return this.adjRibIn;
+  }
+
+  private newSlot(): Slot {
+    return {
+      ctx: initialContext({
+        localAsn: this.cfg.localAsn,
+        bgpId: this.cfg.routerId,
+        holdTimeSeconds: this.cfg.holdTime,
+        keepaliveSeconds: this.cfg.keepaliveTime,
+        connectRetrySeconds: this.cfg.connectRetryTime,
+        passive: this.cfg.passive,
+        capabilities: localCapabilities(this.cfg),
+      }),
+      timers: new Map(),
+      generation: 0,
+    };
+  }
+
+  private get established(): Slot | undefined {
+    if (this.primary.ctx.state === 'Established') return this.primary;
+    if (this.secondary?.ctx.state === 'Established') return this.secondary;
+    return undefined;
+  }
+
+  private bestSlot(): Slot {
+    const order: FsmState[] = ['Idle', 'Connect', 'Active', 'OpenSent', 'OpenConfirm', 'Established'];
+    if (this.secondary && order.indexOf(this.secondary.ctx.state) > order.indexOf(this.primary.ctx.state)) return this.secondary;
+    return this.primary;
+  }
+
+  // ------------------------------------------------------------------ control
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.dispatch(this.primary, { type: this.cfg.passive ? 'ManualStartPassive' : 'ManualStart' });
+  }
+
+  /** Stops the session with Cease / Administrative Shutdown and an RFC 9003 message; the peer stays stopped. */
+  stop(message = 'peer removed'): void {
+    this.running = false;
+    for (const slot of this.slots()) this.dispatch(slot, { type: 'ManualStop', shutdownMessage: message });
+    if (this.secondary) this.releaseSlot(this.secondary);
+  }
+
+  /** Hands an accepted TCP connection from this peer's address to the FSM. */
+  acceptInbound(socket: BgpSocket): void {
+    if (!this.running) {
+      socket.destroy();
+      return;
+    }
+    const p = this.primary;
+    if (p.conn === undefined && !p.connecting && (p.ctx.state === 'Connect' || p.ctx.state === 'Active')) {
+      this.attach(p, socket, 'inbound');
+      this.dispatch(p, { type: 'TcpConnectionConfirmed' });
+      return;
+    }
+    if (this.secondary !== undefined || p.ctx.state === 'Idle') {
+      // A third connection, or one while we are idle (backing off): refuse it.
+      this.log.debug('refusing inbound connection', { state: p.ctx.state });
+      socket.destroy();
+      return;
+    }
+    // Our own connection exists or is being opened: keep both until an OPEN tells us which one survives (§6.8).
+    const s = this.newSlot();
+    this.secondary = s;
+    this.dispatch(s, { type: 'ManualStartPassive' });
+    this.attach(s, socket, 'inbound');
+    this.dispatch(s, { type: 'TcpConnectionConfirmed' });
+  }
+
+  /** Re-reads the RouteSource and sends the difference to the established session (no reset). */
+  exportsChanged(): void {
+    const slot = this.established;
+    if (slot?.conn !== undefined) this.syncExports(slot, slot.conn, false);
+  }
+
+  /** Sends ROUTE-REFRESH for every negotiated family (RFC 2918), e.g. after import policy changed. */
+  requestRefresh(): void {
+    const slot = this.established;
+    if (slot?.conn === undefined || slot.negotiated === undefined || !slot.negotiated.routeRefresh) return;
+    for (const f of slot.negotiated.families) {
+      slot.conn.sendControl({ type: 'route-refresh', afi: f.afi, safi: f.safi, subtype: 0 });
+    }
+  }
+
+  status(): PeerStatus {
+    const slot = this.established ?? this.bestSlot();
+    const state = slot.ctx.state;
+    const stats = slot.conn?.stats;
+    return {
+      name: this.cfg.name,
+      address: this.cfg.address,
+      port: this.cfg.port,
+      asn: this.cfg.asn,
+      localAsn: this.cfg.localAsn,
+      state,
+      since: this.since,
+      lastError: this.lastError,
+      info: state === 'Established' || this.lastError === undefined ? state : `${state} ${this.lastError}`,
+      peerRouterId: slot.ctx.peerOpen?.bgpId,
+      negotiatedHoldTime: slot.ctx.negotiatedHoldSeconds,
+      families: [...this.cfg.families],
+      prefixesReceived: { ipv4: this.adjRibIn.size('ipv4'), ipv6: this.adjRibIn.size('ipv6') },
+      prefixesSent: this.sentCounts(),
+      messagesIn: this.counters.messagesIn + (stats?.messagesIn ?? 0),
+      messagesOut: this.counters.messagesOut + (stats?.messagesOut ?? 0),
+      updatesIn: this.counters.updatesIn + (stats?.updatesIn ?? 0),
+      updatesOut: this.counters.updatesOut + (stats?.updatesOut ?? 0),
+      establishedTransitions: this.establishedCount,
+    };
+  }
+
+  private sentCounts(): Record<Family, number> {
+    const n = { ipv4: 0, ipv6: 0 };
+    for (const r of this.sent.values()) n[r.prefix.family]++;
+    return n;
+  }
+
+  private slots(): Slot[] {
+    return this.secondary ? [this.primary, this.secondary] : [this.primary];
+  }
+
+  // ------------------------------------------------------------------ FSM shell
+
+  private dispatch(slot: Slot, event: FsmEvent): void {
+    const from = slot.ctx.state;
+    const { next, actions, reason } = transition(slot.ctx, event);
+    slot.ctx = next;
+    if (from !== next.state) {
+      this.log.info(`${from} -> ${next.state}: ${reason}`);
+      if (slot === this.primary || next.state === 'Established' || slot === this.established) {
+        this.since = this.deps.clock.now();
+      }
+    } else {
+      this.log.debug(`${from}: ${reason}`);
+    }
+    for (const action of actions) this.execute(slot, action);
+    if (from !== next.state) {
+      this.afterStateChange(slot, from, next.state, reason);
+      this.deps.onStateChange?.(this, from, next.state, reason);
+    }
+  }
+
+  private afterStateChange(slot: Slot, _from: FsmState, to: FsmState, _reason: string): void {
+    if (to !== 'Idle') return;
+    if (slot === this.secondary) {
+      this.releaseSlot(slot);
+      this.secondary = undefined;
+      return;
+    }
+    if (slot === this.primary && this.secondary !== undefined) {
+      // The primary lost (collision or error) while the other connection lives on: promote it.
+      this.releaseSlot(slot);
+      this.primary = this.secondary;
+      this.secondary = undefined;
+    }
+  }
+
+  private releaseSlot(slot: Slot): void {
+    for (const t of slot.timers.values()) t.cancel();
+    slot.timers.clear();
+    slot.generation++;
+    slot.connecting = false;
+    if (slot.conn !== undefined) {
+      slot.conn.drop();
+      slot.conn = undefined;
+    }
+  }
+
+  private execute(slot: Slot, action: FsmAction): void {
+    switch (action.type) {
+      case 'connect':
+        this.connect(slot);
+        return;
+      case 'drop-connection':
+        slot.generation++;
+        slot.connecting = false;
+        if (slot.conn !== undefined) {
+          this.foldStats(slot.conn);
+          slot.conn.drop();
+          slot.conn = undefined;
+        }
+        return;
+      case 'send':
+        this.send(slot, action.message);
+        return;
+      case 'start-timer': {
+        slot.timers.get(action.timer)?.cancel();
+        const timer = action.timer;
+        slot.timers.set(
+          timer,
+          this.deps.clock.setTimeout(() => {
+            slot.timers.delete(timer);
+            this.onTimer(slot, timer);
+          }, action.ms),
+        );
+        return;
+      }
+      case 'stop-timer':
+        slot.timers.get(action.timer)?.cancel();
+        slot.timers.delete(action.timer);
+        return;
+      case 'session-established':
+        this.onEstablished(slot, action.sendHoldSeconds);
+        return;
+      case 'session-down':
+        this.onSessionDown(slot);
+        return;
+      case 'process-update':
+        if (action.update !== undefined) this.processUpdate(slot, action.update);
+        return;
+      case 'process-route-refresh':
+        if (slot.conn !== undefined) this.syncExports(slot, slot.conn, true);
+        return;
+    }
+  }
+
+  private onTimer(slot: Slot, timer: TimerName): void {
+    // The idle-hold restart belongs to the primary slot only, and only while the peer is configured to run.
+    if (timer === 'idleHold' && (!this.running || slot !== this.primary)) return;
+    this.dispatch(slot, timerExpiryEvent(timer));
+  }
+
+  private send(slot: Slot, msg: BgpMessage): void {
+    const conn = slot.conn;
+    if (conn === undefined) return;
+    if (msg.type === 'notification') {
+      this.lastError = `BGP Error: ${describeNotification(msg)}`;
+      this.foldStats(conn);
+      conn.notifyAndClose(msg);
+      slot.conn = undefined;
+      return;
+    }
+    conn.sendControl(msg);
+  }
+
+  private foldStats(conn: Connection): void {
+    this.counters.messagesIn += conn.stats.messagesIn;
+    this.counters.messagesOut += conn.stats.messagesOut;
+    this.counters.updatesIn += conn.stats.updatesIn;
+    this.counters.updatesOut += conn.stats.updatesOut;
+    conn.stats.messagesIn = conn.stats.messagesOut = conn.stats.updatesIn = conn.stats.updatesOut = 0;
+  }
+
+  private connect(slot: Slot): void {
+    const generation = ++slot.generation;
+    slot.connecting = true;
+    const { address, port, localAddress } = this.cfg;
+    this.deps.transport.connect({ host: address, port, localAddress, timeoutMs: CONNECT_TIMEOUT_MS }).then(
+      (socket) => {
+        if (slot.generation === generation) slot.connecting = false;
+        if (slot.generation !== generation || slot.conn !== undefined || !this.isCurrent(slot)) {
+          socket.destroy();
+          return;
+        }
+        this.attach(slot, socket, 'outbound');
+        this.dispatch(slot, { type: 'TcpCrAcked' });
+      },
+      (err: unknown) => {
+        if (slot.generation !== generation || !this.isCurrent(slot)) return;
+        slot.connecting = false;
+        this.lastError = `Socket: ${describeError(err)}`;
+        this.dispatch(slot, { type: 'TcpConnectionFails' });
+      },
+    );
+  }
+
+  private isCurrent(slot: Slot): boolean {
+    return slot === this.primary || slot === this.secondary;
+  }
+
+  private attach(slot: Slot, socket: BgpSocket, direction: Direction): void {
+    slot.direction = direction;
+    const conn: Connection = new Connection(
+      socket,
+      direction,
+      {
+        message: (msg, update) => {
+          if (slot.conn === conn) this.onMessage(slot, msg, update);
+        },
+        protocolError: (err) => {
+          if (slot.conn === conn) this.onProtocolError(slot, err);
+        },
+        writeProgress: () => {
+          if (slot.conn !== conn || !slot.sendHoldMs) return;
+          this.execute(slot, { type: 'start-timer', timer: 'sendHold', ms: slot.sendHoldMs });
+        },
+        closed: (reason) => {
+          if (slot.conn !== conn) return;
+          this.foldStats(conn);
+          slot.conn = undefined;
+          if (this.lastError === undefined || slot.ctx.state === 'Established') this.lastError = `Socket: ${reason}`;
+          this.dispatch(slot, { type: 'TcpConnectionFails' });
+        },
+      },
+      this.deps.clock,
+    );
+    slot.conn = conn;
+  }
+
+  // ------------------------------------------------------------------ messages in
+
+  private onMessage(slot: Slot, msg: BgpMessage, update: DecodedUpdate | undefined): void {
+    switch (msg.type) {
+      case 'open':
+        this.onOpen(slot, msg);
+        return;
+      case 'keepalive':
+        this.dispatch(slot, { type: 'KeepAliveMsg' });
+        return;
+      case 'update':
+        this.dispatch(slot, { type: 'UpdateMsg', update: update ?? { message: msg, errors: [] } });
+        return;
+      case 'notification':
+        this.lastError = `Received: ${describeNotification(msg)}`;
+        this.dispatch(slot, { type: 'NotifMsg', notification: msg });
+        return;
+      case 'route-refresh':
+        this.dispatch(slot, { type: 'RouteRefreshMsg', message: msg });
+        return;
+    }
+  }
+
+  private onProtocolError(slot: Slot, err: BgpError): void {
+    this.log.warn(`protocol error: ${err.message}`);
+    if (err.errorCode === ErrorCode.MessageHeader) this.dispatch(slot, { type: 'BGPHeaderErr', error: err });
+    else if (err.errorCode === ErrorCode.OpenMessage) this.dispatch(slot, { type: 'BGPOpenMsgErr', error: err });
+    else this.dispatch(slot, { type: 'UpdateMsgErr', error: err });
+  }
+
+  private onOpen(slot: Slot, open: OpenMessage): void {
+    const error = validateOpen(open, { asn: this.cfg.localAsn, bgpId: this.cfg.routerId }, { asn: this.cfg.asn });
+    if (error !== undefined) {
+      this.onProtocolError(slot, error);
+      return;
+    }
+    // RFC 4271 §6.8: now that this connection's peer BGP Identifier is known, look for the other connection.
+    const other = slot === this.primary ? this.secondary : this.primary;
+    if (other !== undefined && other.conn === undefined) {
+      // Our outbound attempt has not connected yet: it is simply stopped and this connection carries on (as BIRD).
+      this.releaseSlot(other);
+      this.primary = slot;
+      this.secondary = undefined;
+    } else if (other !== undefined && other.conn !== undefined) {
+      const otherState = other.ctx.state;
+      if (otherState === 'Established') {
+        // A new connection while a session is Established is the one that goes.
+        this.dispatch(slot, { type: 'OpenCollisionDump' });
+        return;
+      }
+      if (otherState === 'OpenConfirm' || otherState === 'OpenSent') {
+        // The other connection's OPEN comes from the same peer, so this OPEN's identifier settles it now.
+        const keep = resolveCollision({ bgpId: this.cfg.routerId, asn: this.cfg.localAsn }, { bgpId: open.bgpId, asn: this.cfg.asn });
+        const keepDirection: Direction = keep === 'keep-locally-initiated' ? 'outbound' : 'inbound';
+        const loser = slot.direction === keepDirection ? other : slot;
+        this.log.info(`connection collision with ${open.bgpId}: keeping the ${keepDirection} connection`);
+        if (loser === slot) {
+          this.dispatch(slot, { type: 'OpenCollisionDump' });
+          return;
+        }
+        this.dispatch(other, { type: 'OpenCollisionDump' });
+      }
+    }
+    slot.negotiated = negotiate(localCapabilities(this.cfg), open);
+    this.dispatch(slot, { type: 'BGPOpen', open });
+    if (slot.conn !== undefined && slot.negotiated !== undefined && (slot.ctx.state === 'OpenConfirm' || slot.ctx.state === 'Established')) {
+      // We advertise no ADD-PATH, so the options are the same in both directions.
+      slot.conn.setCodecOptions(codecOptionsFor(slot.negotiated, 'receive', this.cfg.asn === this.cfg.localAsn));
+    }
+  }
+
+  private processUpdate(slot: Slot, decoded: DecodedUpdate): void {
+    const msg = decoded.message;
+    const now = this.deps.clock.now();
+    const handling = decoded.handling;
+    if (handling === 'treat-as-withdraw') {
+      const n = this.adjRibIn.withdrawAll(msg);
+      this.log.warn(`UPDATE treated as withdraw (RFC 7606): ${decoded.errors.map((e) => e.message).join('; ')}`, { withdrawn: n });
+      return;
+    }
+    if (handling === 'afisafi-disable') {
+      // RFC 7606 §2 "AFI/SAFI disable": we do not support disabling one family of a live session, so the RFC's
+      // fallback applies: reset the session (RFC 4760 §7).
+      const err = decoded.errors[0] ?? new BgpError(ErrorCode.UpdateMessage, 1, 'AFI/SAFI disable');
+      this.dispatch(slot, { type: 'UpdateMsgErr', error: err.withHandling('session-reset') });
+      return;
+    }
+    if (handling === 'attribute-discard') {
+      this.log.info(`attributes discarded (RFC 7606): ${decoded.errors.map((e) => e.message).join('; ')}`);
+    }
+    const eor = isEndOfRib(msg);
+    if (eor !== undefined) {
+      this.log.debug(`End-of-RIB for ${eor}`);
+      return;
+    }
+    if (hasAsLoop(msg.attributes.asPath, this.cfg.localAsn)) {
+      // RFC 4271 §9.1.2: a route whose AS_PATH holds our own AS is ineligible; like BIRD we do not keep it, and an
+      // earlier route for the same prefix is implicitly withdrawn by it.
+      const n = this.adjRibIn.withdrawAll({ ...msg, withdrawn: [] });
+      this.adjRibIn.apply({ ...msg, nlri: [], attributes: { ...msg.attributes, mpReach: undefined } }, now);
+      this.log.debug(`ignored UPDATE with AS path loop (AS ${this.cfg.localAsn})`, { dropped: n });
+      return;
+    }
+    this.adjRibIn.apply(msg, now);
+  }
+
+  // ------------------------------------------------------------------ session up / down, routes out
+
+  private onEstablished(slot: Slot, sendHoldSeconds: number): void {
+    slot.sendHoldMs = sendHoldSeconds * 1000;
+    this.establishedCount++;
+    this.lastError = undefined;
+    if (slot === this.secondary) {
+      // The inbound connection won: it becomes the primary; the old primary was already dumped.
+      this.releaseSlot(this.primary);
+      this.primary = slot;
+      this.secondary = undefined;
+    }
+    this.since = this.deps.clock.now();
+    this.sent = new Map();
+    if (slot.conn !== undefined) this.syncExports(slot, slot.conn, true);
+  }
+
+  private onSessionDown(_slot: Slot): void {
+    // RFC 4271 §9.1.4 / §8: routes learned over the session are gone with it.
+    this.adjRibIn.clear();
+    this.sent = new Map();
+  }
+
+  private negotiatedFamilies(slot: Slot): Set<Family> {
+    const set = new Set<Family>();
+    for (const f of slot.negotiated?.families ?? []) {
+      if (f.safi === 1 && f.afi === 1 && this.cfg.families.includes('ipv4')) set.add('ipv4');
+      if (f.safi === 1 && f.afi === 2 && this.cfg.families.includes('ipv6')) set.add('ipv6');
+    }
+    return set;
+  }
+
+  /**
+   * Sends what the RouteSource wants minus what was sent: withdrawals for what is gone, announcements grouped by
+   * attribute object so that prefixes sharing attributes share UPDATEs. With `full`, everything is (re)sent and each
+   * family is closed with End-of-RIB (RFC 4724 §2; sent even without graceful restart, as FRR and BIRD do).
+   */
+  private syncExports(slot: Slot, conn: Connection, full: boolean): void {
+    const families = this.negotiatedFamilies(slot);
+    const desired = this.deps.routes.routesFor({
+      peer: this.cfg,
+      localAddress: conn.localAddress,
+      internal: this.cfg.asn === this.cfg.localAsn,
+      families,
+    });
+    const opts = conn.codecOptions;
+    const max = opts.extendedMessage ? MAX_EXTENDED_MESSAGE_LENGTH : MAX_MESSAGE_LENGTH;
+    const withdrawn: Prefix[] = [];
+    if (!full) {
+      for (const [key, route] of this.sent) if (!desired.has(key)) withdrawn.push(route.prefix);
+    }
+    const groups = new Map<PathAttributes, Prefix[]>();
+    const next = new Map<string, OutRoute>();
+    for (const [key, route] of desired) {
+      if (!families.has(route.prefix.family)) continue;
+      next.set(key, route);
+      if (!full && this.sent.get(key)?.attributes === route.attributes) continue;
+      let list = groups.get(route.attributes);
+      if (list === undefined) groups.set(route.attributes, (list = []));
+      list.push(route.prefix);
+    }
+    const out: Buffer[] = [];
+    if (withdrawn.length > 0) out.push(...encodeUpdates({ withdrawn, nlri: [] }, opts, max));
+    for (const [attributes, nlri] of groups) out.push(...encodeUpdates({ withdrawn: [], attributes, nlri }, opts, max));
+    if (full) for (const f of families) out.push(endOfRib(f, opts));
+    this.sent = next;
+    if (out.length > 0) conn.sendUpdates(out);
+  }
+
+  /** Keeps the session, applies a new configuration that does not affect the OPEN (e.g. export changes). */
+  updateConfig(cfg: PeerConfig): void {
+    this.cfg = cfg;
+  }
+}
+
+function hasAsLoop(path: readonly AsPathSegment[] | undefined, asn: number): boolean {
+  if (path === undefined) return false;
+  for (const seg of path) if (seg.type === 'sequence' || seg.type === 'set') if (seg.asns.includes(asn)) return true;
+  return false;
+}
+
+export function describeNotification(n: NotificationMessage): string {
+  const base = notificationName(n.code, n.subcode);
+  return n.shutdownMessage !== undefined ? `${base}: ${n.shutdownMessage}` : base;
+}
+
+/** True when changing from `a` to `b` needs a new OPEN (and so a session reset). */
+export function needsReset(a: PeerConfig, b: PeerConfig): boolean {
+  return (
+    a.address !== b.address ||
+    a.port !== b.port ||
+    a.asn !== b.asn ||
+    a.localAsn !== b.localAsn ||
+    a.routerId !== b.routerId ||
+    a.localAddress !== b.localAddress ||
+    a.passive !== b.passive ||
+    a.holdTime !== b.holdTime ||
+    a.keepaliveTime !== b.keepaliveTime ||
+    a.extendedMessage !== b.extendedMessage ||
+    a.families.join() !== b.families.join()
+  );
+}

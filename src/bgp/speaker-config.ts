@@ -1,0 +1,365 @@
+// The YAML file of `gingham bgp run -c speaker.yaml`: structure checked with a JSON schema (ajv), then meaning
+// (addresses, prefixes, AS numbers) checked by hand. Every problem names its field, e.g.
+// `peers[1].asNumber: must be an AS number from 1 to 4294967295`.
+import net from 'node:net';
+import Ajv, { type ErrorObject } from 'ajv';
+import { parse as parseYaml } from 'yaml';
+import { GinghamError } from '../lib/errors';
+import type { Family, Prefix } from './packet/types';
+import type { PeerConfig } from './session/peer-config';
+import { PEER_DEFAULTS } from './session/peer-config';
+import type { LocalRoute, SpeakerConfig } from './speaker';
+
+export class ConfigError extends GinghamError {
+  constructor(
+    readonly source: string,
+    readonly problems: readonly string[],
+  ) {
+    super('InvalidConfig', `${source}: ${problems.join('; ')}`);
+  }
+}
+
+export interface SpeakerFile {
+  readonly speaker: SpeakerConfig;
+  readonly peers: readonly PeerConfig[];
+  readonly originate: readonly LocalRoute[];
+  readonly statusSocket: string;
+  readonly logLevel?: string;
+}
+
+export const DEFAULT_STATUS_SOCKET = '/var/run/gingham/bgp.sock';
+
+const asnSchema = { anyOf: [{ type: 'integer' }, { type: 'string' }] };
+
+const schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['asNumber', 'routerId'],
+  properties: {
+    asNumber: asnSchema,
+    routerId: { type: 'string' },
+    listen: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['address'],
+      properties: { address: { type: 'string' }, port: { type: 'integer', minimum: 0, maximum: 65535 } },
+    },
+    statusSocket: { type: 'string', minLength: 1 },
+    logLevel: { type: 'string' },
+    peers: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['address', 'asNumber'],
+        properties: {
+          name: { type: 'string', minLength: 1 },
+          address: { type: 'string' },
+          port: { type: 'integer', minimum: 1, maximum: 65535 },
+          asNumber: asnSchema,
+          localAsNumber: asnSchema,
+          localAddress: { type: 'string' },
+          passive: { type: 'boolean' },
+          holdTime: { type: 'integer', minimum: 0, maximum: 65535 },
+          keepaliveTime: { type: 'integer', minimum: 1, maximum: 21845 },
+          connectRetryTime: { type: 'integer', minimum: 1, maximum: 65535 },
+          families: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: ['ipv4', 'ipv6'] } },
+          extendedMessage: { type: 'boolean' },
+        },
+      },
+    },
+    originate: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['prefix'],
+        properties: {
+          prefix: { type: 'string' },
+          nextHop: { type: 'string' },
+          communities: { type: 'array', items: { type: 'string' } },
+          largeCommunities: { type: 'array', items: { type: 'string' } },
+          med: { type: 'integer', minimum: 0, maximum: 4294967295 },
+          localPref: { type: 'integer', minimum: 0, maximum: 4294967295 },
+        },
+      },
+    },
+  },
+} as const;
+
+const ajv = new Ajv({ allErrors: true });
+const validateShape = ajv.compile(schema);
+
+/** "/peers/1/asNumber" -> "peers[1].asNumber" */
+function fieldPath(instancePath: string, extra?: string): string {
+  const parts = instancePath.split('/').filter((p) => p.length > 0);
+  if (extra !== undefined) parts.push(extra);
+  let out = '';
+  for (const p of parts) out += /^\d+$/.test(p) ? `[${p}]` : out.length === 0 ? p : `.${p}`;
+  return out.length > 0 ? out : '(top level)';
+}
+
+function describeAjvError(e: ErrorObject): string {
+  switch (e.keyword) {
+    case 'required':
+      return `${fieldPath(e.instancePath, String(e.params.missingProperty))}: is required`;
+    case 'additionalProperties':
+      return `${fieldPath(e.instancePath, String(e.params.additionalProperty))}: unknown field`;
+    case 'enum':
+      return `${fieldPath(e.instancePath)}: must be one of ${(e.params.allowedValues as unknown[]).join(', ')}`;
+    case 'anyOf':
+      return `${fieldPath(e.instancePath)}: must be a number or a string`;
+    default:
+      return `${fieldPath(e.instancePath)}: ${e.message ?? 'is invalid'}`;
+  }
+}
+
+/** Plain ("64512") or dotted ("1.10" = 1 * 65536 + 10) AS numbers, RFC 5396. */
+export function parseAsn(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isInteger(value) && value >= 1 && value <= 0xffffffff ? value : undefined;
+  if (typeof value !== 'string') return undefined;
+  const dotted = /^(\d{1,5})\.(\d{1,5})$/.exec(value);
+  if (dotted) {
+    const hi = Number(dotted[1]);
+    const lo = Number(dotted[2]);
+    if (hi > 65535 || lo > 65535) return undefined;
+    const v = hi * 65536 + lo;
+    return v >= 1 ? v : undefined;
+  }
+  if (!/^\d{1,10}$/.test(value)) return undefined;
+  return parseAsn(Number(value));
+}
+
+/** "10.0.0.0/24" or "2001:db8::/32" with host bits zero; returns the canonical Prefix or an error text. */
+export function parsePrefix(text: string): Prefix | string {
+  const slash = text.indexOf('/');
+  if (slash < 0) return 'must be a CIDR such as 10.244.0.0/24';
+  const addr = text.slice(0, slash);
+  const lenText = text.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(lenText)) return 'prefix length must be a number';
+  const length = Number(lenText);
+  if (net.isIPv4(addr)) {
+    if (length > 32) return 'prefix length must be at most 32 for IPv4';
+    const bytes = addr.split('.').map(Number);
+    const value = (((bytes[0] ?? 0) << 24) | ((bytes[1] ?? 0) << 16) | ((bytes[2] ?? 0) << 8) | (bytes[3] ?? 0)) >>> 0;
+    const mask = length === 0 ? 0 : (0xffffffff << (32 - length)) >>> 0;
+    if ((value & ~mask) >>> 0 !== 0) return `host bits set (did you mean ${ipv4Text(value & mask)}/${length}?)`;
+    return { family: 'ipv4', address: ipv4Text(value), length };
+  }
+  if (net.isIPv6(addr)) {
+    if (length > 128) return 'prefix length must be at most 128 for IPv6';
+    const bytes = ipv6Bytes(addr);
+    for (let bit = length; bit < 128; bit++) {
+      if (((bytes[bit >> 3] ?? 0) >> (7 - (bit & 7))) & 1) return 'host bits set';
+    }
+    return { family: 'ipv6', address: canonicalIpv6(addr), length };
+  }
+  return 'must be a CIDR such as 10.244.0.0/24';
+}
+
+function ipv4Text(v: number): string {
+  return `${(v >>> 24) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+}
+
+function ipv6Bytes(addr: string): Buffer {
+  const sock = new net.SocketAddress({ address: addr, family: 'ipv6' });
+  const groups = expandIpv6(sock.address);
+  const b = Buffer.alloc(16);
+  groups.forEach((g, i) => b.writeUInt16BE(g, i * 2));
+  return b;
+}
+
+function expandIpv6(addr: string): number[] {
+  let text = addr;
+  // An embedded IPv4 tail ("::ffff:1.2.3.4") becomes two groups.
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (v4 && v4[1] !== undefined) {
+    const o = v4[1].split('.').map(Number);
+    text = text.slice(0, -v4[1].length) + `${(((o[0] ?? 0) << 8) | (o[1] ?? 0)).toString(16)}:${(((o[2] ?? 0) << 8) | (o[3] ?? 0)).toString(16)}`;
+  }
+  const [head, tail] = text.split('::') as [string, string | undefined];
+  const h = head.length > 0 ? head.split(':') : [];
+  const t = tail !== undefined && tail.length > 0 ? tail.split(':') : [];
+  const fill = tail === undefined ? [] : new Array<string>(8 - h.length - t.length).fill('0');
+  return [...h, ...fill, ...t].map((g) => parseInt(g, 16));
+}
+
+/** RFC 5952 text form. */
+export function canonicalIpv6(addr: string): string {
+  const groups = expandIpv6(addr);
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen && j - i >= 2) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestStart < 0) return hex.join(':');
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+}
+
+function parseCommunityText(text: string): number | undefined {
+  const named: Record<string, number> = {
+    'no-export': 0xffffff01,
+    'no-advertise': 0xffffff02,
+    'no-export-subconfed': 0xffffff03,
+    'no-peer': 0xffffff04,
+    'graceful-shutdown': 0xffff0000,
+    blackhole: 0xffff029a,
+  };
+  const n = named[text.toLowerCase()];
+  if (n !== undefined) return n;
+  const m = /^(\d{1,5}):(\d{1,5})$/.exec(text);
+  if (!m) return undefined;
+  const hi = Number(m[1]);
+  const lo = Number(m[2]);
+  if (hi > 65535 || lo > 65535) return undefined;
+  return ((hi << 16) | lo) >>> 0;
+}
+
+function parseLargeCommunityText(text: string): [number, number, number] | undefined {
+  const m = /^(\d{1,10}):(\d{1,10}):(\d{1,10})$/.exec(text);
+  if (!m) return undefined;
+  const v = [Number(m[1]), Number(m[2]), Number(m[3])] as [number, number, number];
+  return v.every((x) => x <= 0xffffffff) ? v : undefined;
+}
+
+interface RawPeer {
+  name?: string;
+  address: string;
+  port?: number;
+  asNumber: unknown;
+  localAsNumber?: unknown;
+  localAddress?: string;
+  passive?: boolean;
+  holdTime?: number;
+  keepaliveTime?: number;
+  connectRetryTime?: number;
+  families?: Family[];
+  extendedMessage?: boolean;
+}
+
+interface RawRoute {
+  prefix: string;
+  nextHop?: string;
+  communities?: string[];
+  largeCommunities?: string[];
+  med?: number;
+  localPref?: number;
+}
+
+interface RawFile {
+  asNumber: unknown;
+  routerId: string;
+  listen?: { address: string; port?: number };
+  statusSocket?: string;
+  logLevel?: string;
+  peers?: RawPeer[];
+  originate?: RawRoute[];
+}
+
+/** Parses and validates a speaker file's text. Throws ConfigError listing every problem with its field. */
+export function parseSpeakerFile(text: string, source = 'speaker.yaml'): SpeakerFile {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(source, [`not valid YAML: ${(err as Error).message}`]);
+  }
+  if (!validateShape(doc)) {
+    throw new ConfigError(source, (validateShape.errors ?? []).map(describeAjvError));
+  }
+  const raw = doc as unknown as RawFile;
+  const problems: string[] = [];
+  const asn = parseAsn(raw.asNumber);
+  if (asn === undefined) problems.push('asNumber: must be an AS number from 1 to 4294967295 (plain or dotted)');
+  if (!net.isIPv4(raw.routerId) || raw.routerId === '0.0.0.0') problems.push('routerId: must be a non-zero IPv4 address (RFC 6286)');
+  if (raw.listen !== undefined && !net.isIP(raw.listen.address)) problems.push('listen.address: must be an IP address');
+  const seen = new Set<string>();
+  const peers: PeerConfig[] = [];
+  (raw.peers ?? []).forEach((p, i) => {
+    const at = `peers[${i}]`;
+    if (!net.isIP(p.address)) problems.push(`${at}.address: must be an IP address`);
+    if (seen.has(p.address)) problems.push(`${at}.address: ${p.address} is configured twice`);
+    seen.add(p.address);
+    const peerAsn = parseAsn(p.asNumber);
+    if (peerAsn === undefined) problems.push(`${at}.asNumber: must be an AS number from 1 to 4294967295`);
+    const localAsn = p.localAsNumber === undefined ? asn : parseAsn(p.localAsNumber);
+    if (localAsn === undefined && p.localAsNumber !== undefined) problems.push(`${at}.localAsNumber: must be an AS number from 1 to 4294967295`);
+    if (p.localAddress !== undefined && !net.isIP(p.localAddress)) problems.push(`${at}.localAddress: must be an IP address`);
+    const holdTime = p.holdTime ?? PEER_DEFAULTS.holdTime;
+    if (holdTime === 1 || holdTime === 2) problems.push(`${at}.holdTime: must be 0 or at least 3 seconds (RFC 4271 §4.2)`);
+    if (p.keepaliveTime !== undefined && holdTime !== 0 && p.keepaliveTime > holdTime / 3) {
+      problems.push(`${at}.keepaliveTime: must be at most one third of holdTime (${Math.floor(holdTime / 3)})`);
+    }
+    if (peerAsn === undefined || localAsn === undefined || asn === undefined) return;
+    peers.push({
+      name: p.name ?? p.address,
+      address: p.address,
+      port: p.port ?? PEER_DEFAULTS.port,
+      asn: peerAsn,
+      localAsn,
+      routerId: raw.routerId,
+      localAddress: p.localAddress ?? (raw.listen?.address !== undefined && net.isIP(raw.listen.address) === net.isIP(p.address) && !isWildcard(raw.listen.address) ? raw.listen.address : undefined),
+      passive: p.passive ?? false,
+      holdTime,
+      keepaliveTime: p.keepaliveTime,
+      connectRetryTime: p.connectRetryTime ?? PEER_DEFAULTS.connectRetryTime,
+      families: p.families ?? PEER_DEFAULTS.families,
+      extendedMessage: p.extendedMessage ?? PEER_DEFAULTS.extendedMessage,
+    });
+  });
+  const originate: LocalRoute[] = [];
+  (raw.originate ?? []).forEach((r, i) => {
+    const at = `originate[${i}]`;
+    const prefix = parsePrefix(r.prefix);
+    if (typeof prefix === 'string') {
+      problems.push(`${at}.prefix: ${prefix}`);
+      return;
+    }
+    if (r.nextHop !== undefined && net.isIP(r.nextHop) !== (prefix.family === 'ipv4' ? 4 : 6)) {
+      problems.push(`${at}.nextHop: must be an ${prefix.family === 'ipv4' ? 'IPv4' : 'IPv6'} address for ${r.prefix}`);
+    }
+    const communities: number[] = [];
+    (r.communities ?? []).forEach((c, j) => {
+      const v = parseCommunityText(c);
+      if (v === undefined) problems.push(`${at}.communities[${j}]: must be ASN:VALUE (each 0-65535) or a well-known name such as no-export`);
+      else communities.push(v);
+    });
+    const large: Array<[number, number, number]> = [];
+    (r.largeCommunities ?? []).forEach((c, j) => {
+      const v = parseLargeCommunityText(c);
+      if (v === undefined) problems.push(`${at}.largeCommunities[${j}]: must be GLOBAL:LOCAL1:LOCAL2 (each 0-4294967295)`);
+      else large.push(v);
+    });
+    originate.push({
+      prefix,
+      nextHop: r.nextHop === undefined ? undefined : net.isIPv6(r.nextHop) ? canonicalIpv6(r.nextHop) : r.nextHop,
+      communities,
+      largeCommunities: large,
+      med: r.med,
+      localPref: r.localPref,
+    });
+  });
+  if (problems.length > 0 || asn === undefined) throw new ConfigError(source, problems);
+  return {
+    speaker: { asn, routerId: raw.routerId, listen: raw.listen ? { address: raw.listen.address, port: raw.listen.port ?? 179 } : undefined },
+    peers,
+    originate,
+    statusSocket: raw.statusSocket ?? DEFAULT_STATUS_SOCKET,
+    logLevel: raw.logLevel,
+  };
+}
+
+function isWildcard(addr: string): boolean {
+  return addr === '0.0.0.0' || addr === '::';
+}

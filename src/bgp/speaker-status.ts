@@ -1,0 +1,49 @@
+// Adapts the speaker's status and RIB to the status API's reply shapes (see session/status-service.ts).
+import type { Speaker } from './speaker';
+import type { RoutesReply, RoutesRequest, StatusHandlers, StatusReply } from './session/status-service';
+import { formatCommunity } from './packet/attr-communities';
+import { formatAsPath } from './packet/attr-as-path';
+import type { Clock } from '../lib/clock';
+
+const ORIGIN_NAMES = ['IGP', 'EGP', 'incomplete'];
+
+export function statusHandlers(speaker: Speaker, clock: Clock): StatusHandlers {
+  return {
+    getStatus(): StatusReply {
+      const s = speaker.status();
+      return {
+        asn: s.asn,
+        routerId: s.routerId,
+        now: clock.now(),
+        peers: s.peers.map((p) => ({
+          name: p.name,
+          address: p.address,
+          asn: p.asn,
+          state: p.state,
+          since: p.since,
+          info: p.info,
+          prefixesReceived: p.prefixesReceived.ipv4 + p.prefixesReceived.ipv6,
+          prefixesSent: p.prefixesSent.ipv4 + p.prefixesSent.ipv6,
+        })),
+      };
+    },
+    listRoutes(req: RoutesRequest): RoutesReply {
+      return {
+        routes: speaker.receivedRoutes(req.peer, req.family).map((r) => ({
+          peer: r.peer,
+          family: r.family,
+          prefix: r.prefix,
+          nextHop: r.attributes.nextHop,
+          asPath: formatAsPath(r.attributes.asPath ?? []),
+          origin: r.attributes.origin === undefined ? undefined : ORIGIN_NAMES[r.attributes.origin],
+          localPref: r.attributes.localPref,
+          med: r.attributes.med,
+          communities: (r.attributes.communities ?? []).map(formatCommunity),
+          largeCommunities: (r.attributes.largeCommunities ?? []).map((c) => c.join(':')),
+          originatorId: r.attributes.originatorId,
+          clusterList: r.attributes.clusterList,
+        })),
+      };
+    },
+  };
+}

@@ -1,0 +1,43 @@
+// The two table styles calicoctl prints: boxed (node status, ipam show) and plain columns (get).
+import Table from 'cli-table3';
+
+const ASCII = {
+  top: '-',
+  'top-mid': '+',
+  'top-left': '+',
+  'top-right': '+',
+  bottom: '-',
+  'bottom-mid': '+',
+  'bottom-left': '+',
+  'bottom-right': '+',
+  left: '|',
+  'left-mid': '+',
+  mid: '-',
+  'mid-mid': '+',
+  right: '|',
+  'right-mid': '+',
+  middle: '|',
+};
+
+/** A boxed table with centred headers and left-aligned cells, as `calicoctl node status` prints. */
+export function boxTable(headers: readonly string[], rows: ReadonlyArray<readonly (string | number)[]>): string {
+  const table = new Table({
+    // cli-table3 accepts cell objects in `head` at run time; its typings only allow strings.
+    head: headers.map((h) => ({ content: h, hAlign: 'center' as const })) as unknown as string[],
+    chars: ASCII,
+    style: { head: [], border: [], 'padding-left': 1, 'padding-right': 1, compact: true },
+  });
+  for (const r of rows) table.push(r.map((c) => String(c)));
+  return table.toString() + '\n';
+}
+
+/** Columns separated by three spaces, headers in capitals, as `calicoctl get` prints. */
+export function plainTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd((widths[i] ?? 0) + 3)))
+      .join('')
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n') + '\n';
+}
