@@ -11,7 +11,9 @@ import { prefixKey } from './rib/prefix-key';
 import type { ReceivedRoute } from './rib/adj-rib-in';
 import { Peer, needsReset, type ExportContext, type OutRoute, type PeerStatus, type RouteSource } from './session/peer';
 import type { PeerConfig } from './session/peer-config';
-import type { BgpSocket, Transport } from './session/transport';
+import type { BgpSocket, Listener, Transport } from './session/transport';
+
+export { tcpListener, type Listener } from './session/transport';
 
 /** A route this speaker originates. */
 export interface LocalRoute {
@@ -30,29 +32,6 @@ export interface SpeakerConfig {
   readonly routerId: string;
   readonly listen?: { readonly address: string; readonly port: number };
 }
-
-/** The listening seam: production binds a TCP server; tests may inject their own. */
-export interface Listener {
-  listen(address: string, port: number, onConnection: (socket: BgpSocket) => void): Promise<{ close(): Promise<void> }>;
-}
-
-export const tcpListener: Listener = {
-  listen(address, port, onConnection) {
-    return new Promise((resolve, reject) => {
-      const server = net.createServer({ noDelay: true }, (socket) => onConnection(socket));
-      server.once('error', reject);
-      server.listen({ host: address, port, exclusive: true }, () => {
-        server.removeListener('error', reject);
-        resolve({
-          close: () =>
-            new Promise<void>((done) => {
-              server.close(() => done());
-            }),
-        });
-      });
-    });
-  },
-};
 
 export interface SpeakerDeps {
   readonly clock: Clock;

@@ -56,3 +56,26 @@ export const tcpTransport: Transport = {
     });
   },
 };
+
+/** The listening seam: production binds a TCP server; tests may inject their own. */
+export interface Listener {
+  listen(address: string, port: number, onConnection: (socket: BgpSocket) => void): Promise<{ close(): Promise<void> }>;
+}
+
+export const tcpListener: Listener = {
+  listen(address, port, onConnection) {
+    return new Promise((resolve, reject) => {
+      const server = net.createServer({ noDelay: true }, (socket) => onConnection(socket));
+      server.once('error', reject);
+      server.listen({ host: address, port, exclusive: true }, () => {
+        server.removeListener('error', reject);
+        resolve({
+          close: () =>
+            new Promise<void>((done) => {
+              server.close(() => done());
+            }),
+        });
+      });
+    });
+  },
+};

@@ -2,8 +2,7 @@
 // Data written on one end arrives at the other on a later macrotask (setImmediate), like a real socket; an end can be
 // frozen (its writes are held back, like a peer stopped with SIGSTOP) or refuse connections.
 import { EventEmitter } from 'node:events';
-import type { BgpSocket, ConnectOptions, Transport } from '../transport';
-import type { Listener } from '../../speaker';
+import type { BgpSocket, ConnectOptions, Listener, Transport } from '../transport';
 
 export class MemorySocket extends EventEmitter implements BgpSocket {
   peer: MemorySocket | undefined;
