@@ -1,0 +1,283 @@
+// The kubernetes datastore, over both clients (the production @kubernetes/client-node adapter and node:http), against the Kubernetes API server TEST FIXTURE (e2e/k8s-fixture): the shared conformance
+// suite, then what only this backend has: the crd.projectcalico.org/v1 storage format, Node on the core Node,
+// WorkloadEndpoint from the Pod, watches that survive disconnects and re-list after 410 Gone.
+import { runConformance, CONFORMANCE_NAMESPACES } from '../../src/datastore/conformance';
+import { DatastoreErrorCode, isDatastoreError } from '../../src/datastore/errors';
+import { createClientNodeApi } from '../../src/datastore/kubernetes/client-node-api';
+import { METADATA_ANNOTATION } from '../../src/datastore/kubernetes/convert';
+import { NODE_ANNOTATIONS } from '../../src/datastore/kubernetes/convert-node';
+import { workloadEndpointName } from '../../src/datastore/kubernetes/convert-workload';
+import { endpointFromKubeconfig, HttpKubeApi } from '../../src/datastore/kubernetes/http-api';
+import { KubernetesDatastore } from '../../src/datastore/kubernetes/kubernetes-datastore';
+import type { StoredResource, Watch, WatchEvent } from '../../src/datastore/types';
+import { startKubeFixture, type KubeFixture } from '../k8s-fixture/server';
+
+type Client = 'client-node' | 'http';
+
+/** A store over the production adapter (@kubernetes/client-node) or the dependency-free node:http one. */
+function newStore(fx: KubeFixture, client: Client = 'client-node'): KubernetesDatastore {
+  const api = client === 'client-node' ? createClientNodeApi(fx.kubeconfig) : new HttpKubeApi(endpointFromKubeconfig(fx.kubeconfig));
+  return new KubernetesDatastore({ api, retryDelaysMs: [20, 50, 100] });
+}
+
+for (const client of ['client-node', 'http'] as const) {
+  runConformance(`kubernetes (API server fixture, ${client} client)`, async () => {
+    const fx = await startKubeFixture({ bookmarkIntervalMs: 200 });
+    const api = new HttpKubeApi(endpointFromKubeconfig(fx.kubeconfig));
+    for (const ns of CONFORMANCE_NAMESPACES) await api.create({ group: '', version: 'v1', plural: 'namespaces' }, { metadata: { name: ns } });
+    api.close();
+    const store = newStore(fx, client);
+    return {
+      store,
+      compact: async () => fx.compact(),
+      cleanup: async () => {
+        await store.close();
+        await fx.close();
+      },
+    };
+  });
+}
+
+function pool(name: string, labels?: Record<string, string>): StoredResource {
+  return { apiVersion: 'projectcalico.org/v3', kind: 'IPPool', metadata: { name, ...(labels ? { labels } : {}) }, spec: { cidr: '10.1.0.0/16' } };
+}
+
+/** Polls until cond holds; fails after 10 s. */
+async function until(what: string, cond: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Collects events; waitFor polls with a bounded deadline. */
+function collector(): { events: WatchEvent[]; handler: (e: WatchEvent) => void; waitFor(n: number): Promise<void>; names(): string[] } {
+  const events: WatchEvent[] = [];
+  return {
+    events,
+    handler: (e) => void events.push(e),
+    async waitFor(n) {
+      const deadline = Date.now() + 10_000;
+      while (events.length < n) {
+        if (Date.now() > deadline) throw new Error(`waited for ${n} events, got ${JSON.stringify(this.names())}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+    names: () => events.map((e) => (e.type === 'resync' ? `resync[${e.items.map((i) => i.metadata.name).join(',')}]` : `${e.type}:${e.object.metadata.name}`)),
+  };
+}
+
+describe('kubernetes datastore specifics', () => {
+  let fx: KubeFixture;
+  let store: KubernetesDatastore;
+  const watches: Watch[] = [];
+  const raw = (plural: string, name: string, ns?: string): Record<string, unknown> => {
+    const t = fx.store.findType(plural === 'nodes' || plural === 'pods' ? '' : 'crd.projectcalico.org', 'v1', plural);
+    if (!t) throw new Error(`fixture does not serve ${plural}`);
+    return fx.store.get(t, ns, name) as unknown as Record<string, unknown>;
+  };
+
+  beforeEach(async () => {
+    fx = await startKubeFixture({ bookmarkIntervalMs: 100 });
+    store = newStore(fx);
+  });
+  afterEach(async () => {
+    await Promise.all(watches.splice(0).map((w) => w.close()));
+    await store.close();
+    await fx.close();
+  });
+
+  it('stores v3 resources as crd.projectcalico.org/v1 custom resources, Calico style', async () => {
+    await store.create({ ...pool('p1', { a: 'b' }), metadata: { name: 'p1', labels: { a: 'b' }, annotations: { note: 'x' }, generateName: 'p' } });
+    const cr = raw('ippools', 'p1') as { apiVersion: string; kind: string; metadata: { labels: unknown; annotations: Record<string, string> }; spec: unknown };
+    expect(cr.apiVersion).toBe('crd.projectcalico.org/v1');
+    expect(cr.kind).toBe('IPPool');
+    expect(cr.spec).toEqual({ cidr: '10.1.0.0/16' });
+    expect(cr.metadata.labels).toEqual({ a: 'b' });
+    expect(cr.metadata.annotations.note).toBe('x');
+    expect(JSON.parse(cr.metadata.annotations[METADATA_ANNOTATION] ?? '')).toEqual({ generateName: 'p' });
+    const got = await store.get('IPPool', 'p1');
+    expect(got.metadata).toMatchObject({ name: 'p1', generateName: 'p', annotations: { note: 'x' }, labels: { a: 'b' } });
+
+    await store.create({ apiVersion: 'projectcalico.org/v3', kind: 'IPAMConfiguration', metadata: { name: 'default' }, spec: { strictAffinity: false, autoAllocateBlocks: true } });
+    expect(raw('ipamconfigs', 'default').kind).toBe('IPAMConfig');
+    expect((await store.get('IPAMConfiguration', 'default')).kind).toBe('IPAMConfiguration');
+
+    const affinity = { apiVersion: 'projectcalico.org/v3' as const, kind: 'BlockAffinity', metadata: { name: 'n1-10-0-0-0-26' }, spec: { state: 'confirmed', node: 'n1', cidr: '10.0.0.0/26', deleted: false } };
+    await store.create(affinity);
+    expect((raw('blockaffinities', 'n1-10-0-0-0-26') as { spec: { deleted: unknown } }).spec.deleted).toBe('false');
+    expect((await store.get('BlockAffinity', 'n1-10-0-0-0-26')).spec).toEqual(affinity.spec);
+  });
+
+  it('keeps a caller-chosen uid and creationTimestamp through updates (restored backups)', async () => {
+    const created = await store.create({ ...pool('p1'), metadata: { name: 'p1', uid: 'restored-uid', creationTimestamp: '2020-01-01T00:00:00Z' } });
+    expect(created.metadata).toMatchObject({ uid: 'restored-uid', creationTimestamp: '2020-01-01T00:00:00Z' });
+    const updated = await store.update({ ...created, metadata: { ...created.metadata, uid: 'other', creationTimestamp: '2021-01-01T00:00:00Z', labels: { x: 'y' } } });
+    expect(updated.metadata).toMatchObject({ uid: 'restored-uid', creationTimestamp: '2020-01-01T00:00:00Z', labels: { x: 'y' } });
+  });
+
+  it('reports a resource the API server does not serve as Unavailable, and Profile as not stored here', async () => {
+    const bare = await startKubeFixture({ calicoCrds: false });
+    const s = newStore(bare);
+    try {
+      const err = await s.list('IPPool').catch((e: unknown) => e);
+      expect(isDatastoreError(err, DatastoreErrorCode.Unavailable)).toBe(true);
+      expect((err as Error).message).toMatch(/CRDs installed/);
+      const profile = await s.get('Profile', 'kns.default').catch((e: unknown) => e);
+      expect(isDatastoreError(profile, DatastoreErrorCode.Invalid)).toBe(true);
+    } finally {
+      await s.close();
+      await bare.close();
+    }
+  });
+
+  it('watch survives clean and abrupt disconnects, resuming from the last revision without loss or repetition', async () => {
+    const c = collector();
+    const { revision } = await store.list('IPPool');
+    watches.push(await store.watch('IPPool', { fromRevision: revision }, c.handler));
+    await store.create(pool('a'));
+    await c.waitFor(1);
+    fx.endWatches('clean');
+    await store.create(pool('b'));
+    await until('the watch to reconnect', () => fx.activeWatches() === 1);
+    fx.endWatches('abrupt');
+    await store.create(pool('c'));
+    await until('the watch to reconnect again', () => fx.activeWatches() === 1);
+    await store.delete('IPPool', 'a');
+    await c.waitFor(4);
+    // A last write after the waits: if anything were repeated it would show up before it.
+    await store.create(pool('sentinel'));
+    await c.waitFor(5);
+    expect(c.names()).toEqual(['added:a', 'added:b', 'added:c', 'deleted:a', 'added:sentinel']);
+    expect(fx.requests.filter((r) => r.includes('watch=true')).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('re-lists with a resync when the history it must resume from was compacted while it was disconnected', async () => {
+    const c = collector();
+    await store.create(pool('a'));
+    watches.push(await store.watch('IPPool', {}, c.handler));
+    await c.waitFor(1);
+    // The API server goes away for watches; meanwhile the state changes and the history is compacted.
+    fx.setWatchesAvailable(false);
+    fx.endWatches('abrupt');
+    await store.create(pool('b'));
+    await store.delete('IPPool', 'a');
+    await store.create(pool('c'));
+    fx.compact();
+    await until('a refused reconnection attempt', () => fx.requests.filter((r) => r.includes('watch=true')).length >= 2);
+    fx.setWatchesAvailable(true);
+    // The reconnect from the old revision gets an ERROR event with 410 Gone, and the watch re-lists.
+    await c.waitFor(2);
+    await store.create(pool('d'));
+    await c.waitFor(3);
+    expect(c.names()).toEqual(['resync[a]', 'resync[b,c]', 'added:d']);
+  });
+
+  it('starting from a compacted revision re-lists (the list at that revision answers 410)', async () => {
+    const c = collector();
+    const { revision } = await store.list('IPPool');
+    await store.create(pool('a'));
+    await store.create(pool('b'));
+    fx.compact();
+    watches.push(await store.watch('IPPool', { fromRevision: revision }, c.handler));
+    await store.create(pool('c'));
+    await c.waitFor(2);
+    expect(c.names()).toEqual(['resync[a,b]', 'added:c']);
+  });
+
+  it('advances the resume point on bookmarks', async () => {
+    const c = collector();
+    const { revision } = await store.list('IPPool');
+    const w = await store.watch('IPPool', { fromRevision: revision }, c.handler);
+    watches.push(w);
+    // Writes to another kind move the global revision; bookmarks carry it to this watch.
+    await store.create({ apiVersion: 'projectcalico.org/v3', kind: 'IPAMHandle', metadata: { name: 'h1' }, spec: { handleID: 'h1', block: {} } });
+    const target = fx.resourceVersion();
+    const deadline = Date.now() + 5000;
+    while (!fx.requests.some((r) => r.includes(`resourceVersion=${target}`)) && Date.now() < deadline) {
+      fx.endWatches('clean');
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    expect(fx.requests.some((r) => r.includes('watch=true') && r.includes(`resourceVersion=${target}`))).toBe(true);
+    expect(c.events).toEqual([]);
+  });
+
+  it('maps Node to the Kubernetes Node and its projectcalico.org annotations', async () => {
+    const k8sNodes = { group: '', version: 'v1', plural: 'nodes' };
+    const api = new HttpKubeApi(endpointFromKubeconfig(fx.kubeconfig));
+    try {
+      await api.create(k8sNodes, {
+        metadata: { name: 'node-1', labels: { 'kubernetes.io/hostname': 'node-1' }, annotations: { [NODE_ANNOTATIONS.ipv4Address]: '192.0.2.10/24', other: 'kept' } },
+        status: { addresses: [{ type: 'InternalIP', address: '192.0.2.10' }] },
+      });
+    } finally {
+      api.close();
+    }
+    const node = await store.get('Node', 'node-1');
+    expect(node.spec).toMatchObject({ bgp: { ipv4Address: '192.0.2.10/24' }, orchRefs: [{ nodeName: 'node-1', orchestrator: 'k8s' }] });
+    expect(node.metadata.labels).toEqual({ 'kubernetes.io/hostname': 'node-1' });
+    const updated = await store.update({
+      ...node,
+      metadata: { ...node.metadata, labels: { ...node.metadata.labels, 'route-reflector': 'true' } },
+      spec: { ...(node.spec as object), bgp: { ipv4Address: '192.0.2.10/24', asNumber: 65010, ipv4IPIPTunnelAddr: '10.244.0.1', routeReflectorClusterID: '1.1.1.1' } },
+    });
+    expect(updated.spec).toMatchObject({ bgp: { asNumber: 65010, ipv4IPIPTunnelAddr: '10.244.0.1' } });
+    const k8s = raw('nodes', 'node-1') as { metadata: { labels: Record<string, string>; annotations: Record<string, string> } };
+    expect(k8s.metadata.labels).toEqual({ 'kubernetes.io/hostname': 'node-1' });
+    expect(k8s.metadata.annotations).toMatchObject({
+      other: 'kept',
+      [NODE_ANNOTATIONS.asNumber]: '65010',
+      [NODE_ANNOTATIONS.ipv4IPIPTunnelAddr]: '10.244.0.1',
+      [NODE_ANNOTATIONS.routeReflectorClusterID]: '1.1.1.1',
+      [NODE_ANNOTATIONS.labels]: JSON.stringify({ 'route-reflector': 'true' }),
+    });
+    // A stale write conflicts; the v3 labels still show both label sources.
+    const stale = await store.update({ ...node, spec: {} }).catch((e: unknown) => e);
+    expect(isDatastoreError(stale, DatastoreErrorCode.Conflict)).toBe(true);
+    expect((await store.get('Node', 'node-1')).metadata.labels).toEqual({ 'kubernetes.io/hostname': 'node-1', 'route-reflector': 'true' });
+  });
+
+  it('derives WorkloadEndpoints from pods; create/delete write only the CNI annotations', async () => {
+    const api = new HttpKubeApi(endpointFromKubeconfig(fx.kubeconfig));
+    const pods = { group: '', version: 'v1', plural: 'pods', namespace: 'web' };
+    try {
+      await api.create(pods, {
+        metadata: { name: 'front-end', labels: { app: 'web' } },
+        spec: { nodeName: 'node-1', serviceAccountName: 'default', containers: [{ name: 'c', ports: [{ name: 'http', containerPort: 8080 }] }] },
+      });
+      await api.create(pods, { metadata: { name: 'host-net' }, spec: { nodeName: 'node-1', hostNetwork: true }, status: { podIP: '192.0.2.10' } });
+    } finally {
+      api.close();
+    }
+    const name = workloadEndpointName('node-1', 'front-end');
+    expect(name).toBe('node--1-k8s-front--end-eth0');
+    // No address recorded yet: no endpoint.
+    expect((await store.list('WorkloadEndpoint')).items).toEqual([]);
+    const c = collector();
+    watches.push(await store.watch('WorkloadEndpoint', { namespace: 'web' }, c.handler));
+    const wep = {
+      apiVersion: 'projectcalico.org/v3' as const,
+      kind: 'WorkloadEndpoint',
+      metadata: { name, namespace: 'web' },
+      spec: { node: 'node-1', pod: 'front-end', endpoint: 'eth0', interfaceName: 'x', containerID: 'abc123', ipNetworks: ['10.244.0.5/32'] },
+    };
+    const created: StoredResource = await store.create(wep);
+    expect(created.metadata.labels).toEqual({ app: 'web', 'projectcalico.org/namespace': 'web', 'projectcalico.org/orchestrator': 'k8s', 'projectcalico.org/serviceaccount': 'default' });
+    expect(created.spec).toMatchObject({
+      containerID: 'abc123',
+      ipNetworks: ['10.244.0.5/32'],
+      profiles: ['kns.web', 'ksa.web.default'],
+      ports: [{ name: 'http', protocol: 'TCP', port: 8080 }],
+    });
+    expect((created.spec as { interfaceName: string }).interfaceName).toMatch(/^cali[0-9a-f]{11}$/);
+    const again = await store.create(wep).catch((e: unknown) => e);
+    expect(isDatastoreError(again, DatastoreErrorCode.AlreadyExists)).toBe(true);
+    expect((await store.list('WorkloadEndpoint', { namespace: 'web' })).items.map((i) => i.metadata.name)).toEqual([name]);
+    await store.delete('WorkloadEndpoint', name, 'web');
+    const pod = raw('pods', 'front-end', 'web') as { metadata: { annotations?: Record<string, string> } };
+    expect(pod.metadata.annotations ?? {}).toEqual({});
+    await c.waitFor(3);
+    expect(c.names()).toEqual(['resync[]', `added:${name}`, `deleted:${name}`]);
+  });
+});

@@ -1,0 +1,216 @@
+// KubeApi over @kubernetes/client-node (the production client: it resolves every kubeconfig auth flavour: tokens,
+// client certificates, exec plugins, OIDC). Custom resources go through CustomObjectsApi, Nodes and Pods through
+// CoreV1Api, watches through Watch. Owns: the mapping of those calls and of ApiException onto KubeApiError.
+//
+// Loading: the client is an ES module. Node 20.19+ require()s it from this CommonJS build (1.x; 2.x needs Node 22 for
+// its undici), and jest compiles it to CommonJS (jest.config.js). It is still loaded lazily, on first use of
+// createClientNodeApi, so that importing the datastore costs nothing on a node that never talks to Kubernetes;
+// callers that cannot load it fall back to http-api.ts (see kubernetes-datastore.ts connectKubernetes).
+import type * as K8s from '@kubernetes/client-node';
+import {
+  KubeApiError,
+  kubeApiErrorFromStatus,
+  resourcePath,
+  type KubeApi,
+  type KubeList,
+  type KubeListOptions,
+  type KubeObject,
+  type KubeWatchEvent,
+  type KubeWatchOptions,
+  type KubeWatchStream,
+  type ResourceRef,
+} from './kube-api';
+
+type ClientNode = typeof K8s;
+
+/** Loads @kubernetes/client-node, or throws with the reason it cannot be loaded here. */
+export function loadClientNode(): ClientNode {
+  // A lazy require, not an import: see the module comment.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('@kubernetes/client-node') as ClientNode;
+}
+
+/** Typed client-node models (Date fields) back to API JSON, as the server sent them. */
+function plain(obj: unknown): KubeObject {
+  const out = JSON.parse(JSON.stringify(obj)) as KubeObject;
+  const ts = out.metadata?.creationTimestamp;
+  if (typeof ts === 'string') out.metadata.creationTimestamp = ts.replace(/\.\d{3}Z$/, 'Z');
+  return out;
+}
+
+function toKubeApiError(err: unknown, what: string): KubeApiError {
+  if (err instanceof KubeApiError) return err;
+  const e = err as { code?: unknown; body?: unknown; statusCode?: unknown; message?: unknown };
+  const code = typeof e?.code === 'number' ? e.code : typeof e?.statusCode === 'number' ? e.statusCode : 0;
+  let body = e?.body;
+  if (typeof body === 'string') {
+    try {
+      body = JSON.parse(body) as unknown;
+    } catch {
+      body = undefined;
+    }
+  }
+  const out = kubeApiErrorFromStatus(code, body, `${what}: ${typeof e?.message === 'string' ? e.message : String(err)}`);
+  return new KubeApiError(out.code, out.reason, out.message, out.detailsName, { cause: err });
+}
+
+export class ClientNodeKubeApi implements KubeApi {
+  private readonly custom: K8s.CustomObjectsApi;
+  private readonly core: K8s.CoreV1Api;
+  private readonly watcher: K8s.Watch;
+  private readonly mergePatchOptions: K8s.ConfigurationOptions;
+  private readonly streams = new Set<AbortController>();
+
+  constructor(
+    private readonly k8s: ClientNode,
+    kc: K8s.KubeConfig,
+  ) {
+    this.custom = kc.makeApiClient(k8s.CustomObjectsApi);
+    this.core = kc.makeApiClient(k8s.CoreV1Api);
+    this.watcher = new k8s.Watch(kc);
+    this.mergePatchOptions = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+  }
+
+  private coreKind(ref: ResourceRef): 'nodes' | 'pods' {
+    if (ref.group === '' && (ref.plural === 'nodes' || ref.plural === 'pods')) return ref.plural;
+    throw new KubeApiError(404, 'NotFound', `client-node adapter: core resource "${ref.plural}" is not used by the datastore`);
+  }
+
+  private async run<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toKubeApiError(err, what);
+    }
+  }
+
+  get(ref: ResourceRef, name: string): Promise<KubeObject> {
+    return this.run(`get ${resourcePath(ref, name)}`, async () => {
+      if (ref.group !== '') {
+        const p = { group: ref.group, version: ref.version, plural: ref.plural, name };
+        return (ref.namespace ? await this.custom.getNamespacedCustomObject({ ...p, namespace: ref.namespace }) : await this.custom.getClusterCustomObject(p)) as KubeObject;
+      }
+      if (this.coreKind(ref) === 'nodes') return plain(await this.core.readNode({ name }));
+      return plain(await this.core.readNamespacedPod({ name, namespace: ref.namespace ?? '' }));
+    });
+  }
+
+  list(ref: ResourceRef, opts: KubeListOptions = {}): Promise<KubeList> {
+    return this.run(`list ${resourcePath(ref)}`, async () => {
+      let body: { items?: unknown[]; metadata?: { resourceVersion?: string } };
+      if (ref.group !== '') {
+        const p = { group: ref.group, version: ref.version, plural: ref.plural, ...opts };
+        body = (
+          ref.namespace
+            ? await this.custom.listNamespacedCustomObject({ ...p, namespace: ref.namespace })
+            : await this.custom.listClusterCustomObject(p)
+        ) as typeof body;
+        return { items: (body.items ?? []) as KubeObject[], resourceVersion: body.metadata?.resourceVersion ?? '' };
+      }
+      if (this.coreKind(ref) === 'nodes') body = await this.core.listNode(opts);
+      else if (ref.namespace) body = await this.core.listNamespacedPod({ ...opts, namespace: ref.namespace });
+      else body = await this.core.listPodForAllNamespaces(opts);
+      return { items: (body.items ?? []).map(plain), resourceVersion: body.metadata?.resourceVersion ?? '' };
+    });
+  }
+
+  create(ref: ResourceRef, obj: KubeObject): Promise<KubeObject> {
+    return this.run(`create ${resourcePath(ref)}`, async () => {
+      if (ref.group !== '') {
+        const p = { group: ref.group, version: ref.version, plural: ref.plural, body: obj };
+        return (ref.namespace ? await this.custom.createNamespacedCustomObject({ ...p, namespace: ref.namespace }) : await this.custom.createClusterCustomObject(p)) as KubeObject;
+      }
+      if (this.coreKind(ref) === 'nodes') return plain(await this.core.createNode({ body: obj as K8s.V1Node }));
+      return plain(await this.core.createNamespacedPod({ namespace: ref.namespace ?? '', body: obj as K8s.V1Pod }));
+    });
+  }
+
+  replace(ref: ResourceRef, name: string, obj: KubeObject): Promise<KubeObject> {
+    return this.run(`replace ${resourcePath(ref, name)}`, async () => {
+      if (ref.group !== '') {
+        const p = { group: ref.group, version: ref.version, plural: ref.plural, name, body: obj };
+        return (ref.namespace ? await this.custom.replaceNamespacedCustomObject({ ...p, namespace: ref.namespace }) : await this.custom.replaceClusterCustomObject(p)) as KubeObject;
+      }
+      if (this.coreKind(ref) === 'nodes') return plain(await this.core.replaceNode({ name, body: obj as K8s.V1Node }));
+      return plain(await this.core.replaceNamespacedPod({ name, namespace: ref.namespace ?? '', body: obj as K8s.V1Pod }));
+    });
+  }
+
+  mergePatch(ref: ResourceRef, name: string, patch: unknown): Promise<KubeObject> {
+    return this.run(`patch ${resourcePath(ref, name)}`, async () => {
+      const o = this.mergePatchOptions;
+      if (ref.group !== '') {
+        const p = { group: ref.group, version: ref.version, plural: ref.plural, name, body: patch };
+        return (ref.namespace ? await this.custom.patchNamespacedCustomObject({ ...p, namespace: ref.namespace }, o) : await this.custom.patchClusterCustomObject(p, o)) as KubeObject;
+      }
+      if (this.coreKind(ref) === 'nodes') return plain(await this.core.patchNode({ name, body: patch }, o));
+      return plain(await this.core.patchNamespacedPod({ name, namespace: ref.namespace ?? '', body: patch }, o));
+    });
+  }
+
+  delete(ref: ResourceRef, name: string, preconditions?: { resourceVersion?: string; uid?: string }): Promise<KubeObject> {
+    return this.run(`delete ${resourcePath(ref, name)}`, async () => {
+      const body: K8s.V1DeleteOptions | undefined = preconditions ? { preconditions } : undefined;
+      if (ref.group !== '') {
+        const p = { group: ref.group, version: ref.version, plural: ref.plural, name, body };
+        return (ref.namespace ? await this.custom.deleteNamespacedCustomObject({ ...p, namespace: ref.namespace }) : await this.custom.deleteClusterCustomObject(p)) as KubeObject;
+      }
+      if (this.coreKind(ref) === 'nodes') return plain(await this.core.deleteNode({ name, body }));
+      return plain(await this.core.deleteNamespacedPod({ name, namespace: ref.namespace ?? '', body }));
+    });
+  }
+
+  async watch(ref: ResourceRef, opts: KubeWatchOptions, onEvent: (e: KubeWatchEvent) => void, onDone: (err?: Error) => void): Promise<KubeWatchStream> {
+    let early: Error | undefined;
+    let started = false;
+    let finished = false;
+    // done may run before watcher.watch() returns (a refused watch), so the controller is reached through a holder.
+    const holder: { controller?: AbortController } = {};
+    const done = (err: unknown): void => {
+      if (holder.controller) this.streams.delete(holder.controller);
+      if (finished) return;
+      finished = true;
+      const e = err === null || err === undefined ? undefined : toKubeApiError(err, `watch ${resourcePath(ref)}`);
+      if (!started) early = e ?? new KubeApiError(0, undefined, `watch ${resourcePath(ref)}: closed before it started`);
+      else onDone(e);
+    };
+    const controller = await this.watcher.watch(
+      resourcePath(ref),
+      {
+        resourceVersion: opts.resourceVersion,
+        labelSelector: opts.labelSelector,
+        fieldSelector: opts.fieldSelector,
+        allowWatchBookmarks: opts.allowWatchBookmarks,
+        timeoutSeconds: opts.timeoutSeconds,
+      },
+      (type, object) => {
+        if (!finished) onEvent({ type: type as KubeWatchEvent['type'], object: object as KubeObject });
+      },
+      done,
+    );
+    holder.controller = controller;
+    if (early) throw early;
+    started = true;
+    this.streams.add(controller);
+    return {
+      abort: () => {
+        controller.abort();
+        done(undefined);
+      },
+    };
+  }
+
+  close(): void {
+    for (const c of [...this.streams]) c.abort();
+    this.streams.clear();
+  }
+}
+
+/** A KubeApi on @kubernetes/client-node from a kubeconfig (text), or from the default locations when absent. */
+export function createClientNodeApi(kubeconfig?: string): KubeApi {
+  const k8s = loadClientNode();
+  const kc = new k8s.KubeConfig();
+  if (kubeconfig === undefined) kc.loadFromDefault();
+  else kc.loadFromString(kubeconfig);
+  return new ClientNodeKubeApi(k8s, kc);
+}
