@@ -94,8 +94,11 @@ export function reassemble(segs: readonly TcpSegment[]): BgpStream[] {
   for (const list of flows.values()) {
     const first = list[0];
     if (first === undefined) continue;
-    const base = first.seq;
-    const rel = (s: TcpSegment): number => (s.seq - base + 2 ** 32) % 2 ** 32;
+    // Sequence numbers wrap and segments arrive out of order: measure each from the first one seen as a signed
+    // distance (within 2^31 either way), then count from the earliest.
+    const signed = (s: TcpSegment): number => ((s.seq - first.seq + 2 ** 32 + 2 ** 31) % 2 ** 32) - 2 ** 31;
+    const earliest = list.reduce((m, s) => Math.min(m, signed(s)), 0);
+    const rel = (s: TcpSegment): number => signed(s) - earliest;
     const sorted = [...list].sort((a, b) => rel(a) - rel(b));
     const parts: Buffer[] = [];
     let next = rel(sorted[0] ?? first);
