@@ -1,8 +1,16 @@
-// What the CLI needs from the outside world. Only src/cmd/ builds the real ones; tests pass their own.
+// What the CLI needs from the outside world. Only src/cmd/ builds the real ones; tests pass their own
+// (src/cli/testing/cli-harness.ts builds a full set on a MemoryDatastore).
+//
+// Datastore access: commands that read or write resources load a ClientConfig (client-config.ts, from --config,
+// /etc/gingham/gingham.cfg or the environment, through `configIo`) and hand it to `openDatastore`, which cmd/
+// implements with the real etcdv3 and kubernetes backends. Use datastore-options.ts (addDatastoreOptions,
+// withDatastore) rather than calling these directly: it adds calicoctl's `-c, --config` option and closes the store.
 import type { Clock } from '../lib/clock';
 import type { Logger, LoggerOptions } from '../lib/logger';
 import type { Transport } from '../bgp/session/transport';
 import type { Listener } from '../bgp/speaker';
+import type { Datastore } from '../datastore';
+import type { ClientConfig, ConfigIo } from './client-config';
 
 export interface CliDeps {
   readonly clock: Clock;
@@ -12,4 +20,12 @@ export interface CliDeps {
   readonly stdout: (text: string) => void;
   /** Resolves when one of the signals arrives. */
   readonly waitForSignal: (signals: readonly NodeJS.Signals[]) => Promise<NodeJS.Signals>;
+  /** Messages for the operator that are not the command's output (warnings, partial failures). */
+  readonly stderr: (text: string) => void;
+  /** The whole of standard input, for `-f -`. */
+  readonly readStdin: () => Promise<string>;
+  /** The file system and environment that client configuration is read from. */
+  readonly configIo: ConfigIo;
+  /** Connects to the datastore a configuration names. The caller closes it. */
+  readonly openDatastore: (cfg: ClientConfig) => Promise<Datastore>;
 }

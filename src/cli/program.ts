@@ -8,7 +8,8 @@ export function buildProgram(deps: CliDeps): Command {
   const program = new Command('gingham')
     .description('Kubernetes networking: BGP, IPAM, dataplane, CNI; reads projectcalico.org/v3 resources')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .configureOutput({ writeOut: (t) => deps.stdout(t), writeErr: (t) => deps.stderr(t) });
   program
     .command('version')
     .description('print the version')

@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 // Entry point of the `gingham` binary (also installed as `kubectl-gingham`): the composition root that builds the
-// real clock, sockets and logger and hands them to the command tree.
-import { CommanderError } from 'commander';
+// real clock, sockets, logger and datastore connector (open-datastore.ts) and hands them to the command tree.
+import fs from 'node:fs';
+import os from 'node:os';
 import { buildProgram } from '../cli/program';
+import { runCli } from '../cli/run';
 import type { CliDeps } from '../cli/deps';
 import { describeError } from '../lib/errors';
 import { systemClock } from '../lib/clock';
 import { createLogger } from '../lib/logger';
 import { tcpTransport } from '../bgp/session/transport';
 import { tcpListener } from '../bgp/speaker';
+import { openDatastore } from './open-datastore';
 
 const deps: CliDeps = {
   clock: systemClock,
@@ -26,18 +29,33 @@ const deps: CliDeps = {
       };
       for (const s of signals) process.on(s, handler);
     }),
+  stderr: (text) => {
+    process.stderr.write(text);
+  },
+  readStdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  },
+  configIo: {
+    readFile: (path) => {
+      try {
+        return fs.readFileSync(path, 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw err;
+      }
+    },
+    exists: (path) => fs.existsSync(path),
+    env: process.env,
+    home: process.env.HOME ?? os.homedir(),
+  },
+  openDatastore: (cfg) => openDatastore(cfg, createLogger({ levels: process.env.GINGHAM_LOG_LEVEL ?? 'warn' })),
 };
 
 async function main(argv: string[]): Promise<number> {
-  const program = buildProgram(deps);
-  try {
-    await program.parseAsync(argv);
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
-  } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode;
-    process.stderr.write(`gingham: ${describeError(err)}\n`);
-    return 1;
-  }
+  const code = await runCli(buildProgram(deps), argv, deps.stderr);
+  return code !== 0 ? code : typeof process.exitCode === 'number' ? process.exitCode : 0;
 }
 
 main(process.argv).then(

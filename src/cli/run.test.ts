@@ -1,0 +1,15 @@
+import { cliHarness } from './testing/cli-harness';
+
+describe('runCli', () => {
+  it('prints the version and exits 0', async () => {
+    const r = await cliHarness().run('version');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Client Version: {4}v\d+\.\d+\.\d+\n/);
+  });
+
+  it('exits non-zero with commander usage errors on stderr', async () => {
+    const r = await cliHarness().run('no-such-verb');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("unknown command 'no-such-verb'");
+  });
+});

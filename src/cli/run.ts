@@ -1,0 +1,31 @@
+// Runs the command tree once and turns the outcome into an exit code, the same way for the binary (cmd/gingham.ts)
+// and for in-process tests: commander's own errors keep commander's code (usage: 1, --help: 0); a CliExit carries the
+// code of a command that has already said what went wrong (or says it now); anything else is an unexpected failure
+// reported in one line, never a stack trace.
+import { Command, CommanderError } from 'commander';
+import { describeError, GinghamError } from '../lib/errors';
+
+/** A command failed: `message` (if any) goes to stderr, and the process exits with `exitCode`. */
+export class CliExit extends GinghamError {
+  constructor(
+    readonly exitCode: number,
+    message = '',
+  ) {
+    super('CliExit', message);
+  }
+}
+
+export async function runCli(program: Command, argv: readonly string[], stderr: (text: string) => void): Promise<number> {
+  try {
+    await program.parseAsync([...argv]);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof CliExit) {
+      if (err.message !== '') stderr(err.message.endsWith('\n') ? err.message : `${err.message}\n`);
+      return err.exitCode;
+    }
+    stderr(`gingham: ${describeError(err)}\n`);
+    return 1;
+  }
+}
