@@ -7,7 +7,7 @@ import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import type { Family, PathAttributes, Prefix } from './packet/types';
 import { Origin } from './packet/constants';
-import { prefixKey } from './rib/prefix-key';
+import { prefixText as prefixKey } from './rib/prefix-key';
 import type { ReceivedRoute } from './rib/adj-rib-in';
 import { Peer, needsReset, type ExportContext, type OutRoute, type PeerStatus, type RouteSource } from './session/peer';
 import type { PeerConfig } from './session/peer-config';

@@ -3,7 +3,7 @@
 // (rib issue) reads from here. Attribute objects are shared between all prefixes of one UPDATE, so a table of many
 // prefixes with the same attributes costs one attribute object.
 import type { Family, PathAttributes, Prefix, UpdateMessage } from '../packet/types';
-import { prefixKey } from './prefix-key';
+const prefixKey = (p: Prefix): string => (p.pathId === undefined ? `${p.address}/${p.length}` : `${p.address}/${p.length}#${p.pathId}`);
 
 export interface ReceivedRoute {
   readonly prefix: Prefix;
