@@ -1,0 +1,52 @@
+// What every IPAM datastore step shares: the store, the retry bound of its compare-and-swap loops, a short jittered
+// pause between attempts (so writers racing for one block spread out instead of colliding in lock step), the clock
+// that stamps claim times and initial sequence numbers, and the logger.
+import type { Datastore } from '../datastore/datastore';
+import { DatastoreErrorCode, isDatastoreError } from '../datastore/errors';
+import type { Clock } from '../lib/clock';
+import type { Logger } from '../lib/logger';
+import { IpamError, IpamErrorCode } from './ipam-errors';
+
+export interface IpamContext {
+  readonly store: Datastore;
+  /** Attempts of each CAS loop before IpamError Contention. */
+  readonly maxAttempts: number;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Pause before retry `attempt` (1-based) of a lost compare-and-swap. */
+  readonly backoff: (attempt: number) => Promise<void>;
+}
+
+/** Jittered pause: none for the first retry, then up to min(2^attempt, 20) ms. */
+export function jitterBackoff(clock: Clock, random: () => number = Math.random): (attempt: number) => Promise<void> {
+  return (attempt) => {
+    if (attempt <= 1) return Promise.resolve();
+    const ms = Math.floor(random() * Math.min(2 ** attempt, 20));
+    return new Promise((resolve) => clock.setTimeout(resolve, ms));
+  };
+}
+
+export function isConflict(err: unknown): boolean {
+  return isDatastoreError(err, DatastoreErrorCode.Conflict);
+}
+
+export function isNotFound(err: unknown): boolean {
+  return isDatastoreError(err, DatastoreErrorCode.NotFound);
+}
+
+export function isAlreadyExists(err: unknown): boolean {
+  return isDatastoreError(err, DatastoreErrorCode.AlreadyExists);
+}
+
+export function contention(ctx: IpamContext, what: string, cause?: unknown): IpamError {
+  return new IpamError(
+    IpamErrorCode.Contention,
+    `${what}: gave up after ${ctx.maxAttempts} attempts, other writers kept changing it; retry the operation`,
+    { cause },
+  );
+}
+
+/** A sequence number no earlier incarnation of a block can have reached: the clock in nanoseconds (as Calico). */
+export function initialSequence(ctx: IpamContext): bigint {
+  return BigInt(Math.floor(ctx.clock.now())) * 1_000_000n;
+}

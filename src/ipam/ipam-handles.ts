@@ -1,0 +1,43 @@
+// IPAMHandle bookkeeping: how many addresses a handle holds in each block, so release by handle visits only those
+// blocks. Each change is a compare-and-swap (create when absent, delete when the last count drops to zero).
+import { contention, isAlreadyExists, isConflict, isNotFound, type IpamContext } from './ipam-context';
+import { getOrUndefined, handleResource, KIND_HANDLE, type StoredHandle } from './ipam-store';
+
+/** Adds `delta` (may be negative) to the handle's count for `block`; drops zero entries and an empty handle. */
+export async function adjustHandle(ctx: IpamContext, handleId: string, block: string, delta: number): Promise<void> {
+  await setHandleCounts(ctx, handleId, (counts) => {
+    counts[block] = (counts[block] ?? 0) + delta;
+  });
+}
+
+/** Forgets the handle's entries for these blocks (after they were emptied of it). */
+export async function dropHandleBlocks(ctx: IpamContext, handleId: string, blocks: readonly string[]): Promise<void> {
+  await setHandleCounts(ctx, handleId, (counts) => {
+    for (const b of blocks) delete counts[b];
+  });
+}
+
+async function setHandleCounts(ctx: IpamContext, handleId: string, change: (counts: Record<string, number>) => void): Promise<void> {
+  for (let attempt = 1; attempt <= ctx.maxAttempts; attempt++) {
+    if (attempt > 1) await ctx.backoff(attempt - 1);
+    const current = await getOrUndefined<StoredHandle>(ctx.store, KIND_HANDLE, handleId);
+    const counts: Record<string, number> = current && !current.spec.deleted ? { ...current.spec.block } : {};
+    change(counts);
+    for (const [k, v] of Object.entries(counts)) if (!(v > 0)) delete counts[k];
+    const empty = Object.keys(counts).length === 0;
+    try {
+      if (current === undefined) {
+        if (!empty) await ctx.store.create(handleResource(handleId, counts));
+      } else if (empty) {
+        await ctx.store.delete(KIND_HANDLE, handleId, undefined, { resourceVersion: current.metadata.resourceVersion });
+      } else {
+        const next = handleResource(handleId, counts);
+        await ctx.store.update({ ...next, metadata: { ...current.metadata } });
+      }
+      return;
+    } catch (err) {
+      if (!isConflict(err) && !isAlreadyExists(err) && !isNotFound(err)) throw err;
+    }
+  }
+  throw contention(ctx, `IPAMHandle ${handleId}`);
+}
