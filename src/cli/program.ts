@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { versionText } from './version';
 import { registerBgp } from './bgp';
+import { registerCni } from './cni';
 import type { CliDeps } from './deps';
 
 export function buildProgram(deps: CliDeps): Command {
@@ -17,5 +18,6 @@ export function buildProgram(deps: CliDeps): Command {
       deps.stdout(versionText());
     });
   registerBgp(program, deps);
+  registerCni(program, deps);
   return program;
 }

@@ -1,0 +1,50 @@
+// `gingham cni install`: the CNI install step (src/cni/install.ts) as the Helm chart's init container runs it:
+// writes /opt/cni/bin/{gingham,gingham-ipam} and /etc/cni/net.d/10-gingham.conflist.
+import path from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { buildConflist, installCni } from '../cni/install';
+import type { CliDeps } from './deps';
+
+function mtuArg(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || (n !== 0 && (n < 68 || n > 65535))) throw new InvalidArgumentError('must be 0 (automatic) or 68..65535');
+  return n;
+}
+
+export function registerCni(program: Command, deps: CliDeps): void {
+  const cni = program.command('cni').description('the CNI plugins: install them for the container runtime');
+  cni
+    .command('install')
+    .description('copy the gingham and gingham-ipam plugins into the CNI bin directory and write 10-gingham.conflist')
+    .option('--bin-dir <dir>', 'CNI plugin directory', '/opt/cni/bin')
+    .option('--conf-dir <dir>', 'CNI configuration directory', '/etc/cni/net.d')
+    .option('--datastore-type <type>', 'etcdv3 or kubernetes', process.env.DATASTORE_TYPE ?? 'kubernetes')
+    .option('--etcd-endpoints <urls>', 'etcd client URLs, comma-separated', process.env.ETCD_ENDPOINTS)
+    .option('--kubeconfig <path>', 'kubeconfig the plugin uses in kubernetes mode')
+    .option('--nodename <name>', 'node name to write into the configuration', process.env.KUBERNETES_NODE_NAME)
+    .option('--mtu <n>', 'pod MTU; 0 reads /var/lib/gingham/mtu', mtuArg, 0)
+    .option('--ipam <type>', 'gingham-ipam, or host-local with the node pod CIDR', 'gingham-ipam')
+    .option('--no-portmap', 'do not chain the portmap plugin')
+    .action((o: { binDir: string; confDir: string; datastoreType: string; etcdEndpoints?: string; kubeconfig?: string; nodename?: string; mtu: number; ipam: string; portmap: boolean }) => {
+      if (o.datastoreType !== 'etcdv3' && o.datastoreType !== 'kubernetes') throw new InvalidArgumentError(`--datastore-type must be etcdv3 or kubernetes, got "${o.datastoreType}"`);
+      if (o.ipam !== 'gingham-ipam' && o.ipam !== 'host-local') throw new InvalidArgumentError(`--ipam must be gingham-ipam or host-local, got "${o.ipam}"`);
+      if (o.datastoreType === 'etcdv3' && !o.etcdEndpoints) throw new InvalidArgumentError('--etcd-endpoints is required with --datastore-type etcdv3');
+      const cmdDir = path.join(__dirname, '..', 'cmd');
+      const files = installCni({
+        binDir: o.binDir,
+        confDir: o.confDir,
+        node: process.execPath,
+        entries: { gingham: path.join(cmdDir, 'cni-gingham.js'), 'gingham-ipam': path.join(cmdDir, 'cni-gingham-ipam.js') },
+        conflist: buildConflist({
+          datastoreType: o.datastoreType,
+          etcdEndpoints: o.etcdEndpoints,
+          kubeconfig: o.kubeconfig,
+          nodename: o.nodename,
+          mtu: o.mtu,
+          ipam: o.ipam,
+          portmap: o.portmap,
+        }),
+      });
+      deps.stdout(files.map((f) => `wrote ${f}\n`).join(''));
+    });
+}

@@ -1,0 +1,79 @@
+// The install step of the future Helm init container (Calico's install-cni, cni-plugin/pkg/install/install.go):
+// puts the `gingham` and `gingham-ipam` executables into the runtime's CNI bin directory and writes
+// 10-gingham.conflist into its configuration directory. The executables are small shell wrappers that exec the
+// built Node entry points, so the node needs Node.js and the Gingham tree at the path given. Every file is written
+// to a temporary name and renamed, so a runtime reading the directory never sees half a file.
+import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+export const CONFLIST_NAME = '10-gingham.conflist';
+export const NETWORK_NAME = 'k8s-pod-network';
+
+export interface ConflistOptions {
+  readonly datastoreType: 'etcdv3' | 'kubernetes';
+  readonly etcdEndpoints?: string;
+  readonly kubeconfig?: string;
+  readonly nodename?: string;
+  /** 0: the MTU file written by `gingham node`. */
+  readonly mtu?: number;
+  /** gingham-ipam (default) or host-local with the node's pod CIDR. */
+  readonly ipam?: 'gingham-ipam' | 'host-local';
+  /** Chain the reference portmap plugin for hostPort (as Calico's manifest does). Default true. */
+  readonly portmap?: boolean;
+  readonly logLevel?: string;
+}
+
+/** The conflist the runtime reads (Calico manifests/calico.yaml cni_network_config, with Gingham's names). */
+export function buildConflist(o: ConflistOptions): Record<string, unknown> {
+  const plugin: Record<string, unknown> = {
+    type: 'gingham',
+    log_level: o.logLevel ?? 'info',
+    datastore_type: o.datastoreType,
+    mtu: o.mtu ?? 0,
+    ipam: o.ipam === 'host-local' ? { type: 'host-local', subnet: 'usePodCidr' } : { type: 'gingham-ipam' },
+  };
+  if (o.nodename) plugin.nodename = o.nodename;
+  if (o.datastoreType === 'etcdv3') plugin.etcd_endpoints = o.etcdEndpoints ?? '';
+  if (o.kubeconfig) plugin.kubernetes = { kubeconfig: o.kubeconfig };
+  const plugins: unknown[] = [plugin];
+  if (o.portmap ?? true) plugins.push({ type: 'portmap', snat: true, capabilities: { portMappings: true } });
+  return { name: NETWORK_NAME, cniVersion: '1.0.0', plugins };
+}
+
+/** A POSIX shell wrapper that runs a Node entry point with the same environment, stdin and arguments. */
+export function wrapperScript(node: string, entry: string): string {
+  const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+  return `#!/bin/sh\n# Installed by gingham cni install.\nexec ${q(node)} ${q(entry)} "$@"\n`;
+}
+
+function writeAtomic(file: string, text: string, mode: number): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
+  writeFileSync(tmp, text, { mode });
+  chmodSync(tmp, mode);
+  renameSync(tmp, file);
+}
+
+export interface InstallOptions {
+  readonly binDir: string;
+  readonly confDir: string;
+  /** Absolute paths of the built entry points, by executable name. */
+  readonly entries: Readonly<Record<'gingham' | 'gingham-ipam', string>>;
+  readonly node: string;
+  readonly conflist: Record<string, unknown>;
+}
+
+/** Writes the executables and the conflist; returns the files written. */
+export function installCni(o: InstallOptions): string[] {
+  mkdirSync(o.binDir, { recursive: true });
+  mkdirSync(o.confDir, { recursive: true });
+  const written: string[] = [];
+  for (const [name, entry] of Object.entries(o.entries)) {
+    const file = path.join(o.binDir, name);
+    writeAtomic(file, wrapperScript(o.node, entry), 0o755);
+    written.push(file);
+  }
+  const conf = path.join(o.confDir, CONFLIST_NAME);
+  writeAtomic(conf, JSON.stringify(o.conflist, null, 2) + '\n', 0o644);
+  written.push(conf);
+  return written;
+}

@@ -1,0 +1,90 @@
+// The WorkloadEndpoint the plugin records for a pod (Calico cni-plugin k8s.go: after the dataplane is up), and its
+// removal on DEL. In etcd mode it is a stored resource; in Kubernetes mode the datastore turns the write into the
+// pod annotations Calico's CNI patches (src/datastore/kubernetes/convert-workload.ts). DEL removes the endpoint only
+// when it still names this container, so a late DEL of a replaced sandbox cannot delete its successor's endpoint.
+import { workloadEndpointName, type WorkloadEndpoint } from '../api/kind-workload-endpoint';
+import type { Datastore } from '../datastore/datastore';
+import { AlreadyExistsError, NotFoundError } from '../datastore/errors';
+import { updateWithRetry } from '../datastore/cas';
+import { API_VERSION } from '../datastore/types';
+
+export interface WorkloadIdentity {
+  readonly node: string;
+  /** Kubernetes pod and namespace; absent for a runtime without them (orchestrator "cni"). */
+  readonly pod?: string;
+  readonly namespace?: string;
+  readonly containerId: string;
+  /** The container-side interface (CNI_IFNAME), Calico's "endpoint". */
+  readonly endpoint: string;
+}
+
+export function workloadRef(id: WorkloadIdentity): { name: string; namespace: string; orchestrator: string; workload: string } {
+  if (id.pod !== undefined && id.namespace !== undefined) {
+    return { name: workloadEndpointName(id.node, id.pod, id.endpoint), namespace: id.namespace, orchestrator: 'k8s', workload: id.pod };
+  }
+  return { name: workloadEndpointName(id.node, id.containerId, id.endpoint, 'cni'), namespace: 'default', orchestrator: 'cni', workload: id.containerId };
+}
+
+export function buildWorkloadEndpoint(id: WorkloadIdentity, net: { hostIfName: string; mac: string; ips: readonly string[] }): WorkloadEndpoint {
+  const ref = workloadRef(id);
+  return {
+    apiVersion: API_VERSION,
+    kind: 'WorkloadEndpoint',
+    metadata: {
+      name: ref.name,
+      namespace: ref.namespace,
+      labels: { 'projectcalico.org/namespace': ref.namespace, 'projectcalico.org/orchestrator': ref.orchestrator },
+    },
+    spec: {
+      orchestrator: ref.orchestrator,
+      workload: ref.orchestrator === 'cni' ? ref.workload : undefined,
+      node: id.node,
+      containerID: id.containerId,
+      pod: ref.orchestrator === 'k8s' ? ref.workload : undefined,
+      endpoint: id.endpoint,
+      ipNetworks: [...net.ips],
+      profiles: [`kns.${ref.namespace}`],
+      interfaceName: net.hostIfName,
+      mac: net.mac,
+    },
+  };
+}
+
+function dropUndefined(wep: WorkloadEndpoint): WorkloadEndpoint {
+  const spec = Object.fromEntries(Object.entries(wep.spec ?? {}).filter(([, v]) => v !== undefined)) as unknown as WorkloadEndpoint['spec'];
+  return { ...wep, spec };
+}
+
+/** Creates the endpoint, or replaces the stored one (a retried ADD, or a new sandbox of the same pod). */
+export async function writeWorkloadEndpoint(ds: Datastore, wep: WorkloadEndpoint): Promise<WorkloadEndpoint> {
+  const clean = dropUndefined(wep);
+  try {
+    return await ds.create(clean);
+  } catch (err) {
+    if (!(err instanceof AlreadyExistsError)) throw err;
+  }
+  return updateWithRetry<WorkloadEndpoint>(ds, 'WorkloadEndpoint', clean.metadata.name, clean.metadata.namespace, (cur) => ({
+    ...clean,
+    metadata: { ...cur.metadata, labels: { ...cur.metadata.labels, ...clean.metadata.labels } },
+  }));
+}
+
+/** Deletes the endpoint if it belongs to this container. True when it was deleted; absent is not an error. */
+export async function deleteWorkloadEndpoint(ds: Datastore, id: WorkloadIdentity): Promise<boolean> {
+  const ref = workloadRef(id);
+  let cur: WorkloadEndpoint;
+  try {
+    cur = await ds.get<WorkloadEndpoint>('WorkloadEndpoint', ref.name, ref.namespace);
+  } catch (err) {
+    if (err instanceof NotFoundError) return false;
+    throw err;
+  }
+  if (cur.spec?.containerID !== undefined && cur.spec.containerID !== id.containerId) return false;
+  try {
+    await ds.delete('WorkloadEndpoint', ref.name, ref.namespace, { resourceVersion: cur.metadata.resourceVersion });
+    return true;
+  } catch (err) {
+    if (err instanceof NotFoundError) return false;
+    throw err;
+  }
+}
