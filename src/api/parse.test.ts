@@ -97,7 +97,7 @@ describe('tutorial manifests', () => {
     const err = manifestError(() => parseResources(read('06-calico-networkpolicy-denyall.yaml'), '06-calico-networkpolicy-denyall.yaml'));
     expect(err.code).toBe('BadManifest');
     expect(err.message).toBe(
-      '06-calico-networkpolicy-denyall.yaml: document 1: apiVersion "networking.k8s.io/v1" is not supported (expected projectcalico.org/v3)',
+      '06-calico-networkpolicy-denyall.yaml: document 1: apiVersion "networking.k8s.io/v1" is not supported (expected projectcalico.org/v3); a networking.k8s.io/v1 NetworkPolicy is a Kubernetes resource: apply it with kubectl',
     );
   });
 

@@ -92,6 +92,13 @@ function lineCol(text: string, offset: number): { line: number; col: number } {
   return { line: before.split('\n').length, col: offset - lastNl };
 }
 
+/** Kubernetes' own kinds (the tutorial's NetworkPolicies are networking.k8s.io/v1) belong to kubectl, not here. */
+function kubernetesHint(obj: Obj): string {
+  const v = obj.apiVersion;
+  if (typeof v !== 'string' || !(v === 'v1' || /^(apps|batch|policy|autoscaling)\/|\.k8s\.io\//.test(v))) return '';
+  return `; a ${v} ${typeof obj.kind === 'string' ? obj.kind : 'object'} is a Kubernetes resource: apply it with kubectl`;
+}
+
 function readOne(raw: unknown, source: string, doc: number, item: number | undefined, listKind: string | undefined): ParsedResource {
   const where = item === undefined ? '' : `item ${item}: `;
   if (!isObj(raw)) throw new ManifestError(source, doc, `${where}a resource must be a mapping`);
@@ -104,7 +111,7 @@ function readOne(raw: unknown, source: string, doc: number, item: number | undef
     convertedFrom = CRD_API_VERSION;
   } else if (obj.apiVersion !== API_VERSION) {
     const v = obj.apiVersion === undefined ? 'no apiVersion' : `apiVersion "${String(obj.apiVersion)}"`;
-    throw new ManifestError(source, doc, `${where}${v} is not supported (expected ${API_VERSION})`);
+    throw new ManifestError(source, doc, `${where}${v} is not supported (expected ${API_VERSION})${kubernetesHint(obj)}`);
   }
   try {
     const resource = decodeResource(obj);
@@ -155,4 +162,17 @@ export function toYamlList(kind: string, items: readonly Resource[], meta: ListM
 
 export function toJsonList(kind: string, items: readonly Resource[], meta: ListMeta = {}): string {
   return JSON.stringify(listObject(kind, items, false, meta), null, 2);
+}
+
+/** Several resources (of any kinds) as a YAML sequence, as calicoctl prints `get KIND NAME1 NAME2`. */
+export function toYamlArray(items: readonly Resource[]): string {
+  return yamlText(items.map((r) => encode(r, true)));
+}
+
+export function toJsonArray(items: readonly Resource[]): string {
+  return JSON.stringify(
+    items.map((r) => encode(r, false)),
+    null,
+    2,
+  );
 }

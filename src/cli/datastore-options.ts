@@ -3,8 +3,10 @@
 // configuration errors read the same everywhere and no command leaves a connection open.
 import type { Command } from 'commander';
 import type { Datastore } from '../datastore';
+import { describeError } from '../lib/errors';
 import { DEFAULT_CONFIG_PATH, loadClientConfig } from './client-config';
 import type { CliDeps } from './deps';
+import { CliExit } from './run';
 
 export interface DatastoreCliOptions {
   readonly config?: string;
@@ -18,10 +20,17 @@ export function addDatastoreOptions(cmd: Command): Command {
   );
 }
 
-/** Loads the configuration, opens the datastore, runs fn, and closes the datastore whatever happens. */
+/**
+ * Loads the configuration, opens the datastore, runs fn, and closes the datastore whatever happens. A configuration
+ * that cannot be used ends the command as calicoctl's does: "Failed to create Gingham API client: <why>", exit 1.
+ */
 export async function withDatastore<T>(deps: CliDeps, opts: DatastoreCliOptions, fn: (ds: Datastore) => Promise<T>): Promise<T> {
-  const cfg = loadClientConfig(opts.config, deps.configIo);
-  const ds = await deps.openDatastore(cfg);
+  let ds: Datastore;
+  try {
+    ds = await deps.openDatastore(loadClientConfig(opts.config, deps.configIo));
+  } catch (err) {
+    throw new CliExit(1, `Failed to create Gingham API client: ${describeError(err)}`);
+  }
   try {
     return await fn(ds);
   } finally {

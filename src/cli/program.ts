@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { versionText } from './version';
 import { registerBgp } from './bgp';
+import { registerResourceCommands } from './resources';
 import { registerCni } from './cni';
 import type { CliDeps } from './deps';
 
@@ -17,6 +18,7 @@ export function buildProgram(deps: CliDeps): Command {
     .action(() => {
       deps.stdout(versionText());
     });
+  registerResourceCommands(program, deps);
   registerBgp(program, deps);
   registerCni(program, deps);
   return program;

@@ -31,12 +31,15 @@ export function boxTable(headers: readonly string[], rows: ReadonlyArray<readonl
   return table.toString() + '\n';
 }
 
-/** Columns separated by three spaces, headers in capitals, as `calicoctl get` prints. */
+/**
+ * Columns as `calicoctl get` prints them: Go's tabwriter.NewWriter(out, 5, 1, 3, ' ', 0), so every column but the
+ * last is as wide as its longest cell plus 3 spaces, and at least 5; headers in capitals. Trailing spaces are trimmed.
+ */
 export function plainTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const widths = headers.map((h, i) => Math.max(5, 3 + Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length))));
   const line = (cells: readonly string[]): string =>
     cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd((widths[i] ?? 0) + 3)))
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
       .join('')
       .trimEnd();
   return [line(headers), ...rows.map(line)].join('\n') + '\n';
