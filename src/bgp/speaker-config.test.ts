@@ -49,10 +49,36 @@ describe('speaker configuration', () => {
     { name: 'next hop family', text: 'asNumber: 1\nrouterId: 1.1.1.1\noriginate: [{prefix: "2001:db8::/32", nextHop: 1.2.3.4}]', want: 'originate[0].nextHop: must be an IPv6 address' },
     { name: 'community', text: 'asNumber: 1\nrouterId: 1.1.1.1\noriginate: [{prefix: 10.0.0.0/8, communities: ["70000:1"]}]', want: 'originate[0].communities[0]: must be ASN:VALUE' },
     { name: 'yaml syntax', text: 'asNumber: [1', want: 'not valid YAML' },
+    { name: 'cluster id', text: 'asNumber: 1\nrouterId: 1.1.1.1\nclusterId: 0.0.0.0', want: 'clusterId: must be a non-zero IPv4 address' },
+    { name: 'cluster id text', text: 'asNumber: 1\nrouterId: 1.1.1.1\nclusterId: abc', want: 'clusterId: must be' },
+    {
+      name: 'eBGP reflector client',
+      text: 'asNumber: 1\nrouterId: 1.1.1.1\npeers: [{address: 127.0.0.2, asNumber: 2, routeReflectorClient: true}]',
+      want: 'peers[0].routeReflectorClient: only an iBGP peer',
+    },
+    { name: 'next hop mode', text: 'asNumber: 1\nrouterId: 1.1.1.1\npeers: [{address: 127.0.0.2, asNumber: 2, nextHopMode: always}]', want: 'peers[0].nextHopMode: must be one of auto, self, keep' },
+    { name: 'local AS', text: 'asNumber: 1\nrouterId: 1.1.1.1\npeers: [{address: 127.0.0.2, asNumber: 2, localAsNumber: 0}]', want: 'peers[0].localAsNumber: must be an AS number' },
+    { name: 'allowOwnAs', text: 'asNumber: 1\nrouterId: 1.1.1.1\npeers: [{address: 127.0.0.2, asNumber: 2, allowOwnAs: -1}]', want: 'peers[0].allowOwnAs: must be >= 0' },
   ];
   it.each(bad)('rejects $name naming the field', ({ text, want }) => {
     const problems = problemsOf(text);
     expect(problems.some((p) => p.includes(want))).toBe(true);
+  });
+
+  it('reads route-reflector, next-hop and local-AS settings', () => {
+    const f = parseSpeakerFile(`
+asNumber: 65000
+routerId: 127.0.0.10
+clusterId: 10.0.0.1
+alwaysCompareMed: true
+peers:
+  - { address: 127.0.0.11, asNumber: 65000, routeReflectorClient: true, nextHopMode: self }
+  - { address: 127.0.0.12, asNumber: 65100, localAsNumber: 64999, allowOwnAs: 1 }
+`);
+    expect(f.speaker).toMatchObject({ clusterId: '10.0.0.1', alwaysCompareMed: true });
+    expect(f.peers[0]).toMatchObject({ routeReflectorClient: true, nextHopMode: 'self', localAsn: 65000 });
+    expect(f.peers[1]).toMatchObject({ localAsn: 64999, allowOwnAs: 1 });
+    expect(parseSpeakerFile('asNumber: 1\nrouterId: 1.1.1.1\nclusterId: 16909060').speaker.clusterId).toBe('1.2.3.4');
   });
 
   it('reports every problem at once, prefixed with the file', () => {

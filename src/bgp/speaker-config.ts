@@ -46,6 +46,8 @@ const schema = {
     },
     statusSocket: { type: 'string', minLength: 1 },
     logLevel: { type: 'string' },
+    clusterId: { anyOf: [{ type: 'integer' }, { type: 'string' }] },
+    alwaysCompareMed: { type: 'boolean' },
     peers: {
       type: 'array',
       items: {
@@ -65,6 +67,9 @@ const schema = {
           connectRetryTime: { type: 'integer', minimum: 1, maximum: 65535 },
           families: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: ['ipv4', 'ipv6'] } },
           extendedMessage: { type: 'boolean' },
+          routeReflectorClient: { type: 'boolean' },
+          nextHopMode: { enum: ['auto', 'self', 'keep'] },
+          allowOwnAs: { type: 'integer', minimum: 0, maximum: 10 },
         },
       },
     },
@@ -246,6 +251,9 @@ interface RawPeer {
   connectRetryTime?: number;
   families?: Family[];
   extendedMessage?: boolean;
+  routeReflectorClient?: boolean;
+  nextHopMode?: 'auto' | 'self' | 'keep';
+  allowOwnAs?: number;
 }
 
 interface RawRoute {
@@ -263,6 +271,8 @@ interface RawFile {
   listen?: { address: string; port?: number };
   statusSocket?: string;
   logLevel?: string;
+  clusterId?: number | string;
+  alwaysCompareMed?: boolean;
   peers?: RawPeer[];
   originate?: RawRoute[];
 }
@@ -284,6 +294,10 @@ export function parseSpeakerFile(text: string, source = 'speaker.yaml'): Speaker
   if (asn === undefined) problems.push('asNumber: must be an AS number from 1 to 4294967295 (plain or dotted)');
   if (!net.isIPv4(raw.routerId) || raw.routerId === '0.0.0.0') problems.push('routerId: must be a non-zero IPv4 address (RFC 6286)');
   if (raw.listen !== undefined && !net.isIP(raw.listen.address)) problems.push('listen.address: must be an IP address');
+  const clusterId = parseClusterId(raw.clusterId);
+  if (raw.clusterId !== undefined && clusterId === undefined) {
+    problems.push('clusterId: must be a non-zero IPv4 address or a number from 1 to 4294967295 (RFC 4456 CLUSTER_ID)');
+  }
   const seen = new Set<string>();
   const peers: PeerConfig[] = [];
   (raw.peers ?? []).forEach((p, i) => {
@@ -301,6 +315,9 @@ export function parseSpeakerFile(text: string, source = 'speaker.yaml'): Speaker
     if (p.keepaliveTime !== undefined && holdTime !== 0 && p.keepaliveTime > holdTime / 3) {
       problems.push(`${at}.keepaliveTime: must be at most one third of holdTime (${Math.floor(holdTime / 3)})`);
     }
+    if (p.routeReflectorClient === true && peerAsn !== undefined && localAsn !== undefined && peerAsn !== localAsn) {
+      problems.push(`${at}.routeReflectorClient: only an iBGP peer (asNumber equal to the local AS ${localAsn}) can be a route-reflector client`);
+    }
     if (peerAsn === undefined || localAsn === undefined || asn === undefined) return;
     peers.push({
       name: p.name ?? p.address,
@@ -316,6 +333,9 @@ export function parseSpeakerFile(text: string, source = 'speaker.yaml'): Speaker
       connectRetryTime: p.connectRetryTime ?? PEER_DEFAULTS.connectRetryTime,
       families: p.families ?? PEER_DEFAULTS.families,
       extendedMessage: p.extendedMessage ?? PEER_DEFAULTS.extendedMessage,
+      ...(p.routeReflectorClient !== undefined ? { routeReflectorClient: p.routeReflectorClient } : {}),
+      ...(p.nextHopMode !== undefined ? { nextHopMode: p.nextHopMode } : {}),
+      ...(p.allowOwnAs !== undefined ? { allowOwnAs: p.allowOwnAs } : {}),
     });
   });
   const originate: LocalRoute[] = [];
@@ -352,12 +372,28 @@ export function parseSpeakerFile(text: string, source = 'speaker.yaml'): Speaker
   });
   if (problems.length > 0 || asn === undefined) throw new ConfigError(source, problems);
   return {
-    speaker: { asn, routerId: raw.routerId, listen: raw.listen ? { address: raw.listen.address, port: raw.listen.port ?? 179 } : undefined },
+    speaker: {
+      asn,
+      routerId: raw.routerId,
+      listen: raw.listen ? { address: raw.listen.address, port: raw.listen.port ?? 179 } : undefined,
+      ...(clusterId !== undefined ? { clusterId } : {}),
+      ...(raw.alwaysCompareMed !== undefined ? { alwaysCompareMed: raw.alwaysCompareMed } : {}),
+    },
     peers,
     originate,
     statusSocket: raw.statusSocket ?? DEFAULT_STATUS_SOCKET,
     logLevel: raw.logLevel,
   };
+}
+
+/** RFC 4456 CLUSTER_ID: dotted quad (as BIRD and Calico write it) or a 32-bit number; returned as a dotted quad. */
+function parseClusterId(v: number | string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  let n: number | undefined;
+  if (typeof v === 'number' || /^\d{1,10}$/.test(v)) n = Number(v);
+  else if (net.isIPv4(v)) n = v.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
+  if (n === undefined || !Number.isInteger(n) || n < 1 || n > 0xffffffff) return undefined;
+  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
 function isWildcard(addr: string): boolean {

@@ -29,7 +29,7 @@ export function statusHandlers(speaker: Speaker, clock: Clock): StatusHandlers {
     },
     listRoutes(req: RoutesRequest): RoutesReply {
       return {
-        routes: speaker.receivedRoutes(req.peer, req.family).map((r) => ({
+        routes: (req.best === true ? speaker.bestRoutes(req.family).filter((r) => req.peer === undefined || r.peer === req.peer) : speaker.receivedRoutes(req.peer, req.family)).map((r) => ({
           peer: r.peer,
           family: r.family,
           prefix: r.prefix,
@@ -42,6 +42,9 @@ export function statusHandlers(speaker: Speaker, clock: Clock): StatusHandlers {
           largeCommunities: (r.attributes.largeCommunities ?? []).map((c) => c.join(':')),
           originatorId: r.attributes.originatorId,
           clusterList: r.attributes.clusterList,
+          best: r.best,
+          decidedBy: r.decidedBy,
+          stale: r.stale,
         })),
       };
     },

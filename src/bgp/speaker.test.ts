@@ -1,10 +1,10 @@
 // Speaker and session behaviour over an in-memory network with a fake clock: establishment, route exchange,
 // withdrawals, hold timer expiry, collisions, OPEN errors, shutdown. Real daemons are in e2e/interop.
 import { FakeClock } from '../lib/fake-clock';
-import { nullLogger } from '../lib/logger';
-import { Speaker, type LocalRoute } from './speaker';
+import type { Speaker } from './speaker';
 import type { PeerConfig } from './session/peer-config';
-import { MemoryNetwork, settle } from './session/testing/memory-network';
+import { MemoryNetwork } from './session/testing/memory-network';
+import { memorySpeaker, peerConfig, route, run } from './speaker-testing';
 
 interface Node {
   speaker: Speaker;
@@ -12,44 +12,12 @@ interface Node {
 }
 
 function peerCfg(local: { address: string; asn: number; routerId: string }, remote: { address: string; asn: number }, extra: Partial<PeerConfig> = {}): PeerConfig {
-  return {
-    name: remote.address,
-    address: remote.address,
-    port: 179,
-    asn: remote.asn,
-    localAsn: local.asn,
-    routerId: local.routerId,
-    localAddress: local.address,
-    passive: false,
-    holdTime: 9,
-    connectRetryTime: 5,
-    families: ['ipv4', 'ipv6'],
-    extendedMessage: true,
-    ...extra,
-  };
+  return peerConfig(local, remote, extra);
 }
 
 async function node(net: MemoryNetwork, clock: FakeClock, address: string, asn: number): Promise<Node> {
-  const speaker = new Speaker(
-    { asn, routerId: address, listen: { address, port: 179 } },
-    { clock, transport: net.transport(address), listener: net.listener(), logger: nullLogger },
-  );
-  await speaker.start();
-  return { speaker, address };
+  return { speaker: await memorySpeaker(net, clock, address, asn), address };
 }
-
-/** Advances the fake clock in small steps, letting messages flow between steps. */
-async function run(clock: FakeClock, seconds: number): Promise<void> {
-  for (let t = 0; t < seconds * 4; t++) {
-    clock.advance(250);
-    await settle(10);
-  }
-}
-
-const route = (prefix: string, extra: Partial<LocalRoute> = {}): LocalRoute => {
-  const [address, len] = prefix.split('/') as [string, string];
-  return { prefix: { family: address.includes(':') ? 'ipv6' : 'ipv4', address, length: Number(len) }, ...extra };
-};
 
 describe('Speaker sessions (in-memory network, fake clock)', () => {
   let net: MemoryNetwork;

@@ -1,36 +1,29 @@
 // The BGP speaker façade: the one object the node agent, `gingham bgp run` and the tests talk to. It owns the
-// listening socket, the set of peers (added, removed or changed one at a time without touching the others), the set
-// of locally originated routes (desired state), and status/RIB queries. Routing between peers (Loc-RIB, best path,
-// reflection) belongs to the rib issue; here received routes are kept per peer in its Adj-RIB-In.
-import net from 'node:net';
+// listening socket, the set of peers (added, removed or changed one at a time without touching the others), the
+// routing (speaker-routing.ts: Loc-RIB, local routes as desired state, Adj-RIBs-Out), best-path subscriptions, and
+// status/RIB queries.
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
-import type { Family, PathAttributes, Prefix } from './packet/types';
-import { Origin } from './packet/constants';
-import { prefixText as prefixKey } from './rib/prefix-key';
-import type { ReceivedRoute } from './rib/adj-rib-in';
-import { Peer, needsReset, type ExportContext, type OutRoute, type PeerStatus, type RouteSource } from './session/peer';
+import type { Family, PathAttributes } from './packet/types';
+import { stepTitle, type StepName } from './rib/decision-steps';
+import type { Path } from './rib/path';
+import { prefixKey, prefixText } from './rib/prefix-key';
+import { SpeakerRouting, normalizeAddress, type BestPathChange, type LocalRoute } from './speaker-routing';
+import { Peer, needsReset, type PeerStatus } from './session/peer';
 import type { PeerConfig } from './session/peer-config';
 import type { BgpSocket, Listener, Transport } from './session/transport';
 
 export { tcpListener, type Listener } from './session/transport';
-
-/** A route this speaker originates. */
-export interface LocalRoute {
-  readonly prefix: Prefix;
-  /** Next hop to advertise; default: our address on each session ("next hop self"). */
-  readonly nextHop?: string;
-  readonly communities?: readonly number[];
-  readonly largeCommunities?: ReadonlyArray<readonly [number, number, number]>;
-  readonly med?: number;
-  /** LOCAL_PREF towards iBGP peers (default 100); never sent to eBGP peers (RFC 4271 §5.1.5). */
-  readonly localPref?: number;
-}
+export { normalizeAddress, type BestPathChange, type LocalRoute } from './speaker-routing';
 
 export interface SpeakerConfig {
   readonly asn: number;
   readonly routerId: string;
   readonly listen?: { readonly address: string; readonly port: number };
+  /** RFC 4456 CLUSTER_ID when this speaker reflects routes; default the router ID. */
+  readonly clusterId?: string;
+  /** Compare MED between routes from different neighbouring ASes (default false, as RFC 4271). */
+  readonly alwaysCompareMed?: boolean;
 }
 
 export interface SpeakerDeps {
@@ -43,26 +36,31 @@ export interface SpeakerDeps {
 export interface SpeakerStatus {
   readonly asn: number;
   readonly routerId: string;
+  readonly clusterId?: string;
   readonly listen?: { readonly address: string; readonly port: number };
   readonly peers: readonly PeerStatus[];
 }
 
 export interface RouteView {
+  /** The peer's name, or "local" for routes this speaker originates. */
   readonly peer: string;
   readonly family: Family;
   readonly prefix: string;
   readonly attributes: PathAttributes;
   readonly receivedAt: number;
+  /** This path is the prefix's best path in the Loc-RIB. */
+  readonly best: boolean;
+  /** For the best path: the decision step that chose it, and its title ("LOCAL_PREF"). */
+  readonly step?: StepName;
+  readonly decidedBy?: string;
+  /** Number of equal-cost paths (ECMP set) for the prefix, when this is the best path. */
+  readonly multipath?: number;
+  readonly stale: boolean;
 }
 
-/** Strips "::ffff:" from IPv4-mapped IPv6 addresses as node reports them on dual-stack sockets. */
-export function normalizeAddress(addr: string): string {
-  return addr.startsWith('::ffff:') && net.isIPv4(addr.slice(7)) ? addr.slice(7) : addr;
-}
-
-export class Speaker implements RouteSource {
+export class Speaker {
   private readonly peers = new Map<string, Peer>();
-  private local = new Map<string, LocalRoute>();
+  private readonly routing: SpeakerRouting;
   private server: { close(): Promise<void> } | undefined;
   private readonly log: Logger;
   private closed = false;
@@ -72,6 +70,12 @@ export class Speaker implements RouteSource {
     private readonly deps: SpeakerDeps,
   ) {
     this.log = deps.logger.child('bgp');
+    this.routing = new SpeakerRouting(cfg, deps.logger.child('bgp.rib'), () => deps.clock.now(), () => this.hasReflectorClients());
+  }
+
+  private hasReflectorClients(): boolean {
+    for (const p of this.peers.values()) if (p.config.routeReflectorClient === true) return true;
+    return false;
   }
 
   /** Binds the listening socket (if configured). Peers can be added before or after. */
@@ -95,19 +99,33 @@ export class Speaker implements RouteSource {
     peer.acceptInbound(socket);
   }
 
-  /** Adds a peer, or changes one: only a change that affects the OPEN resets that peer's session. */
+  /**
+   * Adds a peer, or changes one: only a change that affects the OPEN (or the peer's reflector-client role) resets
+   * that peer's session. A change of allowOwnAs (import policy) asks the peer to re-send its routes (ROUTE-REFRESH,
+   * RFC 2918) instead of resetting; export changes (nextHopMode) send the difference.
+   */
   setPeer(cfg: PeerConfig): void {
     const existing = this.peers.get(cfg.address);
     if (existing !== undefined) {
       if (!needsReset(existing.config, cfg)) {
+        const before = existing.config;
         existing.updateConfig(cfg);
-        existing.exportsChanged();
+        this.routing.peerConfigChanged(existing);
+        if ((before.allowOwnAs ?? 0) !== (cfg.allowOwnAs ?? 0) && !existing.requestRefresh()) {
+          existing.stop('import policy changed and the peer cannot refresh');
+          this.peers.delete(cfg.address);
+          this.startPeer(cfg);
+        }
         return;
       }
       existing.stop('peer configuration changed');
       this.peers.delete(cfg.address);
     }
-    const peer = new Peer(cfg, { clock: this.deps.clock, transport: this.deps.transport, logger: this.deps.logger, routes: this });
+    this.startPeer(cfg);
+  }
+
+  private startPeer(cfg: PeerConfig): void {
+    const peer = new Peer(cfg, { clock: this.deps.clock, transport: this.deps.transport, logger: this.deps.logger, routing: this.routing });
     this.peers.set(cfg.address, peer);
     if (!this.closed) peer.start();
   }
@@ -129,79 +147,82 @@ export class Speaker implements RouteSource {
    * every peer; an empty list withdraws everything. Peers receive only the difference.
    */
   setLocalRoutes(routes: readonly LocalRoute[]): void {
-    const next = new Map<string, LocalRoute>();
-    for (const r of routes) next.set(prefixKey(r.prefix), r);
-    this.local = next;
-    this.attrCache.clear();
-    for (const peer of this.peers.values()) peer.exportsChanged();
+    this.routing.setLocalRoutes(routes);
   }
 
   localRoutes(): LocalRoute[] {
-    return [...this.local.values()];
+    return this.routing.localRoutes();
   }
 
-  // Attribute objects are interned per distinct set, so every prefix with the same attributes shares one object and
-  // the session packs them into the same UPDATEs.
-  private readonly attrCache = new Map<string, PathAttributes>();
-
-  private intern(key: string, make: () => PathAttributes): PathAttributes {
-    let a = this.attrCache.get(key);
-    if (a === undefined) {
-      a = make();
-      this.attrCache.set(key, a);
-    }
-    return a;
-  }
-
-  /** RouteSource: the attributes of our local routes as one peer should receive them. */
-  routesFor(ctx: ExportContext): ReadonlyMap<string, OutRoute> {
-    const out = new Map<string, OutRoute>();
-    const localAddr = normalizeAddress(ctx.localAddress);
-    for (const [key, r] of this.local) {
-      if (!ctx.families.has(r.prefix.family)) continue;
-      const nextHop = r.nextHop ?? (r.prefix.family === 'ipv4' ? (net.isIPv4(localAddr) ? localAddr : undefined) : net.isIPv6(localAddr) ? localAddr : undefined);
-      if (nextHop === undefined) {
-        this.log.warn(`not advertising ${key} to ${ctx.peer.name}: no ${r.prefix.family} next hop on this session (set nextHop)`);
-        continue;
-      }
-      const attrKey = JSON.stringify([r.prefix.family, ctx.internal, ctx.peer.localAsn, nextHop, r.communities, r.largeCommunities, r.med, r.localPref]);
-      const attributes = this.intern(attrKey, () => ({
-        origin: Origin.Igp,
-        // RFC 4271 §5.1.2: towards an internal peer our own routes carry an empty AS_PATH; towards an external
-        // peer we prepend our AS.
-        asPath: ctx.internal ? [] : [{ type: 'sequence', asns: [ctx.peer.localAsn] }],
-        // IPv4 routes carry NEXT_HOP; IPv6 ones carry their next hop in MP_REACH_NLRI (RFC 4760 §3), whose NLRI
-        // the encoder fills in per UPDATE.
-        ...(r.prefix.family === 'ipv4' ? { nextHop } : { mpReach: { afi: 2, safi: 1, nextHop, nlri: [] } }),
-        ...(r.med !== undefined ? { med: r.med } : {}),
-        ...(ctx.internal ? { localPref: r.localPref ?? 100 } : {}),
-        ...(r.communities !== undefined && r.communities.length > 0 ? { communities: r.communities } : {}),
-        ...(r.largeCommunities !== undefined && r.largeCommunities.length > 0 ? { largeCommunities: r.largeCommunities } : {}),
-      }));
-      out.set(key, { prefix: r.prefix, attributes });
-    }
-    return out;
+  /** Calls `listener` with the prefixes whose best path (or ECMP set) changed, once per batch. Returns an unsubscribe. */
+  subscribe(listener: (changes: readonly BestPathChange[]) => void): () => void {
+    return this.routing.subscribe(listener);
   }
 
   status(): SpeakerStatus {
     return {
       asn: this.cfg.asn,
       routerId: this.cfg.routerId,
+      clusterId: this.cfg.clusterId,
       listen: this.cfg.listen,
       peers: [...this.peers.values()].map((p) => p.status()),
     };
   }
 
-  /** Routes received from one peer (by address or name), or from all. */
+  private matches(p: Peer, peer: string | undefined): boolean {
+    return peer === undefined || p.config.address === peer || p.config.name === peer;
+  }
+
+  /** Routes received from one peer (by address or name), or from all: their Adj-RIBs-In, with the best path marked. */
   receivedRoutes(peer?: string, family?: Family): RouteView[] {
     const out: RouteView[] = [];
     for (const p of this.peers.values()) {
-      if (peer !== undefined && p.config.address !== peer && p.config.name !== peer) continue;
+      if (!this.matches(p, peer)) continue;
+      const src = this.routing.sourceOf(p);
+      if (src === undefined) continue;
       for (const fam of family ? [family] : (['ipv4', 'ipv6'] as Family[])) {
-        for (const r of p.adjRib.routes(fam)) out.push(view(p.config.name, r));
+        for (const r of this.routing.rib.pathsOf(src, fam)) out.push(this.view(p.config.name, r));
       }
     }
     return out;
+  }
+
+  /** The Loc-RIB: the best path of every prefix (local routes included), with the step that chose it. */
+  bestRoutes(family?: Family): RouteView[] {
+    const out: RouteView[] = [];
+    for (const fam of family ? [family] : (['ipv4', 'ipv6'] as Family[])) {
+      for (const [, dest] of this.routing.rib.entries(fam)) {
+        if (dest.best !== undefined) out.push(this.view(dest.best.source.name, dest.best));
+      }
+    }
+    return out;
+  }
+
+  /** What one peer's session has been sent (its Adj-RIB-Out). */
+  advertisedRoutes(peer: string, family?: Family): Array<{ prefix: string; attributes: PathAttributes }> {
+    const out: Array<{ prefix: string; attributes: PathAttributes }> = [];
+    for (const p of this.peers.values()) {
+      if (!this.matches(p, peer)) continue;
+      for (const fam of family ? [family] : (['ipv4', 'ipv6'] as Family[])) {
+        for (const r of this.routing.advertised(p, fam)) out.push({ prefix: prefixText(r.prefix), attributes: r.attributes });
+      }
+    }
+    return out;
+  }
+
+  private view(peer: string, r: Path): RouteView {
+    const dest = this.routing.rib.get(r.prefix.family, prefixKey(r.prefix));
+    const best = dest?.best === r;
+    return {
+      peer,
+      family: r.prefix.family,
+      prefix: prefixText(r.prefix),
+      attributes: r.attrs,
+      receivedAt: r.receivedAt,
+      best,
+      ...(best && dest !== undefined ? { step: dest.step, decidedBy: stepTitle(dest.step), multipath: dest.multipath?.length ?? 1 } : {}),
+      stale: r.stale,
+    };
   }
 
   /** Stops every session with Cease / Administrative Shutdown and closes the listener. */
@@ -212,8 +233,4 @@ export class Speaker implements RouteSource {
     this.server = undefined;
     if (server !== undefined) await server.close();
   }
-}
-
-function view(peer: string, r: ReceivedRoute): RouteView {
-  return { peer, family: r.prefix.family, prefix: `${r.prefix.address}/${r.prefix.length}`, attributes: r.attributes, receivedAt: r.receivedAt };
 }

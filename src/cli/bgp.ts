@@ -41,6 +41,7 @@ export function renderStatus(reply: StatusReply): string {
 export function renderRoutes(reply: RoutesReply): string {
   if (reply.routes.length === 0) return 'No routes received.\n';
   const rows = reply.routes.map((r) => [
+    r.best === true ? '*' : '',
     r.prefix,
     r.nextHop ?? '',
     r.peer,
@@ -49,8 +50,9 @@ export function renderRoutes(reply: RoutesReply): string {
     r.localPref ?? '',
     r.med ?? '',
     [...r.communities, ...r.largeCommunities].join(' '),
+    r.best === true ? (r.decidedBy ?? '') : r.stale === true ? 'stale' : '',
   ]);
-  return boxTable(['PREFIX', 'NEXT HOP', 'PEER', 'AS PATH', 'ORIGIN', 'LOCAL PREF', 'MED', 'COMMUNITIES'], rows);
+  return boxTable(['BEST', 'PREFIX', 'NEXT HOP', 'PEER', 'AS PATH', 'ORIGIN', 'LOCAL PREF', 'MED', 'COMMUNITIES', 'DECIDED BY'], rows);
 }
 
 /** Makes the speaker's peers and originated routes those of the file (desired state). */
@@ -123,16 +125,17 @@ export function registerBgp(program: Command, deps: CliDeps): void {
 
   bgp
     .command('routes')
-    .description("print the routes a running speaker received (its Adj-RIBs-In)")
+    .description('print the routes a running speaker received (its Adj-RIBs-In), the best path of each prefix marked with the decision step that chose it')
     .option('--socket <path>', 'status socket of the speaker', DEFAULT_STATUS_SOCKET)
     .option('--peer <address>', 'only routes from this peer (address or name)')
     .option('--family <family>', 'ipv4 or ipv6')
+    .option('--best', 'only the best path of each prefix (the Loc-RIB, local routes included)')
     .option('-o, --output <format>', 'table or json', 'table')
-    .action(async (opts: { socket: string; peer?: string; family?: string; output: string }) => {
+    .action(async (opts: { socket: string; peer?: string; family?: string; best?: boolean; output: string }) => {
       if (opts.family !== undefined && opts.family !== 'ipv4' && opts.family !== 'ipv6') throw new Error('--family: must be ipv4 or ipv6');
       const client = new StatusClient(opts.socket);
       try {
-        const reply = await client.listRoutes({ peer: opts.peer, family: opts.family as 'ipv4' | 'ipv6' | undefined });
+        const reply = await client.listRoutes({ peer: opts.peer, family: opts.family as 'ipv4' | 'ipv6' | undefined, best: opts.best === true });
         deps.stdout(opts.output === 'json' ? JSON.stringify(reply, null, 2) + '\n' : renderRoutes(reply));
       } finally {
         client.close();

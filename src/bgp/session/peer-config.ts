@@ -1,6 +1,7 @@
 // What the session layer needs to know about one neighbour, and the OPEN capabilities that follow from it.
 import type { Capability, Family } from '../packet/types';
 import { Afi, Safi } from '../packet/constants';
+import type { NextHopMode } from '../rib/export-policy';
 
 export interface PeerConfig {
   /** Name used in logs and status (defaults to the address). */
@@ -23,6 +24,12 @@ export interface PeerConfig {
   readonly families: readonly Family[];
   /** Advertise RFC 8654 extended messages. */
   readonly extendedMessage: boolean;
+  /** RFC 4456: this iBGP peer is a route-reflector client of ours (default false). */
+  readonly routeReflectorClient?: boolean;
+  /** How NEXT_HOP is set on routes sent to this peer (see rib/export-policy.ts; default 'auto'). */
+  readonly nextHopMode?: NextHopMode;
+  /** How many times our own AS may appear in a received AS_PATH before the route is a loop (default 0). */
+  readonly allowOwnAs?: number;
 }
 
 export const PEER_DEFAULTS = {

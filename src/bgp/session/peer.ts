@@ -1,6 +1,7 @@
 // One BGP neighbour: runs the pure RFC 4271 FSM (bgp/fsm) over real connections and timers, resolves connection
-// collisions (RFC 4271 §6.8), keeps the peer's Adj-RIB-In, and sends the routes a RouteSource wants advertised,
-// as a diff against what was already sent. This is the only place where FSM actions meet sockets and timers.
+// collisions (RFC 4271 §6.8), and hands what the session learns (up, down, UPDATEs, End-of-RIB, ROUTE-REFRESH) to a
+// PeerRouting (the speaker, which owns the RIBs) and sends the UPDATEs it is given. This is the only place where FSM
+// actions meet sockets and timers; it keeps no routes itself.
 //
 // Complicating factors:
 // - A peer can have two connections at once (ours and theirs) until one OPEN settles the collision; each connection
@@ -16,33 +17,43 @@ import { initialContext, resolveCollision, timerExpiryEvent, transition } from '
 import type { FsmAction, FsmContext, FsmEvent, FsmState, TimerName } from '../fsm';
 import { validateOpen } from '../packet/open';
 import { codecOptionsFor, negotiate, type Negotiated } from '../packet/capabilities';
-import { encodeUpdates, endOfRib } from '../packet/update-encode';
 import { isEndOfRib } from '../packet/update';
 import { BgpError } from '../packet/bgp-error';
 import { ErrorCode, MAX_EXTENDED_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH, notificationName } from '../packet/constants';
-import type { AsPathSegment, BgpMessage, DecodedUpdate, Family, NotificationMessage, OpenMessage, PathAttributes, Prefix } from '../packet/types';
-import { AdjRibIn } from '../rib/adj-rib-in';
+import type { BgpMessage, CodecOptions, DecodedUpdate, Family, NotificationMessage, OpenMessage } from '../packet/types';
 import { Connection, type Direction } from './connection';
 import type { BgpSocket, Transport } from './transport';
-import { localCapabilities, type PeerConfig } from './peer-config';
+import { afiFamily, localCapabilities, type PeerConfig } from './peer-config';
 
-/** A route as the peer should advertise it; routes that share an attributes object are packed into one UPDATE. */
-export interface OutRoute {
-  readonly prefix: Prefix;
-  readonly attributes: PathAttributes;
-}
-
-export interface ExportContext {
-  readonly peer: PeerConfig;
-  /** Our address on the established connection (the default NEXT_HOP). */
+/** What an Established session agreed, for the RIB to build and encode exports. */
+export interface SessionInfo {
+  /** Our address on the connection (the default NEXT_HOP). */
   readonly localAddress: string;
-  readonly internal: boolean;
+  /** The peer's BGP Identifier from its OPEN. */
+  readonly peerRouterId: string;
+  /** Families both sides negotiated and the peer is configured for. */
   readonly families: ReadonlySet<Family>;
+  readonly codec: CodecOptions;
+  readonly maxMessageLength: number;
 }
 
-/** Where a peer gets the routes it should advertise. Absent from the map = not advertised (withdrawn if it was). */
-export interface RouteSource {
-  routesFor(ctx: ExportContext): ReadonlyMap<string, OutRoute>;
+export interface RouteCounts {
+  readonly received: Readonly<Record<Family, number>>;
+  readonly sent: Readonly<Record<Family, number>>;
+}
+
+/** The routing side of a session: the speaker implements it over its RIBs. */
+export interface PeerRouting {
+  /** The session reached Established; the routing side sends the initial table (and End-of-RIB) with sendUpdates. */
+  sessionUp(peer: Peer, info: SessionInfo): void;
+  /** The Established session ended (RFC 4271 §9.1.4: its routes are withdrawn). */
+  sessionDown(peer: Peer): void;
+  /** An UPDATE to apply (handling undefined, 'attribute-discard' or 'treat-as-withdraw'; End-of-RIB excluded). */
+  update(peer: Peer, decoded: DecodedUpdate): void;
+  endOfRib(peer: Peer, family: Family): void;
+  /** RFC 2918 §4: the peer asks for our Adj-RIB-Out of the family again. */
+  refreshRequested(peer: Peer, family: Family): void;
+  counts(peer: Peer): RouteCounts;
 }
 
 export interface PeerStatus {
@@ -74,7 +85,7 @@ export interface PeerDeps {
   readonly clock: Clock;
   readonly transport: Transport;
   readonly logger: Logger;
-  readonly routes: RouteSource;
+  readonly routing: PeerRouting;
   /** Called after every state change (status, metrics, readiness). */
   readonly onStateChange?: (peer: Peer, from: FsmState, to: FsmState, reason: string) => void;
 }
@@ -98,9 +109,6 @@ const CONNECT_TIMEOUT_MS = 10_000;
 export class Peer {
   private primary: Slot;
   private secondary: Slot | undefined;
-  private readonly adjRibIn = new AdjRibIn();
-  /** Adj-RIB-Out: what the established session has advertised, by prefix key. */
-  private sent = new Map<string, OutRoute>();
   private since: number;
   private lastError: string | undefined;
   private establishedCount = 0;
@@ -125,8 +133,28 @@ export class Peer {
     return this.established?.ctx.state ?? this.bestSlot().ctx.state;
   }
 
-  get adjRib(): AdjRibIn {
-    return this.adjRibIn;
+  /** The Established session's agreement, or undefined. */
+  session(): SessionInfo | undefined {
+    const slot = this.established;
+    if (slot?.conn === undefined) return undefined;
+    return this.sessionInfo(slot, slot.conn);
+  }
+
+  private sessionInfo(slot: Slot, conn: Connection): SessionInfo {
+    const codec = conn.codecOptions;
+    return {
+      localAddress: conn.localAddress,
+      peerRouterId: slot.ctx.peerOpen?.bgpId ?? '0.0.0.0',
+      families: this.negotiatedFamilies(slot),
+      codec,
+      maxMessageLength: codec.extendedMessage ? MAX_EXTENDED_MESSAGE_LENGTH : MAX_MESSAGE_LENGTH,
+    };
+  }
+
+  /** Queues whole UPDATE messages on the Established session (dropped when there is none). */
+  sendUpdates(messages: readonly Buffer[]): void {
+    if (messages.length === 0) return;
+    this.established?.conn?.sendUpdates(messages);
   }
 
   private newSlot(): Slot {
@@ -198,25 +226,21 @@ export class Peer {
     this.dispatch(s, { type: 'TcpConnectionConfirmed' });
   }
 
-  /** Re-reads the RouteSource and sends the difference to the established session (no reset). */
-  exportsChanged(): void {
+  /** Sends ROUTE-REFRESH for every negotiated family (RFC 2918), e.g. after import policy changed; false if it cannot. */
+  requestRefresh(): boolean {
     const slot = this.established;
-    if (slot?.conn !== undefined) this.syncExports(slot, slot.conn, false);
-  }
-
-  /** Sends ROUTE-REFRESH for every negotiated family (RFC 2918), e.g. after import policy changed. */
-  requestRefresh(): void {
-    const slot = this.established;
-    if (slot?.conn === undefined || slot.negotiated === undefined || !slot.negotiated.routeRefresh) return;
+    if (slot?.conn === undefined || slot.negotiated === undefined || !slot.negotiated.routeRefresh) return false;
     for (const f of slot.negotiated.families) {
       slot.conn.sendControl({ type: 'route-refresh', afi: f.afi, safi: f.safi, subtype: 0 });
     }
+    return true;
   }
 
   status(): PeerStatus {
     const slot = this.established ?? this.bestSlot();
     const state = slot.ctx.state;
     const stats = slot.conn?.stats;
+    const counts = this.deps.routing.counts(this);
     return {
       name: this.cfg.name,
       address: this.cfg.address,
@@ -230,20 +254,14 @@ export class Peer {
       peerRouterId: slot.ctx.peerOpen?.bgpId,
       negotiatedHoldTime: slot.ctx.negotiatedHoldSeconds,
       families: [...this.cfg.families],
-      prefixesReceived: { ipv4: this.adjRibIn.size('ipv4'), ipv6: this.adjRibIn.size('ipv6') },
-      prefixesSent: this.sentCounts(),
+      prefixesReceived: counts.received,
+      prefixesSent: counts.sent,
       messagesIn: this.counters.messagesIn + (stats?.messagesIn ?? 0),
       messagesOut: this.counters.messagesOut + (stats?.messagesOut ?? 0),
       updatesIn: this.counters.updatesIn + (stats?.updatesIn ?? 0),
       updatesOut: this.counters.updatesOut + (stats?.updatesOut ?? 0),
       establishedTransitions: this.establishedCount,
     };
-  }
-
-  private sentCounts(): Record<Family, number> {
-    const n = { ipv4: 0, ipv6: 0 };
-    for (const r of this.sent.values()) n[r.prefix.family]++;
-    return n;
   }
 
   private slots(): Slot[] {
@@ -339,9 +357,14 @@ export class Peer {
       case 'process-update':
         if (action.update !== undefined) this.processUpdate(slot, action.update);
         return;
-      case 'process-route-refresh':
-        if (slot.conn !== undefined) this.syncExports(slot, slot.conn, true);
+      case 'process-route-refresh': {
+        if (slot !== this.established) return;
+        const m = action.message;
+        const fams = this.negotiatedFamilies(slot);
+        const asked = m === undefined ? undefined : afiFamily(m.afi, m.safi);
+        for (const f of fams) if (asked === undefined || asked === f) this.deps.routing.refreshRequested(this, f);
         return;
+      }
     }
   }
 
@@ -500,12 +523,12 @@ export class Peer {
   }
 
   private processUpdate(slot: Slot, decoded: DecodedUpdate): void {
+    if (slot !== this.established) return;
     const msg = decoded.message;
-    const now = this.deps.clock.now();
     const handling = decoded.handling;
     if (handling === 'treat-as-withdraw') {
-      const n = this.adjRibIn.withdrawAll(msg);
-      this.log.warn(`UPDATE treated as withdraw (RFC 7606): ${decoded.errors.map((e) => e.message).join('; ')}`, { withdrawn: n });
+      this.log.warn(`UPDATE treated as withdraw (RFC 7606): ${decoded.errors.map((e) => e.message).join('; ')}`);
+      this.deps.routing.update(this, decoded);
       return;
     }
     if (handling === 'afisafi-disable') {
@@ -521,17 +544,10 @@ export class Peer {
     const eor = isEndOfRib(msg);
     if (eor !== undefined) {
       this.log.debug(`End-of-RIB for ${eor}`);
+      this.deps.routing.endOfRib(this, eor);
       return;
     }
-    if (hasAsLoop(msg.attributes.asPath, this.cfg.localAsn)) {
-      // RFC 4271 §9.1.2: a route whose AS_PATH holds our own AS is ineligible; like BIRD we do not keep it, and an
-      // earlier route for the same prefix is implicitly withdrawn by it.
-      const n = this.adjRibIn.withdrawAll({ ...msg, withdrawn: [] });
-      this.adjRibIn.apply({ ...msg, nlri: [], attributes: { ...msg.attributes, mpReach: undefined } }, now);
-      this.log.debug(`ignored UPDATE with AS path loop (AS ${this.cfg.localAsn})`, { dropped: n });
-      return;
-    }
-    this.adjRibIn.apply(msg, now);
+    this.deps.routing.update(this, decoded);
   }
 
   // ------------------------------------------------------------------ session up / down, routes out
@@ -547,14 +563,12 @@ export class Peer {
       this.secondary = undefined;
     }
     this.since = this.deps.clock.now();
-    this.sent = new Map();
-    if (slot.conn !== undefined) this.syncExports(slot, slot.conn, true);
+    if (slot.conn !== undefined) this.deps.routing.sessionUp(this, this.sessionInfo(slot, slot.conn));
   }
 
   private onSessionDown(_slot: Slot): void {
-    // RFC 4271 §9.1.4 / §8: routes learned over the session are gone with it.
-    this.adjRibIn.clear();
-    this.sent = new Map();
+    // RFC 4271 §9.1.4 / §8: routes learned over the session are gone with it (the routing side withdraws them).
+    this.deps.routing.sessionDown(this);
   }
 
   private negotiatedFamilies(slot: Slot): Set<Family> {
@@ -566,53 +580,10 @@ export class Peer {
     return set;
   }
 
-  /**
-   * Sends what the RouteSource wants minus what was sent: withdrawals for what is gone, announcements grouped by
-   * attribute object so that prefixes sharing attributes share UPDATEs. With `full`, everything is (re)sent and each
-   * family is closed with End-of-RIB (RFC 4724 §2; sent even without graceful restart, as FRR and BIRD do).
-   */
-  private syncExports(slot: Slot, conn: Connection, full: boolean): void {
-    const families = this.negotiatedFamilies(slot);
-    const desired = this.deps.routes.routesFor({
-      peer: this.cfg,
-      localAddress: conn.localAddress,
-      internal: this.cfg.asn === this.cfg.localAsn,
-      families,
-    });
-    const opts = conn.codecOptions;
-    const max = opts.extendedMessage ? MAX_EXTENDED_MESSAGE_LENGTH : MAX_MESSAGE_LENGTH;
-    const withdrawn: Prefix[] = [];
-    if (!full) {
-      for (const [key, route] of this.sent) if (!desired.has(key)) withdrawn.push(route.prefix);
-    }
-    const groups = new Map<PathAttributes, Prefix[]>();
-    const next = new Map<string, OutRoute>();
-    for (const [key, route] of desired) {
-      if (!families.has(route.prefix.family)) continue;
-      next.set(key, route);
-      if (!full && this.sent.get(key)?.attributes === route.attributes) continue;
-      let list = groups.get(route.attributes);
-      if (list === undefined) groups.set(route.attributes, (list = []));
-      list.push(route.prefix);
-    }
-    const out: Buffer[] = [];
-    if (withdrawn.length > 0) out.push(...encodeUpdates({ withdrawn, nlri: [] }, opts, max));
-    for (const [attributes, nlri] of groups) out.push(...encodeUpdates({ withdrawn: [], attributes, nlri }, opts, max));
-    if (full) for (const f of families) out.push(endOfRib(f, opts));
-    this.sent = next;
-    if (out.length > 0) conn.sendUpdates(out);
-  }
-
   /** Keeps the session, applies a new configuration that does not affect the OPEN (e.g. export changes). */
   updateConfig(cfg: PeerConfig): void {
     this.cfg = cfg;
   }
-}
-
-function hasAsLoop(path: readonly AsPathSegment[] | undefined, asn: number): boolean {
-  if (path === undefined) return false;
-  for (const seg of path) if (seg.type === 'sequence' || seg.type === 'set') if (seg.asns.includes(asn)) return true;
-  return false;
 }
 
 export function describeNotification(n: NotificationMessage): string {
@@ -633,6 +604,8 @@ export function needsReset(a: PeerConfig, b: PeerConfig): boolean {
     a.holdTime !== b.holdTime ||
     a.keepaliveTime !== b.keepaliveTime ||
     a.extendedMessage !== b.extendedMessage ||
-    a.families.join() !== b.families.join()
+    a.families.join() !== b.families.join() ||
+    // A client and a non-client differ in what they may receive and in how their routes are checked: start over.
+    (a.routeReflectorClient ?? false) !== (b.routeReflectorClient ?? false)
   );
 }

@@ -12,6 +12,8 @@ export interface StatusRequest {
 export interface RoutesRequest {
   readonly peer?: string;
   readonly family?: 'ipv4' | 'ipv6';
+  /** Only the best path of each prefix (the Loc-RIB, local routes included) instead of the Adj-RIBs-In. */
+  readonly best?: boolean;
 }
 
 /** What GetStatus answers; the speaker fills it from its own status types. */
@@ -45,6 +47,10 @@ export interface RoutesReply {
     readonly largeCommunities: readonly string[];
     readonly originatorId?: string;
     readonly clusterList?: readonly string[];
+    /** The path is the prefix's best path; decidedBy names the decision step that chose it. */
+    readonly best?: boolean;
+    readonly decidedBy?: string;
+    readonly stale?: boolean;
   }>;
 }
 

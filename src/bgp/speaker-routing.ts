@@ -1,0 +1,311 @@
+// The routing half of the speaker: the Loc-RIB shared by all sessions, the locally originated routes as one more
+// source in it, and per session its PathSource, export cache and Adj-RIB-Out. It implements the sessions'
+// PeerRouting: an UPDATE in is applied to the Loc-RIB as one batch, and the prefixes whose best path changed are
+// staged on every Established session's Adj-RIB-Out and flushed as packed UPDATEs, once per received UPDATE.
+import net from 'node:net';
+import type { Logger } from '../lib/logger';
+import { describeError } from '../lib/errors';
+import { Origin } from './packet/constants';
+import type { DecodedUpdate, Family, PathAttributes, Prefix } from './packet/types';
+import { AdjRibOut } from './rib/adj-rib-out';
+import type { DecisionOptions, StepName } from './rib/decision-steps';
+import { ExportCache, type ExportTarget } from './rib/export-policy';
+import type { ImportContext } from './rib/import-checks';
+import { LocRib, multipathOf, type Dest } from './rib/loc-rib';
+import { makeSource, type Path, type PathSource } from './rib/path';
+import { keyPrefix as keyToPrefix, prefixKey, type PrefixKey } from './rib/prefix-key';
+import { applyUpdate, changeCount, emptyChanges, type ChangeSet } from './rib/rib-update';
+import type { Peer, PeerRouting, RouteCounts, SessionInfo } from './session/peer';
+
+const FAMILIES: readonly Family[] = ['ipv4', 'ipv6'];
+
+/** A route this speaker originates. */
+export interface LocalRoute {
+  readonly prefix: Prefix;
+  /** Next hop to advertise; default: our address on each session ("next hop self"). */
+  readonly nextHop?: string;
+  readonly communities?: readonly number[];
+  readonly largeCommunities?: ReadonlyArray<readonly [number, number, number]>;
+  readonly med?: number;
+  /** LOCAL_PREF towards iBGP peers (default 100); never sent to eBGP peers (RFC 4271 §5.1.5). */
+  readonly localPref?: number;
+}
+
+export interface RoutingConfig {
+  readonly asn: number;
+  readonly routerId: string;
+  /** RFC 4456 CLUSTER_ID; default the router ID. */
+  readonly clusterId?: string;
+  readonly alwaysCompareMed?: boolean;
+}
+
+/** One best-path change, as subscribers see it. */
+export interface BestPathChange {
+  readonly prefix: Prefix;
+  /** Absent: no route to the prefix any more. */
+  readonly best?: Path;
+  readonly step?: StepName;
+  /** ECMP set, the best first. */
+  readonly multipath: readonly Path[];
+}
+
+interface SessionRib {
+  readonly peer: Peer;
+  readonly source: PathSource;
+  readonly info: SessionInfo;
+  cache: ExportCache;
+  readonly out: AdjRibOut;
+}
+
+/** Strips "::ffff:" from IPv4-mapped IPv6 addresses as node reports them on dual-stack sockets. */
+export function normalizeAddress(addr: string): string {
+  return addr.startsWith('::ffff:') && net.isIPv4(addr.slice(7)) ? addr.slice(7) : addr;
+}
+
+function localAttributes(r: LocalRoute): PathAttributes {
+  const a: { -readonly [K in keyof PathAttributes]: PathAttributes[K] } = { origin: Origin.Igp, asPath: [] };
+  if (r.nextHop !== undefined) a.nextHop = r.nextHop;
+  if (r.med !== undefined) a.med = r.med;
+  if (r.localPref !== undefined) a.localPref = r.localPref;
+  if (r.communities !== undefined && r.communities.length > 0) a.communities = r.communities;
+  if (r.largeCommunities !== undefined && r.largeCommunities.length > 0) a.largeCommunities = r.largeCommunities;
+  return a;
+}
+
+export class SpeakerRouting implements PeerRouting {
+  readonly rib: LocRib;
+  readonly localSource: PathSource;
+  private readonly sessions = new Map<Peer, SessionRib>();
+  private local: Record<Family, Map<PrefixKey, LocalRoute>> = { ipv4: new Map(), ipv6: new Map() };
+  private readonly listeners = new Set<(changes: readonly BestPathChange[]) => void>();
+  private nextSourceId = 1;
+  private readonly clusterId: string;
+
+  constructor(
+    private readonly cfg: RoutingConfig,
+    private readonly log: Logger,
+    private readonly now: () => number,
+    /** True when some configured peer is a route-reflector client (this speaker is a reflector). */
+    private readonly isReflector: () => boolean,
+  ) {
+    this.clusterId = cfg.clusterId ?? cfg.routerId;
+    this.rib = new LocRib(this.decisionOptions());
+    this.localSource = makeSource({ id: 0, name: 'local', kind: 'local', address: '', routerId: cfg.routerId, asn: cfg.asn, rrClient: false });
+  }
+
+  private decisionOptions(): DecisionOptions {
+    return { localAsn: this.cfg.asn, alwaysCompareMed: this.cfg.alwaysCompareMed ?? false };
+  }
+
+  // ---------------------------------------------------------------- PeerRouting
+
+  sessionUp(peer: Peer, info: SessionInfo): void {
+    this.dropSession(peer);
+    const cfg = peer.config;
+    const source = makeSource({
+      id: this.nextSourceId++,
+      name: cfg.name,
+      kind: cfg.asn === cfg.localAsn ? 'internal' : 'external',
+      address: cfg.address,
+      routerId: info.peerRouterId,
+      asn: cfg.asn,
+      rrClient: cfg.routeReflectorClient ?? false,
+    });
+    const s: SessionRib = { peer, source, info, cache: new ExportCache(this.target(peer, source, info), this.identity()), out: new AdjRibOut() };
+    this.sessions.set(peer, s);
+    // RFC 4271 §9.2: the whole Adj-RIB-Out goes to a new session, then End-of-RIB per family (RFC 4724 §2; sent
+    // even without graceful restart, as BIRD and FRR do).
+    this.resync(s);
+    for (const f of info.families) s.out.endOfRib(f);
+    this.flush(s);
+  }
+
+  sessionDown(peer: Peer): void {
+    const s = this.sessions.get(peer);
+    if (s === undefined) return;
+    this.sessions.delete(peer);
+    const changes = emptyChanges();
+    const n = this.rib.removeSource(s.source, (f, k) => changes[f].add(k));
+    for (const other of this.sessions.values()) other.cache.dropSource(s.source.id);
+    this.log.debug(`session with ${peer.config.name} down: ${n} routes withdrawn`);
+    this.fanOut(changes);
+  }
+
+  update(peer: Peer, decoded: DecodedUpdate): void {
+    const s = this.sessions.get(peer);
+    if (s === undefined) return;
+    const changes = emptyChanges();
+    const r = applyUpdate(this.rib, s.source, decoded.message, { ctx: this.importContext(peer), now: this.now(), treatAsWithdraw: decoded.handling === 'treat-as-withdraw' }, changes);
+    if (r.rejected !== undefined) this.log.debug(`UPDATE from ${peer.config.name} dropped as withdraw: ${r.rejected}`);
+    this.fanOut(changes);
+  }
+
+  endOfRib(peer: Peer, family: Family): void {
+    this.log.debug(`End-of-RIB for ${family} from ${peer.config.name}`);
+  }
+
+  refreshRequested(peer: Peer, family: Family): void {
+    const s = this.sessions.get(peer);
+    if (s === undefined) return;
+    s.out.restage(family);
+    this.flush(s);
+  }
+
+  counts(peer: Peer): RouteCounts {
+    const s = this.sessions.get(peer);
+    if (s === undefined) return { received: { ipv4: 0, ipv6: 0 }, sent: { ipv4: 0, ipv6: 0 } };
+    return {
+      received: { ipv4: this.rib.count(s.source, 'ipv4'), ipv6: this.rib.count(s.source, 'ipv6') },
+      sent: { ipv4: s.out.size('ipv4'), ipv6: s.out.size('ipv6') },
+    };
+  }
+
+  // ---------------------------------------------------------------- the façade's operations
+
+  /** Desired state of the locally originated routes: absent from `routes` means withdrawn; empty withdraws all. */
+  setLocalRoutes(routes: readonly LocalRoute[]): void {
+    const next: Record<Family, Map<PrefixKey, LocalRoute>> = { ipv4: new Map(), ipv6: new Map() };
+    for (const r of routes) next[r.prefix.family].set(prefixKey(r.prefix), r);
+    const changes = emptyChanges();
+    const src = this.localSource;
+    for (const f of FAMILIES) {
+      for (const key of this.local[f].keys()) {
+        if (!next[f].has(key) && this.rib.remove(f, key, src) === 'changed') changes[f].add(key);
+      }
+      for (const [key, r] of next[f]) {
+        const attrs = this.rib.interner.intern(localAttributes(r));
+        if (this.rib.get(f, key)?.paths.find((p) => p.source === src)?.attrs === attrs) continue;
+        if (this.rib.set(key, r.prefix, src, attrs, this.now())) changes[f].add(key);
+      }
+    }
+    this.local = next;
+    this.fanOut(changes);
+  }
+
+  localRoutes(): LocalRoute[] {
+    return [...this.local.ipv4.values(), ...this.local.ipv6.values()];
+  }
+
+  /** A peer's export settings changed without a reset: rebuild its exports and send the difference. */
+  peerConfigChanged(peer: Peer): void {
+    const s = this.sessions.get(peer);
+    if (s === undefined) return;
+    s.cache = new ExportCache(this.target(peer, s.source, s.info), this.identity());
+    this.resync(s);
+    this.flush(s);
+  }
+
+  subscribe(listener: (changes: readonly BestPathChange[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  sourceOf(peer: Peer): PathSource | undefined {
+    return this.sessions.get(peer)?.source;
+  }
+
+  advertised(peer: Peer, family: Family): Array<{ prefix: Prefix; attributes: PathAttributes }> {
+    const s = this.sessions.get(peer);
+    if (s === undefined) return [];
+    const out: Array<{ prefix: Prefix; attributes: PathAttributes }> = [];
+    for (const key of s.out.keys(family)) {
+      const attributes = s.out.get(family, key);
+      const prefix = this.rib.get(family, key)?.prefix;
+      if (attributes !== undefined && prefix !== undefined) out.push({ prefix, attributes });
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private identity(): { routerId: string; clusterId: string } {
+    return { routerId: this.cfg.routerId, clusterId: this.clusterId };
+  }
+
+  private target(peer: Peer, source: PathSource, info: SessionInfo): ExportTarget {
+    const cfg = peer.config;
+    const local = normalizeAddress(info.localAddress);
+    return {
+      sourceId: source.id,
+      kind: source.kind === 'internal' ? 'internal' : 'external',
+      rrClient: source.rrClient,
+      localAsn: cfg.localAsn,
+      nextHopMode: cfg.nextHopMode ?? 'auto',
+      selfAddress: { ipv4: net.isIPv4(local) ? local : undefined, ipv6: net.isIPv6(local) ? local : undefined },
+    };
+  }
+
+  private importContext(peer: Peer): ImportContext {
+    const cfg = peer.config;
+    return {
+      localAsns: cfg.localAsn === this.cfg.asn ? [this.cfg.asn] : [this.cfg.asn, cfg.localAsn],
+      allowOwnAs: cfg.allowOwnAs ?? 0,
+      routerId: this.cfg.routerId,
+      clusterId: this.clusterId,
+      isReflector: this.isReflector() || this.cfg.clusterId !== undefined,
+    };
+  }
+
+  private dropSession(peer: Peer): void {
+    if (this.sessions.has(peer)) this.sessionDown(peer);
+  }
+
+  private exportOf(s: SessionRib, dest: Dest | undefined): PathAttributes | undefined {
+    const best = dest?.best;
+    return best === undefined ? undefined : s.cache.attributesFor(best);
+  }
+
+  /** Stages the whole table against what the session has (withdrawing what it should no longer have). */
+  private resync(s: SessionRib): void {
+    for (const f of FAMILIES) {
+      if (!s.info.families.has(f)) continue;
+      for (const [key, dest] of this.rib.entries(f)) s.out.stage(f, key, dest.prefix, this.exportOf(s, dest));
+      const gone: PrefixKey[] = [];
+      for (const key of s.out.keys(f)) if (this.rib.get(f, key) === undefined) gone.push(key);
+      for (const key of gone) s.out.stage(f, key, undefined, undefined);
+    }
+  }
+
+  private flush(s: SessionRib): void {
+    if (!s.out.pending) return;
+    let msgs: Buffer[];
+    try {
+      msgs = s.out.flush(s.info.codec, s.info.maxMessageLength);
+    } catch (err) {
+      this.log.error(`cannot encode UPDATE for ${s.peer.config.name}: ${describeError(err)}`);
+      return;
+    }
+    s.peer.sendUpdates(msgs);
+  }
+
+  /** Hands the changed prefixes to every session and to subscribers. */
+  private fanOut(changes: ChangeSet): void {
+    if (changeCount(changes) === 0) return;
+    for (const s of this.sessions.values()) {
+      for (const f of FAMILIES) {
+        if (!s.info.families.has(f)) continue;
+        for (const key of changes[f]) {
+          const dest = this.rib.get(f, key);
+          s.out.stage(f, key, dest?.prefix, this.exportOf(s, dest));
+        }
+      }
+      this.flush(s);
+    }
+    if (this.listeners.size === 0) return;
+    const list: BestPathChange[] = [];
+    for (const f of FAMILIES) {
+      for (const key of changes[f]) {
+        const dest = this.rib.get(f, key);
+        if (dest?.best === undefined) list.push({ prefix: dest?.prefix ?? keyToPrefix(f, key), multipath: [] });
+        else list.push({ prefix: dest.prefix, best: dest.best, step: dest.step, multipath: multipathOf(dest) });
+      }
+    }
+    for (const l of this.listeners) {
+      try {
+        l(list);
+      } catch (err) {
+        this.log.error(`best-path subscriber failed: ${describeError(err)}`);
+      }
+    }
+  }
+}
