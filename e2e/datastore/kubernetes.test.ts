@@ -3,7 +3,7 @@
 // WorkloadEndpoint from the Pod, watches that survive disconnects and re-list after 410 Gone.
 import { runConformance, CONFORMANCE_NAMESPACES } from '../../src/datastore/conformance';
 import { DatastoreErrorCode, isDatastoreError } from '../../src/datastore/errors';
-import { createClientNodeApi } from '../../src/datastore/kubernetes/client-node-api';
+import { createClientNodeApi, loadClientNode } from '../../src/datastore/kubernetes/client-node-api';
 import { METADATA_ANNOTATION } from '../../src/datastore/kubernetes/convert';
 import { NODE_ANNOTATIONS } from '../../src/datastore/kubernetes/convert-node';
 import { workloadEndpointName } from '../../src/datastore/kubernetes/convert-workload';
@@ -19,6 +19,12 @@ function newStore(fx: KubeFixture, client: Client = 'client-node'): KubernetesDa
   const api = client === 'client-node' ? createClientNodeApi(fx.kubeconfig) : new HttpKubeApi(endpointFromKubeconfig(fx.kubeconfig));
   return new KubernetesDatastore({ api, retryDelaysMs: [20, 50, 100] });
 }
+
+// The first load of @kubernetes/client-node compiles it for jest (jest.config.js): done once here, outside any test's
+// time budget.
+beforeAll(() => {
+  loadClientNode();
+}, 180_000);
 
 for (const client of ['client-node', 'http'] as const) {
   runConformance(`kubernetes (API server fixture, ${client} client)`, async () => {
@@ -194,7 +200,7 @@ describe('kubernetes datastore specifics', () => {
     // Writes to another kind move the global revision; bookmarks carry it to this watch.
     await store.create({ apiVersion: 'projectcalico.org/v3', kind: 'IPAMHandle', metadata: { name: 'h1' }, spec: { handleID: 'h1', block: {} } });
     const target = fx.resourceVersion();
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 15_000;
     while (!fx.requests.some((r) => r.includes(`resourceVersion=${target}`)) && Date.now() < deadline) {
       fx.endWatches('clean');
       await new Promise((r) => setTimeout(r, 150));
