@@ -15,7 +15,7 @@ import { procSysWriter } from '../cni/sysctl';
 import type { Datastore } from '../datastore/datastore';
 import { EtcdDatastore } from '../datastore/etcd/etcd-datastore';
 import { connectKubernetes } from '../datastore/kubernetes/kubernetes-datastore';
-import { IpamAllocator } from '../ipam/allocator';
+import { IpamAllocator } from '../ipam';
 import type { Netlink } from '../netlink/netlink';
 import { nsenterArgv, startNetnsNetlink } from '../netlink/netns-proxy';
 import { RtNetlink } from '../netlink/rtnetlink';

@@ -1,5 +1,5 @@
 // Gingham's IPAM allocator (src/ipam) seen through the narrow CniIpam interface the plugins use.
-import type { IpamAllocator } from '../ipam/allocator';
+import type { IpamAllocator } from '../ipam';
 import type { CniIpam } from './cni-ipam';
 
 function hostPrefix(ip: string): string {
