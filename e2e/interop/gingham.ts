@@ -8,7 +8,8 @@ import { stringify } from 'yaml';
 import type { RoutesReply, StatusReply } from '../../src/bgp/session/status-service';
 
 const ROOT = path.join(__dirname, '..', '..');
-const BIN = path.join(ROOT, 'dist', 'cmd', 'gingham.js');
+/** GINGHAM_DIST: another build of src/ (e.g. one private to a working copy); default the package's dist/. */
+const BIN = path.join(process.env.GINGHAM_DIST ?? path.join(ROOT, 'dist'), 'cmd', 'gingham.js');
 
 export interface GinghamPeer {
   address: string;
@@ -19,6 +20,10 @@ export interface GinghamPeer {
   families?: Array<'ipv4' | 'ipv6'>;
   localAddress?: string;
   name?: string;
+  localAsNumber?: number | string;
+  routeReflectorClient?: boolean;
+  nextHopMode?: 'auto' | 'self' | 'keep';
+  allowOwnAs?: number;
 }
 
 export interface GinghamOriginate {
@@ -35,6 +40,7 @@ export interface GinghamOptions {
   listen: { address: string; port?: number };
   peers: GinghamPeer[];
   originate?: GinghamOriginate[];
+  clusterId?: string;
 }
 
 export class GinghamSpeaker {
@@ -58,13 +64,14 @@ export class GinghamSpeaker {
     this.child.kill('SIGHUP');
   }
 
-  static async start(opts: GinghamOptions): Promise<GinghamSpeaker> {
+  /** `args` are added to `gingham bgp run -c FILE` (e.g. `--log-format json`). */
+  static async start(opts: GinghamOptions, args: readonly string[] = []): Promise<GinghamSpeaker> {
     if (!fs.existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npm run build\` first (npm test does)`);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gingham-interop-'));
     const socket = path.join(dir, 'bgp.sock');
     const configPath = path.join(dir, 'speaker.yaml');
     fs.writeFileSync(configPath, stringify({ ...opts, statusSocket: socket, logLevel: 'debug' }));
-    const child = spawn(process.execPath, [BIN, 'bgp', 'run', '-c', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'bgp', 'run', '-c', configPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     const g = new GinghamSpeaker(dir, socket, configPath, child);
     await g.waitFor(() => fs.existsSync(socket), 15000, 'status socket to appear');
     return g;
@@ -76,6 +83,42 @@ export class GinghamSpeaker {
 
   get output(): string {
     return this.log;
+  }
+
+  /** The log as JSON objects, one per line (for a speaker started with `--log-format json`); throws on a non-JSON line. */
+  jsonLog(): Array<{ level: string; message: string; component: string; timestamp: string; [k: string]: unknown }> {
+    return this.log
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .map((l) => {
+        try {
+          return JSON.parse(l) as { level: string; message: string; component: string; timestamp: string };
+        } catch {
+          throw new Error(`not a JSON log line: ${l}`);
+        }
+      });
+  }
+
+  get exitCode(): number | null {
+    return this.child.exitCode;
+  }
+
+  /** Resolves with the exit code once the process has exited (bounded by timeoutMs). */
+  async waitExit(timeoutMs: number): Promise<number | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`gingham did not exit within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Sends a signal to the speaker process (SIGTERM, SIGHUP). */
+  signal(sig: NodeJS.Signals): void {
+    this.child.kill(sig);
   }
 
   private cli(args: string[]): string {
@@ -92,10 +135,11 @@ export class GinghamSpeaker {
     return this.status().peers.find((p) => p.address === address);
   }
 
-  routes(peer?: string, family?: 'ipv4' | 'ipv6'): RoutesReply['routes'] {
+  routes(peer?: string, family?: 'ipv4' | 'ipv6', best = false): RoutesReply['routes'] {
     const args = ['bgp', 'routes'];
     if (peer) args.push('--peer', peer);
     if (family) args.push('--family', family);
+    if (best) args.push('--best');
     return (JSON.parse(this.cli(args)) as RoutesReply).routes;
   }
 
