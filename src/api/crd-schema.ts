@@ -1,0 +1,127 @@
+// The crd.projectcalico.org/v1 CustomResourceDefinitions the `kubernetes` datastore stores resources in, generated
+// from the kinds' field shapes (schema.ts) so the chart's CRDs cannot drift from what the API accepts. Each CRD has a
+// structural OpenAPI v3 schema (Kubernetes "structural schema" rules: every node has a type, except int-or-string
+// and preserve-unknown-fields nodes), with the v1 differences Calico has (kind IPAMConfig; BlockAffinity `deleted`
+// as a string). Kinds Calico ships CRDs for but Gingham does not model keep their spec unchecked
+// (x-kubernetes-preserve-unknown-fields), so Calico manifests for them still apply. Node and WorkloadEndpoint have no
+// CRD: Calico keeps them on the Kubernetes Node and Pod. Pure: scripts/gen-crds.ts writes the files.
+import { stringify } from 'yaml';
+import { KINDS } from './resource';
+import type { Shape } from './schema';
+
+export type JsonSchema = Record<string, unknown>;
+
+/** OpenAPI v3 for one field shape. */
+export function shapeSchema(shape: Shape): JsonSchema {
+  switch (shape.t) {
+    case 'string':
+      return { type: 'string' };
+    case 'int':
+      return { type: 'integer' };
+    case 'number':
+      return { type: 'number' };
+    case 'bool':
+      return { type: 'boolean' };
+    case 'any':
+      return { 'x-kubernetes-preserve-unknown-fields': true };
+    case 'intOrString':
+      return { anyOf: [{ type: 'integer' }, { type: 'string' }], 'x-kubernetes-int-or-string': true };
+    case 'array':
+      return { type: 'array', items: shapeSchema(shape.of) };
+    case 'map':
+      return { type: 'object', additionalProperties: shapeSchema(shape.of) };
+    case 'object': {
+      const out: JsonSchema = { type: 'object' };
+      if (shape.fields.length > 0) out.properties = Object.fromEntries(shape.fields.map((fd) => [fd.name, shapeSchema(fd.shape)]));
+      if (shape.open || shape.fields.length === 0) out['x-kubernetes-preserve-unknown-fields'] = true;
+      return out;
+    }
+  }
+}
+
+export interface CrdKind {
+  /** The v1 kind (IPAMConfig for IPAMConfiguration). */
+  readonly kind: string;
+  readonly plural: string;
+  readonly namespaced: boolean;
+  readonly spec: JsonSchema;
+  readonly status?: JsonSchema;
+}
+
+const OPEN: JsonSchema = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+
+/** v3 kinds whose v1 CRD differs in name (libcalico-go backend/k8s/resources). */
+const V1_NAMES: Readonly<Record<string, { kind: string; plural: string }>> = { IPAMConfiguration: { kind: 'IPAMConfig', plural: 'ipamconfigs' } };
+
+/** Calico's CRDs for kinds Gingham stores without modelling their spec. */
+const UNMODELLED: ReadonlyArray<{ kind: string; plural: string; namespaced: boolean }> = [
+  { kind: 'GlobalNetworkSet', plural: 'globalnetworksets', namespaced: false },
+  { kind: 'HostEndpoint', plural: 'hostendpoints', namespaced: false },
+  { kind: 'IPReservation', plural: 'ipreservations', namespaced: false },
+  { kind: 'KubeControllersConfiguration', plural: 'kubecontrollersconfigurations', namespaced: false },
+  { kind: 'NetworkSet', plural: 'networksets', namespaced: true },
+  { kind: 'Tier', plural: 'tiers', namespaced: false },
+];
+
+/** Kinds that live outside the CRDs in Kubernetes mode. */
+const NOT_CRDS = new Set(['Node', 'WorkloadEndpoint']);
+
+function v1Spec(kind: string, spec: JsonSchema): JsonSchema {
+  if (kind !== 'BlockAffinity') return spec;
+  // v1 stores BlockAffinity.deleted as "true"/"false" (design/ipam/ipam-datastore.md).
+  const props = { ...(spec.properties as Record<string, JsonSchema>), deleted: { type: 'string' } };
+  return { ...spec, properties: props };
+}
+
+/** Every CRD Gingham's kubernetes datastore uses, sorted by plural (the file order of Calico's crds.yaml). */
+export function crdKinds(): CrdKind[] {
+  const modelled = KINDS.filter((k) => !NOT_CRDS.has(k.kind)).map((k): CrdKind => {
+    const names = V1_NAMES[k.kind] ?? { kind: k.kind, plural: k.plural };
+    return {
+      ...names,
+      namespaced: k.namespaced,
+      spec: v1Spec(k.kind, shapeSchema(k.specShape)),
+      ...(k.statusShape ? { status: shapeSchema(k.statusShape) } : {}),
+    };
+  });
+  const rest = UNMODELLED.map((u): CrdKind => ({ ...u, spec: OPEN }));
+  return [...modelled, ...rest].sort((a, b) => (a.plural < b.plural ? -1 : 1));
+}
+
+export const CRD_GROUP = 'crd.projectcalico.org';
+
+export function crdObject(k: CrdKind): Record<string, unknown> {
+  const properties: Record<string, JsonSchema> = {
+    apiVersion: { type: 'string' },
+    kind: { type: 'string' },
+    metadata: { type: 'object' },
+    spec: k.spec,
+  };
+  if (k.status) properties.status = k.status;
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${k.plural}.${CRD_GROUP}` },
+    spec: {
+      group: CRD_GROUP,
+      names: { kind: k.kind, listKind: `${k.kind}List`, plural: k.plural, singular: k.kind.toLowerCase() },
+      preserveUnknownFields: false,
+      scope: k.namespaced ? 'Namespaced' : 'Cluster',
+      versions: [
+        {
+          name: 'v1',
+          schema: { openAPIV3Schema: { description: `${k.kind}: the projectcalico.org/v3 resource as Calico stores it in Kubernetes.`, type: 'object', properties } },
+          served: true,
+          storage: true,
+        },
+      ],
+    },
+  };
+}
+
+export const CRD_FILE_HEADER = '# Generated from src/api by `npm run gen:crds` (scripts/gen-crds.ts). Do not edit by hand.\n';
+
+/** charts/gingham/crds/<file> -> text, as the generator writes them. */
+export function crdFiles(): Map<string, string> {
+  return new Map(crdKinds().map((k) => [`${CRD_GROUP}_${k.plural}.yaml`, CRD_FILE_HEADER + stringify(crdObject(k), { lineWidth: 0 })]));
+}
