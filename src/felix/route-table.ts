@@ -1,0 +1,279 @@
+// The route table: one kernel routing table reconciled to a desired state, as Felix's routetable does it. The owner
+// (felix calc, through the node agent) hands it the whole desired set with setRoutes(); apply() diffs that against the
+// kernel (route-diff.ts) and writes only the difference: deletions first, then adds/replaces, each failed operation
+// retried once. A periodic full resync re-reads the kernel, so a route someone deleted or changed by hand comes back.
+//
+// Owns: the desired set, a cache of the kernel's state between resyncs, when each link first appeared (for the grace
+// period), and its timers (resync, retry, grace expiry): close() cancels them. Must not: touch a route whose protocol
+// is not ours, or any other table than its own.
+import type { Clock, TimerHandle } from '../lib/clock';
+import type { Logger } from '../lib/logger';
+import { NetlinkError, isNotFound } from '../netlink/netlink-error';
+import {
+  GINGHAM_ROUTE_PROTOCOL,
+  TABLE_MAIN,
+  defaultMetric,
+  defaultScope,
+  describeRoute,
+  routeKey,
+  type Netlink,
+  type Route,
+  type RouteInfo,
+  type RouteOp,
+} from '../netlink/netlink';
+import { parseCidr } from '../netlink/addr';
+import { diffRoutes, type LinkSeen, type PendingRoute } from './route-diff';
+
+export interface RouteTableOptions {
+  readonly netlink: Netlink;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Routing table id; default main (254). */
+  readonly table?: number;
+  /** rtm_protocol stamped on every route we write, and the only one we delete. Default GINGHAM_ROUTE_PROTOCOL. */
+  readonly protocol?: number;
+  /** Full resync period (Felix's RouteRefreshInterval); default 90 s. 0 disables. */
+  readonly resyncIntervalMs?: number;
+  /** How long a route of ours on a link that just appeared survives not being desired; default 10 s. */
+  readonly interfaceGraceMs?: number;
+  /** Delay before retrying after a failure or while routes are pending; default 1 s. */
+  readonly retryDelayMs?: number;
+}
+
+export interface RouteFailure {
+  readonly op: RouteOp['op'];
+  readonly route: Route;
+  readonly error: Error;
+}
+
+export interface ApplyResult {
+  readonly deleted: number;
+  readonly written: number;
+  readonly pending: readonly PendingRoute[];
+  readonly conflicts: ReadonlyArray<{ readonly route: Route; readonly existing: RouteInfo }>;
+  readonly failures: readonly RouteFailure[];
+  /** Whether this apply re-read the kernel's routes. */
+  readonly resynced: boolean;
+}
+
+/** What the kernel will report for a route we just wrote (fields route-diff compares). */
+function asInfo(r: Route, protocol: number, table: number): RouteInfo {
+  const family = parseCidr(r.dst).family;
+  return { ...r, family, table, protocol, type: r.type ?? 'unicast', scope: r.scope ?? defaultScope(r), metric: r.metric ?? defaultMetric(family), onlink: r.onlink ?? false };
+}
+
+export class RouteTable {
+  private readonly nl: Netlink;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly table: number;
+  private readonly protocol: number;
+  private readonly resyncMs: number;
+  private readonly graceMs: number;
+  private readonly retryMs: number;
+
+  private desired = new Map<string, Route>();
+  /** The kernel's routes of our table by key, as of the last resync plus what we wrote since; undefined: re-read. */
+  private cache: Map<string, RouteInfo> | undefined;
+  private readonly links = new Map<string, LinkSeen>();
+  private linksScanned = false;
+  private running: Promise<ApplyResult> | undefined;
+  private rerun = false;
+  private readonly timers = new Map<'resync' | 'retry' | 'grace', TimerHandle>();
+  private readonly reported = new Set<string>();
+  private closed = false;
+
+  constructor(opts: RouteTableOptions) {
+    this.nl = opts.netlink;
+    this.clock = opts.clock;
+    this.log = opts.logger.child('felix.routetable');
+    this.table = opts.table ?? TABLE_MAIN;
+    this.protocol = opts.protocol ?? GINGHAM_ROUTE_PROTOCOL;
+    this.resyncMs = opts.resyncIntervalMs ?? 90_000;
+    this.graceMs = opts.interfaceGraceMs ?? 10_000;
+    this.retryMs = opts.retryDelayMs ?? 1000;
+  }
+
+  /**
+   * Replaces the desired state of the whole table. A route of ours that is absent from `routes` is deleted at the
+   * next apply (after its link's grace period); an empty list removes every route of ours. Table and protocol are
+   * this table's; a route naming another table is a caller error.
+   */
+  setRoutes(routes: readonly Route[]): void {
+    const next = new Map<string, Route>();
+    for (const r of routes) {
+      if (r.table !== undefined && r.table !== this.table) throw new Error(`route table ${this.table}: ${describeRoute(r)} belongs to table ${r.table}`);
+      const route: Route = { ...r, table: this.table, protocol: this.protocol };
+      const key = routeKey(route);
+      if (next.has(key)) throw new Error(`route table ${this.table}: two desired routes for ${r.dst} metric ${r.metric ?? 'default'}`);
+      next.set(key, route);
+    }
+    this.desired = next;
+  }
+
+  desiredRoutes(): Route[] {
+    return [...this.desired.values()];
+  }
+
+  /** Makes the next apply re-read the kernel instead of trusting the cache. */
+  markResync(): void {
+    this.cache = undefined;
+  }
+
+  /** Starts the periodic resync (each one re-reads the kernel and applies). */
+  start(): void {
+    this.scheduleResync();
+  }
+
+  /**
+   * Brings the kernel to the desired state. Calls made while one runs are coalesced into one more run after it, which
+   * resolves every caller with the later result.
+   */
+  apply(): Promise<ApplyResult> {
+    if (this.running !== undefined) {
+      this.rerun = true;
+      return this.running;
+    }
+    const run = this.applyOnce().finally(() => {
+      this.running = undefined;
+    });
+    this.running = run;
+    return run;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const t of this.timers.values()) t.cancel();
+    this.timers.clear();
+  }
+
+  private async applyOnce(): Promise<ApplyResult> {
+    this.rerun = false;
+    const resynced = this.cache === undefined;
+    await this.scanLinks();
+    const cache = this.cache ?? (await this.readKernel());
+    this.cache = cache;
+    const now = this.clock.now();
+    const diff = diffRoutes({ desired: this.desired, observed: [...cache.values()], links: this.links, protocol: this.protocol, now, graceMs: this.graceMs });
+
+    const failures: RouteFailure[] = [];
+    // Deletions first: a destination moving from one link to another must not briefly have two routes, and freeing
+    // a key before writing lets a changed metric land.
+    let deleted = 0;
+    for (const [route, err] of await this.run(diff.deletes.map((route) => ({ op: 'delete' as const, route })))) {
+      if (err === undefined || isNotFound(err)) {
+        cache.delete(routeKey(route));
+        deleted++;
+      } else failures.push({ op: 'delete', route, error: err });
+    }
+    let written = 0;
+    const pending = [...diff.pending];
+    for (const [route, err] of await this.run(diff.writes.map((route) => ({ op: 'replace' as const, route })))) {
+      if (err === undefined) {
+        cache.set(routeKey(route), asInfo(route, this.protocol, this.table));
+        written++;
+      } else if (err instanceof NetlinkError && err.errno === 'ENODEV') pending.push({ route, reason: `its link went away (${err.message})` });
+      else failures.push({ op: 'replace', route, error: err });
+    }
+
+    this.report(pending, diff.conflicts, failures);
+    if (failures.length > 0) this.markResync();
+    if (failures.length > 0 || pending.length > 0) this.schedule('retry', this.retryMs);
+    if (diff.graceUntil !== undefined) this.schedule('grace', Math.max(0, diff.graceUntil - now));
+    const result: ApplyResult = { deleted, written, pending, conflicts: diff.conflicts, failures, resynced };
+    if (this.rerun && !this.closed) return this.applyOnce();
+    return result;
+  }
+
+  /** Runs ops as one batch, then each failed one once more on its own; returns the final error (if any) per op. */
+  private async run(ops: readonly RouteOp[]): Promise<Array<[Route, Error | undefined]>> {
+    if (ops.length === 0) return [];
+    const first = await this.nl.routeBatch(ops);
+    const out: Array<[Route, Error | undefined]> = [];
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i] as RouteOp;
+      const res = first[i];
+      if (res === undefined || res.ok) {
+        out.push([op.route, undefined]);
+        continue;
+      }
+      if (op.op === 'delete' && isNotFound(res.error)) {
+        out.push([op.route, res.error]);
+        continue;
+      }
+      const [retry] = await this.nl.routeBatch([op]);
+      out.push([op.route, retry === undefined || retry.ok ? undefined : retry.error]);
+    }
+    return out;
+  }
+
+  private async scanLinks(): Promise<void> {
+    const now = this.clock.now();
+    const seen = new Set<string>();
+    for (const l of await this.nl.listLinks()) {
+      seen.add(l.name);
+      const known = this.links.get(l.name);
+      // Links present at our first look are old: a restart must not treat every workload as just created. A link
+      // whose index changed was deleted and recreated: it is new again.
+      if (known === undefined || known.index !== l.index) this.links.set(l.name, { index: l.index, appearedAt: this.linksScanned ? now : -Infinity });
+    }
+    for (const name of [...this.links.keys()]) if (!seen.has(name)) this.links.delete(name);
+    this.linksScanned = true;
+  }
+
+  private async readKernel(): Promise<Map<string, RouteInfo>> {
+    const routes = await this.nl.listRoutes({ table: this.table });
+    const out = new Map<string, RouteInfo>();
+    for (const r of routes) out.set(routeKey(r), r);
+    return out;
+  }
+
+  /** Logs each pending route, conflict and failure once per distinct problem, not at every retry. */
+  private report(pending: readonly PendingRoute[], conflicts: ApplyResult['conflicts'], failures: readonly RouteFailure[]): void {
+    const now = new Set<string>();
+    const once = (key: string, log: () => void): void => {
+      now.add(key);
+      if (!this.reported.has(key)) log();
+    };
+    for (const p of pending) once(`p ${routeKey(p.route)} ${p.reason}`, () => this.log.debug(`route ${describeRoute(p.route)} pending: ${p.reason}`));
+    for (const c of conflicts)
+      once(`c ${routeKey(c.route)} ${c.existing.protocol}`, () =>
+        this.log.warn(`not programming ${describeRoute(c.route)}: the kernel holds ${describeRoute(c.existing)} with protocol ${c.existing.protocol}, which is not ours; leaving it`),
+      );
+    for (const f of failures) once(`f ${f.op} ${routeKey(f.route)} ${f.error.message}`, () => this.log.warn(`route ${f.op} failed twice: ${f.error.message}`));
+    this.reported.clear();
+    for (const k of now) this.reported.add(k);
+  }
+
+  private schedule(which: 'retry' | 'grace', ms: number): void {
+    if (this.closed || this.timers.has(which)) return;
+    this.timers.set(
+      which,
+      this.clock.setTimeout(() => {
+        this.timers.delete(which);
+        void this.apply().catch((err: unknown) => this.onBackgroundError(err));
+      }, ms),
+    );
+  }
+
+  private scheduleResync(): void {
+    if (this.closed || this.resyncMs <= 0) return;
+    this.timers.get('resync')?.cancel();
+    this.timers.set(
+      'resync',
+      this.clock.setTimeout(() => {
+        this.timers.delete('resync');
+        this.markResync();
+        void this.apply()
+          .catch((err: unknown) => this.onBackgroundError(err))
+          .finally(() => this.scheduleResync());
+      }, this.resyncMs),
+    );
+  }
+
+  private onBackgroundError(err: unknown): void {
+    this.log.warn(`route table ${this.table}: apply failed: ${err instanceof Error ? err.message : String(err)}`);
+    this.markResync();
+    this.schedule('retry', this.retryMs);
+  }
+}
