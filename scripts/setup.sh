@@ -20,6 +20,7 @@ PACKAGES=(
   python3-scapy                      # crafted BGP messages
   containernetworking-plugins        # the reference host-local IPAM plugin
   procps psmisc                      # pgrep / fuser used by the test harnesses
+  iputils-ping                       # real packets across the lab and dataplane tests
 )
 
 missing=()
