@@ -41,6 +41,8 @@ export interface DaemonOptions {
   readonly asn: number;
   readonly neighbors: readonly NeighborSpec[];
   readonly originate?: readonly OriginateSpec[];
+  /** FRR only: accept loopback next hops (`bgp allow-martian-nexthop`), e.g. a loopback speaker's next hop self. */
+  readonly allowMartianNextHop?: boolean;
 }
 
 /** One route as a daemon shows it, normalised to the same text forms whatever the daemon. */

@@ -94,6 +94,7 @@ export class FrrDaemon {
       ' no bgp default ipv4-unicast',
       ' no bgp network import-check',
       ...[...clusterIds].map((c) => ` bgp cluster-id ${c}`),
+      ...(opts.allowMartianNextHop === true ? [' bgp allow-martian-nexthop'] : []),
       ...opts.neighbors.flatMap((n) => neighborLines(opts, n)),
     ];
     for (const fam of ['ipv4', 'ipv6'] as const) {

@@ -15,8 +15,8 @@ export interface ExportTarget {
   /** The AS we present on this session (per-peer local AS or the speaker's). */
   readonly localAsn: number;
   /**
-   * auto: next hop self towards eBGP peers and for our own routes without a next hop, kept otherwise (reflected
-   * routes keep theirs, RFC 4456 §10); self: always our address, reflected routes included (FRR `next-hop-self
+   * auto: next hop self towards eBGP peers (except our own routes configured with a next hop) and for our own
+   * routes without one, kept otherwise (reflected routes keep theirs, RFC 4456 §10); self: always our address, reflected routes included (FRR `next-hop-self
    * force`); keep: never rewritten, even towards eBGP peers (BIRD `next hop keep`).
    */
   readonly nextHopMode: NextHopMode;
@@ -91,7 +91,10 @@ export function exportAttributes(path: Path, target: ExportTarget, me: SpeakerId
     // set inside our AS (the path is still empty) may be.
     if ((a.asPath?.length ?? 0) > 0 && src.kind !== 'local') delete out.med;
     out.asPath = prependAs(a.asPath, target.localAsn);
-    if (target.nextHopMode !== 'keep' || nextHop === undefined) nextHop = self;
+    // RFC 4271 §5.1.3: our own address towards an external peer, except for a route we originate with an explicit
+    // next hop (the operator's third-party next hop) or in `keep` mode.
+    const keep = target.nextHopMode === 'keep' || (target.nextHopMode === 'auto' && src.kind === 'local');
+    if (!keep || nextHop === undefined) nextHop = self;
   }
   if (nextHop === undefined) return undefined; // no address of this family on the session: cannot advertise
   if (family === 'ipv4') out.nextHop = nextHop;
