@@ -4,6 +4,7 @@ import { versionText } from './version';
 import { registerBgp } from './bgp';
 import { registerResourceCommands } from './resources';
 import { registerCni } from './cni';
+import { registerIpam } from './ipam';
 import type { CliDeps } from './deps';
 
 export function buildProgram(deps: CliDeps): Command {
@@ -21,5 +22,6 @@ export function buildProgram(deps: CliDeps): Command {
   registerResourceCommands(program, deps);
   registerBgp(program, deps);
   registerCni(program, deps);
+  registerIpam(program, deps);
   return program;
 }

@@ -19,15 +19,22 @@ const ASCII = {
   middle: '|',
 };
 
-/** A boxed table with centred headers and left-aligned cells, as `calicoctl node status` prints. */
-export function boxTable(headers: readonly string[], rows: ReadonlyArray<readonly (string | number)[]>): string {
+/**
+ * A boxed table with centred headers and left-aligned cells, as `calicoctl node status` prints. `align` sets a
+ * column's cell alignment (calicoctl ipam show right-aligns its counts).
+ */
+export function boxTable(
+  headers: readonly string[],
+  rows: ReadonlyArray<readonly (string | number)[]>,
+  align: ReadonlyArray<'left' | 'right' | undefined> = [],
+): string {
   const table = new Table({
     // cli-table3 accepts cell objects in `head` at run time; its typings only allow strings.
     head: headers.map((h) => ({ content: h, hAlign: 'center' as const })) as unknown as string[],
     chars: ASCII,
     style: { head: [], border: [], 'padding-left': 1, 'padding-right': 1, compact: true },
   });
-  for (const r of rows) table.push(r.map((c) => String(c)));
+  for (const r of rows) table.push(r.map((c, i) => (align[i] === 'right' ? { content: String(c), hAlign: 'right' as const } : String(c))));
   return table.toString() + '\n';
 }
 

@@ -54,3 +54,7 @@ export type {
   ReleaseRequest,
   ReleaseResult,
 } from './ipam-types';
+// Read-side helpers for the CLI, controllers and metrics.
+export { checkIpam, loadIpamSnapshot, type AllocationRecord, type IpamCheckResult, type IpamProblem, type IpamProblemKind, type IpamSnapshot } from './ipam-check';
+export { blocksOutsidePools, borrowedIps, poolUsage, type BorrowedIp, type PoolUsage, type Usage } from './ipam-usage';
+export { listBlocks, listPools, type StoredBlock, type StoredPool } from './ipam-store';
