@@ -8,12 +8,11 @@ import tls from 'node:tls';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { ClientConfigError, type ClientConfig, type EtcdClientConfig, type KubeClientConfig } from '../cli/client-config';
 import type { Datastore } from '../datastore';
-import { EtcdDatastore } from '../datastore/etcd/etcd-datastore';
-import { createClientNodeApi } from '../datastore/kubernetes/client-node-api';
-import { endpointFromKubeconfig, HttpKubeApi, inClusterEndpoint } from '../datastore/kubernetes/http-api';
 import type { KubeApi } from '../datastore/kubernetes/kube-api';
-import { KubernetesDatastore } from '../datastore/kubernetes/kubernetes-datastore';
 import type { Logger } from '../lib/logger';
+
+// The backends are loaded when first opened (etcd3 brings gRPC, the kubernetes one @kubernetes/client-node), so
+// commands that never touch a datastore (version, validate, bgp, cni) start without them.
 
 function readConfigFile(path: string, field: string): Buffer {
   try {
@@ -40,6 +39,7 @@ async function discoverEtcd(domain: string): Promise<string[]> {
 }
 
 async function openEtcd(cfg: EtcdClientConfig, logger?: Logger): Promise<Datastore> {
+  const { EtcdDatastore } = await import('../datastore/etcd/etcd-datastore');
   const endpoints = cfg.endpoints.length > 0 ? [...cfg.endpoints] : await discoverEtcd(cfg.discoverySrv ?? '');
   const pem = (inline: string | undefined, file: string | undefined, field: string): Buffer | undefined =>
     inline !== undefined ? Buffer.from(inline) : file !== undefined ? readConfigFile(file, field) : undefined;
@@ -88,7 +88,10 @@ function kubeconfigText(k: KubeClientConfig): string | undefined {
   return text;
 }
 
-function openKubernetes(k: KubeClientConfig, logger?: Logger): Datastore {
+async function openKubernetes(k: KubeClientConfig, logger?: Logger): Promise<Datastore> {
+  const { endpointFromKubeconfig, HttpKubeApi, inClusterEndpoint } = await import('../datastore/kubernetes/http-api');
+  const { createClientNodeApi } = await import('../datastore/kubernetes/client-node-api');
+  const { KubernetesDatastore } = await import('../datastore/kubernetes/kubernetes-datastore');
   const text = kubeconfigText(k);
   if (text === undefined && inClusterEndpoint() === undefined) {
     throw new ClientConfigError('kubernetes datastore: no kubeconfig (set KUBECONFIG, spec.kubeconfig or ~/.kube/config) and not running in a cluster');
