@@ -81,6 +81,21 @@ peers:
     expect(parseSpeakerFile('asNumber: 1\nrouterId: 1.1.1.1\nclusterId: 16909060').speaker.clusterId).toBe('1.2.3.4');
   });
 
+  it('reads graceful restart: defaults, per-peer opt-out, restart deferral', () => {
+    const f = parseSpeakerFile(`
+asNumber: 65000
+routerId: 127.0.0.10
+gracefulRestart: { restartTime: 30 }
+peers:
+  - { address: 127.0.0.11, asNumber: 65000 }
+  - { address: 127.0.0.12, asNumber: 65000, gracefulRestart: false }
+`);
+    expect(f.peers[0]?.gracefulRestart).toEqual({ restartTime: 30, staleTime: 360, forwardingPreserved: true });
+    expect(f.peers[1]?.gracefulRestart).toBeUndefined();
+    expect(f.speaker.restartDeferralTime).toBe(60);
+    expect(problemsOf('asNumber: 1\nrouterId: 1.1.1.1\ngracefulRestart: { restartTime: 5000 }')).toEqual(['gracefulRestart.restartTime: must be <= 4095']);
+  });
+
   it('reports every problem at once, prefixed with the file', () => {
     try {
       parseSpeakerFile('asNumber: 0\nrouterId: x', 'my.yaml');

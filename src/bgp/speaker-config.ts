@@ -7,7 +7,10 @@ import { parse as parseYaml } from 'yaml';
 import { GinghamError } from '../lib/errors';
 import type { Family, Prefix } from './packet/types';
 import type { PeerConfig } from './session/peer-config';
-import { PEER_DEFAULTS } from './session/peer-config';
+import { GRACEFUL_RESTART_DEFAULTS, PEER_DEFAULTS, type GracefulRestartConfig } from './session/peer-config';
+
+/** Seconds a restarting speaker waits at most for its peers' End-of-RIB before sending its routes. */
+const DEFAULT_DEFERRAL_TIME = 60;
 import type { LocalRoute, SpeakerConfig } from './speaker';
 
 export class ConfigError extends GinghamError {
@@ -48,6 +51,16 @@ const schema = {
     logLevel: { type: 'string' },
     clusterId: { anyOf: [{ type: 'integer' }, { type: 'string' }] },
     alwaysCompareMed: { type: 'boolean' },
+    gracefulRestart: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        restartTime: { type: 'integer', minimum: 1, maximum: 4095 },
+        staleTime: { type: 'integer', minimum: 1, maximum: 86400 },
+        deferralTime: { type: 'integer', minimum: 0, maximum: 3600 },
+        forwardingPreserved: { type: 'boolean' },
+      },
+    },
     peers: {
       type: 'array',
       items: {
@@ -70,6 +83,7 @@ const schema = {
           routeReflectorClient: { type: 'boolean' },
           nextHopMode: { enum: ['auto', 'self', 'keep'] },
           allowOwnAs: { type: 'integer', minimum: 0, maximum: 10 },
+          gracefulRestart: { type: 'boolean' },
         },
       },
     },
@@ -254,6 +268,7 @@ interface RawPeer {
   routeReflectorClient?: boolean;
   nextHopMode?: 'auto' | 'self' | 'keep';
   allowOwnAs?: number;
+  gracefulRestart?: boolean;
 }
 
 interface RawRoute {
@@ -273,6 +288,7 @@ interface RawFile {
   logLevel?: string;
   clusterId?: number | string;
   alwaysCompareMed?: boolean;
+  gracefulRestart?: { restartTime?: number; staleTime?: number; deferralTime?: number; forwardingPreserved?: boolean };
   peers?: RawPeer[];
   originate?: RawRoute[];
 }
@@ -298,6 +314,15 @@ export function parseSpeakerFile(text: string, source = 'speaker.yaml'): Speaker
   if (raw.clusterId !== undefined && clusterId === undefined) {
     problems.push('clusterId: must be a non-zero IPv4 address or a number from 1 to 4294967295 (RFC 4456 CLUSTER_ID)');
   }
+  const grRaw = raw.gracefulRestart;
+  const gr: GracefulRestartConfig | undefined =
+    grRaw === undefined
+      ? undefined
+      : {
+          restartTime: grRaw.restartTime ?? GRACEFUL_RESTART_DEFAULTS.restartTime,
+          staleTime: grRaw.staleTime ?? GRACEFUL_RESTART_DEFAULTS.staleTime,
+          forwardingPreserved: grRaw.forwardingPreserved ?? GRACEFUL_RESTART_DEFAULTS.forwardingPreserved,
+        };
   const seen = new Set<string>();
   const peers: PeerConfig[] = [];
   (raw.peers ?? []).forEach((p, i) => {
@@ -336,6 +361,7 @@ export function parseSpeakerFile(text: string, source = 'speaker.yaml'): Speaker
       ...(p.routeReflectorClient !== undefined ? { routeReflectorClient: p.routeReflectorClient } : {}),
       ...(p.nextHopMode !== undefined ? { nextHopMode: p.nextHopMode } : {}),
       ...(p.allowOwnAs !== undefined ? { allowOwnAs: p.allowOwnAs } : {}),
+      ...(gr !== undefined && p.gracefulRestart !== false ? { gracefulRestart: gr } : {}),
     });
   });
   const originate: LocalRoute[] = [];
@@ -378,6 +404,9 @@ export function parseSpeakerFile(text: string, source = 'speaker.yaml'): Speaker
       listen: raw.listen ? { address: raw.listen.address, port: raw.listen.port ?? 179 } : undefined,
       ...(clusterId !== undefined ? { clusterId } : {}),
       ...(raw.alwaysCompareMed !== undefined ? { alwaysCompareMed: raw.alwaysCompareMed } : {}),
+      // With graceful restart configured, every start is treated as a restart (RFC 4724 §4.1): peers that kept our
+      // routes get them back before their stale timers run, and nobody sees a half table.
+      ...(grRaw !== undefined ? { restartDeferralTime: grRaw.deferralTime ?? DEFAULT_DEFERRAL_TIME } : {}),
     },
     peers,
     originate,

@@ -2,7 +2,16 @@
 // source in it, and per session its PathSource, export cache and Adj-RIB-Out. It implements the sessions'
 // PeerRouting: an UPDATE in is applied to the Loc-RIB as one batch, and the prefixes whose best path changed are
 // staged on every Established session's Adj-RIB-Out and flushed as packed UPDATEs, once per received UPDATE.
+//
+// Graceful restart (RFC 4724), both roles:
+// - helper: a session with a peer that advertised the capability ends without a NOTIFICATION: its routes stay, marked
+//   stale, for the peer's restart time; when it comes back they are replaced as it re-sends them, and what is left
+//   of a family at its End-of-RIB (or when our stale time runs out) is deleted;
+// - restarting speaker: while `restarting`, OPENs carry the R bit and no routes are sent until every peer with
+//   graceful restart configured has sent End-of-RIB for its families (or the deferral timer fires); then each
+//   session gets its table and End-of-RIB.
 import net from 'node:net';
+import type { Clock, TimerHandle } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import { describeError } from '../lib/errors';
 import { Origin } from './packet/constants';
@@ -15,7 +24,8 @@ import { LocRib, multipathOf, type Dest } from './rib/loc-rib';
 import { makeSource, type Path, type PathSource } from './rib/path';
 import { keyPrefix as keyToPrefix, prefixKey, type PrefixKey } from './rib/prefix-key';
 import { applyUpdate, changeCount, emptyChanges, type ChangeSet } from './rib/rib-update';
-import type { Peer, PeerRouting, RouteCounts, SessionInfo } from './session/peer';
+import type { Peer, PeerRouting, RouteCounts, SessionEnd, SessionInfo } from './session/peer';
+import { afiFamily } from './session/peer-config';
 
 const FAMILIES: readonly Family[] = ['ipv4', 'ipv6'];
 
@@ -37,6 +47,8 @@ export interface RoutingConfig {
   /** RFC 4456 CLUSTER_ID; default the router ID. */
   readonly clusterId?: string;
   readonly alwaysCompareMed?: boolean;
+  /** Start as a restarting speaker (RFC 4724 §4.1): defer our routes for at most this many seconds. */
+  readonly restartDeferralTime?: number;
 }
 
 /** One best-path change, as subscribers see it. */
@@ -55,6 +67,15 @@ interface SessionRib {
   readonly info: SessionInfo;
   cache: ExportCache;
   readonly out: AdjRibOut;
+  /** Families whose End-of-RIB the peer has sent on this session. */
+  readonly eor: Set<Family>;
+}
+
+/** A restarting peer's routes kept as stale (RFC 4724 §4.2), by peer address. */
+interface StaleRoutes {
+  readonly source: PathSource;
+  families: Family[];
+  timer: TimerHandle;
 }
 
 /** Strips "::ffff:" from IPv4-mapped IPv6 addresses as node reports them on dual-stack sockets. */
@@ -80,15 +101,25 @@ export class SpeakerRouting implements PeerRouting {
   private readonly listeners = new Set<(changes: readonly BestPathChange[]) => void>();
   private nextSourceId = 1;
   private readonly clusterId: string;
+  private readonly stale = new Map<string, StaleRoutes>();
+  private deferTimer: TimerHandle | undefined;
+  /** RFC 4724 §4.1: we restarted and hold our routes back until the peers' End-of-RIB markers. */
+  restarting: boolean;
 
   constructor(
     private readonly cfg: RoutingConfig,
     private readonly log: Logger,
-    private readonly now: () => number,
+    private readonly clock: Clock,
     /** True when some configured peer is a route-reflector client (this speaker is a reflector). */
     private readonly isReflector: () => boolean,
+    /** The configured peers with graceful restart (whose End-of-RIB a restart waits for). */
+    private readonly restartPeers: () => Iterable<Peer> = () => [],
   ) {
     this.clusterId = cfg.clusterId ?? cfg.routerId;
+    this.restarting = cfg.restartDeferralTime !== undefined && cfg.restartDeferralTime > 0;
+    if (this.restarting) {
+      this.deferTimer = clock.setTimeout(() => this.endRestart('deferral timer expired'), (cfg.restartDeferralTime ?? 0) * 1000);
+    }
     this.rib = new LocRib(this.decisionOptions());
     this.localSource = makeSource({ id: 0, name: 'local', kind: 'local', address: '', routerId: cfg.routerId, asn: cfg.asn, rrClient: false });
   }
@@ -99,10 +130,15 @@ export class SpeakerRouting implements PeerRouting {
 
   // ---------------------------------------------------------------- PeerRouting
 
+  private now(): number {
+    return this.clock.now();
+  }
+
   sessionUp(peer: Peer, info: SessionInfo): void {
     this.dropSession(peer);
     const cfg = peer.config;
-    const source = makeSource({
+    const kept = this.resumeStale(peer, info);
+    const source = kept ?? makeSource({
       id: this.nextSourceId++,
       name: cfg.name,
       kind: cfg.asn === cfg.localAsn ? 'internal' : 'external',
@@ -111,24 +147,131 @@ export class SpeakerRouting implements PeerRouting {
       asn: cfg.asn,
       rrClient: cfg.routeReflectorClient ?? false,
     });
-    const s: SessionRib = { peer, source, info, cache: new ExportCache(this.target(peer, source, info), this.identity()), out: new AdjRibOut() };
+    const s: SessionRib = { peer, source, info, cache: new ExportCache(this.target(peer, source, info), this.identity()), out: new AdjRibOut(), eor: new Set() };
     this.sessions.set(peer, s);
-    // RFC 4271 §9.2: the whole Adj-RIB-Out goes to a new session, then End-of-RIB per family (RFC 4724 §2; sent
-    // even without graceful restart, as BIRD and FRR do).
+    if (this.restarting) return; // the table goes out when the restart ends
+    this.sendTable(s);
+  }
+
+  /** RFC 4271 §9.2: the whole Adj-RIB-Out to a new session, then End-of-RIB per family (RFC 4724 §2; sent even
+   * without graceful restart, as BIRD and FRR do). */
+  private sendTable(s: SessionRib): void {
     this.resync(s);
-    for (const f of info.families) s.out.endOfRib(f);
+    for (const f of s.info.families) s.out.endOfRib(f);
     this.flush(s);
   }
 
-  sessionDown(peer: Peer): void {
+  sessionDown(peer: Peer, end: SessionEnd = { notification: true }): void {
     const s = this.sessions.get(peer);
     if (s === undefined) return;
     this.sessions.delete(peer);
     const changes = emptyChanges();
-    const n = this.rib.removeSource(s.source, (f, k) => changes[f].add(k));
-    for (const other of this.sessions.values()) other.cache.dropSource(s.source.id);
+    const keep = end.notification ? [] : this.restartFamilies(peer, s.info);
+    const drop = FAMILIES.filter((f) => !keep.includes(f));
+    const n = this.rib.removeSource(s.source, (f, k) => changes[f].add(k), false, drop);
+    if (keep.length > 0) {
+      // RFC 4724 §4.2: "the Receiving Speaker MUST retain the routes received from the Restarting Speaker for all
+      // the address families that were previously received in the Graceful Restart Capability and MUST mark them
+      // as stale routing information", for the peer's Restart Time.
+      const marked = this.rib.markStale(s.source, keep);
+      const restartTime = s.info.peerGracefulRestart?.restartTime ?? 0;
+      const timer = this.clock.setTimeout(() => this.flushStale(peer.config.address, 'restart time expired'), restartTime * 1000);
+      this.stale.set(peer.config.address, { source: s.source, families: keep, timer });
+      this.log.info(`${peer.config.name} went down without NOTIFICATION: keeping ${marked} routes stale for ${restartTime}s (graceful restart)`);
+    } else {
+      this.flushStale(peer.config.address, 'session ended');
+      for (const other of this.sessions.values()) other.cache.dropSource(s.source.id);
+    }
     this.log.debug(`session with ${peer.config.name} down: ${n} routes withdrawn`);
     this.fanOut(changes);
+  }
+
+  /** The families whose routes we keep stale when this session ends without NOTIFICATION (none if GR is not in use). */
+  private restartFamilies(peer: Peer, info: SessionInfo): Family[] {
+    const gr = info.peerGracefulRestart;
+    if (gr === undefined || peer.config.gracefulRestart === undefined || gr.restartTime === 0) return [];
+    const out: Family[] = [];
+    for (const f of gr.families) {
+      const fam = afiFamily(f.afi, f.safi);
+      if (fam !== undefined && info.families.has(fam) && !out.includes(fam)) out.push(fam);
+    }
+    return out;
+  }
+
+  /**
+   * A peer whose routes we hold stale is back: keep its PathSource (so re-sent routes replace the stale ones) for
+   * the families it still preserves, and wait for its End-of-RIB at most our stale time.
+   */
+  private resumeStale(peer: Peer, info: SessionInfo): PathSource | undefined {
+    const st = this.stale.get(peer.config.address);
+    if (st === undefined) return undefined;
+    st.timer.cancel();
+    if (st.source.routerId !== info.peerRouterId || st.source.rrClient !== (peer.config.routeReflectorClient ?? false)) {
+      this.flushStale(peer.config.address, 'peer came back as a different speaker');
+      return undefined;
+    }
+    // RFC 4724 §4.2: "If the Graceful Restart Capability is not received in the re-established session, or if the
+    // Forwarding State bit for a family is not set, the Receiving Speaker MUST immediately remove all the stale
+    // routes from the peer that it is retaining for that address family."
+    const preserved = new Set<Family>();
+    for (const f of info.peerGracefulRestart?.families ?? []) {
+      const fam = afiFamily(f.afi, f.safi);
+      if (fam !== undefined && f.forwardingPreserved) preserved.add(fam);
+    }
+    const gone = st.families.filter((f) => !preserved.has(f));
+    if (gone.length > 0) this.removeStale(st.source, gone);
+    st.families = st.families.filter((f) => preserved.has(f));
+    const staleTime = peer.config.gracefulRestart?.staleTime ?? 360;
+    if (st.families.length === 0) this.stale.delete(peer.config.address);
+    else st.timer = this.clock.setTimeout(() => this.flushStale(peer.config.address, 'stale time expired before End-of-RIB'), staleTime * 1000);
+    return st.source;
+  }
+
+  private removeStale(source: PathSource, families: readonly Family[]): void {
+    const changes = emptyChanges();
+    const n = this.rib.removeSource(source, (f, k) => changes[f].add(k), true, families);
+    if (n > 0) this.log.info(`removed ${n} stale routes of ${source.name} (${families.join(', ')})`);
+    this.fanOut(changes);
+  }
+
+  /** Deletes every stale route held for the peer at `address`. */
+  flushStale(address: string, why: string): void {
+    const st = this.stale.get(address);
+    if (st === undefined) return;
+    this.stale.delete(address);
+    st.timer.cancel();
+    this.log.debug(`flushing stale routes of ${address}: ${why}`);
+    this.removeStale(st.source, FAMILIES);
+    if (![...this.sessions.values()].some((s) => s.source === st.source)) {
+      for (const other of this.sessions.values()) other.cache.dropSource(st.source.id);
+    }
+  }
+
+  /** The restart is over (every waited-for End-of-RIB arrived, or the timer fired): send each session its table. */
+  private endRestart(why: string): void {
+    if (!this.restarting) return;
+    this.restarting = false;
+    this.deferTimer?.cancel();
+    this.deferTimer = undefined;
+    this.log.info(`graceful restart finished (${why}): sending routes`);
+    for (const s of this.sessions.values()) this.sendTable(s);
+  }
+
+  private checkRestartDone(): void {
+    if (!this.restarting) return;
+    for (const peer of this.restartPeers()) {
+      const s = this.sessions.get(peer);
+      if (s === undefined) return;
+      for (const f of s.info.families) if (!s.eor.has(f)) return;
+    }
+    this.endRestart('End-of-RIB received from every peer');
+  }
+
+  /** Cancels timers (speaker shutdown). */
+  close(): void {
+    this.deferTimer?.cancel();
+    for (const st of this.stale.values()) st.timer.cancel();
+    this.stale.clear();
   }
 
   update(peer: Peer, decoded: DecodedUpdate): void {
@@ -142,11 +285,26 @@ export class SpeakerRouting implements PeerRouting {
 
   endOfRib(peer: Peer, family: Family): void {
     this.log.debug(`End-of-RIB for ${family} from ${peer.config.name}`);
+    const s = this.sessions.get(peer);
+    if (s === undefined) return;
+    s.eor.add(family);
+    const st = this.stale.get(peer.config.address);
+    if (st !== undefined && st.source === s.source && st.families.includes(family)) {
+      // RFC 4724 §4.2: on End-of-RIB the Receiving Speaker "MUST immediately remove all the routes from the peer
+      // that are still marked as stale" for the family.
+      st.families = st.families.filter((f) => f !== family);
+      if (st.families.length === 0) {
+        st.timer.cancel();
+        this.stale.delete(peer.config.address);
+      }
+      this.removeStale(s.source, [family]);
+    }
+    this.checkRestartDone();
   }
 
   refreshRequested(peer: Peer, family: Family): void {
     const s = this.sessions.get(peer);
-    if (s === undefined) return;
+    if (s === undefined || this.restarting) return;
     s.out.restage(family);
     this.flush(s);
   }
@@ -189,7 +347,7 @@ export class SpeakerRouting implements PeerRouting {
   /** A peer's export settings changed without a reset: rebuild its exports and send the difference. */
   peerConfigChanged(peer: Peer): void {
     const s = this.sessions.get(peer);
-    if (s === undefined) return;
+    if (s === undefined || this.restarting) return;
     s.cache = new ExportCache(this.target(peer, s.source, s.info), this.identity());
     this.resync(s);
     this.flush(s);
@@ -200,8 +358,9 @@ export class SpeakerRouting implements PeerRouting {
     return () => this.listeners.delete(listener);
   }
 
+  /** The peer's current source: its session's, or the one whose routes are kept stale while it restarts. */
   sourceOf(peer: Peer): PathSource | undefined {
-    return this.sessions.get(peer)?.source;
+    return this.sessions.get(peer)?.source ?? this.stale.get(peer.config.address)?.source;
   }
 
   advertised(peer: Peer, family: Family): Array<{ prefix: Prefix; attributes: PathAttributes }> {
@@ -247,7 +406,7 @@ export class SpeakerRouting implements PeerRouting {
   }
 
   private dropSession(peer: Peer): void {
-    if (this.sessions.has(peer)) this.sessionDown(peer);
+    if (this.sessions.has(peer)) this.sessionDown(peer, { notification: true });
   }
 
   private exportOf(s: SessionRib, dest: Dest | undefined): PathAttributes | undefined {
@@ -281,7 +440,7 @@ export class SpeakerRouting implements PeerRouting {
   /** Hands the changed prefixes to every session and to subscribers. */
   private fanOut(changes: ChangeSet): void {
     if (changeCount(changes) === 0) return;
-    for (const s of this.sessions.values()) {
+    for (const s of this.restarting ? [] : this.sessions.values()) {
       for (const f of FAMILIES) {
         if (!s.info.families.has(f)) continue;
         for (const key of changes[f]) {

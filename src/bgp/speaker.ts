@@ -24,6 +24,11 @@ export interface SpeakerConfig {
   readonly clusterId?: string;
   /** Compare MED between routes from different neighbouring ASes (default false, as RFC 4271). */
   readonly alwaysCompareMed?: boolean;
+  /**
+   * Start as a restarting speaker (RFC 4724 §4.1): OPENs carry the R bit and our routes wait for the End-of-RIB of
+   * every peer with graceful restart configured, at most this many seconds.
+   */
+  readonly restartDeferralTime?: number;
 }
 
 export interface SpeakerDeps {
@@ -70,7 +75,13 @@ export class Speaker {
     private readonly deps: SpeakerDeps,
   ) {
     this.log = deps.logger.child('bgp');
-    this.routing = new SpeakerRouting(cfg, deps.logger.child('bgp.rib'), () => deps.clock.now(), () => this.hasReflectorClients());
+    this.routing = new SpeakerRouting(
+      cfg,
+      deps.logger.child('bgp.rib'),
+      deps.clock,
+      () => this.hasReflectorClients(),
+      () => [...this.peers.values()].filter((p) => p.config.gracefulRestart !== undefined),
+    );
   }
 
   private hasReflectorClients(): boolean {
@@ -125,7 +136,13 @@ export class Speaker {
   }
 
   private startPeer(cfg: PeerConfig): void {
-    const peer = new Peer(cfg, { clock: this.deps.clock, transport: this.deps.transport, logger: this.deps.logger, routing: this.routing });
+    const peer = new Peer(cfg, {
+      clock: this.deps.clock,
+      transport: this.deps.transport,
+      logger: this.deps.logger,
+      routing: this.routing,
+      restarting: () => this.routing.restarting,
+    });
     this.peers.set(cfg.address, peer);
     if (!this.closed) peer.start();
   }
@@ -135,6 +152,8 @@ export class Speaker {
     if (peer === undefined) return false;
     peer.stop(message);
     this.peers.delete(address);
+    // A removed peer's routes kept stale for its graceful restart must not outlive it (GoBGP #1939).
+    this.routing.flushStale(address, 'peer removed');
     return true;
   }
 
@@ -229,6 +248,7 @@ export class Speaker {
   async close(message = 'speaker shutting down'): Promise<void> {
     this.closed = true;
     for (const p of this.peers.values()) p.stop(message);
+    this.routing.close();
     const server = this.server;
     this.server = undefined;
     if (server !== undefined) await server.close();

@@ -12,6 +12,8 @@ import type { DecisionOptions, StepName } from './decision-steps';
 import type { Path, PathSource } from './path';
 import type { PrefixKey } from './prefix-key';
 
+const FAMILIES: readonly Family[] = ['ipv4', 'ipv6'];
+
 export interface Dest {
   readonly prefix: Prefix;
   /** One entry per source. */
@@ -110,10 +112,13 @@ export class LocRib {
     return this.redecide(dest) ? 'changed' : 'removed';
   }
 
-  /** Removes every path of `source` (optionally only the stale ones); calls `changed` for each prefix whose best changed. */
-  removeSource(source: PathSource, changed: (family: Family, key: PrefixKey) => void, onlyStale = false): number {
+  /**
+   * Removes every path of `source` in `families` (default both), optionally only the stale ones; calls `changed` for
+   * each prefix whose best path changed.
+   */
+  removeSource(source: PathSource, changed: (family: Family, key: PrefixKey) => void, onlyStale = false, families: readonly Family[] = FAMILIES): number {
     let n = 0;
-    for (const family of ['ipv4', 'ipv6'] as const) {
+    for (const family of families) {
       if (this.count(source, family) === 0) continue;
       for (const [key, dest] of this.tables[family]) {
         const p = dest.paths.find((x) => x.source === source);
@@ -125,10 +130,10 @@ export class LocRib {
     return n;
   }
 
-  /** Marks every path of `source` stale (RFC 4724 helper); they stay in use. */
-  markStale(source: PathSource): number {
+  /** Marks every path of `source` in `families` stale (RFC 4724 helper); they stay in use. */
+  markStale(source: PathSource, families: readonly Family[] = FAMILIES): number {
     let n = 0;
-    for (const family of ['ipv4', 'ipv6'] as const) {
+    for (const family of families) {
       if (this.count(source, family) === 0) continue;
       for (const dest of this.tables[family].values()) {
         for (const p of dest.paths) {

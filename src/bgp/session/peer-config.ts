@@ -30,7 +30,20 @@ export interface PeerConfig {
   readonly nextHopMode?: NextHopMode;
   /** How many times our own AS may appear in a received AS_PATH before the route is a loop (default 0). */
   readonly allowOwnAs?: number;
+  /** RFC 4724 graceful restart, both roles, when set (advertised in the OPEN). */
+  readonly gracefulRestart?: GracefulRestartConfig;
 }
+
+export interface GracefulRestartConfig {
+  /** Seconds the peer should keep our routes after we go down (the capability's Restart Time, at most 4095). */
+  readonly restartTime: number;
+  /** Seconds we keep a restarted peer's stale routes waiting for its End-of-RIB (BIRD: 360). */
+  readonly staleTime: number;
+  /** The F bit: our forwarding state survives a restart (the dataplane keeps its routes). */
+  readonly forwardingPreserved: boolean;
+}
+
+export const GRACEFUL_RESTART_DEFAULTS: GracefulRestartConfig = { restartTime: 120, staleTime: 360, forwardingPreserved: true };
 
 export const PEER_DEFAULTS = {
   port: 179,
@@ -51,11 +64,24 @@ export function afiFamily(afi: number, safi: number): Family | undefined {
   return undefined;
 }
 
-/** Our OPEN's capabilities for this peer (RFC 5492). */
-export function localCapabilities(cfg: PeerConfig): Capability[] {
+/**
+ * Our OPEN's capabilities for this peer (RFC 5492). `restarting` is the graceful restart R bit: this speaker has just
+ * restarted and is deferring its routes (RFC 4724 §3).
+ */
+export function localCapabilities(cfg: PeerConfig, restarting = false): Capability[] {
   const caps: Capability[] = cfg.families.map((f) => ({ kind: 'multiprotocol', afi: familyAfi(f), safi: Safi.Unicast }));
   caps.push({ kind: 'route-refresh' }, { kind: 'enhanced-route-refresh' });
   caps.push({ kind: 'four-octet-as', asn: cfg.localAsn });
   if (cfg.extendedMessage) caps.push({ kind: 'extended-message' });
+  const gr = cfg.gracefulRestart;
+  if (gr !== undefined) {
+    caps.push({
+      kind: 'graceful-restart',
+      restarting,
+      notification: false,
+      restartTime: Math.min(gr.restartTime, 4095),
+      families: cfg.families.map((f) => ({ afi: familyAfi(f), safi: Safi.Unicast, forwardingPreserved: gr.forwardingPreserved })),
+    });
+  }
   return caps;
 }

@@ -16,7 +16,7 @@ import { describeError } from '../../lib/errors';
 import { initialContext, resolveCollision, timerExpiryEvent, transition } from '../fsm';
 import type { FsmAction, FsmContext, FsmEvent, FsmState, TimerName } from '../fsm';
 import { validateOpen } from '../packet/open';
-import { codecOptionsFor, negotiate, type Negotiated } from '../packet/capabilities';
+import { codecOptionsFor, negotiate, type GracefulRestartCapability, type Negotiated } from '../packet/capabilities';
 import { isEndOfRib } from '../packet/update';
 import { BgpError } from '../packet/bgp-error';
 import { ErrorCode, MAX_EXTENDED_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH, notificationName } from '../packet/constants';
@@ -35,6 +35,14 @@ export interface SessionInfo {
   readonly families: ReadonlySet<Family>;
   readonly codec: CodecOptions;
   readonly maxMessageLength: number;
+  /** The peer's graceful restart capability (RFC 4724 §3), when it sent one. */
+  readonly peerGracefulRestart?: GracefulRestartCapability;
+}
+
+/** How an Established session ended. */
+export interface SessionEnd {
+  /** A NOTIFICATION was sent or received: a normal end, not a restart (RFC 4724 §4.2). */
+  readonly notification: boolean;
 }
 
 export interface RouteCounts {
@@ -46,8 +54,8 @@ export interface RouteCounts {
 export interface PeerRouting {
   /** The session reached Established; the routing side sends the initial table (and End-of-RIB) with sendUpdates. */
   sessionUp(peer: Peer, info: SessionInfo): void;
-  /** The Established session ended (RFC 4271 §9.1.4: its routes are withdrawn). */
-  sessionDown(peer: Peer): void;
+  /** The Established session ended (RFC 4271 §9.1.4: its routes are withdrawn, or kept stale per RFC 4724). */
+  sessionDown(peer: Peer, end: SessionEnd): void;
   /** An UPDATE to apply (handling undefined, 'attribute-discard' or 'treat-as-withdraw'; End-of-RIB excluded). */
   update(peer: Peer, decoded: DecodedUpdate): void;
   endOfRib(peer: Peer, family: Family): void;
@@ -86,6 +94,8 @@ export interface PeerDeps {
   readonly transport: Transport;
   readonly logger: Logger;
   readonly routing: PeerRouting;
+  /** RFC 4724 R bit for our next OPEN: the speaker restarted and defers its routes. */
+  readonly restarting?: () => boolean;
   /** Called after every state change (status, metrics, readiness). */
   readonly onStateChange?: (peer: Peer, from: FsmState, to: FsmState, reason: string) => void;
 }
@@ -112,6 +122,10 @@ export class Peer {
   private since: number;
   private lastError: string | undefined;
   private establishedCount = 0;
+  /** A NOTIFICATION was sent or received on the Established session (so its end is not a graceful restart). */
+  private notified = false;
+  /** The slot whose session is (or just was) Established. */
+  private sessionSlot: Slot | undefined;
   private running = false;
   private readonly log: Logger;
   private readonly counters = { messagesIn: 0, messagesOut: 0, updatesIn: 0, updatesOut: 0 };
@@ -148,7 +162,12 @@ export class Peer {
       families: this.negotiatedFamilies(slot),
       codec,
       maxMessageLength: codec.extendedMessage ? MAX_EXTENDED_MESSAGE_LENGTH : MAX_MESSAGE_LENGTH,
+      ...(slot.negotiated?.gracefulRestart !== undefined ? { peerGracefulRestart: slot.negotiated.gracefulRestart } : {}),
     };
+  }
+
+  private capabilities(): ReturnType<typeof localCapabilities> {
+    return localCapabilities(this.cfg, this.deps.restarting?.() ?? false);
   }
 
   /** Queues whole UPDATE messages on the Established session (dropped when there is none). */
@@ -166,7 +185,7 @@ export class Peer {
         keepaliveSeconds: this.cfg.keepaliveTime,
         connectRetrySeconds: this.cfg.connectRetryTime,
         passive: this.cfg.passive,
-        capabilities: localCapabilities(this.cfg),
+        capabilities: this.capabilities(),
       }),
       timers: new Map(),
       generation: 0,
@@ -291,6 +310,9 @@ export class Peer {
 
   private afterStateChange(slot: Slot, _from: FsmState, to: FsmState, _reason: string): void {
     if (to !== 'Idle') return;
+    // The next OPEN of this slot carries the capabilities as they are now (the graceful restart R bit clears once
+    // the speaker has finished restarting).
+    slot.ctx = { ...slot.ctx, config: { ...slot.ctx.config, capabilities: this.capabilities() } };
     if (slot === this.secondary) {
       this.releaseSlot(slot);
       this.secondary = undefined;
@@ -378,6 +400,7 @@ export class Peer {
     const conn = slot.conn;
     if (conn === undefined) return;
     if (msg.type === 'notification') {
+      if (slot === this.sessionSlot) this.notified = true;
       this.lastError = `BGP Error: ${describeNotification(msg)}`;
       this.foldStats(conn);
       conn.notifyAndClose(msg);
@@ -465,6 +488,7 @@ export class Peer {
         this.dispatch(slot, { type: 'UpdateMsg', update: update ?? { message: msg, errors: [] } });
         return;
       case 'notification':
+        if (slot === this.sessionSlot) this.notified = true;
         this.lastError = `Received: ${describeNotification(msg)}`;
         this.dispatch(slot, { type: 'NotifMsg', notification: msg });
         return;
@@ -514,7 +538,7 @@ export class Peer {
         this.dispatch(other, { type: 'OpenCollisionDump' });
       }
     }
-    slot.negotiated = negotiate(localCapabilities(this.cfg), open);
+    slot.negotiated = negotiate(slot.ctx.config.capabilities, open);
     this.dispatch(slot, { type: 'BGPOpen', open });
     if (slot.conn !== undefined && slot.negotiated !== undefined && (slot.ctx.state === 'OpenConfirm' || slot.ctx.state === 'Established')) {
       // We advertise no ADD-PATH, so the options are the same in both directions.
@@ -563,12 +587,15 @@ export class Peer {
       this.secondary = undefined;
     }
     this.since = this.deps.clock.now();
+    this.notified = false;
+    this.sessionSlot = slot;
     if (slot.conn !== undefined) this.deps.routing.sessionUp(this, this.sessionInfo(slot, slot.conn));
   }
 
   private onSessionDown(_slot: Slot): void {
     // RFC 4271 §9.1.4 / §8: routes learned over the session are gone with it (the routing side withdraws them).
-    this.deps.routing.sessionDown(this);
+    this.sessionSlot = undefined;
+    this.deps.routing.sessionDown(this, { notification: this.notified });
   }
 
   private negotiatedFamilies(slot: Slot): Set<Family> {
