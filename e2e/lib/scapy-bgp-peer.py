@@ -41,6 +41,11 @@ def as_path(spec):
     return B.BGPPAAS4BytesPath(segments=[seg])
 
 
+def as_path2(spec):
+    seg = B.BGPPAASPath.ASPathSegment(segment_type=spec.get('segmentType', 2), segment_value=spec['asns'])
+    return B.BGPPAASPath(segments=[seg])
+
+
 def communities(spec):
     return Raw(b''.join(raw(B.BGPPACommunity(community=c)) for c in spec['values']))
 
@@ -60,6 +65,7 @@ def mp_unreach(spec):
 ATTRS = {
     'origin': (1, 0x40, lambda s: B.BGPPAOrigin(origin=s['value'])),
     'as_path': (2, 0x40, as_path),
+    'as_path2': (2, 0x40, as_path2),  # 2-octet ASNs, for a session without the four-octet-as capability
     'next_hop': (3, 0x40, lambda s: B.BGPPANextHop(next_hop=s['value'])),
     'med': (4, 0x80, lambda s: B.BGPPAMultiExitDisc(med=s['value'])),
     'local_pref': (5, 0x40, lambda s: B.BGPPALocalPref(local_pref=s['value'])),
@@ -116,7 +122,10 @@ def header(msg_type, body, spec):
 def build_open(spec):
     asn = spec['asn']
     caps = [B.BGPCapMultiprotocol(afi=afi, safi=safi) for afi, safi in spec.get('families', [[1, 1]])]
-    caps.append(B.BGPCapFourBytesASN(asn=asn))
+    if spec.get('fourOctetAs', True):
+        caps.append(B.BGPCapFourBytesASN(asn=asn))
+    if spec.get('extendedMessage', False):
+        caps.append(B.BGPCapGeneric(code=6, cap_data=b''))  # RFC 8654
     params = [B.BGPOptParam(param_type=2, param_value=c) for c in caps]
     body = B.BGPOpen(my_as=asn if asn <= 0xffff else 23456, hold_time=spec.get('holdTime', 90), bgp_id=spec['routerId'], opt_params=params)
     return raw(B.BGPHeader(type=1) / body)
@@ -129,8 +138,21 @@ def build_notification(spec):
 # ------------------------------------------------------------------ reading
 
 
-def describe(frame):
+PARSE_LOCK = threading.Lock()
+
+
+def describe(frame, two_octet_as=False):
     """What a test needs to know about one received message, read with scapy."""
+    with PARSE_LOCK:
+        # scapy reads AS_PATH by a module-wide switch: set it for this session (no four-octet-as from us).
+        B.bgp_module_conf.use_2_bytes_asn = two_octet_as
+        try:
+            return describe_locked(frame)
+        finally:
+            B.bgp_module_conf.use_2_bytes_asn = False
+
+
+def describe_locked(frame):
     mtype = frame[18]
     ev = {'type': TYPES.get(mtype, str(mtype)), 'hex': frame.hex()}
     try:
@@ -164,6 +186,7 @@ class Session:
         self.sock = sock
         self.alive = True
         self.keepalive_every = 0
+        self.two_octet_as = False
         threading.Thread(target=self.reader, daemon=True).start()
         threading.Thread(target=self.keepalives, daemon=True).start()
 
@@ -192,7 +215,7 @@ class Session:
                 if len(buf) < length:
                     break
                 frame, buf = buf[:length], buf[length:]
-                emit(event='message', name=self.name, **describe(frame))
+                emit(event='message', name=self.name, **describe(frame, self.two_octet_as))
         self.alive = False
         emit(event='closed', name=self.name)
 
@@ -254,6 +277,7 @@ def handle(cmd):
         return
     if op == 'open':
         s.keepalive_every = cmd.get('keepaliveEvery', 0)
+        s.two_octet_as = not cmd.get('fourOctetAs', True)
         s.send(build_open(cmd))
     elif op == 'keepalive':
         s.send(raw(B.BGPHeader(type=4)))

@@ -21,6 +21,7 @@ const SCRIPT = join(__dirname, 'scapy-bgp-peer.py');
 export type AttrSpec =
   | ({ name: 'origin'; value: number } & AttrOverrides)
   | ({ name: 'as_path'; asns: number[]; segmentType?: number } & AttrOverrides)
+  | ({ name: 'as_path2'; asns: number[]; segmentType?: number } & AttrOverrides)
   | ({ name: 'next_hop'; value: string } & AttrOverrides)
   | ({ name: 'med'; value: number } & AttrOverrides)
   | ({ name: 'local_pref'; value: number } & AttrOverrides)
@@ -36,6 +37,16 @@ export interface AttrOverrides {
   flags?: number;
   /** Attribute Length field instead of the value's real length. */
   attrLen?: number;
+}
+
+/** Our OPEN: 4-octet AS capability unless fourOctetAs is false; RFC 8654 Extended Message when asked. */
+export interface OpenSpec {
+  asn: number;
+  routerId: string;
+  holdTime?: number;
+  families?: Array<[number, number]>;
+  fourOctetAs?: boolean;
+  extendedMessage?: boolean;
 }
 
 /** An UPDATE: IPv4 withdrawn routes and NLRI, attributes, and optional wrong length fields. */
@@ -207,7 +218,7 @@ export class ScapyBgpPeer {
    * Answers the speaker's OPEN with ours and a KEEPALIVE and waits for its KEEPALIVE: Established on both sides.
    * Sends a KEEPALIVE every `keepaliveEvery` seconds from then on.
    */
-  async establish(name: string, open: { asn: number; routerId: string; holdTime?: number; families?: Array<[number, number]>; keepaliveEvery?: number }): Promise<ScapyEvent> {
+  async establish(name: string, open: OpenSpec & { keepaliveEvery?: number }): Promise<ScapyEvent> {
     const theirs = await this.nextMessage(name, 'OPEN', 30000);
     await this.command('open', { name, keepaliveEvery: 20, ...open });
     await this.command('keepalive', { name });
@@ -216,7 +227,7 @@ export class ScapyBgpPeer {
   }
 
   /** Sends an OPEN as given (hold time, identifier), without waiting for anything: for OPEN error cases. */
-  sendOpen(name: string, open: { asn: number; routerId: string; holdTime?: number; families?: Array<[number, number]> }): Promise<void> {
+  sendOpen(name: string, open: OpenSpec): Promise<void> {
     return this.command('open', { name, ...open });
   }
 
