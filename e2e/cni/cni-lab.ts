@@ -26,17 +26,35 @@ export function deleteNetns(name: string): void {
   spawnSync('ip', ['netns', 'delete', name], { timeout: 10000 });
 }
 
-/** Relays TCP connections from 127.0.0.1:port in the root namespace's view to a unix socket (jest side). */
-export function unixToTcpRelay(socketPath: string, port: number): Promise<net.Server> {
+/**
+ * Relays connections on a unix socket to 127.0.0.1:port (jest side). close() destroys the relayed connections too, so
+ * neither this server nor the service behind it waits on keep-alive sockets.
+ */
+export function unixToTcpRelay(socketPath: string, port: number): Promise<{ close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const track = (s: net.Socket): void => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  };
   const server = net.createServer((c) => {
     const u = net.connect(port, '127.0.0.1');
+    track(c);
+    track(u);
     c.pipe(u).pipe(c);
     c.on('error', () => u.destroy());
     u.on('error', () => c.destroy());
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(socketPath, () => resolve(server));
+    server.listen(socketPath, () =>
+      resolve({
+        close: () =>
+          new Promise<void>((r) => {
+            for (const s of sockets) s.destroy();
+            server.close(() => r());
+          }),
+      }),
+    );
   });
 }
 
@@ -138,4 +156,35 @@ export function invokePlugin(hostNs: string, bin: string, inv: Invocation, stdin
     });
     child.stdin.end(stdin);
   });
+}
+
+/**
+ * The "node": a namespace with an uplink veth holding the host's address and a default route, as a real node has.
+ * Proxy ARP answers the pods' 169.254.1.1 only because the host routes it out of another interface.
+ */
+export function addNodeNamespace(name: string, hostIp: string, gateway: string): void {
+  addNetns(name);
+  ipIn(name, ['link', 'add', 'up0', 'type', 'veth', 'peer', 'name', 'up1']);
+  ipIn(name, ['addr', 'add', `${hostIp}/24`, 'dev', 'up0']);
+  ipIn(name, ['link', 'set', 'up0', 'up']);
+  ipIn(name, ['link', 'set', 'up1', 'up']);
+  ipIn(name, ['route', 'add', 'default', 'via', gateway, 'dev', 'up0']);
+}
+
+/** A TCP service on 127.0.0.1:port of the root namespace made reachable on 127.0.0.1:port inside `ns`. */
+export async function relayIntoNamespace(ns: string, port: number, socketPath: string): Promise<{ close(): Promise<void> }> {
+  const server = await unixToTcpRelay(socketPath, port);
+  let child: ChildProcess;
+  try {
+    child = await tcpToUnixRelayIn(ns, port, socketPath);
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
+  return {
+    close: async () => {
+      if (child.exitCode === null && child.pid !== undefined) child.kill('SIGKILL');
+      await server.close();
+    },
+  };
 }

@@ -7,8 +7,6 @@
 // error JSON for malformed configurations and unknown commands. Needs `npm run build` (the executables are the
 // built dist/cmd entry points).
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:net';
-import type { ChildProcess } from 'node:child_process';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,7 +18,7 @@ import { API_VERSION } from '../../src/datastore/types';
 import { IpamAllocator } from '../../src/ipam';
 import { startEtcd, type EtcdServer } from '../lib/etcd';
 import { describeIf, requireTools } from '../lib/tools';
-import { addNetns, deleteNetns, execIn, invokePlugin, ipIn, ping, tcpToUnixRelayIn, unixToTcpRelay, type Invocation, type PluginRun } from './cni-lab';
+import { addNetns, addNodeNamespace, deleteNetns, execIn, invokePlugin, ipIn, ping, relayIntoNamespace, type Invocation, type PluginRun } from './cni-lab';
 
 const ok = requireTools('cni', ['ip', 'nsenter', 'etcd', 'python3', '/usr/lib/cni/host-local'], { root: true });
 
@@ -53,8 +51,7 @@ describeIf(ok)('CNI plugins (real kernel, real etcd)', () => {
   let ipam: IpamAllocator;
   let work: string;
   let binDir: string;
-  let rootRelay: Server | undefined;
-  let nsRelay: ChildProcess | undefined;
+  let relay: { close(): Promise<void> } | undefined;
   let baseConf: Record<string, unknown>;
   const namespaces: string[] = [];
 
@@ -81,20 +78,9 @@ describeIf(ok)('CNI plugins (real kernel, real etcd)', () => {
     await store.create({ apiVersion: API_VERSION, kind: 'IPPool', metadata: { name: 'cni-pool' }, spec: { cidr: POOL, blockSize: 28, ipipMode: 'Never', vxlanMode: 'Never', natOutgoing: false, nodeSelector: 'all()' } });
     await store.create({ apiVersion: API_VERSION, kind: 'Node', metadata: { name: NODE }, spec: { bgp: { ipv4Address: `${HOST_IP}/24` } }, status: { podCIDRs: [POD_CIDR] } });
 
-    // The "node": an uplink veth with the host's address and a default route, as a real node has; proxy ARP answers
-    // for 169.254.1.1 only because the host routes it out of another interface.
-    addNetns(HOST);
     namespaces.push(HOST);
-    ipIn(HOST, ['link', 'add', 'up0', 'type', 'veth', 'peer', 'name', 'up1']);
-    ipIn(HOST, ['addr', 'add', `${HOST_IP}/24`, 'dev', 'up0']);
-    ipIn(HOST, ['link', 'set', 'up0', 'up']);
-    ipIn(HOST, ['link', 'set', 'up1', 'up']);
-    ipIn(HOST, ['route', 'add', 'default', 'via', '10.253.0.2', 'dev', 'up0']);
-
-    const port = Number(new URL(etcd.endpoint).port);
-    const sock = path.join(work, 'etcd.sock');
-    rootRelay = await unixToTcpRelay(sock, port);
-    nsRelay = await tcpToUnixRelayIn(HOST, port, sock);
+    addNodeNamespace(HOST, HOST_IP, '10.253.0.2');
+    relay = await relayIntoNamespace(HOST, Number(new URL(etcd.endpoint).port), path.join(work, 'etcd.sock'));
 
     binDir = path.join(work, 'bin');
     installCni({
@@ -118,8 +104,7 @@ describeIf(ok)('CNI plugins (real kernel, real etcd)', () => {
 
   afterAll(async () => {
     for (const ns of namespaces.reverse()) deleteNetns(ns);
-    if (nsRelay?.pid !== undefined && nsRelay.exitCode === null) nsRelay.kill('SIGKILL');
-    await new Promise<void>((r) => (rootRelay ? rootRelay.close(() => r()) : r()));
+    await relay?.close();
     await store?.close();
     await etcd?.stop();
     if (work) rmSync(work, { recursive: true, force: true });

@@ -13,8 +13,6 @@ import { resolveNodename } from '../cni/nodename';
 import type { ClosableContext, ContextFactory } from '../cni/run-plugin';
 import { procSysWriter } from '../cni/sysctl';
 import type { Datastore } from '../datastore/datastore';
-import { EtcdDatastore } from '../datastore/etcd/etcd-datastore';
-import { connectKubernetes } from '../datastore/kubernetes/kubernetes-datastore';
 import { IpamAllocator } from '../ipam';
 import type { Netlink } from '../netlink/netlink';
 import { nsenterArgv, startNetnsNetlink } from '../netlink/netns-proxy';
@@ -28,8 +26,13 @@ function readOptional(path: string): string | undefined {
   }
 }
 
-export function datastoreFromConf(conf: NetConf): Datastore {
-  if (conf.datastoreType === 'kubernetes') return connectKubernetes({ kubeconfigPath: conf.kubeconfig });
+/** Only the configured backend's client is loaded (each is a large module tree). */
+export async function datastoreFromConf(conf: NetConf): Promise<Datastore> {
+  if (conf.datastoreType === 'kubernetes') {
+    const { connectKubernetes } = await import('../datastore/kubernetes/kubernetes-datastore');
+    return connectKubernetes({ kubeconfigPath: conf.kubeconfig });
+  }
+  const { EtcdDatastore } = await import('../datastore/etcd/etcd-datastore');
   return new EtcdDatastore({ endpoints: conf.etcdEndpoints, ...(conf.etcdPrefix ? { root: conf.etcdPrefix } : {}) });
 }
 
@@ -48,7 +51,7 @@ function lazyHostNetlink(): { nl: Netlink; close(): void } {
 }
 
 export const realContextFactory: ContextFactory = async (conf: NetConf, env: CniEnv): Promise<ClosableContext> => {
-  const datastore = datastoreFromConf(conf);
+  const datastore = await datastoreFromConf(conf);
   const host = lazyHostNetlink();
   return {
     conf,

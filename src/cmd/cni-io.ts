@@ -1,6 +1,6 @@
 // The process side of a CNI plugin executable: environment, stdin read to the end, stdout/stderr, exit status.
 import { runPlugin, type PluginKind } from '../cni/run-plugin';
-import { realContextFactory } from './cni-context';
+import type { ContextFactory } from '../cni/run-plugin';
 
 function readStdin(): Promise<string> {
   // A terminal is not a configuration: do not wait for one.
@@ -13,6 +13,10 @@ function readStdin(): Promise<string> {
   });
 }
 
+// Loaded on first use: VERSION and configuration errors answer without loading the datastore clients (grpc,
+// @kubernetes/client-node), which costs most of a cold start.
+const lazyFactory: ContextFactory = async (conf, env) => (await import('./cni-context')).realContextFactory(conf, env);
+
 export function runCniExecutable(kind: PluginKind): void {
   void runPlugin(
     kind,
@@ -22,7 +26,7 @@ export function runCniExecutable(kind: PluginKind): void {
       stdout: (t) => process.stdout.write(t),
       stderr: (t) => process.stderr.write(t),
     },
-    realContextFactory,
+    lazyFactory,
   ).then((code) => {
     // Exit once stdout is flushed: a CNI plugin must not linger on a client's idle sockets or timers.
     process.stdout.write('', () => process.exit(code));
