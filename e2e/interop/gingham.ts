@@ -24,6 +24,7 @@ export interface GinghamPeer {
   routeReflectorClient?: boolean;
   nextHopMode?: 'auto' | 'self' | 'keep';
   allowOwnAs?: number;
+  gracefulRestart?: boolean;
 }
 
 export interface GinghamOriginate {
@@ -41,6 +42,7 @@ export interface GinghamOptions {
   peers: GinghamPeer[];
   originate?: GinghamOriginate[];
   clusterId?: string;
+  gracefulRestart?: { restartTime?: number; staleTime?: number; deferralTime?: number; forwardingPreserved?: boolean };
 }
 
 export class GinghamSpeaker {

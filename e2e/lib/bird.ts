@@ -127,8 +127,12 @@ export class BirdDaemon {
     ].join('\n');
   }
 
-  /** Starts BIRD and waits until its control socket answers (not until sessions are up: see waitEstablished). */
-  static async start(opts: DaemonOptions): Promise<BirdDaemon> {
+  /**
+   * Starts BIRD and waits until its control socket answers (not until sessions are up: see waitEstablished). With
+   * `recovery`, BIRD starts in graceful restart recovery (`bird -R`): R bit in its OPENs, routes held back until its
+   * peers' End-of-RIB.
+   */
+  static async start(opts: DaemonOptions, start: { recovery?: boolean } = {}): Promise<BirdDaemon> {
     const workDir = makeWorkDir(`bird-${opts.listenAddress}`);
     const configFile = join(workDir, 'bird.conf');
     const socket = join(workDir, 'bird.ctl');
@@ -138,7 +142,7 @@ export class BirdDaemon {
     const proc = spawnDaemon({
       name: 'bird',
       cmd: BIRD_BIN,
-      args: ['-f', '-c', configFile, '-s', socket, '-P', join(workDir, 'bird.pid')],
+      args: ['-f', '-c', configFile, '-s', socket, '-P', join(workDir, 'bird.pid'), ...(start.recovery === true ? ['-R'] : [])],
       workDir,
     });
     const d = new BirdDaemon(opts, workDir, socket, configFile, proc);
@@ -208,6 +212,12 @@ export class BirdDaemon {
 
   async stop(): Promise<void> {
     await stopProcess(this.proc.pid);
+  }
+
+  /** SIGKILL (no NOTIFICATION, no clean-up: a crash), waiting until the process is gone. */
+  async kill9(): Promise<void> {
+    process.kill(this.proc.pid, 'SIGKILL');
+    await waitFor(async () => this.proc.exited(), 10000, 'bird to die');
   }
 }
 

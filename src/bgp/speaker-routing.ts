@@ -149,7 +149,10 @@ export class SpeakerRouting implements PeerRouting {
     });
     const s: SessionRib = { peer, source, info, cache: new ExportCache(this.target(peer, source, info), this.identity()), out: new AdjRibOut(), eor: new Set() };
     this.sessions.set(peer, s);
-    if (this.restarting) return; // the table goes out when the restart ends
+    if (this.restarting) {
+      this.checkRestartDone(); // the table goes out when the restart ends
+      return;
+    }
     this.sendTable(s);
   }
 
@@ -262,6 +265,8 @@ export class SpeakerRouting implements PeerRouting {
     for (const peer of this.restartPeers()) {
       const s = this.sessions.get(peer);
       if (s === undefined) return;
+      // RFC 4724 §3: a peer whose OPEN has the R bit restarted too; we "MUST NOT wait for the End-of-RIB marker".
+      if (s.info.peerGracefulRestart?.restarting === true) continue;
       for (const f of s.info.families) if (!s.eor.has(f)) return;
     }
     this.endRestart('End-of-RIB received from every peer');
