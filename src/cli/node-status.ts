@@ -1,0 +1,67 @@
+// `gingham node status`: the text `calicoctl node status` prints, with the product name changed, so operators'
+// eyes and scripts carry over:
+//
+//   Gingham process is running.
+//
+//   IPv4 BGP status
+//   +--------------+-------------------+-------+----------+-------------+
+//   | PEER ADDRESS |     PEER TYPE     | STATE |  SINCE   |    INFO     |
+//   +--------------+-------------------+-------+----------+-------------+
+//   | 10.0.0.15    | node-to-node mesh | up    | 03:57:22 | Established |
+//   +--------------+-------------------+-------+----------+-------------+
+//
+//   IPv6 BGP status
+//   No IPv6 peers found.
+//
+// STATE and INFO follow BIRD's `show protocols` (what calicoctl reads): STATE is up when Established, down when
+// administratively stopped, start otherwise; INFO is the BGP state, then the last error.
+import { boxTable } from './table';
+
+export interface NodeStatusPeer {
+  readonly address: string;
+  readonly type: string;
+  /** RFC 4271 state name: Idle, Connect, Active, OpenSent, OpenConfirm, Established. */
+  readonly state: string;
+  /** Milliseconds since the epoch of the last state change. */
+  readonly since: number;
+  readonly lastError?: string;
+  /** Configured but deliberately not started (e.g. needs a TCP MD5 password), with why. */
+  readonly notStarted?: string;
+}
+
+function two(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/** BIRD's SINCE: the time of day for today, the date for anything older (in the agent's local time). */
+export function formatSince(since: number, now: number): string {
+  const d = new Date(since);
+  const today = new Date(now);
+  if (d.toDateString() === today.toDateString()) return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}`;
+}
+
+export function birdState(p: NodeStatusPeer): { state: string; info: string } {
+  if (p.notStarted !== undefined) return { state: 'down', info: `Not started: ${p.notStarted}` };
+  const state = p.state === 'Established' ? 'up' : 'start';
+  const info = p.state === 'Established' || !p.lastError ? p.state : `${p.state} ${p.lastError}`;
+  return { state, info };
+}
+
+function familyTable(label: string, peers: readonly NodeStatusPeer[], now: number): string {
+  if (peers.length === 0) return `${label} BGP status\nNo ${label} peers found.\n`;
+  const rows = peers.map((p) => {
+    const { state, info } = birdState(p);
+    return [p.address, p.type, state, formatSince(p.since, now), info];
+  });
+  return `${label} BGP status\n${boxTable(['PEER ADDRESS', 'PEER TYPE', 'STATE', 'SINCE', 'INFO'], rows)}`;
+}
+
+export function formatNodeStatus(peers: readonly NodeStatusPeer[], now: number): string {
+  const v4 = peers.filter((p) => !p.address.includes(':'));
+  const v6 = peers.filter((p) => p.address.includes(':'));
+  return `Gingham process is running.\n\n${familyTable('IPv4', v4, now)}\n${familyTable('IPv6', v6, now)}\n`;
+}
+
+/** What `node status` prints when no agent answers on the status socket (calicoctl's wording, our name). */
+export const NOT_RUNNING = 'Gingham process is not running.\n';
