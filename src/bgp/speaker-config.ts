@@ -84,6 +84,12 @@ const schema = {
           nextHopMode: { enum: ['auto', 'self', 'keep'] },
           allowOwnAs: { type: 'integer', minimum: 0, maximum: 10 },
           gracefulRestart: { type: 'boolean' },
+          maxPrefixes: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['limit'],
+            properties: { limit: { type: 'integer', minimum: 1 }, restartDelay: { type: 'integer', minimum: 1, maximum: 86400 } },
+          },
         },
       },
     },
@@ -269,6 +275,7 @@ interface RawPeer {
   nextHopMode?: 'auto' | 'self' | 'keep';
   allowOwnAs?: number;
   gracefulRestart?: boolean;
+  maxPrefixes?: { limit: number; restartDelay?: number };
 }
 
 interface RawRoute {
@@ -362,6 +369,7 @@ export function parseSpeakerFile(text: string, source = 'speaker.yaml'): Speaker
       ...(p.nextHopMode !== undefined ? { nextHopMode: p.nextHopMode } : {}),
       ...(p.allowOwnAs !== undefined ? { allowOwnAs: p.allowOwnAs } : {}),
       ...(gr !== undefined && p.gracefulRestart !== false ? { gracefulRestart: gr } : {}),
+      ...(p.maxPrefixes !== undefined ? { maxPrefixes: { limit: p.maxPrefixes.limit, restartDelay: p.maxPrefixes.restartDelay ?? 60 } } : {}),
     });
   });
   const originate: LocalRoute[] = [];

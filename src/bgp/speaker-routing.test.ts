@@ -180,6 +180,25 @@ describe('route propagation (in-memory network, fake clock)', () => {
     unsubscribe();
   });
 
+  it('closes a session over its maximum prefix count with Cease / Maximum Number of Prefixes Reached, and restarts it after the delay', async () => {
+    const a = await make('10.0.0.1', 65000);
+    const b = await make('10.0.0.2', 65000);
+    link(a, b, { maxPrefixes: { limit: 2, restartDelay: 20 } });
+    b.speaker.setLocalRoutes([route('10.244.1.0/24'), route('10.244.2.0/24')]);
+    await run(clock, 2);
+    expect(a.speaker.receivedRoutes()).toHaveLength(2);
+    b.speaker.setLocalRoutes([route('10.244.1.0/24'), route('10.244.2.0/24'), route('10.244.3.0/24')]);
+    await run(clock, 2);
+    expect(b.speaker.status().peers[0]?.lastError).toBe('Received: Cease / Maximum Number of Prefixes Reached');
+    expect(a.speaker.status().peers[0]?.state).not.toBe('Established');
+    expect(a.speaker.receivedRoutes()).toEqual([]);
+    await run(clock, 10);
+    expect(a.speaker.status().peers[0]?.establishedTransitions).toBe(1);
+    await run(clock, 12);
+    // Restarted after the delay, and closed again: the peer still sends too many.
+    expect(a.speaker.status().peers[0]?.establishedTransitions).toBe(2);
+  });
+
   it('packs many prefixes sharing one attribute set into few UPDATEs, at every hop', async () => {
     const a = await make('10.0.0.1', 65000);
     const rr = await make('10.0.0.2', 65000);

@@ -69,6 +69,8 @@ interface SessionRib {
   readonly out: AdjRibOut;
   /** Families whose End-of-RIB the peer has sent on this session. */
   readonly eor: Set<Family>;
+  /** The peer went over its maximum prefix count; the session is being closed. */
+  overLimit?: boolean;
 }
 
 /** A restarting peer's routes kept as stale (RFC 4724 §4.2), by peer address. */
@@ -285,6 +287,13 @@ export class SpeakerRouting implements PeerRouting {
     const changes = emptyChanges();
     const r = applyUpdate(this.rib, s.source, decoded.message, { ctx: this.importContext(peer), now: this.now(), treatAsWithdraw: decoded.handling === 'treat-as-withdraw' }, changes);
     if (r.rejected !== undefined) this.log.debug(`UPDATE from ${peer.config.name} dropped as withdraw: ${r.rejected}`);
+    const max = peer.config.maxPrefixes;
+    if (max !== undefined && this.rib.count(s.source, 'ipv4') + this.rib.count(s.source, 'ipv6') > max.limit) {
+      // RFC 4486 §4: the session goes; nothing of this UPDATE is passed on (session down withdraws the rest).
+      if (!s.overLimit) peer.closeForMaxPrefixes(max.limit, max.restartDelay);
+      s.overLimit = true;
+      return;
+    }
     this.fanOut(changes);
   }
 

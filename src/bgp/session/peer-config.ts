@@ -30,6 +30,11 @@ export interface PeerConfig {
   readonly nextHopMode?: NextHopMode;
   /** How many times our own AS may appear in a received AS_PATH before the route is a loop (default 0). */
   readonly allowOwnAs?: number;
+  /**
+   * RFC 4486 §4: at most `limit` prefixes (both families) from this peer; beyond it the session is closed with Cease /
+   * Maximum Number of Prefixes Reached and started again after `restartDelay` seconds.
+   */
+  readonly maxPrefixes?: { readonly limit: number; readonly restartDelay: number };
   /** RFC 4724 graceful restart, both roles, when set (advertised in the OPEN). */
   readonly gracefulRestart?: GracefulRestartConfig;
 }

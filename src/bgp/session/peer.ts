@@ -19,7 +19,7 @@ import { validateOpen } from '../packet/open';
 import { codecOptionsFor, negotiate, type GracefulRestartCapability, type Negotiated } from '../packet/capabilities';
 import { isEndOfRib } from '../packet/update';
 import { BgpError } from '../packet/bgp-error';
-import { ErrorCode, MAX_EXTENDED_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH, notificationName } from '../packet/constants';
+import { CeaseSubcode, ErrorCode, MAX_EXTENDED_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH, notificationName } from '../packet/constants';
 import type { BgpMessage, CodecOptions, DecodedUpdate, Family, NotificationMessage, OpenMessage } from '../packet/types';
 import { Connection, type Direction } from './connection';
 import type { BgpSocket, Transport } from './transport';
@@ -253,6 +253,23 @@ export class Peer {
       slot.conn.sendControl({ type: 'route-refresh', afi: f.afi, safi: f.safi, subtype: 0 });
     }
     return true;
+  }
+
+  /**
+   * RFC 4486 §4: the peer sent more prefixes than allowed: close with Cease / Maximum Number of Prefixes Reached
+   * and start again after `restartDelaySeconds`. Runs after the current message is processed (not inside it).
+   */
+  closeForMaxPrefixes(limit: number, restartDelaySeconds: number): void {
+    const slot = this.established;
+    if (slot === undefined) return;
+    this.deps.clock.setTimeout(() => {
+      if (slot !== this.established) return;
+      this.log.warn(`more than ${limit} prefixes received: closing the session, restart in ${restartDelaySeconds}s`);
+      this.dispatch(slot, { type: 'AutomaticStop', subcode: CeaseSubcode.MaximumPrefixesReached, detail: `more than ${limit} prefixes received` });
+      if (this.running && slot === this.primary && slot.ctx.state === 'Idle') {
+        this.execute(slot, { type: 'start-timer', timer: 'idleHold', ms: restartDelaySeconds * 1000 });
+      }
+    }, 0);
   }
 
   status(): PeerStatus {
