@@ -1,0 +1,145 @@
+// Three node agents wired together in memory: one MemoryDatastore, BGP over the in-memory network, each with its own
+// FakeNetlink as its kernel, and a fake clock. The real kernel and real processes are in e2e/.
+import { Speaker } from '../bgp/speaker';
+import { MemoryNetwork } from '../bgp/session/testing/memory-network';
+import { run } from '../bgp/speaker-testing';
+import type { IPPool } from '../api/kind-ippool';
+import { MemoryDatastore, updateWithRetry, type StoredResource } from '../datastore';
+import { FakeClock } from '../lib/fake-clock';
+import { nullLogger } from '../lib/logger';
+import { FakeNetlink } from '../netlink/fake';
+import { GINGHAM_ROUTE_PROTOCOL, describeRoute } from '../netlink/netlink';
+import { NodeAgent } from './agent';
+
+const NODES = [
+  { name: 'master1', ip: '10.0.0.12', block: '10.244.0.0/24', pod: '10.244.0.2' },
+  { name: 'node1', ip: '10.0.0.15', block: '10.244.1.0/24', pod: '10.244.1.2' },
+  { name: 'node2', ip: '10.0.0.16', block: '10.244.2.0/24', pod: '10.244.2.2' },
+];
+
+const v3 = (kind: string, name: string, spec: unknown, extra: Partial<StoredResource['metadata']> = {}): StoredResource => ({
+  apiVersion: 'projectcalico.org/v3',
+  kind,
+  metadata: { name, ...extra },
+  spec,
+});
+
+interface World {
+  store: MemoryDatastore;
+  clock: FakeClock;
+  agents: NodeAgent[];
+  kernels: FakeNetlink[];
+}
+
+async function world(ipipMode: 'Never' | 'CrossSubnet' | 'Always' = 'Never'): Promise<World> {
+  const store = new MemoryDatastore();
+  const clock = new FakeClock(0);
+  const net = new MemoryNetwork();
+  await store.create(v3('IPPool', 'default-ipv4-ippool', { cidr: '10.244.0.0/16', blockSize: 24, ipipMode, vxlanMode: 'Never', natOutgoing: true, nodeSelector: 'all()' }));
+  for (const n of NODES) {
+    await store.create(v3('Node', n.name, { bgp: { ipv4Address: `${n.ip}/24` } }));
+    await store.create(v3('IPAMBlock', n.block.replace(/[./]/g, '-'), { cidr: n.block, affinity: `host:${n.name}`, allocations: [], unallocated: [], attributes: [], strictAffinity: false }));
+    await store.create(v3('WorkloadEndpoint', `${n.name}-k8s-pod-eth0`, { node: n.name, orchestrator: 'k8s', pod: `${n.name}-pod0`, endpoint: 'eth0', interfaceName: `cali${n.name.padEnd(11, '0')}`, ipNetworks: [`${n.pod}/32`] }, { namespace: 'default' }));
+  }
+  const agents: NodeAgent[] = [];
+  const kernels: FakeNetlink[] = [];
+  for (const n of NODES) {
+    const nl = new FakeNetlink();
+    nl.addExistingLink('eth0', { up: true });
+    await nl.addAddress('eth0', `${n.ip}/24`);
+    await nl.createVeth({ name: `cali${n.name.padEnd(11, '0')}`, peerName: `p${n.name}` });
+    await nl.setLinkUp(`cali${n.name.padEnd(11, '0')}`, true);
+    kernels.push(nl);
+    const agent = new NodeAgent(
+      { nodeName: n.name, parentInterface: 'eth0', debounceMs: 50 },
+      {
+        store,
+        netlink: nl,
+        clock,
+        logger: nullLogger,
+        newSpeaker: (cfg) => new Speaker(cfg, { clock, transport: net.transport(n.ip), listener: net.listener(), logger: nullLogger }),
+      },
+    );
+    agents.push(agent);
+    await agent.start();
+  }
+  return { store, clock, agents, kernels };
+}
+
+async function settleAll(w: World, seconds = 3): Promise<void> {
+  await run(w.clock, seconds);
+  for (const a of w.agents) await a.recompute();
+}
+
+async function ourRoutes(nl: FakeNetlink): Promise<string[]> {
+  return (await nl.listRoutes({ protocol: GINGHAM_ROUTE_PROTOCOL })).map(describeRoute).map((r) => r.replace(/ proto \d+/, '').replace(/ metric \d+/, '')).sort();
+}
+
+async function teardown(w: World): Promise<void> {
+  for (const a of w.agents) await a.close();
+  await run(w.clock, 1);
+  await w.store.close();
+}
+
+describe('NodeAgent (three nodes in memory)', () => {
+  it('builds the full mesh and programs the tutorial route shapes on every node', async () => {
+    const w = await world('Never');
+    try {
+      await settleAll(w);
+      const status = w.agents[0]!.peerStatus().map((p) => `${p.peer.address} ${p.peer.type} ${p.state}`);
+      expect(status).toEqual(['10.0.0.15 node-to-node mesh Established', '10.0.0.16 node-to-node mesh Established']);
+      expect(await ourRoutes(w.kernels[0]!)).toEqual(['10.244.0.2/32 dev calimaster10000', '10.244.1.0/24 via 10.0.0.15 dev eth0', '10.244.2.0/24 via 10.0.0.16 dev eth0', 'blackhole 10.244.0.0/24']);
+      expect(await ourRoutes(w.kernels[2]!)).toEqual(['10.244.0.0/24 via 10.0.0.12 dev eth0', '10.244.1.0/24 via 10.0.0.15 dev eth0', '10.244.2.2/32 dev calinode2000000', 'blackhole 10.244.2.0/24']);
+    } finally {
+      await teardown(w);
+    }
+  });
+
+  it('switches remote routes to tunl0 when the pool becomes ipipMode Always, without touching the sessions', async () => {
+    const w = await world('Never');
+    try {
+      await settleAll(w);
+      const before = w.agents[1]!.speakerInstance()!.status().peers.map((p) => p.establishedTransitions);
+      await updateWithRetry<IPPool>(w.store, 'IPPool', 'default-ipv4-ippool', undefined, (p) => ({ ...p, spec: { ...p.spec!, ipipMode: 'Always' } }));
+      await settleAll(w, 1);
+      const routes = await ourRoutes(w.kernels[1]!);
+      expect(routes.filter((r) => r.startsWith('10.244.0.0/24') || r.startsWith('10.244.2.0/24'))).toEqual(['10.244.0.0/24 via 10.0.0.12 dev tunl0 onlink', '10.244.2.0/24 via 10.0.0.16 dev tunl0 onlink']);
+      expect(w.agents[1]!.speakerInstance()!.status().peers.map((p) => p.establishedTransitions)).toEqual(before);
+    } finally {
+      await teardown(w);
+    }
+  });
+
+  it('follows the tutorial to route reflection: mesh rows go, node specific sessions to the reflector come up, routes stay', async () => {
+    const w = await world('Never');
+    try {
+      await settleAll(w);
+      await updateWithRetry(w.store, 'Node', 'master1', undefined, (n) => ({ ...n, metadata: { ...n.metadata, labels: { 'route-reflector': 'true' } }, spec: { bgp: { ...(n.spec as { bgp: object }).bgp, routeReflectorClusterID: '1.1.1.1' } } }));
+      await w.store.create(v3('BGPPeer', 'bgppeer-demo', { nodeSelector: 'all()', peerSelector: 'route-reflector=="true"' }));
+      await w.store.create(v3('BGPConfiguration', 'default', { nodeToNodeMeshEnabled: false, asNumber: 63400 }));
+      await settleAll(w, 6);
+      expect(w.agents[1]!.peerStatus().map((p) => `${p.peer.address} ${p.peer.type} ${p.state}`)).toEqual(['10.0.0.12 node specific Established']);
+      expect(w.agents[0]!.peerStatus().map((p) => `${p.peer.address} ${p.peer.type} ${p.state}`)).toEqual(['10.0.0.15 node specific Established', '10.0.0.16 node specific Established']);
+      // node1 learns node2's block through the reflector, next hop unchanged.
+      expect((await ourRoutes(w.kernels[1]!)).filter((r) => r.startsWith('10.244.2.0/24'))).toEqual(['10.244.2.0/24 via 10.0.0.16 dev eth0']);
+    } finally {
+      await teardown(w);
+    }
+  });
+
+  it('withdraws a deleted node block from the other nodes, and never exports outside the pools', async () => {
+    const w = await world('Never');
+    try {
+      await settleAll(w);
+      await w.store.create(v3('WorkloadEndpoint', 'node2-k8s-stray-eth0', { node: 'node2', interfaceName: 'calinode2000000', ipNetworks: ['192.168.99.9/32'] }, { namespace: 'default' }));
+      await w.store.delete('IPAMBlock', '10-244-2-0-24');
+      await settleAll(w, 2);
+      const routes = await ourRoutes(w.kernels[0]!);
+      expect(routes.some((r) => r.startsWith('10.244.2.0/24'))).toBe(false);
+      expect(routes.some((r) => r.startsWith('192.168.99.9'))).toBe(false);
+      expect(w.agents[2]!.speakerInstance()!.localRoutes().map((r) => `${r.prefix.address}/${r.prefix.length}`)).toEqual(['10.244.2.2/32']);
+    } finally {
+      await teardown(w);
+    }
+  });
+});
