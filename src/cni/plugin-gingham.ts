@@ -48,6 +48,23 @@ function hostPrefixes(r: CniResult): string[] {
 }
 
 export async function cmdAdd(ctx: PluginContext): Promise<CniResult> {
+  // Start the helper inside the container's namespace now: its process start overlaps the IPAM round trips.
+  const containerNl = ctx.openNetns(ctx.env.netns);
+  containerNl.catch(() => undefined); // observed below; keep an early failure from being "unhandled"
+  let used = false;
+  const openOnce: PluginContext['openNetns'] = (p) => {
+    if (used || p !== ctx.env.netns) return ctx.openNetns(p);
+    used = true;
+    return containerNl;
+  };
+  try {
+    return await addWith({ ...ctx, openNetns: openOnce });
+  } finally {
+    if (!used) await containerNl.then((nl) => nl.stop(), () => undefined);
+  }
+}
+
+async function addWith(ctx: PluginContext): Promise<CniResult> {
   const ipamResult = await ipamRun(ctx, 'ADD');
   if (!ipamResult || ipamResult.ips.length === 0) throw new CniError(CNI_ERR.OTHER, `IPAM plugin ${ctx.conf.ipam.type} returned no addresses`);
   const ips = hostPrefixes(ipamResult);
