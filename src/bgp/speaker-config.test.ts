@@ -83,6 +83,22 @@ peers:
     expect(parseSpeakerFile('asNumber: 1\nrouterId: 1.1.1.1\nclusterId: 16909060').speaker.clusterId).toBe('1.2.3.4');
   });
 
+  it('reads BGPFilter specs and attaches them to peers in order', () => {
+    const f = parseSpeakerFile(`
+asNumber: 65000
+routerId: 127.0.0.10
+filters:
+  no-tens: { importV4: [{ action: Reject, cidr: 10.0.0.0/8, matchOperator: In }] }
+  tag: { exportV4: [{ action: Accept, operations: [{ addCommunity: { value: "65000:1" } }] }] }
+peers:
+  - { address: 127.0.0.11, asNumber: 65100, filters: [no-tens, tag] }
+`);
+    expect(f.peers[0]?.filters?.importV4).toEqual([{ action: 'Reject', cidr: '10.0.0.0/8', matchOperator: 'In' }]);
+    expect(f.peers[0]?.filters?.exportV4).toHaveLength(1);
+    expect(problemsOf('asNumber: 1\nrouterId: 1.1.1.1\nfilters: { f: { importV4: [{ action: Drop }] } }')).toContainEqual(expect.stringContaining('filters.f.importV4[0].action'));
+    expect(problemsOf('asNumber: 1\nrouterId: 1.1.1.1\npeers: [{address: 127.0.0.2, asNumber: 2, filters: [nope]}]')).toEqual(['peers[0].filters[0]: no filter named "nope" under filters']);
+  });
+
   it('reads graceful restart: defaults, per-peer opt-out, restart deferral', () => {
     const f = parseSpeakerFile(`
 asNumber: 65000

@@ -7,7 +7,10 @@ import { parse as parseYaml } from 'yaml';
 import { GinghamError } from '../lib/errors';
 import type { Family, Prefix } from './packet/types';
 import type { PeerConfig } from './session/peer-config';
-import { GRACEFUL_RESTART_DEFAULTS, PEER_DEFAULTS, type GracefulRestartConfig } from './session/peer-config';
+import { GRACEFUL_RESTART_DEFAULTS, PEER_DEFAULTS, type GracefulRestartConfig, type PeerFilters } from './session/peer-config';
+import { API_VERSION, validateResource, type Resource } from '../api/resource';
+import { ValidationError } from '../api/errors';
+import type { BGPFilterRule, BGPFilterSpec } from '../api/kind-bgp-filter';
 
 /** Seconds a restarting speaker waits at most for its peers' End-of-RIB before sending its routes. */
 const DEFAULT_DEFERRAL_TIME = 60;
@@ -50,6 +53,7 @@ const schema = {
     statusSocket: { type: 'string', minLength: 1 },
     logLevel: { type: 'string' },
     clusterId: { anyOf: [{ type: 'integer' }, { type: 'string' }] },
+    filters: { type: 'object', additionalProperties: { type: 'object' } },
     alwaysCompareMed: { type: 'boolean' },
     gracefulRestart: {
       type: 'object',
@@ -84,6 +88,7 @@ const schema = {
           nextHopMode: { enum: ['auto', 'self', 'keep'] },
           allowOwnAs: { type: 'integer', minimum: 0, maximum: 10 },
           gracefulRestart: { type: 'boolean' },
+          filters: { type: 'array', items: { type: 'string' } },
           maxPrefixes: {
             type: 'object',
             additionalProperties: false,
@@ -276,6 +281,7 @@ interface RawPeer {
   allowOwnAs?: number;
   gracefulRestart?: boolean;
   maxPrefixes?: { limit: number; restartDelay?: number };
+  filters?: string[];
 }
 
 interface RawRoute {
@@ -296,6 +302,7 @@ interface RawFile {
   clusterId?: number | string;
   alwaysCompareMed?: boolean;
   gracefulRestart?: { restartTime?: number; staleTime?: number; deferralTime?: number; forwardingPreserved?: boolean };
+  filters?: Record<string, BGPFilterSpec>;
   peers?: RawPeer[];
   originate?: RawRoute[];
 }
@@ -330,6 +337,7 @@ export function parseSpeakerFile(text: string, source = 'speaker.yaml'): Speaker
           staleTime: grRaw.staleTime ?? GRACEFUL_RESTART_DEFAULTS.staleTime,
           forwardingPreserved: grRaw.forwardingPreserved ?? GRACEFUL_RESTART_DEFAULTS.forwardingPreserved,
         };
+  const filterSpecs = parseFilters(raw.filters ?? {}, problems);
   const seen = new Set<string>();
   const peers: PeerConfig[] = [];
   (raw.peers ?? []).forEach((p, i) => {
@@ -369,6 +377,7 @@ export function parseSpeakerFile(text: string, source = 'speaker.yaml'): Speaker
       ...(p.nextHopMode !== undefined ? { nextHopMode: p.nextHopMode } : {}),
       ...(p.allowOwnAs !== undefined ? { allowOwnAs: p.allowOwnAs } : {}),
       ...(gr !== undefined && p.gracefulRestart !== false ? { gracefulRestart: gr } : {}),
+      ...peerFilters(p.filters, filterSpecs, `${at}.filters`, problems),
       ...(p.maxPrefixes !== undefined ? { maxPrefixes: { limit: p.maxPrefixes.limit, restartDelay: p.maxPrefixes.restartDelay ?? 60 } } : {}),
     });
   });
@@ -421,6 +430,39 @@ export function parseSpeakerFile(text: string, source = 'speaker.yaml'): Speaker
     statusSocket: raw.statusSocket ?? DEFAULT_STATUS_SOCKET,
     logLevel: raw.logLevel,
   };
+}
+
+/**
+ * The file's named BGPFilter specs (projectcalico.org/v3 `spec` bodies), validated as BGPFilter resources; problems
+ * are reported as `filters.<name>.<field>`.
+ */
+function parseFilters(raw: Record<string, BGPFilterSpec>, problems: string[]): Map<string, BGPFilterSpec> {
+  const out = new Map<string, BGPFilterSpec>();
+  for (const [name, spec] of Object.entries(raw)) {
+    try {
+      validateResource({ apiVersion: API_VERSION, kind: 'BGPFilter', metadata: { name }, spec } as Resource);
+      out.set(name, spec);
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      for (const fp of err.problems) problems.push(`filters.${name}.${fp.path.replace(/^spec\./, '').replace(/^metadata\.name$/, '(name)')}: ${fp.rule}`);
+    }
+  }
+  return out;
+}
+
+/** A peer's filters, the named specs' rule lists concatenated in the peer's order. */
+function peerFilters(names: string[] | undefined, specs: Map<string, BGPFilterSpec>, at: string, problems: string[]): { filters?: PeerFilters } {
+  if (names === undefined || names.length === 0) return {};
+  const lists: { -readonly [K in keyof PeerFilters]: BGPFilterRule[] } = { importV4: [], importV6: [], exportV4: [], exportV6: [] };
+  names.forEach((n, i) => {
+    const spec = specs.get(n);
+    if (spec === undefined) {
+      problems.push(`${at}[${i}]: no filter named "${n}" under filters`);
+      return;
+    }
+    for (const k of ['importV4', 'importV6', 'exportV4', 'exportV6'] as const) lists[k]?.push(...(spec[k] ?? []));
+  });
+  return { filters: lists };
 }
 
 /** RFC 4456 CLUSTER_ID: dotted quad (as BIRD and Calico write it) or a 32-bit number; returned as a dotted quad. */

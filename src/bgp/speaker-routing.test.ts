@@ -199,6 +199,35 @@ describe('route propagation (in-memory network, fake clock)', () => {
     expect(a.speaker.status().peers[0]?.establishedTransitions).toBe(2);
   });
 
+  it('applies BGPFilter import and export rules, and re-requests routes (ROUTE-REFRESH) when import rules change', async () => {
+    const a = await make('10.0.0.1', 65000);
+    const b = await make('10.0.0.2', 65000);
+    const ext = await make('10.1.0.1', 65100);
+    const importRules = { importV4: [{ action: 'Reject' as const, cidr: '10.244.2.0/24', matchOperator: 'Equal' as const }] };
+    link(a, b, { filters: importRules });
+    link(a, ext, {
+      filters: {
+        exportV4: [
+          { action: 'Reject' as const, cidr: '10.244.3.0/24', matchOperator: 'Equal' as const },
+          { action: 'Accept' as const, operations: [{ addCommunity: { value: '65000:99' } }, { prependASPath: { prefix: [65000] } }] },
+        ],
+      },
+    });
+    b.speaker.setLocalRoutes([route('10.244.1.0/24'), route('10.244.2.0/24'), route('10.244.3.0/24')]);
+    await run(clock, 3);
+    expect(a.speaker.receivedRoutes().map((r) => r.prefix).sort()).toEqual(['10.244.1.0/24', '10.244.3.0/24']);
+    const atExt = ext.speaker.receivedRoutes();
+    expect(atExt.map((r) => r.prefix)).toEqual(['10.244.1.0/24']);
+    expect(atExt[0]?.attributes).toMatchObject({ communities: [65000 * 65536 + 99], asPath: [{ type: 'sequence', asns: [65000, 65000] }] });
+
+    // New import rules: the session stays up and the peer re-sends its routes.
+    const before = a.speaker.status().peers.find((p) => p.address === b.address)?.establishedTransitions;
+    a.speaker.setPeer(peerCfg(a, b, { filters: { importV4: [{ action: 'Reject', cidr: '10.244.1.0/24', matchOperator: 'Equal' }] } }));
+    await run(clock, 2);
+    expect(a.speaker.receivedRoutes().map((r) => r.prefix).sort()).toEqual(['10.244.2.0/24', '10.244.3.0/24']);
+    expect(a.speaker.status().peers.find((p) => p.address === b.address)?.establishedTransitions).toBe(before);
+  });
+
   it('packs many prefixes sharing one attribute set into few UPDATEs, at every hop', async () => {
     const a = await make('10.0.0.1', 65000);
     const rr = await make('10.0.0.2', 65000);

@@ -23,7 +23,8 @@ import type { ImportContext } from './rib/import-checks';
 import { LocRib, multipathOf, type Dest } from './rib/loc-rib';
 import { makeSource, type Path, type PathSource } from './rib/path';
 import { keyPrefix as keyToPrefix, prefixKey, type PrefixKey } from './rib/prefix-key';
-import { applyUpdate, changeCount, emptyChanges, type ChangeSet } from './rib/rib-update';
+import { applyUpdate, changeCount, emptyChanges, type ChangeSet, type ImportPolicy } from './rib/rib-update';
+import { compileFilter, type CompiledFilter } from './rib/filter-bgp';
 import type { Peer, PeerRouting, RouteCounts, SessionEnd, SessionInfo } from './session/peer';
 import { afiFamily } from './session/peer-config';
 
@@ -71,6 +72,13 @@ interface SessionRib {
   readonly eor: Set<Family>;
   /** The peer went over its maximum prefix count; the session is being closed. */
   overLimit?: boolean;
+  /** Export filters and the attribute objects their operations produced, one per (input object, rule). */
+  exportFilter?: Record<Family, CompiledFilter | undefined>;
+  readonly filtered: WeakMap<PathAttributes, Map<number, PathAttributes>>;
+}
+
+function compiled(rules: readonly unknown[] | undefined): CompiledFilter | undefined {
+  return rules === undefined || rules.length === 0 ? undefined : compileFilter(rules as Parameters<typeof compileFilter>[0]);
 }
 
 /** A restarting peer's routes kept as stale (RFC 4724 §4.2), by peer address. */
@@ -149,7 +157,16 @@ export class SpeakerRouting implements PeerRouting {
       asn: cfg.asn,
       rrClient: cfg.routeReflectorClient ?? false,
     });
-    const s: SessionRib = { peer, source, info, cache: new ExportCache(this.target(peer, source, info), this.identity()), out: new AdjRibOut(), eor: new Set() };
+    const s: SessionRib = {
+      peer,
+      source,
+      info,
+      cache: new ExportCache(this.target(peer, source, info), this.identity()),
+      out: new AdjRibOut(),
+      eor: new Set(),
+      exportFilter: { ipv4: compiled(cfg.filters?.exportV4), ipv6: compiled(cfg.filters?.exportV6) },
+      filtered: new WeakMap(),
+    };
     this.sessions.set(peer, s);
     if (this.restarting) {
       this.checkRestartDone(); // the table goes out when the restart ends
@@ -285,7 +302,13 @@ export class SpeakerRouting implements PeerRouting {
     const s = this.sessions.get(peer);
     if (s === undefined) return;
     const changes = emptyChanges();
-    const r = applyUpdate(this.rib, s.source, decoded.message, { ctx: this.importContext(peer), now: this.now(), treatAsWithdraw: decoded.handling === 'treat-as-withdraw' }, changes);
+    const r = applyUpdate(
+      this.rib,
+      s.source,
+      decoded.message,
+      { ctx: this.importContext(peer), now: this.now(), treatAsWithdraw: decoded.handling === 'treat-as-withdraw', policy: this.importPolicy(peer) },
+      changes,
+    );
     if (r.rejected !== undefined) this.log.debug(`UPDATE from ${peer.config.name} dropped as withdraw: ${r.rejected}`);
     const max = peer.config.maxPrefixes;
     if (max !== undefined && this.rib.count(s.source, 'ipv4') + this.rib.count(s.source, 'ipv6') > max.limit) {
@@ -363,6 +386,7 @@ export class SpeakerRouting implements PeerRouting {
     const s = this.sessions.get(peer);
     if (s === undefined || this.restarting) return;
     s.cache = new ExportCache(this.target(peer, s.source, s.info), this.identity());
+    s.exportFilter = { ipv4: compiled(peer.config.filters?.exportV4), ipv6: compiled(peer.config.filters?.exportV6) };
     this.resync(s);
     this.flush(s);
   }
@@ -423,9 +447,42 @@ export class SpeakerRouting implements PeerRouting {
     if (this.sessions.has(peer)) this.sessionDown(peer, { notification: true });
   }
 
+  private readonly importPolicies = new WeakMap<object, ImportPolicy | null>();
+
+  /** The peer's import filters as an ImportPolicy (undefined without any), compiled once per configuration. */
+  private importPolicy(peer: Peer): ImportPolicy | undefined {
+    const cfg = peer.config;
+    const known = this.importPolicies.get(cfg);
+    if (known !== undefined) return known ?? undefined;
+    const v4 = compiled(cfg.filters?.importV4);
+    const v6 = compiled(cfg.filters?.importV6);
+    const policy: ImportPolicy | undefined =
+      v4 === undefined && v6 === undefined
+        ? undefined
+        : (prefix, attrs, source) => {
+            const f = prefix.family === 'ipv4' ? v4 : v6;
+            if (f === undefined) return attrs;
+            const v = f({ prefix, attrs, source });
+            return v.accept ? v.attrs : undefined;
+          };
+    this.importPolicies.set(cfg, policy ?? null);
+    return policy;
+  }
+
   private exportOf(s: SessionRib, dest: Dest | undefined): PathAttributes | undefined {
     const best = dest?.best;
-    return best === undefined ? undefined : s.cache.attributesFor(best);
+    if (best === undefined) return undefined;
+    const filter = s.exportFilter?.[best.prefix.family];
+    if (filter === undefined) return s.cache.attributesFor(best);
+    // Calico BGPFilter export rules run on the route before the BGP rewrite (as BIRD's export filter does).
+    const v = filter({ prefix: best.prefix, attrs: best.attrs, source: best.source });
+    if (!v.accept) return undefined;
+    if (v.attrs === best.attrs) return s.cache.attributesFor(best);
+    let byRule = s.filtered.get(best.attrs);
+    if (byRule === undefined) s.filtered.set(best.attrs, (byRule = new Map()));
+    let attrs = byRule.get(v.rule);
+    if (attrs === undefined) byRule.set(v.rule, (attrs = v.attrs));
+    return s.cache.attributesFor({ ...best, attrs });
   }
 
   /** Stages the whole table against what the session has (withdrawing what it should no longer have). */

@@ -112,8 +112,8 @@ export class Speaker {
 
   /**
    * Adds a peer, or changes one: only a change that affects the OPEN (or the peer's reflector-client role) resets
-   * that peer's session. A change of allowOwnAs (import policy) asks the peer to re-send its routes (ROUTE-REFRESH,
-   * RFC 2918) instead of resetting; export changes (nextHopMode) send the difference.
+   * that peer's session. A change of import policy (allowOwnAs, import filters) asks the peer to re-send its routes
+   * (ROUTE-REFRESH, RFC 2918) instead of resetting; export changes (nextHopMode, export filters) send the difference.
    */
   setPeer(cfg: PeerConfig): void {
     const existing = this.peers.get(cfg.address);
@@ -122,7 +122,10 @@ export class Speaker {
         const before = existing.config;
         existing.updateConfig(cfg);
         this.routing.peerConfigChanged(existing);
-        if ((before.allowOwnAs ?? 0) !== (cfg.allowOwnAs ?? 0) && !existing.requestRefresh()) {
+        const importChanged =
+          (before.allowOwnAs ?? 0) !== (cfg.allowOwnAs ?? 0) ||
+          JSON.stringify([before.filters?.importV4, before.filters?.importV6]) !== JSON.stringify([cfg.filters?.importV4, cfg.filters?.importV6]);
+        if (importChanged && !existing.requestRefresh()) {
           existing.stop('import policy changed and the peer cannot refresh');
           this.peers.delete(cfg.address);
           this.startPeer(cfg);

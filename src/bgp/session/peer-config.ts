@@ -2,6 +2,7 @@
 import type { Capability, Family } from '../packet/types';
 import { Afi, Safi } from '../packet/constants';
 import type { NextHopMode } from '../rib/export-policy';
+import type { BGPFilterRule } from '../../api/kind-bgp-filter';
 
 export interface PeerConfig {
   /** Name used in logs and status (defaults to the address). */
@@ -35,8 +36,17 @@ export interface PeerConfig {
    * Maximum Number of Prefixes Reached and started again after `restartDelay` seconds.
    */
   readonly maxPrefixes?: { readonly limit: number; readonly restartDelay: number };
+  /** BGPFilter rules for this peer (the peer's filters concatenated in order), per direction and family. */
+  readonly filters?: PeerFilters;
   /** RFC 4724 graceful restart, both roles, when set (advertised in the OPEN). */
   readonly gracefulRestart?: GracefulRestartConfig;
+}
+
+export interface PeerFilters {
+  readonly importV4?: readonly BGPFilterRule[];
+  readonly importV6?: readonly BGPFilterRule[];
+  readonly exportV4?: readonly BGPFilterRule[];
+  readonly exportV6?: readonly BGPFilterRule[];
 }
 
 export interface GracefulRestartConfig {
