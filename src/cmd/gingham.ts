@@ -13,6 +13,10 @@ import { tcpTransport } from '../bgp/session/transport';
 import { tcpListener } from '../bgp/speaker';
 import { openDatastore } from './open-datastore';
 
+// Node's deprecation warnings are for developers, not for an operator's terminal (grpc-js triggers DEP0123 on every
+// TLS connection to an etcd named by IP address).
+process.noDeprecation = true;
+
 const deps: CliDeps = {
   clock: systemClock,
   transport: tcpTransport,
