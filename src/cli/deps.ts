@@ -10,6 +10,7 @@ import type { Logger, LoggerOptions } from '../lib/logger';
 import type { Transport } from '../bgp/session/transport';
 import type { Listener } from '../bgp/speaker';
 import type { Datastore } from '../datastore';
+import type { Netlink } from '../netlink/netlink';
 import type { ClientConfig, ConfigIo } from './client-config';
 
 export interface CliDeps {
@@ -28,4 +29,6 @@ export interface CliDeps {
   readonly configIo: ConfigIo;
   /** Connects to the datastore a configuration names. The caller closes it. */
   readonly openDatastore: (cfg: ClientConfig) => Promise<Datastore>;
+  /** rtnetlink in this process's network namespace, for `node run` (absent where the build has no kernel access). */
+  readonly openNetlink?: () => Netlink;
 }

@@ -5,6 +5,7 @@ import { registerBgp } from './bgp';
 import { registerResourceCommands } from './resources';
 import { registerCni } from './cni';
 import { registerIpam } from './ipam';
+import { registerNode } from './node';
 import type { CliDeps } from './deps';
 
 export function buildProgram(deps: CliDeps): Command {
@@ -23,5 +24,6 @@ export function buildProgram(deps: CliDeps): Command {
   registerBgp(program, deps);
   registerCni(program, deps);
   registerIpam(program, deps);
+  registerNode(program, deps);
   return program;
 }

@@ -1,0 +1,146 @@
+// `gingham node run` (the per-node agent of the DaemonSet) and `gingham node status` (calicoctl node status).
+//
+// node run: start-up as calico-node (node name, IP autodetection, Node resource, default pool and configuration),
+// then the agent (src/node/agent.ts), its status socket and health endpoints, until SIGTERM/SIGINT. Configuration is
+// the calico-node environment (NODENAME, IP, IP_AUTODETECTION_METHOD, AS, CALICO_IPV4POOL_*) plus the datastore's
+// (DATASTORE_TYPE, ETCD_ENDPOINTS, KUBECONFIG or -c FILE).
+import fs from 'node:fs';
+import os from 'node:os';
+import type { Command } from 'commander';
+import { Speaker } from '../bgp/speaker';
+import { describeError } from '../lib/errors';
+import { parseLevelSpec, type LogFormat } from '../lib/logger';
+import type { Netlink } from '../netlink/netlink';
+import { NodeAgent } from '../node/agent';
+import { autodetectAddress, type InterfaceAddresses } from '../node/autodetect';
+import { bgpReadiness, serveHealth } from '../node/health';
+import { DEFAULT_NODE_SOCKET, nodeStatusClient, serveNodeStatus, type NodeStatusReply } from '../node/status-api';
+import { ensureDefaultConfig, ensureDefaultPool, ensureNode, parseStartupEnv, StartupConfigError } from '../node/startup';
+import { UnreachableError } from '../lib/unix-grpc';
+import { addDatastoreOptions, withDatastore } from './datastore-options';
+import type { CliDeps } from './deps';
+import { formatNodeStatus, NOT_RUNNING } from './node-status';
+import { CliExit } from './run';
+
+export const NODENAME_FILE = '/var/lib/gingham/nodename';
+
+function readNodenameFile(path: string): string {
+  try {
+    return fs.readFileSync(path, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+async function interfaces(nl: Netlink): Promise<InterfaceAddresses[]> {
+  const links = await nl.listLinks();
+  const addrs = await nl.listAddresses();
+  return links.map((l) => ({ name: l.name, up: l.up, addresses: addrs.filter((a) => a.linkIndex === l.index).map((a) => a.cidr) }));
+}
+
+interface RunOptions {
+  readonly config?: string;
+  readonly statusSocket: string;
+  readonly healthPort: string;
+  readonly healthHost: string;
+  readonly nodenameFile: string;
+  readonly logFormat: LogFormat;
+  readonly logLevel: string;
+}
+
+export function registerNode(program: Command, deps: CliDeps): void {
+  const node = program.command('node').description('the per-node agent and its status');
+
+  addDatastoreOptions(
+    node
+      .command('run')
+      .description('run the node agent: BGP, routes, tunnels (calico-node)')
+      .option('--status-socket <path>', 'status API socket', process.env.GINGHAM_NODE_SOCKET ?? DEFAULT_NODE_SOCKET)
+      .option('--health-port <port>', 'port of /liveness and /readiness', process.env.FELIX_HEALTHPORT ?? '9099')
+      .option('--health-host <host>', 'address the health endpoints listen on', process.env.FELIX_HEALTHHOST ?? 'localhost')
+      .option('--nodename-file <path>', 'where the node name is remembered', NODENAME_FILE)
+      .option('--log-format <format>', 'text or json', 'text')
+      .option('--log-level <spec>', 'levels, e.g. info or info,bgp=debug', 'info'),
+  ).action(async (opts: RunOptions) => {
+    parseLevelSpec(opts.logLevel);
+    const logger = deps.logger({ format: opts.logFormat, levels: opts.logLevel });
+    const log = logger.child('node');
+    if (deps.openNetlink === undefined) throw new CliExit(1, 'node run: no netlink access in this build');
+    let cfg;
+    try {
+      cfg = parseStartupEnv(process.env, readNodenameFile(opts.nodenameFile) || os.hostname());
+    } catch (err) {
+      if (err instanceof StartupConfigError) throw new CliExit(1, `node run: ${err.message}`);
+      throw err;
+    }
+    const nl = deps.openNetlink();
+    try {
+      await withDatastore(deps, opts, async (store) => {
+        // Address: explicit, or autodetected now (the parent interface is the one that holds it).
+        const ifaces = await interfaces(nl);
+        let address: string | undefined;
+        if (cfg.ip.kind === 'explicit') address = cfg.ip.cidr;
+        else if (cfg.ip.kind === 'autodetect') address = await autodetectAddress(cfg.ip.method, ifaces, 4);
+        const parent = address === undefined ? 'eth0' : (ifaces.find((i) => i.addresses.includes(address as string))?.name ?? 'eth0');
+        const nodeRes = await ensureNode(store, cfg.nodeName, address, cfg.asn);
+        log.info(`node ${cfg.nodeName}: address ${nodeRes.spec?.bgp?.ipv4Address ?? '(none)'} on ${parent}`);
+        if (cfg.defaultPool && (await ensureDefaultPool(store, cfg.defaultPool))) log.info(`created IPPool default-ipv4-ippool ${cfg.defaultPool.cidr}`);
+        await ensureDefaultConfig(store);
+        try {
+          fs.mkdirSync(opts.nodenameFile.replace(/\/[^/]*$/, ''), { recursive: true });
+          fs.writeFileSync(opts.nodenameFile, `${cfg.nodeName}\n`);
+        } catch (err) {
+          log.warn(`cannot write ${opts.nodenameFile}: ${describeError(err)}`);
+        }
+        const hostMtu = (await nl.getLink(parent).catch(() => undefined))?.mtu ?? 1500;
+        const agent = new NodeAgent(
+          { nodeName: cfg.nodeName, parentInterface: parent, hostMtu },
+          { store, netlink: nl, clock: deps.clock, logger, newSpeaker: (sc) => new Speaker(sc, { clock: deps.clock, transport: deps.transport, listener: deps.listener, logger }) },
+        );
+        const started = deps.clock.now();
+        await agent.start();
+        const reply = (): NodeStatusReply => ({
+          nodeName: cfg.nodeName,
+          now: deps.clock.now(),
+          peers: agent.peerStatus().map((p) => ({
+            address: p.peer.address,
+            type: p.peer.type,
+            state: p.state,
+            since: p.since,
+            ...(p.lastError ? { lastError: p.lastError } : {}),
+            ...(p.peer.notStarted ? { notStarted: p.peer.notStarted } : {}),
+          })),
+        });
+        const status = await serveNodeStatus(opts.statusSocket, reply);
+        const health = await serveHealth(opts.healthHost, Number(opts.healthPort), () =>
+          bgpReadiness(reply().peers, deps.clock.now() - started),
+        );
+        log.info(`node agent running; status on ${opts.statusSocket}, health on ${opts.healthHost}:${health.port}`);
+        const sig = await deps.waitForSignal(['SIGTERM', 'SIGINT']);
+        log.info(`${sig}: stopping (kernel routes stay in place for the next agent)`);
+        await health.close();
+        await status.close();
+        await agent.close();
+      });
+    } finally {
+      nl.close();
+    }
+  });
+
+  node
+    .command('status')
+    .description('the BGP sessions of the node agent on this host, as calicoctl node status prints them')
+    .option('--status-socket <path>', 'status API socket', process.env.GINGHAM_NODE_SOCKET ?? DEFAULT_NODE_SOCKET)
+    .action(async (opts: { statusSocket: string }) => {
+      const client = nodeStatusClient(opts.statusSocket);
+      try {
+        const reply = await client.call<NodeStatusReply>('GetNodeStatus', {}, 5000);
+        deps.stdout(formatNodeStatus(reply.peers, reply.now));
+      } catch (err) {
+        if (err instanceof UnreachableError && err.nothingAnswered) throw new CliExit(1, NOT_RUNNING.trimEnd());
+        throw err;
+      } finally {
+        client.close();
+      }
+    });
+}

@@ -1,0 +1,35 @@
+import { bgpReadiness, serveHealth } from './health';
+
+describe('bgpReadiness (calico-node bird-ready)', () => {
+  const up = { address: '10.0.0.15', state: 'Established' };
+  const down = { address: '10.0.0.16', state: 'Active' };
+  it.each([
+    { name: 'no peers', peers: [], since: 0, want: { ready: true } },
+    { name: 'all up', peers: [up], since: 0, want: { ready: true } },
+    { name: 'one down during start-up', peers: [up, down], since: 10_000, want: { ready: false, reason: 'BGP not established with 10.0.0.16' } },
+    { name: 'one down after the threshold', peers: [up, down], since: 60_000, want: { ready: true } },
+    { name: 'all down after the threshold', peers: [down], since: 60_000, want: { ready: false, reason: 'BGP not established with 10.0.0.16' } },
+    { name: 'a peering not started does not count', peers: [{ ...down, notStarted: 'password' }], since: 0, want: { ready: true } },
+  ])('$name', ({ peers, since, want }) => {
+    expect(bgpReadiness(peers, since)).toEqual(want);
+  });
+});
+
+describe('serveHealth', () => {
+  it('answers /liveness and /readiness on loopback', async () => {
+    let ready = false;
+    const srv = await serveHealth('127.0.0.1', 0, () => (ready ? { ready: true } : { ready: false, reason: 'BGP not established with 10.0.0.15' }));
+    try {
+      const get = async (p: string): Promise<[number, string]> => {
+        const res = await fetch(`http://127.0.0.1:${srv.port}${p}`);
+        return [res.status, await res.text()];
+      };
+      expect(await get('/liveness')).toEqual([200, 'live\n']);
+      expect(await get('/readiness')).toEqual([503, 'gingham node is not ready: BGP not established with 10.0.0.15\n']);
+      ready = true;
+      expect((await get('/readiness'))[0]).toBe(200);
+    } finally {
+      await srv.close();
+    }
+  });
+});
