@@ -25,6 +25,7 @@ export interface GinghamPeer {
   nextHopMode?: 'auto' | 'self' | 'keep';
   allowOwnAs?: number;
   gracefulRestart?: boolean;
+  filters?: string[];
 }
 
 export interface GinghamOriginate {
@@ -43,6 +44,8 @@ export interface GinghamOptions {
   originate?: GinghamOriginate[];
   clusterId?: string;
   gracefulRestart?: { restartTime?: number; staleTime?: number; deferralTime?: number; forwardingPreserved?: boolean };
+  /** Named BGPFilter specs (projectcalico.org/v3), attached to peers by name. */
+  filters?: Record<string, unknown>;
 }
 
 export class GinghamSpeaker {

@@ -1,7 +1,7 @@
 // eBGP between the real `gingham bgp run` process and FRR bgpd, with a BIRD 2 iBGP neighbour behind Gingham, on
 // loopback addresses: routes from iBGP go to FRR with our AS prepended, next hop self, communities kept and no
 // LOCAL_PREF; FRR's routes go to BIRD with their eBGP next hop, AS_PATH, communities and LOCAL_PREF 100; what FRR
-// echoes back to us is dropped by AS-path loop detection.
+// echoes back to us is dropped by AS-path loop detection; a BGPFilter export rule keeps one prefix from FRR.
 import { requireTools, describeIf } from '../lib/tools';
 import { allocateLoopbacks, releaseLoopbacks } from '../lib/loopback';
 import { cleanupAll, waitFor } from '../lib/process';
@@ -14,6 +14,7 @@ const ok = requireTools('eBGP interop', [...DAEMON_COMMANDS.bird, ...DAEMON_COMM
 const B_NET = '10.211.2.0/24';
 const F_NET = '10.211.5.0/24';
 const G_NET = '10.211.9.0/24';
+const DENY = '10.211.3.0/24';
 
 const learned = (routes: RouteView[], prefix: string, from: string): RouteView | undefined => routes.find((r) => r.prefix === prefix && r.from === from);
 
@@ -50,15 +51,19 @@ describeIf(ok)('eBGP with FRR', () => {
       listenAddress: bAddr,
       asn: 65000,
       neighbors: [{ name: 'gingham', address: gAddr, asn: 65000, passive: true, families: ['ipv4'] }],
-      originate: [{ prefix: B_NET, nextHop: '192.0.2.12', communities: ['65000:7'], localPref: 150 }],
+      originate: [
+        { prefix: B_NET, nextHop: '192.0.2.12', communities: ['65000:7'], localPref: 150 },
+        { prefix: DENY, nextHop: '192.0.2.12' },
+      ],
     });
     daemons.push(bird);
     g = await GinghamSpeaker.start({
       asNumber: 65000,
       routerId: gAddr,
       listen: { address: gAddr },
+      filters: { 'no-deny': { exportV4: [{ action: 'Reject', matchOperator: 'Equal', cidr: DENY }] } },
       peers: [
-        { address: fAddr, asNumber: 65100, families: ['ipv4'] },
+        { address: fAddr, asNumber: 65100, families: ['ipv4'], filters: ['no-deny'] },
         { address: bAddr, asNumber: 65000, families: ['ipv4'] },
       ],
       originate: [{ prefix: G_NET }],
@@ -73,6 +78,9 @@ describeIf(ok)('eBGP with FRR', () => {
     let gAtF: RouteView | undefined;
     await waitFor(async () => (gAtF = learned(await frr.routes('ipv4'), G_NET, gAddr)) !== undefined, 30000, `${G_NET} at FRR`);
     expect(gAtF).toMatchObject({ asPath: [65000], nextHop: gAddr, origin: 'igp' });
+    // The export filter keeps DENY from FRR, though Gingham has it (from BIRD) as a best path.
+    expect(g.routes(bAddr).some((r) => r.prefix === DENY && r.best === true)).toBe(true);
+    expect((await frr.routes('ipv4')).some((r) => r.prefix === DENY)).toBe(false);
 
     // FRR's route at BIRD through Gingham: eBGP next hop and AS_PATH kept, LOCAL_PREF 100 added, MED kept inside the AS.
     let atB: RouteView | undefined;
@@ -86,6 +94,7 @@ describeIf(ok)('eBGP with FRR', () => {
     await g.waitFor(() => speaker.routes(fAddr).length > 0, 20000, 'routes from FRR');
     expect(g.routes(fAddr).map((r) => [r.prefix, r.asPath, r.best, r.decidedBy])).toEqual([[F_NET, '65100', true, 'only path']]);
     // The BIRD route is not sent back to BIRD (it came from there), and BIRD got both others.
-    expect(g.peer(bAddr)).toMatchObject({ prefixesReceived: 1, prefixesSent: 2 });
+    expect(g.peer(bAddr)).toMatchObject({ prefixesReceived: 2, prefixesSent: 2 });
+    expect(g.peer(fAddr)).toMatchObject({ prefixesSent: 2 });
   });
 });
