@@ -59,7 +59,7 @@ async function main(): Promise<void> {
       conflist: list,
     });
     writeFileSync(path.join(work, 'mtu'), '1450\n');
-    const stdin = JSON.stringify({ ...(list.plugins as object[])[0], name: list.name, cniVersion: list.cniVersion, mtu_file: path.join(work, 'mtu'), ipam_lock_file: path.join(work, 'ipam.lock') });
+    const stdin = JSON.stringify({ ...(list.plugins as object[])[0], name: list.name, cniVersion: list.cniVersion, mtu_file: path.join(work, 'mtu'), ipam_lock_file: path.join(work, 'ipam.lock'), log_file_path: path.join(work, 'cni.log') });
     const bin = path.join(work, 'bin', 'gingham');
     const inv = (command: string) => ({ command, namespace: 'bench', cniPath: `${work}/bin` });
 

@@ -69,7 +69,7 @@ describeIf(ok)('CNI plugin on the kubernetes datastore (API server fixture)', ()
       conflist: list,
     });
     const plugin = (list.plugins as Array<Record<string, unknown>>)[0];
-    stdin = JSON.stringify({ ...plugin, name: list.name, cniVersion: list.cniVersion, mtu_file: path.join(work, 'mtu'), ipam_lock_file: path.join(work, 'ipam.lock') });
+    stdin = JSON.stringify({ ...plugin, name: list.name, cniVersion: list.cniVersion, mtu_file: path.join(work, 'mtu'), ipam_lock_file: path.join(work, 'ipam.lock'), log_file_path: path.join(work, 'cni.log') });
   }, 60000);
 
   afterAll(async () => {

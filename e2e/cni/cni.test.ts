@@ -99,6 +99,7 @@ describeIf(ok)('CNI plugins (real kernel, real etcd)', () => {
       cniVersion: list.cniVersion,
       mtu_file: path.join(work, 'mtu'),
       ipam_lock_file: path.join(work, 'ipam.lock'),
+      log_file_path: path.join(work, 'cni.log'),
     };
   }, 60000);
 
@@ -199,6 +200,9 @@ describeIf(ok)('CNI plugins (real kernel, real etcd)', () => {
     await expect(store.get('WorkloadEndpoint', `${NODE.replace(/-/g, '--')}-k8s-a-eth0`, 'default')).rejects.toThrow('not found');
     expect((await del('a', 'ctr-a')).code).toBe(0);
     expect((await del('a', 'ctr-a', {}, '')).code).toBe(0);
+    const log = readFileSync(path.join(work, 'cni.log'), 'utf8');
+    expect(log).toContain(`gingham ADD container=ctr-a pod=default/a: ok ${ipA}/32`);
+    expect(log).toContain('gingham DEL container=ctr-a pod=default/a: ok');
   }, 60000);
 
   it('ADD after DEL reuses nothing still in use, and the new pod reaches the old one', async () => {

@@ -1,6 +1,7 @@
 // The process side of a CNI plugin executable: environment, stdin read to the end, stdout/stderr, exit status.
-import { runPlugin, type PluginKind } from '../cni/run-plugin';
-import type { ContextFactory } from '../cni/run-plugin';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { runPlugin, type ContextFactory, type PluginKind } from '../cni/run-plugin';
 
 function readStdin(): Promise<string> {
   // A terminal is not a configuration: do not wait for one.
@@ -25,6 +26,10 @@ export function runCniExecutable(kind: PluginKind): void {
       readStdin,
       stdout: (t) => process.stdout.write(t),
       stderr: (t) => process.stderr.write(t),
+      appendLog: (file, line) => {
+        mkdirSync(path.dirname(file), { recursive: true });
+        appendFileSync(file, line);
+      },
     },
     lazyFactory,
   ).then((code) => {

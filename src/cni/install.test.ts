@@ -15,7 +15,7 @@ describe('cni install', () => {
     expect(conf).toMatchObject({ nodename: 'n1', datastoreType: 'etcdv3', etcdEndpoints: ['http://10.0.0.1:2379'], ipam: { type: 'gingham-ipam' } });
     const hl = buildConflist({ datastoreType: 'kubernetes', kubeconfig: '/etc/cni/net.d/gingham-kubeconfig', ipam: 'host-local', portmap: false });
     expect(hl.plugins).toEqual([
-      { type: 'gingham', log_level: 'info', datastore_type: 'kubernetes', mtu: 0, ipam: { type: 'host-local', subnet: 'usePodCidr' }, kubernetes: { kubeconfig: '/etc/cni/net.d/gingham-kubeconfig' } },
+      { type: 'gingham', log_level: 'info', log_file_path: '/var/log/gingham/cni/cni.log', datastore_type: 'kubernetes', mtu: 0, ipam: { type: 'host-local', subnet: 'usePodCidr' }, kubernetes: { kubeconfig: '/etc/cni/net.d/gingham-kubeconfig' } },
     ]);
   });
 

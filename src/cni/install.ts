@@ -21,13 +21,18 @@ export interface ConflistOptions {
   /** Chain the reference portmap plugin for hostPort (as Calico's manifest does). Default true. */
   readonly portmap?: boolean;
   readonly logLevel?: string;
+  /** One line per invocation; default /var/log/gingham/cni/cni.log (Calico: /var/log/calico/cni/cni.log). */
+  readonly logFilePath?: string;
 }
+
+export const DEFAULT_CNI_LOG = '/var/log/gingham/cni/cni.log';
 
 /** The conflist the runtime reads (Calico manifests/calico.yaml cni_network_config, with Gingham's names). */
 export function buildConflist(o: ConflistOptions): Record<string, unknown> {
   const plugin: Record<string, unknown> = {
     type: 'gingham',
     log_level: o.logLevel ?? 'info',
+    log_file_path: o.logFilePath ?? DEFAULT_CNI_LOG,
     datastore_type: o.datastoreType,
     mtu: o.mtu ?? 0,
     ipam: o.ipam === 'host-local' ? { type: 'host-local', subnet: 'usePodCidr' } : { type: 'gingham-ipam' },

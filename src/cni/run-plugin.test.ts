@@ -71,3 +71,23 @@ describe('runPlugin', () => {
     expect((await run('gingham', { ...cniEnv('STATUS') }, confText(), w)).json).toMatchObject({ code: 50 });
   });
 });
+
+describe('CNI log file', () => {
+  it('appends one line per invocation to log_file_path, with the outcome', async () => {
+    const w = makeWorld();
+    const lines: Array<[string, string]> = [];
+    const io = (env: NodeJS.ProcessEnv, stdin: string) => ({
+      env,
+      readStdin: async () => stdin,
+      stdout: () => undefined,
+      stderr: () => undefined,
+      appendLog: (f: string, l: string) => void lines.push([f, l]),
+    });
+    const stdin = confText({ log_file_path: '/var/log/gingham/cni.log' });
+    await runPlugin('gingham', io(cniEnv('ADD'), stdin), async () => w.context(stdin, cniEnv('ADD')));
+    await runPlugin('gingham', io({ ...cniEnv('ADD'), CNI_IFNAME: '' }, stdin), async () => w.context(stdin, cniEnv('ADD')));
+    expect(lines.map(([f]) => f)).toEqual(['/var/log/gingham/cni.log', '/var/log/gingham/cni.log']);
+    expect(lines[0]![1]).toMatch(/^\S+Z gingham ADD container=c0ffee1234567890 pod=default\/web-0: ok 10\.244\.0\.0\/32\n$/);
+    expect(lines[1]![1]).toContain('error 4: CNI_IFNAME is required for ADD');
+  });
+});

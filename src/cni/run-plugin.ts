@@ -19,6 +19,15 @@ export interface PluginIo {
   readStdin(): Promise<string>;
   stdout(text: string): void;
   stderr(text: string): void;
+  /** Appends a line to the configuration's log_file_path (Calico: /var/log/calico/cni/cni.log); absent: no file log. */
+  appendLog?(file: string, line: string): void;
+}
+
+/** One line per invocation for the node's CNI log: what was asked, and the outcome. */
+export function logLine(kind: PluginKind, env: NodeJS.ProcessEnv, outcome: string, now: Date): string {
+  const args = new Map((env.CNI_ARGS ?? '').split(';').map((kv) => kv.split('=') as [string, string]));
+  const pod = args.get('K8S_POD_NAME') ? ` pod=${args.get('K8S_POD_NAMESPACE') ?? ''}/${args.get('K8S_POD_NAME')}` : '';
+  return `${now.toISOString()} ${kind} ${env.CNI_COMMAND ?? '?'} container=${env.CNI_CONTAINERID ?? ''}${pod}: ${outcome}\n`;
 }
 
 export type ClosableContext = PluginContext & { close(): Promise<void> };
@@ -58,6 +67,15 @@ async function runCommand(kind: PluginKind, ctx: PluginContext): Promise<Record<
 export async function runPlugin(kind: PluginKind, io: PluginIo, makeContext: ContextFactory): Promise<number> {
   let version = CURRENT_VERSION;
   let ctx: ClosableContext | undefined;
+  let logFile: string | undefined;
+  const log = (outcome: string): void => {
+    if (logFile === undefined || !io.appendLog) return;
+    try {
+      io.appendLog(logFile, logLine(kind, io.env, outcome, new Date()));
+    } catch {
+      // A full or read-only log disk must not fail pod networking.
+    }
+  };
   try {
     const command = parseCommand(io.env);
     if (command === 'VERSION') {
@@ -70,15 +88,19 @@ export async function runPlugin(kind: PluginKind, io: PluginIo, makeContext: Con
     const peeked = peekVersion(text);
     if (peeked !== undefined && SUPPORTED_VERSIONS.includes(peeked)) version = peeked;
     const conf = parseNetConf(text);
+    logFile = conf.logFilePath;
     const env = parseEnv(io.env);
     ctx = await makeContext(conf, env);
     const out = await runCommand(kind, ctx);
     if (out !== undefined) io.stdout(JSON.stringify(out) + '\n');
+    const ips = Array.isArray(out?.ips) ? ` ${(out.ips as Array<{ address?: string }>).map((i) => i.address).join(',')}` : '';
+    log(`ok${ips}`);
     return 0;
   } catch (err) {
     const e = toCniError(err);
     io.stdout(JSON.stringify(errorJson(e, version)) + '\n');
     io.stderr(`${kind}: ${e.message}\n`);
+    log(`error ${e.cniCode}: ${e.message}`);
     return 1;
   } finally {
     await ctx?.close().catch(() => undefined);
