@@ -215,3 +215,29 @@ const BACKENDS: ReadonlyArray<[string, () => Promise<Backend>]> = [
     expect((await be.gingham(['get', 'bgppeers', '-o', 'name'])).stdout).toBe('');
   });
 });
+
+(haveTools ? describe : describe.skip)('gingham CLI on the Kubernetes API fixture, configured by endpoint instead of a kubeconfig', () => {
+  it('reads K8S_API_ENDPOINT, K8S_CA_FILE and K8S_API_TOKEN (as calicoctl does) and refuses a wrong token clearly', async () => {
+    requireBuiltCli();
+    const fx = await startKubeFixture();
+    const dir = tempDir('gingham-cli-k8s-endpoint-');
+    try {
+      const ca = path.join(dir, 'ca.crt');
+      fs.writeFileSync(ca, fx.ca);
+      const env = { DATASTORE_TYPE: 'kubernetes', K8S_API_ENDPOINT: fx.url, K8S_CA_FILE: ca, K8S_API_TOKEN: fx.token ?? '', HOME: dir };
+      expect(await runCli(['apply', '-f', tutorialPath('02-calico-reflector-bgppeer.yaml')], { env })).toEqual({
+        code: 0,
+        stdout: "Successfully applied 1 'BGPPeer' resource(s)\n",
+        stderr: '',
+      });
+      expect((await runCli(['get', 'bgppeers', '-o', 'name'], { env })).stdout).toBe('bgppeer/bgppeer-demo\n');
+      const denied = await runCli(['get', 'bgppeers'], { env: { ...env, K8S_API_TOKEN: 'wrong' } });
+      expect(denied.code).toBe(1);
+      expect(denied.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(denied.stderr).toMatch(/^Failed to get resources: .*401.*Unauthorized/);
+    } finally {
+      await fx.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

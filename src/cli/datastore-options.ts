@@ -6,7 +6,7 @@ import type { Datastore } from '../datastore';
 import { describeError } from '../lib/errors';
 import { DEFAULT_CONFIG_PATH, loadClientConfig } from './client-config';
 import type { CliDeps } from './deps';
-import { CliExit } from './run';
+import { CliExit, oneLine } from './run';
 
 export interface DatastoreCliOptions {
   readonly config?: string;
@@ -29,7 +29,7 @@ export async function withDatastore<T>(deps: CliDeps, opts: DatastoreCliOptions,
   try {
     ds = await deps.openDatastore(loadClientConfig(opts.config, deps.configIo));
   } catch (err) {
-    throw new CliExit(1, `Failed to create Gingham API client: ${describeError(err)}`);
+    throw new CliExit(1, `Failed to create Gingham API client: ${oneLine(describeError(err))}`);
   }
   try {
     return await fn(ds);

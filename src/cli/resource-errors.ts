@@ -4,6 +4,7 @@
 import { resourceId } from '../api/resource';
 import { DatastoreErrorCode, isDatastoreError } from '../datastore';
 import { describeError } from '../lib/errors';
+import { oneLine } from './run';
 
 type Ref = { kind: string; metadata: { name: string; namespace?: string } };
 
@@ -18,10 +19,10 @@ export function describeFailure(err: unknown, ref?: Ref): string {
       case DatastoreErrorCode.Conflict:
         return `update conflict: ${id}`;
       default:
-        return describeError(err);
+        return oneLine(describeError(err));
     }
   }
-  return describeError(err);
+  return oneLine(describeError(err));
 }
 
 /** calicoctl's summary when nothing was done: one error in brackets, several one per line. */

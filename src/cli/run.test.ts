@@ -1,3 +1,4 @@
+import { oneLine } from './run';
 import { cliHarness } from './testing/cli-harness';
 
 describe('runCli', () => {
@@ -11,5 +12,10 @@ describe('runCli', () => {
     const r = await cliHarness().run('no-such-verb');
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("unknown command 'no-such-verb'");
+  });
+
+  it('keeps client errors on one line and drops HTTP dumps', () => {
+    expect(oneLine('list x: HTTP-Code: 401\nMessage: Unauthorized\nBody: undefined\nHeaders: {"a":"b"}')).toBe('list x: HTTP-Code: 401; Message: Unauthorized');
+    expect(oneLine('plain')).toBe('plain');
   });
 });

@@ -15,6 +15,19 @@ export class CliExit extends GinghamError {
   }
 }
 
+/**
+ * One line for the terminal. Some client errors span lines and end in an HTTP header or body dump
+ * (@kubernetes/client-node's "HTTP-Code: 401\nMessage: Unauthorized\nBody: ...\nHeaders: ..."); keep what says what
+ * happened and drop the dumps.
+ */
+export function oneLine(message: string): string {
+  return message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !/^(Headers|Body): /.test(l))
+    .join('; ');
+}
+
 export async function runCli(program: Command, argv: readonly string[], stderr: (text: string) => void): Promise<number> {
   try {
     await program.parseAsync([...argv]);
@@ -25,7 +38,7 @@ export async function runCli(program: Command, argv: readonly string[], stderr: 
       if (err.message !== '') stderr(err.message.endsWith('\n') ? err.message : `${err.message}\n`);
       return err.exitCode;
     }
-    stderr(`gingham: ${describeError(err)}\n`);
+    stderr(`gingham: ${oneLine(describeError(err))}\n`);
     return 1;
   }
 }
