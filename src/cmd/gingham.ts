@@ -11,6 +11,7 @@ import { systemClock } from '../lib/clock';
 import { createLogger } from '../lib/logger';
 import { tcpTransport } from '../bgp/session/transport';
 import { tcpListener } from '../bgp/speaker';
+import { RtNetlink } from '../netlink/rtnetlink';
 import { openDatastore } from './open-datastore';
 
 // Node's deprecation warnings are for developers, not for an operator's terminal (grpc-js triggers DEP0123 on every
@@ -22,6 +23,7 @@ const deps: CliDeps = {
   transport: tcpTransport,
   listener: tcpListener,
   logger: createLogger,
+  openNetlink: () => new RtNetlink(),
   stdout: (text) => {
     process.stdout.write(text);
   },
