@@ -122,3 +122,24 @@ describe('gingham plugin on fake netlink', () => {
     expect(await w.ipam.addressesOf('k8s-pod-network.aaaa')).toEqual([a.ips[0]!.address]);
   });
 });
+
+describe('gingham plugin, dual stack and exhaustion', () => {
+  it('gives the pod an IPv6 /128 too, with a default route via the host veth link-local address', async () => {
+    const w = makeWorld();
+    const r = await cmdAdd(w.context(confText({ ipam: { type: 'gingham-ipam', assign_ipv6: 'true' } }), cniEnv('ADD')));
+    expect(r.ips.map((i) => i.address)).toEqual(['10.244.0.0/32', 'fd00:10:244::/128']);
+    const pod = w.spaces.byPath.get(TEST_NETNS)!;
+    expect((await pod.listAddresses('eth0')).map((a) => a.cidr).sort()).toEqual(['10.244.0.0/32', 'fd00:10:244::/128']);
+    expect((await pod.listRoutes({ family: 6 })).find((x) => x.dst === '::/0')).toMatchObject({ gateway: 'fe80::ecee:eeff:feee:eeee' });
+    expect((await w.spaces.host.listRoutes({ family: 6 })).some((x) => x.dst === 'fd00:10:244::/128')).toBe(true);
+    expect(w.sysctl.values.get(`net.ipv6.conf.${HOST_IF}.proxy_ndp`)).toBe('1');
+  });
+
+  it('an exhausted pool fails the ADD with a message naming the node, and leaves nothing behind', async () => {
+    const w = makeWorld();
+    for (const id of ['a1', 'a2', 'a3', 'a4']) await w.ipam.autoAssign({ handleId: id, hostname: 'node-1', num4: 1, num6: 0, attrs: {}, pools: [] });
+    await expect(cmdAdd(w.context(confText(), cniEnv('ADD')))).rejects.toThrow('IPAM: no IPv4 address available for node node-1');
+    expect(await w.spaces.host.findLink(HOST_IF)).toBeUndefined();
+    expect(w.ipam.held.has('k8s-pod-network.c0ffee1234567890')).toBe(false);
+  });
+});

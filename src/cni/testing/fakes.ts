@@ -90,7 +90,10 @@ export class MemoryIpam implements CniIpam {
   readonly attrs = new Map<string, Readonly<Record<string, string>>>();
   failNextAssign?: Error;
 
-  constructor(private readonly cidr = '10.244.0.0/30') {}
+  constructor(
+    private readonly cidr = '10.244.0.0/30',
+    private readonly cidr6 = 'fd00:10:244::/126',
+  ) {}
 
   async autoAssign(req: CniAutoAssign): Promise<{ ipv4: string[]; ipv6: string[] }> {
     if (this.failNextAssign) {
@@ -98,18 +101,24 @@ export class MemoryIpam implements CniIpam {
       this.failNextAssign = undefined;
       throw e;
     }
-    const c = parseCidr(this.cidr);
     const used = new Set([...this.held.values()].flat());
-    const size = 2n ** BigInt(32 - c.prefixLen);
-    for (let i = 0n; i < size; i++) {
-      const ip = `${formatIp({ family: 4, value: c.addr + i })}/32`;
-      if (!used.has(ip)) {
-        this.held.set(req.handleId, [...(this.held.get(req.handleId) ?? []), ip]);
-        this.attrs.set(req.handleId, req.attrs);
-        return { ipv4: [ip], ipv6: [] };
+    const pick = (cidr: string): string | undefined => {
+      const c = parseCidr(cidr);
+      const bits = c.family === 4 ? 32 : 128;
+      for (let i = 0n; i < 2n ** BigInt(bits - c.prefixLen); i++) {
+        const ip = `${formatIp({ family: c.family, value: c.addr + i })}/${bits}`;
+        if (!used.has(ip)) return ip;
       }
+      return undefined;
+    };
+    const v4 = req.num4 > 0 ? pick(this.cidr) : undefined;
+    const v6 = req.num6 > 0 ? pick(this.cidr6) : undefined;
+    const got = [v4, v6].filter((x): x is string => x !== undefined);
+    if (got.length > 0) {
+      this.held.set(req.handleId, [...(this.held.get(req.handleId) ?? []), ...got]);
+      this.attrs.set(req.handleId, req.attrs);
     }
-    return { ipv4: [], ipv6: [] };
+    return { ipv4: v4 ? [v4] : [], ipv6: v6 ? [v6] : [] };
   }
 
   async addressesOf(handleId: string): Promise<string[]> {
