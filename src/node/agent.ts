@@ -29,6 +29,8 @@ import { ensureVxlanDevice, IpipDevice, IPIP_OVERHEAD, VXLAN_OVERHEAD } from '..
 import { vxlanMacForNode } from '../felix/vxlan-mac';
 import { computePeers, type DesiredPeer, type PeerComputation } from './bgp-peers';
 import { ResourceCache } from './resource-cache';
+import { ensureTunnelAddress } from './tunnel-addr';
+import { IpamAllocator } from '../ipam';
 
 export const WATCHED_KINDS = ['Node', 'BGPPeer', 'BGPConfiguration', 'IPPool', 'IPAMBlock', 'WorkloadEndpoint'] as const;
 
@@ -81,6 +83,7 @@ export class NodeAgent {
   private closed = false;
   private readonly reported = new Set<string>();
   private readonly startedAt: number;
+  private readonly ipam: IpamAllocator;
 
   constructor(
     private readonly cfg: AgentConfig,
@@ -91,6 +94,7 @@ export class NodeAgent {
     this.routes = new RouteTable({ netlink: deps.netlink, clock: deps.clock, logger: deps.logger });
     this.ipip = new IpipDevice(deps.netlink, deps.logger);
     this.startedAt = deps.clock.now();
+    this.ipam = new IpamAllocator(deps.store);
   }
 
   async start(): Promise<void> {
@@ -137,9 +141,23 @@ export class NodeAgent {
     for (const p of this.desired.problems) this.once(p, () => this.log.warn(p));
     if (this.desired.reason) this.once(this.desired.reason, () => this.log.warn(`no BGP: ${this.desired.reason}`));
 
+    await this.syncTunnelAddresses(nodes, pools);
     await this.syncSpeaker();
     this.syncExports(pools, blocks, weps);
     await this.syncDataplane(nodes, pools, blocks, weps);
+  }
+
+  /** VXLAN / IPIP tunnel addresses from IPAM while a pool needs them (the Node update comes back through the watch). */
+  private async syncTunnelAddresses(nodes: readonly CalicoNode[], pools: readonly IPPool[]): Promise<void> {
+    const self = nodes.find((n) => n.metadata.name === this.cfg.nodeName);
+    if (self === undefined) return;
+    for (const kind of ['vxlan', 'ipip'] as const) {
+      try {
+        await ensureTunnelAddress(this.deps.store, this.ipam, self, pools, kind);
+      } catch (err) {
+        this.once(`tun ${kind} ${String(err)}`, () => this.log.warn(`cannot allocate the ${kind} tunnel address: ${err instanceof Error ? err.message : String(err)}`));
+      }
+    }
   }
 
   private async syncSpeaker(): Promise<void> {
