@@ -4,6 +4,7 @@ import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { buildConflist, installCni } from '../cni/install';
 import type { CliDeps } from './deps';
+import { CliExit } from './run';
 
 function mtuArg(v: string): number {
   const n = Number(v);
@@ -26,9 +27,9 @@ export function registerCni(program: Command, deps: CliDeps): void {
     .option('--ipam <type>', 'gingham-ipam, or host-local with the node pod CIDR', 'gingham-ipam')
     .option('--no-portmap', 'do not chain the portmap plugin')
     .action((o: { binDir: string; confDir: string; datastoreType: string; etcdEndpoints?: string; kubeconfig?: string; nodename?: string; mtu: number; ipam: string; portmap: boolean }) => {
-      if (o.datastoreType !== 'etcdv3' && o.datastoreType !== 'kubernetes') throw new InvalidArgumentError(`--datastore-type must be etcdv3 or kubernetes, got "${o.datastoreType}"`);
-      if (o.ipam !== 'gingham-ipam' && o.ipam !== 'host-local') throw new InvalidArgumentError(`--ipam must be gingham-ipam or host-local, got "${o.ipam}"`);
-      if (o.datastoreType === 'etcdv3' && !o.etcdEndpoints) throw new InvalidArgumentError('--etcd-endpoints is required with --datastore-type etcdv3');
+      if (o.datastoreType !== 'etcdv3' && o.datastoreType !== 'kubernetes') throw new CliExit(1, `gingham cni install: --datastore-type must be etcdv3 or kubernetes, got "${o.datastoreType}"`);
+      if (o.ipam !== 'gingham-ipam' && o.ipam !== 'host-local') throw new CliExit(1, `gingham cni install: --ipam must be gingham-ipam or host-local, got "${o.ipam}"`);
+      if (o.datastoreType === 'etcdv3' && !o.etcdEndpoints) throw new CliExit(1, 'gingham cni install: --etcd-endpoints is required with --datastore-type etcdv3');
       const cmdDir = path.join(__dirname, '..', 'cmd');
       const files = installCni({
         binDir: o.binDir,
