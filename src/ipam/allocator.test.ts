@@ -167,6 +167,8 @@ describe('autoAssign', () => {
     expect((await ipam.autoAssign({ handleId: 'h1', hostname: 'n1', num4: 1, pools: ['b'] })).ipv4[0]).toMatch(/^10\.2\./);
     expect((await ipam.autoAssign({ handleId: 'h2', hostname: 'n1', num4: 1, pools: ['10.1.0.0/24'] })).ipv4[0]).toMatch(/^10\.1\./);
     expect(await messageOf(ipam.autoAssign({ handleId: 'h3', hostname: 'n1', num4: 1, pools: ['nope'] }))).toBe('requested pool nope does not exist');
+    // A dual-stack request naming only IPv4 pools: the IPv6 half has no pool, and the message says so.
+    expect(await messageOf(ipam.autoAssign({ handleId: 'h4', hostname: 'n1', num4: 1, num6: 1, pools: ['a'] }))).toBe('no IPv6 pool of the requested pools (a) can serve node n1 for Workload: none of them is an IPv6 pool');
   });
 
   test('bad requests are rejected with the field named', async () => {

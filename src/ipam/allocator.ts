@@ -127,7 +127,7 @@ export class IpamAllocator {
     const num6 = checkCount('num6', req.num6);
     if (num4 + num6 === 0) throw invalidRequest('autoAssign needs num4 or num6 greater than 0');
     const owner: AllocationOwner = { handleId, attrs: { ...(req.attrs ?? {}) } };
-    const config = await this.getConfig();
+    const config = this.getConfig();
     const out: AssignedIp[] = [];
     try {
       if (num4 > 0) await this.assignFamily(4, num4, host, owner, req, config, out);
@@ -159,10 +159,15 @@ export class IpamAllocator {
     host: string,
     owner: AllocationOwner,
     req: AutoAssignRequest,
-    config: IpamConfig,
+    configRead: Promise<IpamConfig>,
     out: AssignedIp[],
   ): Promise<void> {
-    const pools = await usablePools(this.ctx.store, { family, host, requested: req.pools, intendedUse: req.intendedUse ?? 'Workload' });
+    // The independent reads of the first round run in parallel: this is the latency every pod start pays.
+    const [pools, firstAffinities, config] = await Promise.all([
+      usablePools(this.ctx.store, { family, host, requested: req.pools, intendedUse: req.intendedUse ?? 'Workload' }),
+      listHostAffinities(this.ctx.store, host, family),
+      configRead,
+    ]);
     const inPools = (cidr: string): boolean => pools.some((p) => cidrContains(p.cidr, parseCidr(cidr)));
     const mine = (b: StoredBlock): boolean => b.spec.affinity === hostAffinity(host);
     let need = num;
@@ -172,7 +177,8 @@ export class IpamAllocator {
     for (let round = 0; need > 0; round++) {
       if (round > config.effectiveMaxBlocksPerHost + 50) throw contention(this.ctx, `assigning ${familyName(family)} addresses for node ${host}`);
       // 1. The host's own blocks, in the order of their CIDRs.
-      const affinities = (await listHostAffinities(this.ctx.store, host, family)).filter((a) => a.spec.state !== 'pendingDeletion');
+      const listed = round === 0 ? firstAffinities : await listHostAffinities(this.ctx.store, host, family);
+      const affinities = listed.filter((a) => a.spec.state !== 'pendingDeletion');
       for (const aff of affinities.filter((a) => inPools(a.spec.cidr))) {
         if (need === 0) break;
         const got = await this.assignAffine(host, aff.spec.cidr, need, owner, mine);
@@ -203,8 +209,9 @@ export class IpamAllocator {
     const blk = await getOrUndefined<StoredBlock>(this.ctx.store, KIND_BLOCK, blockNameForCidr(cidr));
     // An affinity whose block is missing (a claim that crashed after step 1, or a block deleted underneath): claim
     // the block again, which completes or abandons the claim.
-    if (blk === undefined && !(await claimBlock(this.ctx, host, parseCidr(cidr)))) return [];
-    return assignNext(this.ctx, cidr, need, owner, mine);
+    if (blk === undefined) return (await claimBlock(this.ctx, host, parseCidr(cidr))) ? assignNext(this.ctx, cidr, need, owner, mine) : [];
+    if (!mine(blk) || freeCount(blk.spec) === 0) return [];
+    return assignNext(this.ctx, cidr, need, owner, mine, blk);
   }
 
   /** Claims the first free block the host's generator yields, across the pools in order; its CIDR, or undefined. */
@@ -362,7 +369,7 @@ export class IpamAllocator {
       const r = await releaseInBlock(this.ctx, cidr, (spec) => ordinalsOfHandle(spec, handleId).map((o) => ({ ordinal: o, handleId })), { adjustHandles: false });
       released.push(...r.released.map((x) => x.address));
     }
-    if (handle !== undefined) await dropHandleBlocks(this.ctx, handleId, cidrs);
+    if (handle !== undefined) await dropHandleBlocks(this.ctx, handleId, cidrs, handle);
     return released;
   }
 

@@ -36,11 +36,13 @@ export async function assignInBlock(
   owner: AllocationOwner,
   operation: (spec: IPAMBlockSpec) => BlockAssignment,
   accept: BlockFilter = () => true,
+  prefetched?: StoredBlock,
 ): Promise<AssignedIp[]> {
   const name = blockNameForCidr(cidr);
   for (let attempt = 1; attempt <= ctx.maxAttempts; attempt++) {
     if (attempt > 1) await ctx.backoff(attempt - 1);
-    const blk = await getOrUndefined<StoredBlock>(ctx.store, KIND_BLOCK, name);
+    // The caller's fresh read serves the first attempt; a Conflict means it was stale, so later attempts re-read.
+    const blk = attempt === 1 && prefetched !== undefined ? prefetched : await getOrUndefined<StoredBlock>(ctx.store, KIND_BLOCK, name);
     if (blk === undefined || blk.spec.deleted || !accept(blk)) return [];
     const a = operation(blk.spec);
     if (a.ordinals.length === 0) return [];
@@ -64,8 +66,8 @@ export async function assignInBlock(
 }
 
 /** The next `num` free addresses of the block. */
-export function assignNext(ctx: IpamContext, cidr: string, num: number, owner: AllocationOwner, accept?: BlockFilter): Promise<AssignedIp[]> {
-  return assignInBlock(ctx, cidr, owner, (spec) => assignFromBlock(spec, num, owner), accept);
+export function assignNext(ctx: IpamContext, cidr: string, num: number, owner: AllocationOwner, accept?: BlockFilter, prefetched?: StoredBlock): Promise<AssignedIp[]> {
+  return assignInBlock(ctx, cidr, owner, (spec) => assignFromBlock(spec, num, owner), accept, prefetched);
 }
 
 export interface ReleaseInBlockOptions {

@@ -47,22 +47,14 @@ async function nodeLabels(store: Datastore, host: string, needed: boolean, why: 
 }
 
 export async function usablePools(store: Datastore, q: PoolQuery): Promise<UsablePool[]> {
-  const all = (await listPools(store)).filter((p) => parseCidr(p.spec.cidr).family === q.family);
+  const everyFamily = await listPools(store);
+  const all = everyFamily.filter((p) => parseCidr(p.spec.cidr).family === q.family);
   let candidates = all;
   if (q.requested && q.requested.length > 0) {
-    const ofFamily = q.requested.filter((r) => {
-      const c = tryParseCidr(r);
-      return c === undefined || c.family === q.family;
-    });
-    // Names of the other family's pools are not errors: a dual-stack request lists both families' pools.
-    for (const r of ofFamily) {
-      if (tryParseCidr(r) !== undefined && !all.some((p) => matchesRequest(p, r))) throw invalidRequest(`requested pool ${r} does not exist`);
-    }
-    candidates = all.filter((p) => ofFamily.some((r) => matchesRequest(p, r)));
-    if (candidates.length === 0) {
-      const unknown = q.requested.filter((r) => tryParseCidr(r) === undefined && !all.some((p) => p.metadata.name === r));
-      if (unknown.length === q.requested.length) throw invalidRequest(`requested pool ${unknown.join(', ')} does not exist`);
-    }
+    // A dual-stack request lists both families' pools: a name or CIDR is wrong only if no pool of any family has it.
+    const unknown = q.requested.filter((r) => !everyFamily.some((p) => matchesRequest(p, r)));
+    if (unknown.length > 0) throw invalidRequest(`requested pool ${unknown.join(', ')} does not exist`);
+    candidates = all.filter((p) => q.requested?.some((r) => matchesRequest(p, r)));
   }
   const selective = candidates.find((p) => (p.spec.nodeSelector ?? ALL).trim() !== ALL && !p.spec.disabled);
   const labels = await nodeLabels(store, q.host, selective !== undefined, `pool ${selective?.metadata.name ?? ''}`);
@@ -82,7 +74,8 @@ export async function usablePools(store: Datastore, q: PoolQuery): Promise<Usabl
   }
   if (out.length === 0) {
     const scope = q.requested && q.requested.length > 0 ? `of the requested pools (${q.requested.join(', ')})` : '';
-    const detail = reasons.length > 0 ? `: ${reasons.join('; ')}` : candidates.length === 0 ? ': none exists; create an IPPool' : '';
+    const none = scope ? `: none of them is an ${familyName(q.family)} pool` : `: none exists; create an ${familyName(q.family)} IPPool`;
+    const detail = reasons.length > 0 ? `: ${reasons.join('; ')}` : none;
     throw new IpamError(IpamErrorCode.NoPools, `no ${familyName(q.family)} pool ${scope ? scope + ' ' : ''}can serve node ${q.host} for ${q.intendedUse}${detail}`.replace(/ +/g, ' '));
   }
   return out;
