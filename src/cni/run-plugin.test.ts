@@ -91,3 +91,15 @@ describe('CNI log file', () => {
     expect(lines[1]![1]).toContain('error 4: CNI_IFNAME is required for ADD');
   });
 });
+
+describe('datastore outages', () => {
+  it('a DEL that cannot reach the datastore answers code 11 (try again later)', async () => {
+    const w = makeWorld();
+    await w.datastore.close();
+    let out = '';
+    const env = cniEnv('DEL');
+    const code = await runPlugin('gingham', { env, readStdin: async () => confText(), stdout: (t) => (out += t), stderr: () => undefined }, async () => w.context(confText(), env));
+    expect(code).toBe(1);
+    expect(JSON.parse(out)).toMatchObject({ code: 11, msg: 'datastore unavailable' });
+  });
+});

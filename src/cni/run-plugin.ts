@@ -3,6 +3,7 @@
 // (ADD) or nothing (DEL, CHECK, STATUS) and returns the exit status. Every failure, whatever threw it, is printed as
 // CNI error JSON on stdout with a non-zero status (SPEC.md "Error"); stderr gets one line for the runtime's log,
 // never a stack trace.
+import { UnavailableError } from '../datastore/errors';
 import { peekVersion, parseNetConf, type NetConf } from './cni-config';
 import { parseCommand, parseEnv, type CniEnv } from './cni-env';
 import { CNI_ERR, CniError, errorJson, toCniError } from './cni-error';
@@ -97,7 +98,8 @@ export async function runPlugin(kind: PluginKind, io: PluginIo, makeContext: Con
     log(`ok${ips}`);
     return 0;
   } catch (err) {
-    const e = toCniError(err);
+    // A datastore that cannot be reached is worth a retry by the runtime (code 11), whichever step hit it.
+    const e = err instanceof UnavailableError ? new CniError(CNI_ERR.TRY_AGAIN_LATER, 'datastore unavailable', err.message, { cause: err }) : toCniError(err);
     io.stdout(JSON.stringify(errorJson(e, version)) + '\n');
     io.stderr(`${kind}: ${e.message}\n`);
     log(`error ${e.cniCode}: ${e.message}`);
