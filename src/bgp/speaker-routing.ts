@@ -346,6 +346,14 @@ export class SpeakerRouting implements PeerRouting {
     this.flush(s);
   }
 
+  refreshMarker(peer: Peer, family: Family, marker: 'begin' | 'end'): void {
+    const s = this.sessions.get(peer);
+    if (s === undefined || this.stale.has(peer.config.address)) return; // a graceful restart owns the stale marks
+    // RFC 7313 §4: at BoRR the routes of the family are marked stale; what is still stale at EoRR was not re-sent.
+    if (marker === 'begin') this.rib.markStale(s.source, [family]);
+    else this.removeStale(s.source, [family]);
+  }
+
   counts(peer: Peer): RouteCounts {
     const s = this.sessions.get(peer);
     if (s === undefined) return { received: { ipv4: 0, ipv6: 0 }, sent: { ipv4: 0, ipv6: 0 } };

@@ -19,7 +19,7 @@ import { validateOpen } from '../packet/open';
 import { codecOptionsFor, negotiate, type GracefulRestartCapability, type Negotiated } from '../packet/capabilities';
 import { isEndOfRib } from '../packet/update';
 import { BgpError } from '../packet/bgp-error';
-import { CeaseSubcode, ErrorCode, MAX_EXTENDED_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH, notificationName } from '../packet/constants';
+import { CeaseSubcode, ErrorCode, RouteRefreshSubtype, MAX_EXTENDED_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH, notificationName } from '../packet/constants';
 import type { BgpMessage, CodecOptions, DecodedUpdate, Family, NotificationMessage, OpenMessage } from '../packet/types';
 import { Connection, type Direction } from './connection';
 import type { BgpSocket, Transport } from './transport';
@@ -61,6 +61,8 @@ export interface PeerRouting {
   endOfRib(peer: Peer, family: Family): void;
   /** RFC 2918 §4: the peer asks for our Adj-RIB-Out of the family again. */
   refreshRequested(peer: Peer, family: Family): void;
+  /** RFC 7313 §4: the peer begins (BoRR) or ends (EoRR) re-sending its routes of the family. */
+  refreshMarker(peer: Peer, family: Family, marker: 'begin' | 'end'): void;
   counts(peer: Peer): RouteCounts;
 }
 
@@ -401,7 +403,12 @@ export class Peer {
         const m = action.message;
         const fams = this.negotiatedFamilies(slot);
         const asked = m === undefined ? undefined : afiFamily(m.afi, m.safi);
-        for (const f of fams) if (asked === undefined || asked === f) this.deps.routing.refreshRequested(this, f);
+        for (const f of fams) {
+          if (asked !== undefined && asked !== f) continue;
+          if (m?.subtype === RouteRefreshSubtype.BeginningOfRouteRefresh) this.deps.routing.refreshMarker(this, f, 'begin');
+          else if (m?.subtype === RouteRefreshSubtype.EndOfRouteRefresh) this.deps.routing.refreshMarker(this, f, 'end');
+          else this.deps.routing.refreshRequested(this, f);
+        }
         return;
       }
     }
