@@ -21,7 +21,10 @@ PACKAGES=(
   containernetworking-plugins        # the reference host-local IPAM plugin
   procps psmisc                      # pgrep / fuser used by the test harnesses
   iputils-ping                       # real packets across the lab and dataplane tests
+  openssl                            # throwaway CAs for the TLS tests (API server fixture, etcd with client certs)
 )
+# kubectl, for the `kubectl gingham` plugin e2e test: Debian's kubernetes-client unless some kubectl is installed.
+command -v kubectl >/dev/null 2>&1 || PACKAGES+=(kubernetes-client)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
