@@ -31,4 +31,6 @@ export interface CliDeps {
   readonly openDatastore: (cfg: ClientConfig) => Promise<Datastore>;
   /** rtnetlink in this process's network namespace, for `node run` (absent where the build has no kernel access). */
   readonly openNetlink?: () => Netlink;
+  /** Runs a system command (iptables for NAT outgoing) with stdin; never rejects for a non-zero exit. */
+  readonly runCommand?: (argv: readonly string[], stdin?: string) => Promise<{ code: number; stdout: string; stderr: string }>;
 }

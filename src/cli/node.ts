@@ -95,7 +95,14 @@ export function registerNode(program: Command, deps: CliDeps): void {
         const hostMtu = (await nl.getLink(parent).catch(() => undefined))?.mtu ?? 1500;
         const agent = new NodeAgent(
           { nodeName: cfg.nodeName, parentInterface: parent, hostMtu },
-          { store, netlink: nl, clock: deps.clock, logger, newSpeaker: (sc) => new Speaker(sc, { clock: deps.clock, transport: deps.transport, listener: deps.listener, logger }) },
+          {
+            store,
+            netlink: nl,
+            clock: deps.clock,
+            logger,
+            newSpeaker: (sc) => new Speaker(sc, { clock: deps.clock, transport: deps.transport, listener: deps.listener, logger }),
+            ...(deps.runCommand ? { runCommand: deps.runCommand } : {}),
+          },
         );
         const started = deps.clock.now();
         await agent.start();

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Entry point of the `gingham` binary (also installed as `kubectl-gingham`): the composition root that builds the
 // real clock, sockets, logger and datastore connector (open-datastore.ts) and hands them to the command tree.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import { buildProgram } from '../cli/program';
@@ -24,6 +25,18 @@ const deps: CliDeps = {
   listener: tcpListener,
   logger: createLogger,
   openNetlink: () => new RtNetlink(),
+  runCommand: (argv, stdin) =>
+    new Promise((resolve) => {
+      const [cmd, ...args] = argv as [string, ...string[]];
+      const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: 30_000, killSignal: 'SIGKILL' });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', (err) => resolve({ code: 127, stdout, stderr: `${stderr}${err.message}` }));
+      child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+      child.stdin.end(stdin ?? '');
+    }),
   stdout: (text) => {
     process.stdout.write(text);
   },

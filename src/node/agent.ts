@@ -26,6 +26,7 @@ import { GRACEFUL_RESTART_DEFAULTS, PEER_DEFAULTS, type PeerConfig } from '../bg
 import { calculateDataplane, type CalcBgpRoute } from '../felix/calc-routes';
 import { RouteTable } from '../felix/route-table';
 import { ensureVxlanDevice, IpipDevice, IPIP_OVERHEAD, VXLAN_OVERHEAD } from '../felix/tunnels';
+import { NatOutgoing, type CommandRunner } from '../felix/nat-outgoing';
 import { vxlanMacForNode } from '../felix/vxlan-mac';
 import { computePeers, type DesiredPeer, type PeerComputation } from './bgp-peers';
 import { ResourceCache } from './resource-cache';
@@ -41,6 +42,8 @@ export interface AgentDeps {
   readonly logger: Logger;
   /** Builds a speaker (production: TCP; tests: an in-memory network). The agent starts and closes it. */
   readonly newSpeaker: (cfg: SpeakerConfig) => Speaker;
+  /** Runs iptables for NAT outgoing; absent: NAT outgoing is not programmed (tests of routing alone). */
+  readonly runCommand?: CommandRunner;
 }
 
 export interface AgentConfig {
@@ -84,6 +87,7 @@ export class NodeAgent {
   private readonly reported = new Set<string>();
   private readonly startedAt: number;
   private readonly ipam: IpamAllocator;
+  private readonly nat: NatOutgoing | undefined;
 
   constructor(
     private readonly cfg: AgentConfig,
@@ -95,6 +99,7 @@ export class NodeAgent {
     this.ipip = new IpipDevice(deps.netlink, deps.logger);
     this.startedAt = deps.clock.now();
     this.ipam = new IpamAllocator(deps.store);
+    this.nat = deps.runCommand ? new NatOutgoing(deps.runCommand) : undefined;
   }
 
   async start(): Promise<void> {
@@ -282,6 +287,13 @@ export class NodeAgent {
     }
     this.routes.setRoutes(routes);
     await this.routes.apply();
+    if (this.nat) {
+      try {
+        await this.nat.apply(pools.map((p) => ({ cidr: p.spec?.cidr ?? '', ...(p.spec?.natOutgoing ? { natOutgoing: true } : {}), ...(p.spec?.disabled ? { disabled: true } : {}) })));
+      } catch (err) {
+        this.once(`nat ${String(err)}`, () => this.log.error(err instanceof Error ? err.message : String(err)));
+      }
+    }
   }
 
   private once(key: string, log: () => void): void {

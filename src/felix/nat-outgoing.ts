@@ -1,0 +1,58 @@
+// NAT outgoing (Felix's masq manager, ../shared/reference/calico.md §3.8): traffic from a pool with natOutgoing to a
+// destination outside every pool leaves the node masqueraded to the node's address; pod-to-pod traffic never is.
+//
+// The rules live in one chain of our own in the nat table, `gingham-nat-outgoing`, jumped to from POSTROUTING; the
+// whole chain is rewritten atomically with `iptables-restore --noflush` (only our chain is flushed), and when no pool
+// has natOutgoing any more the chain is emptied (its jump stays, harmless). Nothing else in the tables is touched.
+//   -A gingham-nat-outgoing -s <pool> -d <any pool> -j RETURN        (each natOutgoing pool x every pool)
+//   -A gingham-nat-outgoing -s <pool> -j MASQUERADE                  (each natOutgoing pool)
+// The command runner is injected so the rule text is unit-tested and the kernel path is tested in a namespace.
+import { canonicalCidr, tryParseCidr } from '../lib/ip';
+
+export const NAT_CHAIN = 'gingham-nat-outgoing';
+
+export interface NatPool {
+  readonly cidr: string;
+  readonly natOutgoing?: boolean;
+  readonly disabled?: boolean;
+}
+
+/** Runs a command with the given stdin; resolves with its exit code and output (never rejects for a non-zero exit). */
+export type CommandRunner = (argv: readonly string[], stdin?: string) => Promise<{ code: number; stdout: string; stderr: string }>;
+
+/** The iptables-restore input that makes our chain exactly right for these pools (IPv4 only). */
+export function natRestoreInput(pools: readonly NatPool[]): string {
+  const v4 = pools.filter((p) => tryParseCidr(p.cidr)?.family === 4).map((p) => ({ ...p, cidr: canonicalCidr(p.cidr) }));
+  const all = [...new Set(v4.map((p) => p.cidr))].sort();
+  const masq = [...new Set(v4.filter((p) => p.natOutgoing && !p.disabled).map((p) => p.cidr))].sort();
+  const lines = ['*nat', `:${NAT_CHAIN} - [0:0]`];
+  for (const src of masq) {
+    for (const dst of all) lines.push(`-A ${NAT_CHAIN} -s ${src} -d ${dst} -m comment --comment "gingham: pod to pod" -j RETURN`);
+    lines.push(`-A ${NAT_CHAIN} -s ${src} -m comment --comment "gingham: natOutgoing ${src}" -j MASQUERADE`);
+  }
+  lines.push('COMMIT', '');
+  return lines.join('\n');
+}
+
+export class NatOutgoing {
+  private last: string | undefined;
+
+  constructor(private readonly run: CommandRunner) {}
+
+  /** Makes the chain match the pools; a no-op when nothing changed since the last successful call. */
+  async apply(pools: readonly NatPool[]): Promise<{ changed: boolean }> {
+    const input = natRestoreInput(pools);
+    if (input === this.last) return { changed: false };
+    const restore = await this.run(['iptables-restore', '--noflush', '-w', '5'], input);
+    if (restore.code !== 0) throw new Error(`iptables-restore of ${NAT_CHAIN} failed (exit ${restore.code}): ${restore.stderr.trim()}`);
+    // The jump from POSTROUTING, once.
+    const jump = ['POSTROUTING', '-m', 'comment', '--comment', 'gingham: nat outgoing', '-j', NAT_CHAIN];
+    const check = await this.run(['iptables', '-w', '5', '-t', 'nat', '-C', ...jump]);
+    if (check.code !== 0) {
+      const add = await this.run(['iptables', '-w', '5', '-t', 'nat', '-A', ...jump]);
+      if (add.code !== 0) throw new Error(`cannot add the POSTROUTING jump to ${NAT_CHAIN}: ${add.stderr.trim()}`);
+    }
+    this.last = input;
+    return { changed: true };
+  }
+}
