@@ -340,6 +340,26 @@ describe('ipam check', () => {
   });
 });
 
+describe('overlapping blocks', () => {
+  test('a claim skips every candidate that overlaps an existing block of another size (a changed blockSize)', async () => {
+    const { store, ipam } = await setup([['p4', '10.244.0.0/23', 26]]);
+    // A /24 block left from when the pool had blockSize 24 covers half of the /26 grid.
+    await store.create(res('IPAMBlock', blockNameForCidr('10.244.0.0/24'), newBlockSpec(parseCidr('10.244.0.0/24'), 'host:n3', 1n)));
+    for (const host of ['n1', 'n2']) await ipam.autoAssign({ handleId: `h-${host}`, hostname: host, num4: 64 });
+    const cidrs = (await blocks(store)).map((b) => b.spec.cidr).sort();
+    expect(cidrs.filter((c) => c.endsWith('/26')).every((c) => c.startsWith('10.244.1.'))).toBe(true);
+    expect(checkIpam(await loadIpamSnapshot(store)).problems.filter((p) => p.kind === 'overlapping-blocks')).toEqual([]);
+  });
+
+  test('ipam check reports overlapping blocks', async () => {
+    const { store } = await setup();
+    await store.create(res('IPAMBlock', blockNameForCidr('10.244.0.0/24'), newBlockSpec(parseCidr('10.244.0.0/24'), undefined, 1n)));
+    await store.create(res('IPAMBlock', blockNameForCidr('10.244.0.64/26'), newBlockSpec(parseCidr('10.244.0.64/26'), undefined, 1n)));
+    await store.create(res('IPAMBlock', blockNameForCidr('10.244.1.0/26'), newBlockSpec(parseCidr('10.244.1.0/26'), undefined, 1n)));
+    expect(checkIpam(await loadIpamSnapshot(store)).problems.map((p) => p.detail)).toEqual(['blocks 10.244.0.0/24 and 10.244.0.64/26 overlap']);
+  });
+});
+
 describe('concurrency on one store', () => {
   test('10 hosts x 3 concurrent workers x 10 requests: no duplicate address, check clean; release half; again', async () => {
     const hosts = Array.from({ length: 10 }, (_, i) => `n${i}`);
