@@ -144,7 +144,7 @@ describeIf(ok)('CNI plugins (real kernel, real etcd)', () => {
     // Host side.
     const link = JSON.parse(ipIn(HOST, ['-j', 'link', 'show', caliA])) as Array<{ address: string; mtu: number; operstate: string }>;
     expect(link[0]).toMatchObject({ address: 'ee:ee:ee:ee:ee:ee', mtu: 1400 });
-    expect(JSON.parse(ipIn(HOST, ['-d', '-j', 'route', 'show', `${ipA}/32`]))).toEqual([expect.objectContaining({ dst: ipA, dev: caliA, scope: 'link', protocol: 'boot' })]);
+    expect(JSON.parse(ipIn(HOST, ['-d', '-j', 'route', 'show', `${ipA}/32`]))).toEqual([expect.objectContaining({ dst: ipA, dev: caliA, scope: 'link', protocol: '81' })]);
     expect(execIn(HOST, ['cat', `/proc/sys/net/ipv4/conf/${caliA}/proxy_arp`]).stdout.trim()).toBe('1');
     expect(execIn(HOST, ['cat', `/proc/sys/net/ipv4/neigh/${caliA}/proxy_delay`]).stdout.trim()).toBe('0');
     expect(execIn(HOST, ['cat', `/proc/sys/net/ipv4/conf/${caliA}/forwarding`]).stdout.trim()).toBe('1');

@@ -15,7 +15,7 @@ describe('gingham plugin on fake netlink', () => {
     const host = await w.spaces.host.getLink(HOST_IF);
     expect(host).toMatchObject({ mac: 'ee:ee:ee:ee:ee:ee', mtu: 1440, up: true, kind: 'veth' });
     const routes = await w.spaces.host.listRoutes({ family: 4 });
-    expect(routes.find((x) => x.dst === '10.244.0.0/32')).toMatchObject({ linkIndex: host.index, scope: 'link', protocol: 3 });
+    expect(routes.find((x) => x.dst === '10.244.0.0/32')).toMatchObject({ linkIndex: host.index, scope: 'link', protocol: 81 });
 
     const pod = w.spaces.byPath.get(TEST_NETNS)!;
     const eth0 = await pod.getLink('eth0');

@@ -8,13 +8,13 @@
 // Everything goes through Netlink: the host side in the plugin's own namespace, the container side through a Netlink
 // opened inside CNI_NETNS (src/netlink/netns-proxy.ts in production, a fake in unit tests). No iproute2.
 import { parseCidr, formatIp } from '../lib/ip';
-import type { Netlink } from '../netlink/netlink';
+import { GINGHAM_ROUTE_PROTOCOL, type Netlink } from '../netlink/netlink';
 import { isNotFound } from '../netlink/netlink-error';
 import { CNI_ERR, CniError } from './cni-error';
 import { hostVethSysctls, type SysctlWriter } from './sysctl';
 import { HOST_VETH_MAC, POD_GATEWAY_V4 } from './veth-name';
 
-/** rtm_protocol "boot", what `ip route add` uses: routes the CNI plugin installs are not the dataplane's (proto 81). */
+/** rtm_protocol "boot", what `ip route add` uses, for the routes inside the pod (the pod's own table, not the node's). */
 export const RTPROT_BOOT = 3;
 /** The host veth's IPv6 link-local address (EUI-64 of ee:ee:ee:ee:ee:ee), the pod's IPv6 gateway. */
 export const POD_GATEWAY_V6 = 'fe80::ecee:eeff:feee:eeee';
@@ -111,7 +111,9 @@ async function addHostRoute(host: Netlink, ifName: string, cidr: string): Promis
   if (clash) {
     throw new CniError(CNI_ERR.OTHER, `route to ${cidr} already exists on ${clash.linkName ?? `interface #${clash.linkIndex}`}; another workload holds this address`);
   }
-  await host.replaceRoute({ dst: cidr, linkName: ifName, scope: 'link', protocol: RTPROT_BOOT });
+  // Our own protocol: the node agent's route table adopts this route (same shape) instead of fighting over the key,
+  // and removes it once the workload is gone, as Felix does with the routes Calico's CNI plugin adds.
+  await host.replaceRoute({ dst: cidr, linkName: ifName, scope: 'link', protocol: GINGHAM_ROUTE_PROTOCOL });
 }
 
 async function deleteIgnoringAbsent(host: Netlink, ifName: string): Promise<boolean> {
