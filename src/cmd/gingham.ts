@@ -35,6 +35,9 @@ const deps: CliDeps = {
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       child.on('error', (err) => resolve({ code: 127, stdout, stderr: `${stderr}${err.message}` }));
       child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+      // A command that exits before reading its input makes the write fail with EPIPE: its exit code tells the
+      // caller what happened; an unhandled stream error would kill the agent.
+      child.stdin.on('error', () => undefined);
       child.stdin.end(stdin ?? '');
     }),
   stdout: (text) => {
