@@ -155,3 +155,19 @@ describe('RouteTable', () => {
     expect(() => rt.setRoutes([REMOTE, { ...REMOTE, gateway: '10.0.0.99' }])).toThrow(/two desired routes for 10.244.1.0\/24/);
   });
 });
+
+describe('RouteTable after a restart', () => {
+  it('defers deletions (not additions) until the given time, then deletes what is still undesired', async () => {
+    const { nl, clock, rt } = await setup();
+    await nl.addRoute({ dst: '10.244.5.0/24', gateway: '10.0.0.15', protocol: OURS });
+    rt.deferDeletesUntil(clock.now() + 30_000);
+    rt.setRoutes([BLACKHOLE]);
+    expect(await rt.apply()).toMatchObject({ written: 1, deleted: 0 });
+    clock.advance(29_000);
+    await flush();
+    expect(await nl.listRoutes({ protocol: OURS })).toHaveLength(2);
+    clock.advance(1_000);
+    await flush();
+    expect(shape(await nl.listRoutes({ protocol: OURS }))).toEqual(['blackhole 10.244.0.0/24 proto 81']);
+  });
+});

@@ -82,6 +82,7 @@ export class RouteTable {
   private readonly timers = new Map<'resync' | 'retry' | 'grace', TimerHandle>();
   private readonly reported = new Set<string>();
   private closed = false;
+  private deferDeletes = 0;
 
   constructor(opts: RouteTableOptions) {
     this.nl = opts.netlink;
@@ -113,6 +114,14 @@ export class RouteTable {
 
   desiredRoutes(): Route[] {
     return [...this.desired.values()];
+  }
+
+  /**
+   * Deletes nothing before clock time `until` (0: from now on). A restarting agent uses it so that routes it has not
+   * learned again yet (BGP still converging) stay in the kernel meanwhile; additions and changes go ahead.
+   */
+  deferDeletesUntil(until: number): void {
+    this.deferDeletes = until;
   }
 
   /** Makes the next apply re-read the kernel instead of trusting the cache. */
@@ -157,10 +166,12 @@ export class RouteTable {
     const diff = diffRoutes({ desired: this.desired, observed: [...cache.values()], links: this.links, protocol: this.protocol, now, graceMs: this.graceMs });
 
     const failures: RouteFailure[] = [];
+    const deferring = now < this.deferDeletes;
+    if (deferring && diff.deletes.length > 0) this.schedule('grace', this.deferDeletes - now);
     // Deletions first: a destination moving from one link to another must not briefly have two routes, and freeing
     // a key before writing lets a changed metric land.
     let deleted = 0;
-    for (const [route, err] of await this.run(diff.deletes.map((route) => ({ op: 'delete' as const, route })))) {
+    for (const [route, err] of await this.run(deferring ? [] : diff.deletes.map((route) => ({ op: 'delete' as const, route })))) {
       if (err === undefined || isNotFound(err)) {
         cache.delete(routeKey(route));
         deleted++;

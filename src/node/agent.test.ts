@@ -29,6 +29,8 @@ interface World {
   clock: FakeClock;
   agents: NodeAgent[];
   kernels: FakeNetlink[];
+  /** A new agent for node i on its existing kernel (a restart). */
+  restart(i: number): Promise<NodeAgent>;
 }
 
 async function world(ipipMode: 'Never' | 'CrossSubnet' | 'Always' = 'Never'): Promise<World> {
@@ -43,14 +45,8 @@ async function world(ipipMode: 'Never' | 'CrossSubnet' | 'Always' = 'Never'): Pr
   }
   const agents: NodeAgent[] = [];
   const kernels: FakeNetlink[] = [];
-  for (const n of NODES) {
-    const nl = new FakeNetlink();
-    nl.addExistingLink('eth0', { up: true });
-    await nl.addAddress('eth0', `${n.ip}/24`);
-    await nl.createVeth({ name: `cali${n.name.padEnd(11, '0')}`, peerName: `p${n.name}` });
-    await nl.setLinkUp(`cali${n.name.padEnd(11, '0')}`, true);
-    kernels.push(nl);
-    const agent = new NodeAgent(
+  const newAgent = (n: (typeof NODES)[number], nl: FakeNetlink): NodeAgent =>
+    new NodeAgent(
       { nodeName: n.name, parentInterface: 'eth0', debounceMs: 50 },
       {
         store,
@@ -60,10 +56,25 @@ async function world(ipipMode: 'Never' | 'CrossSubnet' | 'Always' = 'Never'): Pr
         newSpeaker: (cfg) => new Speaker(cfg, { clock, transport: net.transport(n.ip), listener: net.listener(), logger: nullLogger }),
       },
     );
+  for (const n of NODES) {
+    const nl = new FakeNetlink();
+    nl.addExistingLink('eth0', { up: true });
+    await nl.addAddress('eth0', `${n.ip}/24`);
+    await nl.createVeth({ name: `cali${n.name.padEnd(11, '0')}`, peerName: `p${n.name}` });
+    await nl.setLinkUp(`cali${n.name.padEnd(11, '0')}`, true);
+    kernels.push(nl);
+    const agent = newAgent(n, nl);
     agents.push(agent);
     await agent.start();
   }
-  return { store, clock, agents, kernels };
+  const restart = async (i: number): Promise<NodeAgent> => {
+    await agents[i]!.close();
+    const agent = newAgent(NODES[i]!, kernels[i]!);
+    agents[i] = agent;
+    await agent.start();
+    return agent;
+  };
+  return { store, clock, agents, kernels, restart };
 }
 
 async function settleAll(w: World, seconds = 3): Promise<void> {
@@ -138,6 +149,26 @@ describe('NodeAgent (three nodes in memory)', () => {
       expect(routes.some((r) => r.startsWith('10.244.2.0/24'))).toBe(false);
       expect(routes.some((r) => r.startsWith('192.168.99.9'))).toBe(false);
       expect(w.agents[2]!.speakerInstance()!.localRoutes().map((r) => `${r.prefix.address}/${r.prefix.length}`)).toEqual(['10.244.2.2/32']);
+    } finally {
+      await teardown(w);
+    }
+  });
+
+  it('a restarted agent withdraws no kernel route while its sessions come back', async () => {
+    const w = await world('Never');
+    try {
+      await settleAll(w);
+      const before = await ourRoutes(w.kernels[1]!);
+      expect(before).toHaveLength(4);
+      const calls = w.kernels[1]!.calls.length;
+      await w.restart(1);
+      // Right after start no session is up yet: nothing computed from BGP, and still nothing deleted.
+      expect(await ourRoutes(w.kernels[1]!)).toEqual(before);
+      // The peers retry within their ConnectRetry time (5 s).
+      await settleAll(w, 8);
+      expect(await ourRoutes(w.kernels[1]!)).toEqual(before);
+      expect(w.kernels[1]!.calls.slice(calls).filter((c) => c.startsWith('route del'))).toEqual([]);
+      expect(w.agents[1]!.peerStatus().every((p) => p.state === 'Established')).toBe(true);
     } finally {
       await teardown(w);
     }

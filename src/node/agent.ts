@@ -54,6 +54,11 @@ export interface AgentConfig {
   readonly hostMtu?: number;
   /** Coalesce bursts of changes into one recomputation. Default 100 ms. */
   readonly debounceMs?: number;
+  /**
+   * After start, keep kernel routes that are no longer computed until every BGP session has been Established for a
+   * moment, or this long at most (a restarted agent must not withdraw routes it has not relearned yet). Default 30 s.
+   */
+  readonly startupHoldMs?: number;
 }
 
 export interface AgentPeerStatus {
@@ -87,6 +92,9 @@ export class NodeAgent {
   private readonly reported = new Set<string>();
   private readonly startedAt: number;
   private readonly ipam: IpamAllocator;
+  private holding = true;
+  private settledSince: number | undefined;
+  private settleTimer: TimerHandle | undefined;
   private readonly nat: NatOutgoing | undefined;
 
   constructor(
@@ -103,6 +111,7 @@ export class NodeAgent {
   }
 
   async start(): Promise<void> {
+    this.routes.deferDeletesUntil(this.deps.clock.now() + (this.cfg.startupHoldMs ?? 30_000));
     await this.cache.start();
     this.routes.start();
     await this.recompute();
@@ -148,8 +157,32 @@ export class NodeAgent {
 
     await this.syncTunnelAddresses(nodes, pools);
     await this.syncSpeaker();
+    this.checkSettled();
     this.syncExports(pools, blocks, weps);
     await this.syncDataplane(nodes, pools, blocks, weps);
+  }
+
+  /** Ends the start-up hold once every started session has been Established for 2 s (they have sent their tables). */
+  private checkSettled(): void {
+    if (!this.holding) return;
+    const sessions = this.speaker?.status().peers ?? [];
+    const allUp = sessions.every((p) => p.state === 'Established');
+    const now = this.deps.clock.now();
+    if (!allUp) {
+      this.settledSince = undefined;
+      return;
+    }
+    this.settledSince ??= now;
+    if (now - this.settledSince >= 2000) {
+      this.holding = false;
+      this.routes.deferDeletesUntil(0);
+      this.log.info('BGP settled: stale routes may now be removed');
+    } else if (this.settleTimer === undefined) {
+      this.settleTimer = this.deps.clock.setTimeout(() => {
+        this.settleTimer = undefined;
+        this.schedule();
+      }, 2000 - (now - this.settledSince));
+    }
   }
 
   /** VXLAN / IPIP tunnel addresses from IPAM while a pool needs them (the Node update comes back through the watch). */
@@ -319,6 +352,7 @@ export class NodeAgent {
     this.closed = true;
     this.timer?.cancel();
     this.timer = undefined;
+    this.settleTimer?.cancel();
     await this.running;
     await this.cache.close();
     this.routes.close();
