@@ -17,6 +17,7 @@ const LAYERS = [
   ['cni', 'src/cni'],
   ['controllers', 'src/controllers'],
   ['node', 'src/node'],
+  ['lab', 'src/lab'],
   ['cli', 'src/cli'],
   ['cmd', 'src/cmd'],
 ];

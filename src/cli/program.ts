@@ -6,6 +6,7 @@ import { registerResourceCommands } from './resources';
 import { registerCni } from './cni';
 import { registerIpam } from './ipam';
 import { registerNode } from './node';
+import { registerLab } from './lab';
 import type { CliDeps } from './deps';
 
 export function buildProgram(deps: CliDeps): Command {
@@ -25,5 +26,6 @@ export function buildProgram(deps: CliDeps): Command {
   registerCni(program, deps);
   registerIpam(program, deps);
   registerNode(program, deps);
+  registerLab(program, deps);
   return program;
 }

@@ -1,0 +1,44 @@
+// `gingham lab down`: removes everything `up` made, also after a crash: the daemons by PID (recorded PIDs that still
+// belong to this lab, and any process inside the lab's namespaces), every namespace with the lab's prefix (their
+// links, bridges and routes go with them), then the state directory.
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { listNamespaces, namespacePids, runOk, stopPids, type LabSys } from './lab-sys';
+import { labPaths, readState, recordedPids } from './lab-state';
+
+export interface LabDownReport {
+  readonly stopped: readonly number[];
+  readonly namespaces: readonly string[];
+  readonly removedDir: boolean;
+}
+
+/** A recorded PID is ours only while its command line names the lab's state directory (PIDs get reused). */
+function ownedBy(pid: number, dir: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').some((a) => a.includes(dir));
+  } catch {
+    return false;
+  }
+}
+
+export async function labDown(stateDir: string, prefixHint: string, sys: LabSys): Promise<LabDownReport> {
+  const p = labPaths(stateDir);
+  let prefix = prefixHint;
+  try {
+    prefix = readState(p).prefix;
+  } catch {
+    // no state.json (up crashed early, or nothing there): the prefix given on the command line
+  }
+  const namespaces = listNamespaces(sys).filter((n) => n.startsWith(prefix));
+  const pids = new Set<number>(recordedPids(p).filter((pid) => ownedBy(pid, stateDir)));
+  for (const ns of namespaces) for (const pid of namespacePids(sys, ns)) if (pid !== process.pid) pids.add(pid);
+  const stopped = [...pids];
+  await stopPids(sys, stopped);
+  // Pods first, nodes, then the LAN namespace: deleting a namespace deletes its links and routes.
+  const order = [...namespaces].sort((a, b) => b.length - a.length);
+  for (const ns of order) runOk(sys, 'ip', ['netns', 'delete', ns]);
+  // Only a directory the lab made is removed (never a --state-dir that holds something else).
+  const ours = [p.stateFile, p.pidDir, p.logDir].some((f) => existsSync(f));
+  if (ours) rmSync(stateDir, { recursive: true, force: true });
+  const removedDir = ours && !existsSync(stateDir);
+  return { stopped, namespaces, removedDir };
+}
