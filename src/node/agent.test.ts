@@ -173,4 +173,21 @@ describe('NodeAgent (three nodes in memory)', () => {
       await teardown(w);
     }
   });
+
+  it("applies a BGPPeer's BGPFilters: an export rule keeps node2's block from its peers", async () => {
+    const w = await world('Never');
+    try {
+      await w.store.create(v3('BGPConfiguration', 'default', { nodeToNodeMeshEnabled: false }));
+      await w.store.create(v3('BGPFilter', 'hide-node2', { exportV4: [{ action: 'Reject', matchOperator: 'Equal', cidr: '10.244.2.0/24' }] }));
+      await w.store.create(v3('BGPPeer', 'all', { nodeSelector: 'all()', peerSelector: 'all()', filters: ['hide-node2'] }));
+      // Past the start-up hold (30 s), during which kernel routes computed before are kept.
+      await settleAll(w, 35);
+      expect(w.agents[0]!.peerStatus().map((p) => `${p.peer.address} ${p.peer.type} ${p.state}`)).toEqual(['10.0.0.15 node specific Established', '10.0.0.16 node specific Established']);
+      const routes = await ourRoutes(w.kernels[0]!);
+      expect(routes).toContain('10.244.1.0/24 via 10.0.0.15 dev eth0');
+      expect(routes.some((r) => r.startsWith('10.244.2.0/24'))).toBe(false);
+    } finally {
+      await teardown(w);
+    }
+  });
 });

@@ -12,6 +12,7 @@
 // restarting agent must not withdraw the dataplane: the next agent adopts them).
 import type { BGPConfiguration } from '../api/kind-bgp-configuration';
 import type { BGPPeer } from '../api/kind-bgp-peer';
+import type { BGPFilter } from '../api/kind-bgp-filter';
 import type { IPAMBlock } from '../api/kind-ipam-block';
 import type { IPPool } from '../api/kind-ippool';
 import type { CalicoNode } from '../api/kind-node';
@@ -22,7 +23,7 @@ import { cidrContains, parseCidr, parseIpOrCidr, tryParseCidr } from '../lib/ip'
 import type { Logger } from '../lib/logger';
 import type { Netlink } from '../netlink/netlink';
 import type { Speaker, SpeakerConfig, LocalRoute } from '../bgp/speaker';
-import { GRACEFUL_RESTART_DEFAULTS, PEER_DEFAULTS, type PeerConfig } from '../bgp/session/peer-config';
+import { GRACEFUL_RESTART_DEFAULTS, PEER_DEFAULTS, type PeerConfig, type PeerFilters } from '../bgp/session/peer-config';
 import { calculateDataplane, type CalcBgpRoute } from '../felix/calc-routes';
 import { RouteTable } from '../felix/route-table';
 import { ensureVxlanDevice, IpipDevice, IPIP_OVERHEAD, VXLAN_OVERHEAD } from '../felix/tunnels';
@@ -33,7 +34,7 @@ import { ResourceCache } from './resource-cache';
 import { ensureTunnelAddress } from './tunnel-addr';
 import { IpamAllocator } from '../ipam';
 
-export const WATCHED_KINDS = ['Node', 'BGPPeer', 'BGPConfiguration', 'IPPool', 'IPAMBlock', 'WorkloadEndpoint'] as const;
+export const WATCHED_KINDS = ['Node', 'BGPPeer', 'BGPConfiguration', 'BGPFilter', 'IPPool', 'IPAMBlock', 'WorkloadEndpoint'] as const;
 
 export interface AgentDeps {
   readonly store: Datastore;
@@ -216,6 +217,21 @@ export class NodeAgent {
       this.unsubscribe = speaker.subscribe(() => this.schedule());
     }
     const speaker = this.speaker;
+    const filterSpecs = new Map(this.cache.list<BGPFilter>('BGPFilter').map((f) => [f.metadata.name, f.spec ?? {}]));
+    const filtersOf = (p: DesiredPeer): PeerFilters | undefined => {
+      if (p.filters.length === 0) return undefined;
+      // A peer's BGPFilters apply in the order listed: their rules are concatenated per direction and family.
+      const out: Record<'importV4' | 'importV6' | 'exportV4' | 'exportV6', NonNullable<PeerFilters['importV4']>[number][]> = { importV4: [], importV6: [], exportV4: [], exportV6: [] };
+      for (const name of p.filters) {
+        const spec = filterSpecs.get(name);
+        if (spec === undefined) {
+          this.once(`nofilter ${p.address} ${name}`, () => this.log.warn(`BGP session ${p.name}: BGPFilter ${name} does not exist (ignored until it does)`));
+          continue;
+        }
+        for (const k of ['importV4', 'importV6', 'exportV4', 'exportV6'] as const) out[k].push(...(spec[k] ?? []));
+      }
+      return out;
+    };
     const want = new Map<string, PeerConfig>();
     for (const p of this.desired.peers) {
       if (p.notStarted !== undefined) {
@@ -239,6 +255,7 @@ export class NodeAgent {
         routeReflectorClient: p.routeReflectorClient,
         ...(p.nextHopMode !== undefined ? { nextHopMode: p.nextHopMode } : {}),
         ...(p.allowOwnAs !== undefined ? { allowOwnAs: p.allowOwnAs } : {}),
+        ...(filtersOf(p) !== undefined ? { filters: filtersOf(p) } : {}),
         // Calico's BIRD runs graceful restart on every session; maxRestartTime sets how long peers keep our routes.
         gracefulRestart: { ...GRACEFUL_RESTART_DEFAULTS, ...(p.maxRestartTime !== undefined ? { restartTime: p.maxRestartTime } : {}) },
       });
