@@ -7,6 +7,8 @@ import { API_VERSION, type StoredResource } from '../datastore/types';
 import { blockNameForCidr } from '../api/kind-ipam-block';
 import { parseCidr } from '../lib/ip';
 import { newBlockSpec } from './block-ordinals';
+import { FakeClock } from '../lib/fake-clock';
+import { EMPTY_BLOCK_RECLAIM_AGE_MS } from './allocator';
 import { IpamAllocator, IpamErrorCode, isIpamError } from './index';
 import { checkIpam, loadIpamSnapshot } from './ipam-check';
 import type { StoredBlock } from './ipam-store';
@@ -337,6 +339,37 @@ describe('ipam check', () => {
     await expectClean(store);
     await store.create({ ...wep, metadata: { name: 'n1-k8s-q-eth0', namespace: 'ns' }, spec: { interfaceName: 'cali2', ipNetworks: [...r.ipv4, '10.244.9.9/32'] } });
     expect(checkIpam(await loadIpamSnapshot(store)).problems.map((p) => p.kind).sort()).toEqual(['duplicate-ip', 'in-use-unallocated']);
+  });
+});
+
+describe('reclaiming empty blocks of other nodes', () => {
+  test('a full pool: an empty block claimed over a minute ago by another node is taken over, a fresh one is not', async () => {
+    const clock = new FakeClock(Date.parse('2026-01-01T00:00:00Z'));
+    const store = new MemoryDatastore({ clock });
+    await store.create(res('IPPool', 'p', { cidr: '10.244.0.0/26', blockSize: 26 }));
+    const ipam = new IpamAllocator(store, { backoff: noWait, clock });
+    await ipam.setConfig({ strictAffinity: true });
+    await ipam.autoAssign({ handleId: 'h1', hostname: 'dead-node', num4: 1 });
+    await ipam.releaseByHandle('h1');
+    clock.advance(30_000);
+    expect(await messageOf(ipam.autoAssign({ handleId: 'h2', hostname: 'n2', num4: 1 }))).toMatch(/^pool 10\.244\.0\.0\/26 has no free blocks/);
+    clock.advance(EMPTY_BLOCK_RECLAIM_AGE_MS);
+    const r = await ipam.autoAssign({ handleId: 'h2', hostname: 'n2', num4: 1 });
+    expect(r.assigned[0]?.block).toBe('10.244.0.0/26');
+    expect((await blocks(store)).map((b) => b.spec.affinity)).toEqual(['host:n2']);
+    expect((await store.list<StoredResource>('BlockAffinity')).items.map((a) => a.metadata.name)).toEqual(['n2-10-244-0-0-26']);
+  });
+
+  test('a block that is not empty is never taken over', async () => {
+    const clock = new FakeClock(Date.parse('2026-01-01T00:00:00Z'));
+    const store = new MemoryDatastore({ clock });
+    await store.create(res('IPPool', 'p', { cidr: '10.244.0.0/26', blockSize: 26 }));
+    const ipam = new IpamAllocator(store, { backoff: noWait, clock });
+    await ipam.setConfig({ strictAffinity: true });
+    await ipam.autoAssign({ handleId: 'h1', hostname: 'n1', num4: 1 });
+    clock.advance(10 * EMPTY_BLOCK_RECLAIM_AGE_MS);
+    expect(await codeOf(ipam.autoAssign({ handleId: 'h2', hostname: 'n2', num4: 1 }))).toBe(IpamErrorCode.PoolExhausted);
+    expect((await blocks(store)).map((b) => b.spec.affinity)).toEqual(['host:n1']);
   });
 });
 

@@ -16,7 +16,7 @@ import { fnv32a, blockCandidates } from './block-generator';
 import { addressAt, blockCidr, formatSeq, hostCidr, ordinalOf, parseAddress } from './block-ordinals';
 import { affinityHost, freeCount, isEmpty, ordinalsOfHandle, ownerOf } from './block-query';
 import { assignInBlock, assignNext, releaseInBlock } from './ipam-block-write';
-import { claimBlock, deleteAffinity, setAffinityState } from './ipam-claim';
+import { claimBlock, deleteAffinity, deleteEmptyBlock, setAffinityState } from './ipam-claim';
 import { contention, isAlreadyExists, isConflict, isNotFound, jitterBackoff, type IpamContext } from './ipam-context';
 import { IpamError, IpamErrorCode, invalidRequest } from './ipam-errors';
 import { dropHandleBlocks } from './ipam-handles';
@@ -47,6 +47,11 @@ export interface IpamAllocatorOptions {
 const NAME_RE = /^[^/\s\p{Cc}]{1,253}$/u;
 /** Candidate blocks examined per pool when claiming, so a pathological pool cannot stall a request. */
 const MAX_CANDIDATES = 1 << 20;
+/**
+ * An empty block claimed by another node at least this long ago may be taken over when the pool has no free block
+ * (libcalico-go EmptyBlockMinReclaimAge): old enough that its owner is not about to assign from a block it just claimed.
+ */
+export const EMPTY_BLOCK_RECLAIM_AGE_MS = 60_000;
 
 function familyName(f: 4 | 6): string {
   return f === 4 ? 'IPv4' : 'IPv6';
@@ -214,22 +219,60 @@ export class IpamAllocator {
     return assignNext(this.ctx, cidr, need, owner, mine, blk);
   }
 
-  /** Claims the first free block the host's generator yields, across the pools in order; its CIDR, or undefined. */
+  /**
+   * Claims the first free block the host's generator yields, across the pools in order; when every block of the
+   * pools exists, takes over an empty block another node claimed long enough ago (Calico's reclaim: a deleted node's
+   * empty blocks must not exhaust the pool). Its CIDR, or undefined.
+   */
   private async claimNewBlock(host: string, family: 4 | 6, pools: readonly UsablePool[]): Promise<string | undefined> {
-    const existing = (await listBlocks(this.ctx.store, family)).map((b) => parseCidr(b.spec.cidr));
+    const blocks = await listBlocks(this.ctx.store, family);
+    const taken = new Set(blocks.map((b) => b.spec.cidr));
     for (const pool of pools) {
+      // Same-size blocks are found by name; only blocks of another size need the overlap test.
+      const otherSizes = blocks.map((b) => parseCidr(b.spec.cidr)).filter((c) => c.prefixLen !== pool.blockSize);
       let examined = 0;
       for (const candidate of blockCandidates(pool.cidr, pool.blockSize, host)) {
         if (++examined > MAX_CANDIDATES) break;
-        if (existing.some((e) => cidrsOverlap(e, candidate))) continue;
+        const text = formatCidr(candidate);
+        if (taken.has(text) || otherSizes.some((e) => cidrsOverlap(e, candidate))) continue;
         if (await claimBlock(this.ctx, host, candidate)) {
-          this.ctx.log.info('claimed block', { node: host, block: formatCidr(candidate), pool: pool.name });
-          return formatCidr(candidate);
+          this.ctx.log.info('claimed block', { node: host, block: text, pool: pool.name });
+          return text;
         }
-        existing.push(candidate);
+        taken.add(text);
+      }
+    }
+    const now = this.ctx.clock.now();
+    const reclaimable = blocks.filter((b) => {
+      const owner = affinityHost(b.spec);
+      const claimed = Date.parse(b.spec.affinityClaimTime ?? '');
+      return (
+        owner !== undefined &&
+        owner !== host &&
+        isEmpty(b.spec) &&
+        pools.some((p) => cidrContains(p.cidr, parseCidr(b.spec.cidr))) &&
+        (Number.isNaN(claimed) || now - claimed >= EMPTY_BLOCK_RECLAIM_AGE_MS)
+      );
+    });
+    for (const b of reclaimable) {
+      if ((await this.reclaimEmptyBlock(b.spec.cidr, affinityHost(b.spec) ?? '')) && (await claimBlock(this.ctx, host, parseCidr(b.spec.cidr)))) {
+        this.ctx.log.info('reclaimed an empty block of another node', { node: host, block: b.spec.cidr, previousOwner: b.spec.affinity });
+        return b.spec.cidr;
       }
     }
     return undefined;
+  }
+
+  /** Takes an empty block from `owner`: its affinity -> pendingDeletion, CAS-delete the block while empty, drop the affinity. */
+  private async reclaimEmptyBlock(cidr: string, owner: string): Promise<boolean> {
+    await setAffinityState(this.ctx, owner, cidr, 'pendingDeletion');
+    if (!(await deleteEmptyBlock(this.ctx, cidr))) {
+      // The owner assigned from it meanwhile: it is alive and keeps the block.
+      await setAffinityState(this.ctx, owner, cidr, 'confirmed');
+      return false;
+    }
+    await deleteAffinity(this.ctx, owner, cidr);
+    return true;
   }
 
   private async borrow(host: string, family: 4 | 6, need: number, owner: AllocationOwner, inPools: (cidr: string) => boolean): Promise<AssignedIp[]> {
