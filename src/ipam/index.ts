@@ -9,7 +9,8 @@
 //     carries, per address, the bare address, its block and the assignment's sequenceNumber (decimal string).
 //     Order of sources: the host's own blocks (BlockAffinity of the host), then a newly claimed block (pending
 //     affinity -> create IPAMBlock -> confirm; candidates from a generator seeded by the host name), limited to
-//     maxBlocksPerHost blocks per family (0 = 20), then, when strictAffinity is false, any block of the pools with room
+//     maxBlocksPerHost blocks per family (0 = 20; when every block of the pools exists, an empty block another node
+//     claimed over a minute ago is taken over), then, when strictAffinity is false, any block of the pools with room
 //     (borrowing). All or nothing: if the request cannot be met in full, nothing stays assigned and it throws.
 //     pools: IPPool names or CIDRs (both families may be listed); default all. Pools that are disabled, whose
 //     allowedUses exclude intendedUse (default Workload) or whose nodeSelector does not select the node are skipped.
