@@ -38,4 +38,32 @@ describe('enhanced route refresh markers', () => {
     expect(src === undefined ? [] : [...routing.rib.pathsOf(src, 'ipv4')].map((p) => p.prefix.address)).toEqual(['10.1.0.0']);
     routing.close();
   });
+
+  it('answers a ROUTE-REFRESH between BoRR and EoRR when both sides do enhanced route refresh', () => {
+    const routing = new SpeakerRouting({ asn: 65000, routerId: '10.0.0.100' }, nullLogger, new FakeClock(0), () => false);
+    const sent: Buffer[] = [];
+    const mk = (address: string): Peer => ({ config: peerConfig({ address: '10.0.0.100', asn: 65000 }, { address, asn: 65000 }, { routeReflectorClient: true }), sendUpdates: (m: readonly Buffer[]) => sent.push(...m) }) as unknown as Peer;
+    const info = (id: string, enhanced: boolean) => ({
+      localAddress: '10.0.0.100',
+      peerRouterId: id,
+      families: new Set(['ipv4' as const]),
+      codec: { ...DEFAULT_CODEC_OPTIONS, fourOctetAs: true, internal: true },
+      maxMessageLength: 4096,
+      ...(enhanced ? { enhancedRouteRefresh: true } : {}),
+    });
+    const a = mk('10.0.0.1');
+    const b = mk('10.0.0.2');
+    routing.sessionUp(a, info('10.0.0.1', true));
+    routing.sessionUp(b, info('10.0.0.2', true));
+    routing.update(b, { message: announce(p4('10.2.0.0')), errors: [] });
+    sent.length = 0;
+    routing.refreshRequested(a, 'ipv4');
+    // Message types at octet 18: 5 = ROUTE-REFRESH, 2 = UPDATE; the subtype is octet 21 (RFC 7313 §3).
+    expect(sent.map((m) => [m[18], m[18] === 5 ? m[21] : undefined])).toEqual([
+      [5, 1],
+      [2, undefined],
+      [5, 2],
+    ]);
+    routing.close();
+  });
 });

@@ -14,7 +14,6 @@ import net from 'node:net';
 import type { Clock, TimerHandle } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import { describeError } from '../lib/errors';
-import { Origin } from './packet/constants';
 import type { DecodedUpdate, Family, PathAttributes, Prefix } from './packet/types';
 import { AdjRibOut } from './rib/adj-rib-out';
 import type { DecisionOptions, StepName } from './rib/decision-steps';
@@ -26,7 +25,9 @@ import { keyPrefix as keyToPrefix, prefixKey, type PrefixKey } from './rib/prefi
 import { applyUpdate, changeCount, emptyChanges, type ChangeSet, type ImportPolicy } from './rib/rib-update';
 import { compileFilter, type CompiledFilter } from './rib/filter-bgp';
 import type { Peer, PeerRouting, RouteCounts, SessionEnd, SessionInfo } from './session/peer';
-import { afiFamily } from './session/peer-config';
+import { afiFamily, familyAfi } from './session/peer-config';
+import { encodeMessage } from './packet/message';
+import { Origin, RouteRefreshSubtype } from './packet/constants';
 
 const FAMILIES: readonly Family[] = ['ipv4', 'ipv6'];
 
@@ -343,7 +344,21 @@ export class SpeakerRouting implements PeerRouting {
     const s = this.sessions.get(peer);
     if (s === undefined || this.restarting) return;
     s.out.restage(family);
-    this.flush(s);
+    if (s.info.enhancedRouteRefresh !== true) {
+      this.flush(s);
+      return;
+    }
+    // RFC 7313 §4: the re-advertisement goes between BoRR and EoRR. They travel in the UPDATE queue, so they stay in
+    // order with the routes (control messages would overtake queued UPDATEs).
+    const marker = (subtype: number): Buffer => encodeMessage({ type: 'route-refresh', afi: familyAfi(family), safi: 1, subtype }, s.info.codec);
+    let msgs: Buffer[];
+    try {
+      msgs = s.out.flush(s.info.codec, s.info.maxMessageLength);
+    } catch (err) {
+      this.log.error(`cannot encode UPDATE for ${peer.config.name}: ${describeError(err)}`);
+      return;
+    }
+    peer.sendUpdates([marker(RouteRefreshSubtype.BeginningOfRouteRefresh), ...msgs, marker(RouteRefreshSubtype.EndOfRouteRefresh)]);
   }
 
   refreshMarker(peer: Peer, family: Family, marker: 'begin' | 'end'): void {

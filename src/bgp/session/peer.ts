@@ -37,6 +37,8 @@ export interface SessionInfo {
   readonly maxMessageLength: number;
   /** The peer's graceful restart capability (RFC 4724 §3), when it sent one. */
   readonly peerGracefulRestart?: GracefulRestartCapability;
+  /** Both sides sent the enhanced route refresh capability (RFC 7313): answers to ROUTE-REFRESH are bracketed. */
+  readonly enhancedRouteRefresh?: boolean;
 }
 
 /** How an Established session ended. */
@@ -165,6 +167,7 @@ export class Peer {
       codec,
       maxMessageLength: codec.extendedMessage ? MAX_EXTENDED_MESSAGE_LENGTH : MAX_MESSAGE_LENGTH,
       ...(slot.negotiated?.gracefulRestart !== undefined ? { peerGracefulRestart: slot.negotiated.gracefulRestart } : {}),
+      ...(slot.negotiated?.enhancedRouteRefresh === true ? { enhancedRouteRefresh: true } : {}),
     };
   }
 
