@@ -3,7 +3,8 @@
 // bench/results/bgp-<time>.jsonl and prints the table of medians with ratios to BIRD 2.
 //   --n 10000,100000  --duts gingham,bird2,frr,gobgp  --reps 3  --attr-groups 1,10000  --mode ibgp|ebgp
 //   --phases conv,withdraw,reannounce,flush  --phase-timeout 600  --setup-timeout 300  --poll 0.1  --tag LABEL
-//   --keep-workdir   --summarize FILE.jsonl...   (only print the table of existing records, e.g. the reference's)
+//   --keep-workdir   --summarize FILE.jsonl...   (only print the table of existing records, e.g. the reference's;
+//   with --by-harness before it, one row per DUT and harness)
 // Gingham is whatever GINGHAM_DIST points at (default this checkout's dist/: run `npm run build` first).
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,7 +21,7 @@ function parseArgs(argv: readonly string[]): Map<string, string> {
     const a = argv[i] ?? '';
     if (!a.startsWith('--')) throw new UsageError(`unexpected argument "${a}"`);
     const [k, inline] = a.slice(2).split('=', 2) as [string, string | undefined];
-    if (k === 'keep-workdir') m.set(k, 'true');
+    if (k === 'keep-workdir' || k === 'by-harness') m.set(k, 'true');
     else if (k === 'summarize') m.set(k, argv.slice(i + 1).join(','));
     else {
       const v = inline ?? argv[++i];
@@ -58,12 +59,16 @@ function readJsonl(files: readonly string[]): Rec[] {
 
 async function main(): Promise<void> {
   const m = parseArgs(process.argv.slice(2));
-  const known = ['n', 'duts', 'reps', 'attr-groups', 'mode', 'phases', 'phase-timeout', 'setup-timeout', 'poll', 'tag', 'keep-workdir', 'summarize'];
+  const known = ['n', 'duts', 'reps', 'attr-groups', 'mode', 'phases', 'phase-timeout', 'setup-timeout', 'poll', 'tag', 'keep-workdir', 'by-harness', 'summarize'];
   for (const k of m.keys()) if (!known.includes(k)) throw new UsageError(`unknown option --${k} (known: ${known.join(', ')})`);
   const duts = (m.get('duts') ?? 'gingham,bird2,frr,gobgp').split(',').filter((d) => d.length > 0);
   const summarizeFiles = m.get('summarize');
   if (summarizeFiles !== undefined) {
-    process.stdout.write(summarize(readJsonl(summarizeFiles.split(',').filter((f) => f.length > 0)), ['bird2', ...duts]) + '\n');
+    let recs = readJsonl(summarizeFiles.split(',').filter((f) => f.length > 0));
+    // --by-harness: one row per DUT and harness (the reference's records have no `harness` field), to show they agree
+    if (m.has('by-harness')) recs = recs.map((r) => ({ ...r, dut: `${String(r.dut)} [${typeof r.harness === 'string' ? r.harness : 'reference'}]` }));
+    else recs = recs.filter((r) => duts.includes(String(r.dut)) || r.dut === 'bird2');
+    process.stdout.write(summarize(recs, ['bird2', ...duts]) + '\n');
     return;
   }
   for (const d of duts) if (!fs.existsSync(startScript(d))) throw new UsageError(`--duts: no ${startScript(d)}`);
