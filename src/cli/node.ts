@@ -14,6 +14,7 @@ import type { Netlink } from '../netlink/netlink';
 import { NodeAgent } from '../node/agent';
 import { autodetectAddress, type InterfaceAddresses } from '../node/autodetect';
 import { bgpReadiness, serveHealth } from '../node/health';
+import { NodeMetrics, serveMetrics } from '../node/metrics';
 import { DEFAULT_NODE_SOCKET, nodeStatusClient, serveNodeStatus, type NodeStatusReply } from '../node/status-api';
 import { ensureDefaultConfig, ensureDefaultPool, ensureNode, parseStartupEnv, StartupConfigError } from '../node/startup';
 import { UnreachableError } from '../lib/unix-grpc';
@@ -93,6 +94,21 @@ export function registerNode(program: Command, deps: CliDeps): void {
           log.warn(`cannot write ${opts.nodenameFile}: ${describeError(err)}`);
         }
         const hostMtu = (await nl.getLink(parent).catch(() => undefined))?.mtu ?? 1500;
+        // Felix's switch and port for Prometheus metrics (off by default, as in Calico).
+        const ref: { agent?: NodeAgent } = {};
+        const metrics =
+          (process.env.FELIX_PROMETHEUSMETRICSENABLED ?? '').toLowerCase() === 'true'
+            ? new NodeMetrics(() =>
+                (ref.agent?.speakerInstance()?.status().peers ?? []).map((p) => ({
+                  peer: p.address,
+                  state: p.state,
+                  prefixesReceived: p.prefixesReceived.ipv4 + p.prefixesReceived.ipv6,
+                  prefixesSent: p.prefixesSent.ipv4 + p.prefixesSent.ipv6,
+                  updatesIn: p.updatesIn,
+                  updatesOut: p.updatesOut,
+                })),
+              )
+            : undefined;
         const agent = new NodeAgent(
           { nodeName: cfg.nodeName, parentInterface: parent, hostMtu },
           {
@@ -102,8 +118,10 @@ export function registerNode(program: Command, deps: CliDeps): void {
             logger,
             newSpeaker: (sc) => new Speaker(sc, { clock: deps.clock, transport: deps.transport, listener: deps.listener, logger }),
             ...(deps.runCommand ? { runCommand: deps.runCommand } : {}),
+            ...(metrics ? { metrics } : {}),
           },
         );
+        ref.agent = agent;
         const started = deps.clock.now();
         await agent.start();
         const reply = (): NodeStatusReply => ({
@@ -122,9 +140,11 @@ export function registerNode(program: Command, deps: CliDeps): void {
         const health = await serveHealth(opts.healthHost, Number(opts.healthPort), () =>
           bgpReadiness(reply().peers, deps.clock.now() - started),
         );
-        log.info(`node agent running; status on ${opts.statusSocket}, health on ${opts.healthHost}:${health.port}`);
+        const metricsServer = metrics ? await serveMetrics(process.env.FELIX_PROMETHEUSMETRICSHOST ?? '0.0.0.0', Number(process.env.FELIX_PROMETHEUSMETRICSPORT ?? '9091'), metrics) : undefined;
+        log.info(`node agent running; status on ${opts.statusSocket}, health on ${opts.healthHost}:${health.port}${metricsServer ? `, metrics on :${metricsServer.port}` : ''}`);
         const sig = await deps.waitForSignal(['SIGTERM', 'SIGINT']);
         log.info(`${sig}: stopping (kernel routes stay in place for the next agent)`);
+        await metricsServer?.close();
         await health.close();
         await status.close();
         await agent.close();

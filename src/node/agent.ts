@@ -26,10 +26,11 @@ import type { Speaker, SpeakerConfig, LocalRoute } from '../bgp/speaker';
 import { GRACEFUL_RESTART_DEFAULTS, PEER_DEFAULTS, type PeerConfig, type PeerFilters } from '../bgp/session/peer-config';
 import { calculateDataplane, type CalcBgpRoute } from '../felix/calc-routes';
 import { RouteTable } from '../felix/route-table';
-import { ensureVxlanDevice, IpipDevice, IPIP_OVERHEAD, VXLAN_OVERHEAD } from '../felix/tunnels';
+import { ensureVxlanDevice, IpipDevice, IPIP_OVERHEAD, syncVxlanPeers, VXLAN_OVERHEAD } from '../felix/tunnels';
 import { NatOutgoing, type CommandRunner } from '../felix/nat-outgoing';
 import { vxlanMacForNode } from '../felix/vxlan-mac';
 import { computePeers, type DesiredPeer, type PeerComputation } from './bgp-peers';
+import type { NodeMetrics } from './metrics';
 import { ResourceCache } from './resource-cache';
 import { ensureTunnelAddress } from './tunnel-addr';
 import { IpamAllocator } from '../ipam';
@@ -45,6 +46,8 @@ export interface AgentDeps {
   readonly newSpeaker: (cfg: SpeakerConfig) => Speaker;
   /** Runs iptables for NAT outgoing; absent: NAT outgoing is not programmed (tests of routing alone). */
   readonly runCommand?: CommandRunner;
+  /** Route programming and resync durations go here when set. */
+  readonly metrics?: NodeMetrics;
 }
 
 export interface AgentConfig {
@@ -334,9 +337,13 @@ export class NodeAgent {
         ...(self.spec.ipv4VXLANTunnelAddr ? { tunnelAddress: self.spec.ipv4VXLANTunnelAddr } : {}),
         mtu: mtu - VXLAN_OVERHEAD,
       });
+      // The remote VTEPs: without their permanent ARP and FDB entries nothing leaves through vxlan.calico (learning is off).
+      await syncVxlanPeers(this.deps.netlink, want.vxlanNeighbours, want.vxlanFdb);
     }
     this.routes.setRoutes(routes);
-    await this.routes.apply();
+    const t0 = this.deps.clock.now();
+    const applied = await this.routes.apply();
+    this.deps.metrics?.observeApply((this.deps.clock.now() - t0) / 1000, applied.resynced, applied.failures.length);
     if (this.nat) {
       try {
         await this.nat.apply(pools.map((p) => ({ cidr: p.spec?.cidr ?? '', ...(p.spec?.natOutgoing ? { natOutgoing: true } : {}), ...(p.spec?.disabled ? { disabled: true } : {}) })));
