@@ -1,6 +1,6 @@
 // Runs the built `gingham lab` (node dist/cmd/gingham.js) for e2e tests, each lab with its own namespace prefix and
 // state directory so a leftover of another run never collides, and always torn down by `gingham lab down`.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -94,4 +94,31 @@ export function hostNetwork(): string {
   const links = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).stdout.split('\n').map((l) => l.replace(/^\d+:\s*/, '').split(/[:@]/)[0]).sort();
   const routes = spawnSync('ip', ['route', 'show'], { encoding: 'utf8' }).stdout;
   return `${links.join(',')}\n${routes}`;
+}
+
+/**
+ * Captures on a lab namespace's interface while `action` runs: tcpdump (started and stopped by PID) until `count`
+ * packets match or 5 s after the action; returns tcpdump's one-line-per-packet output.
+ */
+export async function captureWhile(ns: string, iface: string, filter: string, count: number, action: () => void): Promise<string> {
+  const child = spawn('ip', ['netns', 'exec', ns, 'tcpdump', '-l', '-n', '-i', iface, '-c', String(count), filter], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<void>((r) => child.once('close', () => r()));
+  try {
+    const listening = await eventuallyAsync(() => err.includes('listening on') || child.exitCode !== null, 10_000);
+    if (!listening || child.exitCode !== null) throw new Error(`tcpdump in ${ns} did not start: ${err}`);
+    action();
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  } finally {
+    if (child.exitCode === null && child.pid !== undefined) child.kill('SIGKILL');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+  }
+  return out;
+}
+
+async function eventuallyAsync(fn: () => boolean, timeoutMs: number): Promise<boolean> {
+  return eventually(fn, timeoutMs, 50);
 }
