@@ -147,7 +147,9 @@ export async function runOnce(o: RunOptions): Promise<RunRecord> {
     const tDut = now();
     const args = [DUT_ADDR, String(dAs), DUT_ADDR, wd, `${FEEDER_ADDR},${fAs},${role}`, `${SINK_ADDR},${sAs},${role}`];
     res.dut_cmd = [script, ...args].join(' ');
-    const r = spawnSync(script, args, { encoding: 'utf8', timeout: 60000 });
+    // in a session of its own, as the reference harness does: with the kernel's autogroup scheduling the session
+    // decides the DUT's CPU share on a loaded machine, so both harnesses must place it alike to agree
+    const r = spawnSync('setsid', ['--wait', script, ...args], { encoding: 'utf8', timeout: 60000 });
     if (r.status !== 0) throw new BenchError(`DUT start script failed (rc ${r.status}): ${(r.stderr ?? '').trim()}`);
     const dpid = Number((r.stdout ?? '').trim().split('\n').pop());
     if (!Number.isInteger(dpid) || dpid <= 0) throw new BenchError(`DUT start script printed no PID: ${JSON.stringify(r.stdout)}`);
