@@ -247,10 +247,17 @@ export class Speaker {
     };
   }
 
-  /** Stops every session with Cease / Administrative Shutdown and closes the listener. */
-  async close(message = 'speaker shutting down'): Promise<void> {
+  /**
+   * Stops every session and closes the listener. By default each session ends with Cease / Administrative Shutdown
+   * and `message`. With `gracefulRestart`, sessions configured for graceful restart are closed without a
+   * NOTIFICATION instead, so peers that negotiated it keep our routes while this speaker restarts (RFC 4724 §4.2).
+   */
+  async close(message = 'speaker shutting down', opts: { gracefulRestart?: boolean } = {}): Promise<void> {
     this.closed = true;
-    for (const p of this.peers.values()) p.stop(message);
+    for (const p of this.peers.values()) {
+      if (opts.gracefulRestart === true && p.config.gracefulRestart !== undefined) p.abandon();
+      else p.stop(message);
+    }
     this.routing.close();
     const server = this.server;
     this.server = undefined;

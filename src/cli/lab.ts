@@ -18,6 +18,7 @@ import {
   labState,
   labStatus,
   labUp,
+  labRestartNode,
   nodeStatus,
   realLabSys,
   type LabEncap,
@@ -148,6 +149,12 @@ export function registerLab(program: Command, deps: CliDeps): void {
       if (r.status !== 0) throw new CliExit(r.status ?? 1);
     },
   );
+
+  where(lab.command('restart').description("restart one node's gingham node run (SIGTERM, then start again)").argument('<node>', 'node name')).action(async (node: string, o: Where) => {
+    requireRoot('restart');
+    const pid = await labErrors('restart', () => labRestartNode(path.resolve(o.stateDir), node, { sys: realLabSys, self: self(), progress: (l) => deps.stdout(`${l}\n`) }));
+    deps.stdout(`lab: gingham node run on ${node} running again (pid ${pid})\n`);
+  });
 
   where(lab.command('down').description('remove every namespace, process and file of the lab (also after a crash)')).action(async (o: Where) => {
     requireRoot('down');

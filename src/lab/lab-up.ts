@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildConflist, installCni, wrapperScript } from '../cni/install';
 import { nodeStatusClient, type NodeStatusReply } from '../node/status-api';
-import { execIn, ipIn, listNamespaces, runOk, waitUntil, type LabSys } from './lab-sys';
+import { execIn, ipIn, listNamespaces, runOk, stopPids, waitUntil, type LabSys } from './lab-sys';
 import { labPaths, readState, recordPid, writeState, type LabPaths, type LabPodState, type LabState } from './lab-state';
 import { labTopology, nodeEnvironment, type LabNode, type LabOptions, type LabTopology } from './lab-topology';
 import { createPod } from './lab-pods';
@@ -268,4 +268,23 @@ function logTail(file: string, lines = 3): string {
   } catch {
     return `no log at ${file}`;
   }
+}
+
+/**
+ * Restarts one node's agent as an operator upgrading calico-node would: SIGTERM (its sessions close with a Cease; its
+ * peers keep its routes under graceful restart and its kernel routes stay), then the same `gingham node run` again,
+ * until it answers on its status socket. Returns the new PID.
+ */
+export async function labRestartNode(stateDir: string, node: string, deps: Omit<LabUpDeps, 'env'>): Promise<number> {
+  const p = labPaths(stateDir);
+  const state = readState(p);
+  const n = state.topology.nodes.find((x) => x.name === node);
+  if (n === undefined) throw new LabUpError(`no node ${node} in this lab (nodes: ${state.topology.nodes.map((x) => x.name).join(', ')})`);
+  const old = state.agentPids[node];
+  if (old !== undefined) await stopPids(deps.sys, [old]);
+  deps.progress(`lab: gingham node run on ${node} stopped; starting it again`);
+  const pid = startAgent(deps.sys, p, deps.self, state.topology, n, state.encap);
+  writeState(p, { ...state, agentPids: { ...state.agentPids, [node]: pid } });
+  await waitAgent(deps.sys, p, n, pid);
+  return pid;
 }

@@ -381,6 +381,8 @@ export class NodeAgent {
     await this.cache.close();
     this.routes.close();
     this.unsubscribe?.();
-    await this.speaker?.close('gingham node agent stopping');
+    // A stopping agent is usually a restarting one (a DaemonSet rollout): leave the sessions without a NOTIFICATION so
+    // the peers keep this node's routes under graceful restart until the next agent is back.
+    await this.speaker?.close('gingham node agent stopping', { gracefulRestart: true });
   }
 }

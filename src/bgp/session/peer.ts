@@ -224,6 +224,17 @@ export class Peer {
     if (this.secondary) this.releaseSlot(this.secondary);
   }
 
+  /**
+   * Ends the session for a graceful restart of this speaker (RFC 4724 §4): the TCP connection is closed with no
+   * NOTIFICATION, so a peer that negotiated graceful restart keeps our routes as stale until we are back, instead of
+   * flushing them as a Cease would make it. Only for a speaker that is about to exit.
+   */
+  abandon(): void {
+    this.running = false;
+    for (const slot of this.slots()) this.releaseSlot(slot);
+    this.secondary = undefined;
+  }
+
   /** Hands an accepted TCP connection from this peer's address to the FSM. */
   acceptInbound(socket: BgpSocket): void {
     if (!this.running) {
