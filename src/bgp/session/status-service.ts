@@ -1,9 +1,7 @@
 // The speaker's status API: gRPC (@grpc/grpc-js) over a unix socket, mode 0600, read by `gingham bgp status` and
 // `gingham bgp routes`. Messages are JSON-encoded (a gRPC service definition with JSON serializers), so the types
 // below are the schema; no .proto file has to ship with the build.
-import fs from 'node:fs';
-import path from 'node:path';
-import * as grpc from '@grpc/grpc-js';
+import { jsonService, serveUnix, UnixJsonClient } from '../../lib/unix-grpc';
 
 export interface StatusRequest {
   readonly _?: never;
@@ -54,23 +52,6 @@ export interface RoutesReply {
   }>;
 }
 
-function jsonMethod<Req, Res>(name: string): grpc.MethodDefinition<Req, Res> {
-  return {
-    path: `/gingham.bgp.v1.Status/${name}`,
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: (v: Req) => Buffer.from(JSON.stringify(v)),
-    requestDeserialize: (b: Buffer) => JSON.parse(b.toString('utf8')) as Req,
-    responseSerialize: (v: Res) => Buffer.from(JSON.stringify(v)),
-    responseDeserialize: (b: Buffer) => JSON.parse(b.toString('utf8')) as Res,
-  };
-}
-
-const service = {
-  GetStatus: jsonMethod<StatusRequest, StatusReply>('GetStatus'),
-  ListRoutes: jsonMethod<RoutesRequest, RoutesReply>('ListRoutes'),
-};
-
 export interface StatusHandlers {
   getStatus(): StatusReply;
   listRoutes(req: RoutesRequest): RoutesReply;
@@ -81,84 +62,32 @@ export interface StatusServer {
   close(): Promise<void>;
 }
 
+const SERVICE = jsonService('gingham.bgp.v1.Status', ['GetStatus', 'ListRoutes']);
+
 /** Serves the status API on a unix socket; the socket file is made mode 0600 and its directory created 0700. */
-export async function serveStatus(socketPath: string, handlers: StatusHandlers): Promise<StatusServer> {
-  fs.mkdirSync(path.dirname(socketPath), { recursive: true, mode: 0o700 });
-  if (fs.existsSync(socketPath)) fs.unlinkSync(socketPath); // a stale socket of a previous run
-  const server = new grpc.Server();
-  server.addService(service, {
-    GetStatus: (_call: grpc.ServerUnaryCall<StatusRequest, StatusReply>, cb: grpc.sendUnaryData<StatusReply>) => {
-      try {
-        cb(null, handlers.getStatus());
-      } catch (err) {
-        cb({ code: grpc.status.INTERNAL, details: String(err) }, null);
-      }
-    },
-    ListRoutes: (call: grpc.ServerUnaryCall<RoutesRequest, RoutesReply>, cb: grpc.sendUnaryData<RoutesReply>) => {
-      try {
-        cb(null, handlers.listRoutes(call.request));
-      } catch (err) {
-        cb({ code: grpc.status.INTERNAL, details: String(err) }, null);
-      }
-    },
+export function serveStatus(socketPath: string, handlers: StatusHandlers): Promise<StatusServer> {
+  return serveUnix(socketPath, SERVICE, {
+    GetStatus: () => handlers.getStatus(),
+    ListRoutes: (req) => handlers.listRoutes((req ?? {}) as RoutesRequest),
   });
-  await new Promise<void>((resolve, reject) => {
-    server.bindAsync(`unix:${socketPath}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve()));
-  });
-  fs.chmodSync(socketPath, 0o600);
-  return {
-    socketPath,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.tryShutdown(() => {
-          try {
-            fs.unlinkSync(socketPath);
-          } catch {
-            // already gone
-          }
-          resolve();
-        });
-      }),
-  };
 }
 
-const StatusClientCtor = grpc.makeGenericClientConstructor(service, 'Status');
-
 export class StatusClient {
-  private readonly client: grpc.Client;
+  private readonly client: UnixJsonClient;
 
   constructor(readonly socketPath: string) {
-    this.client = new StatusClientCtor(`unix:${socketPath}`, grpc.credentials.createInsecure());
-  }
-
-  private call<Req, Res>(method: 'GetStatus' | 'ListRoutes', req: Req, timeoutMs: number): Promise<Res> {
-    const deadline = new Date(Date.now() + timeoutMs);
-    return new Promise((resolve, reject) => {
-      const fn = (this.client as unknown as Record<string, (r: Req, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, v: Res) => void) => void>)[method];
-      if (fn === undefined) {
-        reject(new Error(`no method ${method}`));
-        return;
-      }
-      fn.call(this.client, req, { deadline }, (err, value) => (err ? reject(new Error(describeGrpcError(err, this.socketPath))) : resolve(value)));
-    });
+    this.client = new UnixJsonClient(socketPath, SERVICE, "speaker's status socket");
   }
 
   getStatus(timeoutMs = 5000): Promise<StatusReply> {
-    return this.call<StatusRequest, StatusReply>('GetStatus', {}, timeoutMs);
+    return this.client.call<StatusReply>('GetStatus', {}, timeoutMs);
   }
 
   listRoutes(req: RoutesRequest, timeoutMs = 10000): Promise<RoutesReply> {
-    return this.call<RoutesRequest, RoutesReply>('ListRoutes', req, timeoutMs);
+    return this.client.call<RoutesReply>('ListRoutes', req, timeoutMs);
   }
 
   close(): void {
     this.client.close();
   }
-}
-
-function describeGrpcError(err: grpc.ServiceError, socketPath: string): string {
-  if (err.code === grpc.status.UNAVAILABLE || err.code === grpc.status.DEADLINE_EXCEEDED) {
-    return `cannot reach the speaker's status socket ${socketPath}: is it running? (${err.details})`;
-  }
-  return err.details || err.message;
 }
