@@ -24,6 +24,7 @@ import { formatNodeStatus, NOT_RUNNING } from './node-status';
 import { CliExit } from './run';
 
 export const NODENAME_FILE = '/var/lib/gingham/nodename';
+export const MTU_FILE = '/var/lib/gingham/mtu';
 
 function readNodenameFile(path: string): string {
   try {
@@ -45,6 +46,7 @@ interface RunOptions {
   readonly healthPort: string;
   readonly healthHost: string;
   readonly nodenameFile: string;
+  readonly mtuFile: string;
   readonly logFormat: LogFormat;
   readonly logLevel: string;
 }
@@ -60,6 +62,7 @@ export function registerNode(program: Command, deps: CliDeps): void {
       .option('--health-port <port>', 'port of /liveness and /readiness', process.env.FELIX_HEALTHPORT ?? '9099')
       .option('--health-host <host>', 'address the health endpoints listen on', process.env.FELIX_HEALTHHOST ?? 'localhost')
       .option('--nodename-file <path>', 'where the node name is remembered', NODENAME_FILE)
+      .option('--mtu-file <path>', 'where the pod MTU is written for the CNI plugin', process.env.GINGHAM_MTU_FILE ?? MTU_FILE)
       .option('--log-format <format>', 'text or json', 'text')
       .option('--log-level <spec>', 'levels, e.g. info or info,bgp=debug', 'info'),
   ).action(async (opts: RunOptions) => {
@@ -94,6 +97,12 @@ export function registerNode(program: Command, deps: CliDeps): void {
           log.warn(`cannot write ${opts.nodenameFile}: ${describeError(err)}`);
         }
         const hostMtu = (await nl.getLink(parent).catch(() => undefined))?.mtu ?? 1500;
+        // Pods' traffic is forwarded by this node (and proxy ARP only answers on a forwarding host).
+        try {
+          fs.writeFileSync('/proc/sys/net/ipv4/ip_forward', '1\n');
+        } catch (err) {
+          log.warn(`cannot turn IPv4 forwarding on: ${describeError(err)}`);
+        }
         // Felix's switch and port for Prometheus metrics (off by default, as in Calico).
         const ref: { agent?: NodeAgent } = {};
         const metrics =
@@ -110,7 +119,7 @@ export function registerNode(program: Command, deps: CliDeps): void {
               )
             : undefined;
         const agent = new NodeAgent(
-          { nodeName: cfg.nodeName, parentInterface: parent, hostMtu },
+          { nodeName: cfg.nodeName, parentInterface: parent, hostMtu, mtuFile: opts.mtuFile },
           {
             store,
             netlink: nl,

@@ -129,7 +129,7 @@ function startAgent(sys: LabSys, p: LabPaths, self: LabSelf, t: LabTopology, n: 
   const dir = p.nodeDir(n.name);
   const pid = sys.spawnDetached(
     'ip',
-    ['netns', 'exec', n.namespace, self.node, self.gingham, 'node', 'run', '--status-socket', p.statusSocket(n.name), '--health-host', '127.0.0.1', '--nodename-file', path.join(dir, 'nodename'), '--log-level', 'info'],
+    ['netns', 'exec', n.namespace, self.node, self.gingham, 'node', 'run', '--status-socket', p.statusSocket(n.name), '--health-host', '127.0.0.1', '--nodename-file', path.join(dir, 'nodename'), '--mtu-file', path.join(dir, 'mtu'), '--log-level', 'info'],
     path.join(p.logDir, `${n.name}.log`),
     { ...process.env, ...nodeEnvironment(t, n, encap) },
   );

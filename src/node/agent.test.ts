@@ -10,6 +10,15 @@ import { nullLogger } from '../lib/logger';
 import { FakeNetlink } from '../netlink/fake';
 import { GINGHAM_ROUTE_PROTOCOL, describeRoute } from '../netlink/netlink';
 import { NodeAgent } from './agent';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+const mtuOf = (node: string): string => readFileSync(path.join(dirs[dirs.length - 1] as string, node, 'mtu'), 'utf8');
 
 const NODES = [
   { name: 'master1', ip: '10.0.0.12', block: '10.244.0.0/24', pod: '10.244.0.2' },
@@ -34,6 +43,8 @@ interface World {
 }
 
 async function world(ipipMode: 'Never' | 'CrossSubnet' | 'Always' = 'Never'): Promise<World> {
+  const mtuDir = mkdtempSync(path.join(tmpdir(), 'gingham-agent-mtu-'));
+  dirs.push(mtuDir);
   const store = new MemoryDatastore();
   const clock = new FakeClock(0);
   const net = new MemoryNetwork();
@@ -47,7 +58,7 @@ async function world(ipipMode: 'Never' | 'CrossSubnet' | 'Always' = 'Never'): Pr
   const kernels: FakeNetlink[] = [];
   const newAgent = (n: (typeof NODES)[number], nl: FakeNetlink): NodeAgent =>
     new NodeAgent(
-      { nodeName: n.name, parentInterface: 'eth0', debounceMs: 50 },
+      { nodeName: n.name, parentInterface: 'eth0', debounceMs: 50, hostMtu: 1500, mtuFile: path.join(mtuDir, n.name, 'mtu') },
       {
         store,
         netlink: nl,
@@ -111,10 +122,13 @@ describe('NodeAgent (three nodes in memory)', () => {
     try {
       await settleAll(w);
       const before = w.agents[1]!.speakerInstance()!.status().peers.map((p) => p.establishedTransitions);
+      expect(mtuOf('node1')).toBe('1500\n');
       await updateWithRetry<IPPool>(w.store, 'IPPool', 'default-ipv4-ippool', undefined, (p) => ({ ...p, spec: { ...p.spec!, ipipMode: 'Always' } }));
       await settleAll(w, 1);
       const routes = await ourRoutes(w.kernels[1]!);
       expect(routes.filter((r) => r.startsWith('10.244.0.0/24') || r.startsWith('10.244.2.0/24'))).toEqual(['10.244.0.0/24 via 10.0.0.12 dev tunl0 onlink', '10.244.2.0/24 via 10.0.0.16 dev tunl0 onlink']);
+      // The pod MTU follows the encapsulation: 1500 without, 1480 with IPIP.
+      expect(mtuOf('node1')).toBe('1480\n');
       expect(w.agents[1]!.speakerInstance()!.status().peers.map((p) => p.establishedTransitions)).toEqual(before);
     } finally {
       await teardown(w);
@@ -149,6 +163,12 @@ describe('NodeAgent (three nodes in memory)', () => {
       expect(routes.some((r) => r.startsWith('10.244.2.0/24'))).toBe(false);
       expect(routes.some((r) => r.startsWith('192.168.99.9'))).toBe(false);
       expect(w.agents[2]!.speakerInstance()!.localRoutes().map((r) => `${r.prefix.address}/${r.prefix.length}`)).toEqual(['10.244.2.2/32']);
+      // The service ranges of BGPConfiguration are exported too (the one thing outside the pools).
+      await w.store.create(v3('BGPConfiguration', 'default', { serviceClusterIPs: [{ cidr: '10.96.0.0/12' }] }));
+      await settleAll(w, 1);
+      expect(w.agents[2]!.speakerInstance()!.localRoutes().map((r) => `${r.prefix.address}/${r.prefix.length}`)).toEqual(['10.244.2.2/32', '10.96.0.0/12']);
+      expect(w.agents[0]!.speakerInstance()!.bestRoutes().some((r) => r.prefix === '10.96.0.0/12')).toBe(true);
+      expect((await ourRoutes(w.kernels[0]!)).some((r) => r.startsWith('10.96.0.0/12'))).toBe(false);
     } finally {
       await teardown(w);
     }

@@ -10,6 +10,8 @@
 // Owns: the cache (its watches), the speaker (recreated only when this node's AS, router ID or cluster ID changes),
 // the route table and tunnel devices, and its debounce timer. close() releases them all; kernel routes stay (a
 // restarting agent must not withdraw the dataplane: the next agent adopts them).
+import fs from 'node:fs';
+import path from 'node:path';
 import type { BGPConfiguration } from '../api/kind-bgp-configuration';
 import type { BGPPeer } from '../api/kind-bgp-peer';
 import type { BGPFilter } from '../api/kind-bgp-filter';
@@ -63,6 +65,8 @@ export interface AgentConfig {
    * moment, or this long at most (a restarted agent must not withdraw routes it has not relearned yet). Default 30 s.
    */
   readonly startupHoldMs?: number;
+  /** Where the pod MTU (host MTU minus the overhead of the encapsulations in use) is written for the CNI plugin. */
+  readonly mtuFile?: string;
 }
 
 export interface AgentPeerStatus {
@@ -94,6 +98,8 @@ export class NodeAgent {
   private again = false;
   private closed = false;
   private readonly reported = new Set<string>();
+  /** IPv4 best paths learned over BGP: prefix -> the next hops of the equal-cost set (best first). */
+  private readonly bgpPaths = new Map<string, string[]>();
   private readonly startedAt: number;
   private readonly ipam: IpamAllocator;
   private holding = true;
@@ -217,7 +223,19 @@ export class NodeAgent {
       const speaker = this.deps.newSpeaker({ asn: local.asn, routerId: local.routerId, listen: { address: local.address, port: local.listenPort }, ...(local.clusterId ? { clusterId: local.clusterId } : {}) });
       this.speaker = speaker;
       await speaker.start();
-      this.unsubscribe = speaker.subscribe(() => this.schedule());
+      this.bgpPaths.clear();
+      this.unsubscribe = speaker.subscribe((changes) => {
+        for (const c of changes) {
+          if (c.prefix.family !== 'ipv4') continue;
+          const key = `${c.prefix.address}/${c.prefix.length}`;
+          const paths = c.best === undefined ? [] : c.multipath.length > 0 ? c.multipath : [c.best];
+          // Routes we originate are not next hops; the dataplane has them from the blocks and workloads.
+          const hops = [...new Set(paths.filter((p) => p.source.kind !== 'local' && p.attrs.nextHop !== undefined).map((p) => p.attrs.nextHop as string))];
+          if (hops.length === 0) this.bgpPaths.delete(key);
+          else this.bgpPaths.set(key, hops);
+        }
+        this.schedule();
+      });
     }
     const speaker = this.speaker;
     const filterSpecs = new Map(this.cache.list<BGPFilter>('BGPFilter').map((f) => [f.metadata.name, f.spec ?? {}]));
@@ -296,15 +314,27 @@ export class NodeAgent {
         routes.push({ prefix: toPrefix(`${net.split('/')[0]}/32`), nextHop: local.address });
       }
     }
+    // The service ranges of BGPConfiguration default, as Calico advertises them (every node announces the whole
+    // ranges; kube-proxy on the node that receives the traffic forwards it).
+    const bgp = this.cache.list<BGPConfiguration>('BGPConfiguration').find((c) => c.metadata.name === 'default')?.spec;
+    const services = [...(bgp?.serviceClusterIPs ?? []), ...(bgp?.serviceExternalIPs ?? []), ...(bgp?.serviceLoadBalancerIPs ?? [])];
+    for (const { cidr } of services) {
+      const c = tryParseCidr(cidr);
+      if (c?.family === 4) routes.push({ prefix: toPrefix(`${cidr.split('/')[0]}/${c.prefixLen}`), nextHop: local.address });
+    }
     this.speaker.setLocalRoutes(routes);
   }
 
   private async syncDataplane(nodes: readonly CalicoNode[], pools: readonly IPPool[], blocks: readonly IPAMBlock[], weps: readonly WorkloadEndpoint[]): Promise<void> {
-    const bgpRoutes: CalcBgpRoute[] = [];
-    for (const r of this.speaker?.bestRoutes('ipv4') ?? []) {
-      if (r.peer === 'local' || r.attributes.nextHop === undefined) continue;
-      bgpRoutes.push({ prefix: r.prefix, nextHops: [r.attributes.nextHop] });
-    }
+    // Service ranges other nodes advertise are not for this node's kernel (Calico's /rejectcidrs): kube-proxy here
+    // handles service addresses itself.
+    const bgp = this.cache.list<BGPConfiguration>('BGPConfiguration').find((c) => c.metadata.name === 'default')?.spec;
+    const rejected = [...(bgp?.serviceClusterIPs ?? []), ...(bgp?.serviceExternalIPs ?? []), ...(bgp?.serviceLoadBalancerIPs ?? [])]
+      .map(({ cidr }) => tryParseCidr(cidr))
+      .filter((c) => c !== undefined);
+    const bgpRoutes: CalcBgpRoute[] = [...this.bgpPaths]
+      .filter(([prefix]) => !rejected.some((r) => cidrContains(r, parseIpOrCidr(prefix))))
+      .map(([prefix, nextHops]) => ({ prefix, nextHops }));
     const want = calculateDataplane({
       nodeName: this.cfg.nodeName,
       nodes: nodes.map((n) => ({
@@ -322,6 +352,7 @@ export class NodeAgent {
     for (const p of want.problems) this.once(`dp ${p.prefix} ${p.reason}`, () => this.log.warn(`not routing ${p.prefix}: ${p.reason}`));
 
     const mtu = this.cfg.hostMtu ?? 1500;
+    this.writeMtu(mtu - (want.needsVxlan ? VXLAN_OVERHEAD : want.needsIpip ? IPIP_OVERHEAD : 0));
     const self = nodes.find((n) => n.metadata.name === this.cfg.nodeName);
     let routes = want.routes;
     if (want.needsIpip) {
@@ -350,6 +381,22 @@ export class NodeAgent {
       } catch (err) {
         this.once(`nat ${String(err)}`, () => this.log.error(err instanceof Error ? err.message : String(err)));
       }
+    }
+  }
+
+  private writtenMtu: number | undefined;
+
+  /** The pod MTU for the CNI plugin (Felix writes /var/lib/calico/mtu the same way), written when it changes. */
+  private writeMtu(podMtu: number): void {
+    if (this.cfg.mtuFile === undefined || podMtu === this.writtenMtu) return;
+    try {
+      fs.mkdirSync(path.dirname(this.cfg.mtuFile), { recursive: true });
+      fs.writeFileSync(`${this.cfg.mtuFile}.tmp`, `${podMtu}\n`);
+      fs.renameSync(`${this.cfg.mtuFile}.tmp`, this.cfg.mtuFile);
+      this.writtenMtu = podMtu;
+      this.log.info(`pod MTU ${podMtu} written to ${this.cfg.mtuFile}`);
+    } catch (err) {
+      this.once(`mtu ${String(err)}`, () => this.log.warn(`cannot write ${this.cfg.mtuFile}: ${err instanceof Error ? err.message : String(err)}`));
     }
   }
 
