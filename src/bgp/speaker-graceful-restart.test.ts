@@ -70,6 +70,27 @@ describe('graceful restart (in-memory network, fake clock)', () => {
     expect(a.receivedRoutes().map((r) => [r.prefix, r.stale])).toEqual([['10.244.1.0/24', false]]);
   });
 
+  it("close({ gracefulRestart: true }) leaves without a NOTIFICATION, so the helper keeps the routes; a plain close() does not", async () => {
+    const a = await make(A);
+    const b = await make(B);
+    const c = await make(C);
+    a.setPeer(cfg(A, B));
+    a.setPeer(cfg(A, C));
+    b.setPeer(cfg(B, A, { passive: true }));
+    c.setPeer(cfg(C, A, { passive: true }));
+    b.setLocalRoutes([route('10.244.1.0/24')]);
+    c.setLocalRoutes([route('10.244.2.0/24')]);
+    await run(clock, 2);
+    expect(prefixes(a)).toEqual(['10.244.1.0/24', '10.244.2.0/24']);
+    net.down.add(B);
+    await b.close('restarting', { gracefulRestart: true });
+    await c.close('going away');
+    await run(clock, 1);
+    // B's route is kept (stale) for B's restart; C said Cease, so its route went at once.
+    expect(a.receivedRoutes().map((r) => [r.prefix, r.stale])).toEqual([['10.244.1.0/24', true]]);
+    expect(a.status().peers.find((p) => p.address === C)?.lastError).toMatch(/Cease/);
+  });
+
   it('helper: deletes the stale routes when the restart time runs out', async () => {
     const a = await make(A);
     const b = await make(B);
