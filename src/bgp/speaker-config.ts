@@ -5,6 +5,7 @@ import net from 'node:net';
 import Ajv, { type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { GinghamError } from '../lib/errors';
+import { formatIpv6Groups } from '../lib/ip';
 import type { Family, Prefix } from './packet/types';
 import type { PeerConfig } from './session/peer-config';
 import { GRACEFUL_RESTART_DEFAULTS, PEER_DEFAULTS, type GracefulRestartConfig, type PeerFilters } from './session/peer-config';
@@ -216,25 +217,7 @@ function expandIpv6(addr: string): number[] {
 
 /** RFC 5952 text form. */
 export function canonicalIpv6(addr: string): string {
-  const groups = expandIpv6(addr);
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+  return formatIpv6Groups(expandIpv6(addr));
 }
 
 function parseCommunityText(text: string): number | undefined {

@@ -2,6 +2,7 @@
 // RFC 5952 form) and MAC addresses. Pure functions; invalid input throws NetlinkError EINVAL naming the bad text, so
 // a caller's typo surfaces as the same typed error as a kernel refusal.
 import { isIPv4, isIPv6 } from 'node:net';
+import { formatIpv6Groups } from '../lib/ip';
 import { NetlinkError } from './netlink-error';
 
 export type Family = 4 | 6;
@@ -54,24 +55,7 @@ export function bytesToIp(b: Uint8Array): string {
   const buf = Buffer.from(b);
   const groups: number[] = [];
   for (let i = 0; i < 8; i++) groups.push(buf.readUInt16BE(i * 2));
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestLen < 2) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+  return formatIpv6Groups(groups);
 }
 
 /** Canonical form of an address text ('2001:DB8:0::1' -> '2001:db8::1'). */
