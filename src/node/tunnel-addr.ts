@@ -58,6 +58,8 @@ export async function ensureTunnelAddress(store: Datastore, ipam: IpamAllocator,
   const have = currentAddress(node, kind);
   const inEligible = (ip: string): boolean => eligible.some((p) => cidrContains(parseCidr(p.spec?.cidr ?? ''), parseIp(ip)));
   if (have !== undefined && inEligible(have)) return have;
+  // Nothing to hold and nothing held: no datastore round trip (this runs on every change the agent sees).
+  if (have === undefined && eligible.length === 0) return undefined;
   // The handle may already hold an address that has not reached this copy of the Node yet (our own earlier write):
   // reuse it rather than take a second one.
   const held = await ipam.ipsByHandle(handleOf(kind, name));
