@@ -78,6 +78,8 @@ export async function removeVxlanDevice(nl: Netlink): Promise<void> {
 
 export class IpipDevice {
   private warned = false;
+  /** Set once disable() has cleared tunl0, until ensure() runs again: the agent calls disable() on every change. */
+  private disabled = false;
   private readonly log: Logger;
 
   constructor(
@@ -89,6 +91,7 @@ export class IpipDevice {
 
   /** Ensures tunl0 exists with its address and MTU; on a kernel without ipip reports why, once, and returns it. */
   async ensure(spec: IpipDeviceSpec): Promise<TunnelState> {
+    this.disabled = false;
     let link: LinkInfo;
     try {
       link = await this.nl.createIpip({ name: IPIP_DEVICE, mtu: spec.mtu });
@@ -106,8 +109,9 @@ export class IpipDevice {
 
   /** IPIP no longer used: tunl0 stays (it belongs to the module) but loses our address, as Felix does. */
   async disable(): Promise<void> {
-    if ((await this.nl.findLink(IPIP_DEVICE)) === undefined) return;
-    await syncAddresses(this.nl, IPIP_DEVICE, []);
+    if (this.disabled) return;
+    if ((await this.nl.findLink(IPIP_DEVICE)) !== undefined) await syncAddresses(this.nl, IPIP_DEVICE, []);
+    this.disabled = true;
   }
 }
 
