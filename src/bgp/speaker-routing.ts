@@ -19,9 +19,9 @@ import { AdjRibOut } from './rib/adj-rib-out';
 import type { DecisionOptions, StepName } from './rib/decision-steps';
 import { ExportCache, type ExportTarget } from './rib/export-policy';
 import type { ImportContext } from './rib/import-checks';
-import { LocRib, multipathOf, type Dest } from './rib/loc-rib';
+import { LocRib, multipathOf } from './rib/loc-rib';
 import { makeSource, type Path, type PathSource } from './rib/path';
-import { keyPrefix as keyToPrefix, prefixKey, type PrefixKey } from './rib/prefix-key';
+import { prefixText } from './rib/prefix-words';
 import { applyUpdate, changeCount, emptyChanges, type ChangeSet, type ImportPolicy } from './rib/rib-update';
 import { compileFilter, type CompiledFilter } from './rib/filter-bgp';
 import type { Peer, PeerRouting, RouteCounts, SessionEnd, SessionInfo } from './session/peer';
@@ -30,6 +30,8 @@ import { encodeMessage } from './packet/message';
 import { Origin, RouteRefreshSubtype } from './packet/constants';
 
 const FAMILIES: readonly Family[] = ['ipv4', 'ipv6'];
+/** Prefixes passed on at a time when a source's routes are removed in bulk (session down, stale flush). */
+const REMOVAL_BATCH = 4096;
 
 /** A route this speaker originates. */
 export interface LocalRoute {
@@ -108,7 +110,7 @@ export class SpeakerRouting implements PeerRouting {
   readonly rib: LocRib;
   readonly localSource: PathSource;
   private readonly sessions = new Map<Peer, SessionRib>();
-  private local: Record<Family, Map<PrefixKey, LocalRoute>> = { ipv4: new Map(), ipv6: new Map() };
+  private local: Record<Family, Map<string, LocalRoute>> = { ipv4: new Map(), ipv6: new Map() };
   private readonly listeners = new Set<(changes: readonly BestPathChange[]) => void>();
   private nextSourceId = 1;
   private readonly clusterId: string;
@@ -163,7 +165,7 @@ export class SpeakerRouting implements PeerRouting {
       source,
       info,
       cache: new ExportCache(this.target(peer, source, info), this.identity()),
-      out: new AdjRibOut(),
+      out: new AdjRibOut(this.rib),
       eor: new Set(),
       exportFilter: { ipv4: compiled(cfg.filters?.exportV4), ipv6: compiled(cfg.filters?.exportV6) },
       filtered: new WeakMap(),
@@ -188,10 +190,9 @@ export class SpeakerRouting implements PeerRouting {
     const s = this.sessions.get(peer);
     if (s === undefined) return;
     this.sessions.delete(peer);
-    const changes = emptyChanges();
     const keep = end.notification ? [] : this.restartFamilies(peer, s.info);
     const drop = FAMILIES.filter((f) => !keep.includes(f));
-    const n = this.rib.removeSource(s.source, (f, k) => changes[f].add(k), false, drop);
+    const n = this.removeSourceRoutes(s.source, false, drop);
     if (keep.length > 0) {
       // RFC 4724 §4.2: "the Receiving Speaker MUST retain the routes received from the Restarting Speaker for all
       // the address families that were previously received in the Graceful Restart Capability and MUST mark them
@@ -206,7 +207,28 @@ export class SpeakerRouting implements PeerRouting {
       for (const other of this.sessions.values()) other.cache.dropSource(s.source.id);
     }
     this.log.debug(`session with ${peer.config.name} down: ${n} routes withdrawn`);
+  }
+
+  /**
+   * Removes a source's routes (all, or the stale ones) and passes the changes on in batches of at most
+   * REMOVAL_BATCH prefixes, so that a full table going away needs no change set and no UPDATE queue of its size.
+   */
+  private removeSourceRoutes(source: PathSource, onlyStale: boolean, families: readonly Family[]): number {
+    let changes = emptyChanges();
+    const n = this.rib.removeSource(
+      source,
+      (f, id) => {
+        changes[f].add(id);
+        if (changeCount(changes) >= REMOVAL_BATCH) {
+          this.fanOut(changes);
+          changes = emptyChanges();
+        }
+      },
+      onlyStale,
+      families,
+    );
     this.fanOut(changes);
+    return n;
   }
 
   /** The families whose routes we keep stale when this session ends without NOTIFICATION (none if GR is not in use). */
@@ -251,10 +273,8 @@ export class SpeakerRouting implements PeerRouting {
   }
 
   private removeStale(source: PathSource, families: readonly Family[]): void {
-    const changes = emptyChanges();
-    const n = this.rib.removeSource(source, (f, k) => changes[f].add(k), true, families);
+    const n = this.removeSourceRoutes(source, true, families);
     if (n > 0) this.log.info(`removed ${n} stale routes of ${source.name} (${families.join(', ')})`);
-    this.fanOut(changes);
   }
 
   /** Deletes every stale route held for the peer at `address`. */
@@ -301,7 +321,7 @@ export class SpeakerRouting implements PeerRouting {
 
   update(peer: Peer, decoded: DecodedUpdate): void {
     const s = this.sessions.get(peer);
-    if (s === undefined) return;
+    if (s === undefined || s.overLimit === true) return;
     const changes = emptyChanges();
     const r = applyUpdate(
       this.rib,
@@ -313,10 +333,11 @@ export class SpeakerRouting implements PeerRouting {
     if (r.rejected !== undefined) this.log.debug(`UPDATE from ${peer.config.name} dropped as withdraw: ${r.rejected}`);
     const max = peer.config.maxPrefixes;
     if (max !== undefined && this.rib.count(s.source, 'ipv4') + this.rib.count(s.source, 'ipv6') > max.limit) {
-      // RFC 4486 §4: the session goes; nothing of this UPDATE is passed on (session down withdraws the rest).
-      if (!s.overLimit) peer.closeForMaxPrefixes(max.limit, max.restartDelay);
+      // RFC 4486 §4: the session goes. Its routes go now, this UPDATE's with them, so nothing of it is passed on;
+      // what the UPDATE withdrew is passed on (the same change set); later UPDATEs before the close are ignored.
+      peer.closeForMaxPrefixes(max.limit, max.restartDelay);
       s.overLimit = true;
-      return;
+      this.rib.removeSource(s.source, (f, id) => changes[f].add(id));
     }
     this.fanOut(changes);
   }
@@ -382,18 +403,21 @@ export class SpeakerRouting implements PeerRouting {
 
   /** Desired state of the locally originated routes: absent from `routes` means withdrawn; empty withdraws all. */
   setLocalRoutes(routes: readonly LocalRoute[]): void {
-    const next: Record<Family, Map<PrefixKey, LocalRoute>> = { ipv4: new Map(), ipv6: new Map() };
-    for (const r of routes) next[r.prefix.family].set(prefixKey(r.prefix), r);
+    const next: Record<Family, Map<string, LocalRoute>> = { ipv4: new Map(), ipv6: new Map() };
+    for (const r of routes) next[r.prefix.family].set(prefixText(r.prefix), r);
     const changes = emptyChanges();
     const src = this.localSource;
     for (const f of FAMILIES) {
-      for (const key of this.local[f].keys()) {
-        if (!next[f].has(key) && this.rib.remove(f, key, src) === 'changed') changes[f].add(key);
+      for (const [key, r] of this.local[f]) {
+        if (next[f].has(key)) continue;
+        const c = this.rib.remove(r.prefix, src);
+        if (c >= 0) changes[f].add(c);
       }
       for (const [key, r] of next[f]) {
         const attrs = this.rib.interner.intern(localAttributes(r));
-        if (this.rib.get(f, key)?.paths.find((p) => p.source === src)?.attrs === attrs) continue;
-        if (this.rib.set(key, r.prefix, src, attrs, this.now())) changes[f].add(key);
+        if (this.local[f].has(key) && this.rib.attrsOf(r.prefix, src) === attrs) continue;
+        const c = this.rib.set(r.prefix, src, attrs, this.now());
+        if (c >= 0) changes[f].add(c);
       }
     }
     this.local = next;
@@ -428,10 +452,9 @@ export class SpeakerRouting implements PeerRouting {
     const s = this.sessions.get(peer);
     if (s === undefined) return [];
     const out: Array<{ prefix: Prefix; attributes: PathAttributes }> = [];
-    for (const key of s.out.keys(family)) {
-      const attributes = s.out.get(family, key);
-      const prefix = this.rib.get(family, key)?.prefix;
-      if (attributes !== undefined && prefix !== undefined) out.push({ prefix, attributes });
+    for (const id of s.out.ids(family)) {
+      const attributes = s.out.get(family, id);
+      if (attributes !== undefined) out.push({ prefix: this.rib.prefixOf(family, id), attributes });
     }
     return out;
   }
@@ -492,30 +515,33 @@ export class SpeakerRouting implements PeerRouting {
     return policy;
   }
 
-  private exportOf(s: SessionRib, dest: Dest | undefined): PathAttributes | undefined {
-    const best = dest?.best;
-    if (best === undefined) return undefined;
-    const filter = s.exportFilter?.[best.prefix.family];
-    if (filter === undefined) return s.cache.attributesFor(best);
+  /** What the session should carry for the entry: its best path through the export filter and rules, or undefined. */
+  private exportOf(s: SessionRib, family: Family, id: number): PathAttributes | undefined {
+    const best = this.rib.bestPath(family, id);
+    if (best < 0) return undefined;
+    const attrs = this.rib.pathAttrs(best);
+    const source = this.rib.pathSource(best);
+    const filter = s.exportFilter?.[family];
+    if (filter === undefined) return s.cache.attributesFor(family, attrs, source);
     // Calico BGPFilter export rules run on the route before the BGP rewrite (as BIRD's export filter does).
-    const v = filter({ prefix: best.prefix, attrs: best.attrs, source: best.source });
+    const v = filter({ prefix: this.rib.prefixOf(family, id), attrs, source });
     if (!v.accept) return undefined;
-    if (v.attrs === best.attrs) return s.cache.attributesFor(best);
-    let byRule = s.filtered.get(best.attrs);
-    if (byRule === undefined) s.filtered.set(best.attrs, (byRule = new Map()));
-    let attrs = byRule.get(v.rule);
-    if (attrs === undefined) byRule.set(v.rule, (attrs = v.attrs));
-    return s.cache.attributesFor({ ...best, attrs });
+    if (v.attrs === attrs) return s.cache.attributesFor(family, attrs, source);
+    let byRule = s.filtered.get(attrs);
+    if (byRule === undefined) s.filtered.set(attrs, (byRule = new Map()));
+    let out = byRule.get(v.rule);
+    if (out === undefined) byRule.set(v.rule, (out = v.attrs));
+    return s.cache.attributesFor(family, out, source);
   }
 
   /** Stages the whole table against what the session has (withdrawing what it should no longer have). */
   private resync(s: SessionRib): void {
     for (const f of FAMILIES) {
       if (!s.info.families.has(f)) continue;
-      for (const [key, dest] of this.rib.entries(f)) s.out.stage(f, key, dest.prefix, this.exportOf(s, dest));
-      const gone: PrefixKey[] = [];
-      for (const key of s.out.keys(f)) if (this.rib.get(f, key) === undefined) gone.push(key);
-      for (const key of gone) s.out.stage(f, key, undefined, undefined);
+      for (const id of this.rib.entryIds(f)) s.out.stage(f, id, this.exportOf(s, f, id));
+      const gone: number[] = [];
+      for (const id of s.out.ids(f)) if (this.rib.bestPath(f, id) < 0) gone.push(id);
+      for (const id of gone) s.out.stage(f, id, undefined);
     }
   }
 
@@ -533,23 +559,28 @@ export class SpeakerRouting implements PeerRouting {
 
   /** Hands the changed prefixes to every session and to subscribers. */
   private fanOut(changes: ChangeSet): void {
-    if (changeCount(changes) === 0) return;
+    if (changeCount(changes) === 0) {
+      this.rib.commit();
+      return;
+    }
     for (const s of this.restarting ? [] : this.sessions.values()) {
       for (const f of FAMILIES) {
         if (!s.info.families.has(f)) continue;
-        for (const key of changes[f]) {
-          const dest = this.rib.get(f, key);
-          s.out.stage(f, key, dest?.prefix, this.exportOf(s, dest));
-        }
+        for (const id of changes[f]) s.out.stage(f, id, this.exportOf(s, f, id));
       }
       this.flush(s);
     }
-    if (this.listeners.size === 0) return;
+    if (this.listeners.size > 0) this.notify(changes);
+    // Every Adj-RIB-Out has withdrawn the entries left without paths: their ids may go.
+    this.rib.commit();
+  }
+
+  private notify(changes: ChangeSet): void {
     const list: BestPathChange[] = [];
     for (const f of FAMILIES) {
-      for (const key of changes[f]) {
-        const dest = this.rib.get(f, key);
-        if (dest?.best === undefined) list.push({ prefix: dest?.prefix ?? keyToPrefix(f, key), multipath: [] });
+      for (const id of changes[f]) {
+        const dest = this.rib.dest(f, id);
+        if (dest?.best === undefined) list.push({ prefix: dest?.prefix ?? this.rib.prefixOf(f, id), multipath: [] });
         else list.push({ prefix: dest.prefix, best: dest.best, step: dest.step, multipath: multipathOf(dest) });
       }
     }

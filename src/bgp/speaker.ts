@@ -7,7 +7,7 @@ import type { Logger } from '../lib/logger';
 import type { Family, PathAttributes } from './packet/types';
 import { stepTitle, type StepName } from './rib/decision-steps';
 import type { Path } from './rib/path';
-import { prefixKey, prefixText } from './rib/prefix-key';
+import { prefixText } from './rib/prefix-words';
 import { SpeakerRouting, normalizeAddress, type BestPathChange, type LocalRoute } from './speaker-routing';
 import { Peer, needsReset, type PeerStatus } from './session/peer';
 import type { PeerConfig } from './session/peer-config';
@@ -213,7 +213,7 @@ export class Speaker {
   bestRoutes(family?: Family): RouteView[] {
     const out: RouteView[] = [];
     for (const fam of family ? [family] : (['ipv4', 'ipv6'] as Family[])) {
-      for (const [, dest] of this.routing.rib.entries(fam)) {
+      for (const dest of this.routing.rib.dests(fam)) {
         if (dest.best !== undefined) out.push(this.view(dest.best.source.name, dest.best));
       }
     }
@@ -233,8 +233,8 @@ export class Speaker {
   }
 
   private view(peer: string, r: Path): RouteView {
-    const dest = this.routing.rib.get(r.prefix.family, prefixKey(r.prefix));
-    const best = dest?.best === r;
+    const dest = this.routing.rib.lookup(r.prefix);
+    const best = dest?.best?.source === r.source;
     return {
       peer,
       family: r.prefix.family,

@@ -73,16 +73,34 @@ export function frameUpdate(body: Buffer): Buffer {
   return out;
 }
 
+/** A run of prefixes to encode, by position: Prefix objects (prefixList) or the RIB's entry ids (rib/adj-rib-out.ts). */
+export interface NlriList {
+  readonly length: number;
+  /** Octets of item i on the wire. */
+  wireLength(i: number, addPath: boolean): number;
+  /** Writes item i at `off`; returns the offset after it. */
+  write(out: Buffer, off: number, i: number, addPath: boolean): number;
+}
+
+export function prefixList(prefixes: readonly Prefix[]): NlriList {
+  return {
+    length: prefixes.length,
+    wireLength: (i, addPath) => prefixWireLength(prefixes[i] as Prefix, addPath),
+    write: (out, off, i, addPath) => writePrefix(out, off, prefixes[i] as Prefix, addPath),
+  };
+}
+
 /**
- * Splits `sizes` greedily into runs [start, end) whose bytes fit: `fits(bytes)` must be monotonic. Throws if a
+ * Splits the list greedily into runs [start, end) whose bytes fit: `fits(bytes)` must be monotonic. Throws if a
  * single prefix cannot fit even alone (the attributes leave no room).
  */
-function chunk(sizes: readonly number[], fits: (bytes: number) => boolean): Array<[number, number, number]> {
+function chunk(list: NlriList, addPath: boolean, fits: (bytes: number) => boolean): Array<[number, number, number]> {
   const runs: Array<[number, number, number]> = [];
   let start = 0;
   let bytes = 0;
-  for (let i = 0; i < sizes.length; i++) {
-    const s = sizes[i] ?? 0;
+  const n = list.length;
+  for (let i = 0; i < n; i++) {
+    const s = list.wireLength(i, addPath);
     if (fits(bytes + s)) {
       bytes += s;
       continue;
@@ -93,7 +111,7 @@ function chunk(sizes: readonly number[], fits: (bytes: number) => boolean): Arra
     bytes = s;
     if (!fits(bytes)) throw new BgpEncodeError('BGP_ENCODE_TOO_LONG', 'the path attributes leave no room for a single prefix');
   }
-  if (start < sizes.length) runs.push([start, sizes.length, bytes]);
+  if (start < n) runs.push([start, n, bytes]);
   return runs;
 }
 
@@ -112,6 +130,12 @@ function baseAttributes(attrs: PathAttributes, dropNextHop: boolean): PathAttrib
   return noNextHop;
 }
 
+function checkMaxLength(maxMessageLength: number): void {
+  if (maxMessageLength < MIN_UPDATE || maxMessageLength > MAX_EXTENDED_MESSAGE_LENGTH) {
+    throw new BgpEncodeError('BGP_ENCODE_INVALID', `maximum message length ${maxMessageLength}`);
+  }
+}
+
 /**
  * Whole UPDATE messages (header included) carrying `input`, none longer than `maxMessageLength`. IPv4 prefixes travel
  * in the classic Withdrawn Routes / NLRI fields, IPv6 ones in MP_UNREACH_NLRI / MP_REACH_NLRI, whose next hop is
@@ -124,51 +148,64 @@ export function encodeUpdates(
   opts: CodecOptions,
   maxMessageLength: number,
 ): Buffer[] {
-  if (maxMessageLength < MIN_UPDATE || maxMessageLength > MAX_EXTENDED_MESSAGE_LENGTH) {
-    throw new BgpEncodeError('BGP_ENCODE_INVALID', `maximum message length ${maxMessageLength}`);
-  }
+  checkMaxLength(maxMessageLength);
   const attrs = input.attributes;
   const w = split(input.withdrawn, attrs?.mpUnreach?.withdrawn ?? []);
   const n = split(input.nlri, attrs?.mpReach?.nlri ?? []);
+  if ((n.v4.length > 0 || n.v6.length > 0) && attrs === undefined) {
+    throw new BgpEncodeError('BGP_ENCODE_INVALID', 'NLRI without path attributes');
+  }
   const out: Buffer[] = [];
-  const add4 = opts.addPath.has('ipv4');
-  const add6 = opts.addPath.has('ipv6');
+  if (w.v4.length > 0) out.push(...withdrawals('ipv4', prefixList(w.v4), opts, maxMessageLength));
+  if (w.v6.length > 0) out.push(...withdrawals('ipv6', prefixList(w.v6), opts, maxMessageLength));
+  if (n.v4.length > 0 && attrs) out.push(...announcements('ipv4', attrs, prefixList(n.v4), opts, maxMessageLength));
+  if (n.v6.length > 0 && attrs) out.push(...announcements('ipv6', attrs, prefixList(n.v6), opts, maxMessageLength));
+  return out;
+}
 
-  // IPv4 withdrawals: header, lengths, prefixes.
-  {
-    const sizes = w.v4.map((p) => prefixWireLength(p, add4));
-    for (const [s, e, bytes] of chunk(sizes, (b) => MIN_UPDATE + b <= maxMessageLength)) {
+/**
+ * UPDATEs for one family's run of prefixes: withdrawals when `attrs` is undefined, else announcements with `attrs`
+ * (for IPv6 its mpReach gives the next hop; its own nlri and mpUnreach are ignored). Same packing as encodeUpdates.
+ */
+export function encodeNlriUpdates(family: Family, attrs: PathAttributes | undefined, list: NlriList, opts: CodecOptions, maxMessageLength: number): Buffer[] {
+  checkMaxLength(maxMessageLength);
+  if (list.length === 0) return [];
+  return attrs === undefined ? withdrawals(family, list, opts, maxMessageLength) : announcements(family, attrs, list, opts, maxMessageLength);
+}
+
+function withdrawals(family: Family, list: NlriList, opts: CodecOptions, maxMessageLength: number): Buffer[] {
+  const out: Buffer[] = [];
+  const addPath = opts.addPath.has(family);
+  if (family === 'ipv4') {
+    // Header, lengths, prefixes.
+    for (const [s, e, bytes] of chunk(list, addPath, (b) => MIN_UPDATE + b <= maxMessageLength)) {
       const msg = Buffer.allocUnsafe(MIN_UPDATE + bytes);
       writeHeader(msg, msg.length);
       let o = HEADER_LENGTH;
       msg.writeUInt16BE(bytes, o);
       o += 2;
-      for (let i = s; i < e; i++) o = writePrefix(msg, o, w.v4[i] as Prefix, add4);
+      for (let i = s; i < e; i++) o = list.write(msg, o, i, addPath);
       msg.writeUInt16BE(0, o);
       out.push(msg);
     }
+    return out;
   }
-
-  // IPv6 withdrawals: one MP_UNREACH_NLRI each.
-  {
-    const head = encodeMpUnreachHead('ipv6');
-    const sizes = w.v6.map((p) => prefixWireLength(p, add6));
-    for (const [s, e, bytes] of chunk(sizes, (b) => MIN_UPDATE + attrWireLength(head.length + b) <= maxMessageLength)) {
-      const value = head.length + bytes;
-      out.push(mpMessage(AttrType.MpUnreachNlri, head, value, Buffer.alloc(0), w.v6, s, e, add6));
-    }
+  // IPv6: one MP_UNREACH_NLRI each.
+  const head = encodeMpUnreachHead('ipv6');
+  for (const [s, e, bytes] of chunk(list, addPath, (b) => MIN_UPDATE + attrWireLength(head.length + b) <= maxMessageLength)) {
+    out.push(mpMessage(AttrType.MpUnreachNlri, head, head.length + bytes, Buffer.alloc(0), list, s, e, addPath));
   }
+  return out;
+}
 
-  if ((n.v4.length > 0 || n.v6.length > 0) && attrs === undefined) {
-    throw new BgpEncodeError('BGP_ENCODE_INVALID', 'NLRI without path attributes');
-  }
-
-  // IPv4 NLRI: the attributes (computed once) and as many prefixes as fit.
-  if (n.v4.length > 0 && attrs) {
+function announcements(family: Family, attrs: PathAttributes, list: NlriList, opts: CodecOptions, maxMessageLength: number): Buffer[] {
+  const out: Buffer[] = [];
+  const addPath = opts.addPath.has(family);
+  if (family === 'ipv4') {
+    // The attributes (computed once) and as many prefixes as fit.
     const base = encodeAttributes(baseAttributes(attrs, false), opts);
     const fixed = MIN_UPDATE + base.length;
-    const sizes = n.v4.map((p) => prefixWireLength(p, add4));
-    for (const [s, e, bytes] of chunk(sizes, (b) => fixed + b <= maxMessageLength)) {
+    for (const [s, e, bytes] of chunk(list, addPath, (b) => fixed + b <= maxMessageLength)) {
       const msg = Buffer.allocUnsafe(fixed + bytes);
       writeHeader(msg, msg.length);
       let o = HEADER_LENGTH;
@@ -177,21 +214,18 @@ export function encodeUpdates(
       o += 4;
       base.copy(msg, o);
       o += base.length;
-      for (let i = s; i < e; i++) o = writePrefix(msg, o, n.v4[i] as Prefix, add4);
+      for (let i = s; i < e; i++) o = list.write(msg, o, i, addPath);
       out.push(msg);
     }
+    return out;
   }
-
-  // IPv6 NLRI: MP_REACH_NLRI first (RFC 7606 §5.1), then the other attributes.
-  if (n.v6.length > 0 && attrs) {
-    const mp = attrs.mpReach;
-    if (mp === undefined) throw new BgpEncodeError('BGP_ENCODE_INVALID', 'IPv6 NLRI without an MP_REACH_NLRI next hop');
-    const head = encodeMpReachHead({ afi: 2, safi: 1, nextHop: mp.nextHop, linkLocalNextHop: mp.linkLocalNextHop });
-    const others = writeAttrs(attributeEntries(baseAttributes(attrs, true), opts));
-    const sizes = n.v6.map((p) => prefixWireLength(p, add6));
-    for (const [s, e, bytes] of chunk(sizes, (b) => MIN_UPDATE + others.length + attrWireLength(head.length + b) <= maxMessageLength)) {
-      out.push(mpMessage(AttrType.MpReachNlri, head, head.length + bytes, others, n.v6, s, e, add6));
-    }
+  // IPv6: MP_REACH_NLRI first (RFC 7606 §5.1), then the other attributes.
+  const mp = attrs.mpReach;
+  if (mp === undefined) throw new BgpEncodeError('BGP_ENCODE_INVALID', 'IPv6 NLRI without an MP_REACH_NLRI next hop');
+  const head = encodeMpReachHead({ afi: 2, safi: 1, nextHop: mp.nextHop, linkLocalNextHop: mp.linkLocalNextHop });
+  const others = writeAttrs(attributeEntries(baseAttributes(attrs, true), opts));
+  for (const [s, e, bytes] of chunk(list, addPath, (b) => MIN_UPDATE + others.length + attrWireLength(head.length + b) <= maxMessageLength)) {
+    out.push(mpMessage(AttrType.MpReachNlri, head, head.length + bytes, others, list, s, e, addPath));
   }
   return out;
 }
@@ -202,7 +236,7 @@ function mpMessage(
   head: Buffer,
   valueLength: number,
   others: Buffer,
-  prefixes: readonly Prefix[],
+  list: NlriList,
   s: number,
   e: number,
   addPath: boolean,
@@ -227,7 +261,7 @@ function mpMessage(
   }
   head.copy(msg, o);
   o += head.length;
-  for (let i = s; i < e; i++) o = writePrefix(msg, o, prefixes[i] as Prefix, addPath);
+  for (let i = s; i < e; i++) o = list.write(msg, o, i, addPath);
   others.copy(msg, o);
   return msg;
 }

@@ -7,6 +7,8 @@ import type { AsPathSegment, PathAttributes } from '../packet/types';
 interface Entry {
   readonly key: string;
   readonly attrs: PathAttributes;
+  /** Small integer handle (the RIB's typed arrays store this, not the object); reused after the set is forgotten. */
+  readonly id: number;
   refs: number;
 }
 
@@ -40,6 +42,8 @@ export function attributesKey(a: PathAttributes): string {
 export class AttrInterner {
   private readonly byKey = new Map<string, Entry>();
   private readonly byAttrs = new Map<PathAttributes, Entry>();
+  private readonly byId: Array<Entry | undefined> = [];
+  private readonly freeIds: number[] = [];
 
   get size(): number {
     return this.byKey.size;
@@ -52,11 +56,37 @@ export class AttrInterner {
     const key = attributesKey(a);
     let e = this.byKey.get(key);
     if (e === undefined) {
-      e = { key, attrs: Object.freeze(a), refs: 0 };
+      const id = this.freeIds.pop() ?? this.byId.length;
+      e = { key, attrs: Object.freeze(a), id, refs: 0 };
       this.byKey.set(key, e);
       this.byAttrs.set(e.attrs, e);
+      this.byId[id] = e;
     }
     return e.attrs;
+  }
+
+  /** The id of an interned set (see intern); -1 for an object that is not one. */
+  idOf(a: PathAttributes): number {
+    return this.byAttrs.get(a)?.id ?? -1;
+  }
+
+  /** The set with this id. Throws for an id not in use: a caller holding a stale id is a bug. */
+  attrs(id: number): PathAttributes {
+    const e = this.byId[id];
+    if (e === undefined) throw new Error(`attribute set ${id} is not interned`);
+    return e.attrs;
+  }
+
+  retainId(id: number): void {
+    const e = this.byId[id];
+    if (e !== undefined) e.refs++;
+  }
+
+  releaseId(id: number): void {
+    const e = this.byId[id];
+    if (e === undefined) return;
+    e.refs--;
+    if (e.refs <= 0) this.forget(e);
   }
 
   retain(a: PathAttributes): void {
@@ -84,5 +114,7 @@ export class AttrInterner {
   private forget(e: Entry): void {
     this.byKey.delete(e.key);
     this.byAttrs.delete(e.attrs);
+    this.byId[e.id] = undefined;
+    this.freeIds.push(e.id);
   }
 }

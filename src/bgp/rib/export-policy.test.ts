@@ -171,9 +171,9 @@ describe('export policy', () => {
   it('the cache hands out one object per (source, attribute set)', () => {
     const cache = new ExportCache(target(nonClient2, 'internal', { rrClient: true }), me);
     const shared = { origin: 0 as const, asPath: [], nextHop: '192.0.2.1' };
-    const a = cache.attributesFor({ ...path(client1, {}), attrs: shared });
-    const b = cache.attributesFor({ ...path(client1, {}, { family: 'ipv4', address: '10.9.0.0', length: 16 }), attrs: shared });
-    const c = cache.attributesFor({ ...path(client2, {}), attrs: shared });
+    const a = cache.attributesFor('ipv4', shared, client1);
+    const b = cache.attributesFor('ipv4', shared, client1);
+    const c = cache.attributesFor('ipv4', shared, client2);
     expect(a).toBe(b);
     expect(c).not.toBe(a);
     expect(c?.originatorId).toBe('10.0.0.2');

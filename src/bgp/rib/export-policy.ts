@@ -45,8 +45,11 @@ export function prependAs(path: readonly AsPathSegment[] | undefined, asn: numbe
   return [{ type: 'sequence', asns: [asn] }, ...segs];
 }
 
+/** What the export rules look at: a Path, or the RIB's columns for one (only the prefix's family is read). */
+export type ExportInput = Pick<Path, 'attrs' | 'source'> & { readonly prefix: { readonly family: Family } };
+
 /** The attributes to send for `path` on `target`, or undefined when it is not advertised there. */
-export function exportAttributes(path: Path, target: ExportTarget, me: SpeakerIdentity): PathAttributes | undefined {
+export function exportAttributes(path: ExportInput, target: ExportTarget, me: SpeakerIdentity): PathAttributes | undefined {
   const src: PathSource = path.source;
   const a = path.attrs;
   const family = path.prefix.family;
@@ -105,6 +108,8 @@ export function exportAttributes(path: Path, target: ExportTarget, me: SpeakerId
   return out;
 }
 
+const FAMILY_ONLY: Record<Family, { readonly family: Family }> = { ipv4: { family: 'ipv4' }, ipv6: { family: 'ipv6' } };
+
 /** Per-session memo of exportAttributes by (family, source, interned attributes); the output objects are shared. */
 export class ExportCache {
   private readonly bySource: Record<Family, Map<number, WeakMap<PathAttributes, PathAttributes | null>>> = { ipv4: new Map(), ipv6: new Map() };
@@ -114,14 +119,14 @@ export class ExportCache {
     private readonly me: SpeakerIdentity,
   ) {}
 
-  attributesFor(path: Path): PathAttributes | undefined {
-    const family = path.prefix.family;
-    let m = this.bySource[family].get(path.source.id);
-    if (m === undefined) this.bySource[family].set(path.source.id, (m = new WeakMap()));
-    const hit = m.get(path.attrs);
+  /** The output for a best path of `source` with `attrs` (interned), computed once per (family, source, attrs). */
+  attributesFor(family: Family, attrs: PathAttributes, source: PathSource): PathAttributes | undefined {
+    let m = this.bySource[family].get(source.id);
+    if (m === undefined) this.bySource[family].set(source.id, (m = new WeakMap()));
+    const hit = m.get(attrs);
     if (hit !== undefined) return hit ?? undefined;
-    const out = exportAttributes(path, this.target, this.me);
-    m.set(path.attrs, out ?? null);
+    const out = exportAttributes({ prefix: FAMILY_ONLY[family], attrs, source }, this.target, this.me);
+    m.set(attrs, out ?? null);
     return out;
   }
 

@@ -3,13 +3,13 @@
 // into a ChangeSet that the caller hands to every Adj-RIB-Out once per UPDATE (not once per prefix).
 import type { Family, PathAttributes, Prefix, UpdateMessage } from '../packet/types';
 import { importCheck, routeAttributes, type ImportContext, type ImportRejection } from './import-checks';
-import type { LocRib } from './loc-rib';
+import { ABSENT, type LocRib } from './loc-rib';
 import type { PathSource } from './path';
-import { prefixKey, type PrefixKey } from './prefix-key';
 
+/** Loc-RIB entry ids whose best path changed, per family. */
 export interface ChangeSet {
-  readonly ipv4: Set<PrefixKey>;
-  readonly ipv6: Set<PrefixKey>;
+  readonly ipv4: Set<number>;
+  readonly ipv6: Set<number>;
 }
 
 export function emptyChanges(): ChangeSet {
@@ -41,11 +41,10 @@ export function applyUpdate(rib: LocRib, source: PathSource, msg: UpdateMessage,
   let withdrawn = 0;
   let announced = 0;
   const withdraw = (p: Prefix): void => {
-    const key = prefixKey(p);
-    const r = rib.remove(p.family, key, source);
-    if (r === 'absent') return;
+    const r = rib.remove(p, source);
+    if (r === ABSENT) return;
     withdrawn++;
-    if (r === 'changed') changes[p.family].add(key);
+    if (r >= 0) changes[p.family].add(r);
   };
   const a = msg.attributes;
   for (const p of msg.withdrawn) withdraw(p);
@@ -72,9 +71,9 @@ export function applyUpdate(rib: LocRib, source: PathSource, msg: UpdateMessage,
         }
         use = r === attrs ? attrs : rib.interner.intern(r);
       }
-      const key = prefixKey(p);
       announced++;
-      if (rib.set(key, p, source, use, o.now)) changes[family].add(key);
+      const r = rib.set(p, source, use, o.now);
+      if (r >= 0) changes[family].add(r);
     }
     rib.interner.dropIfUnused(attrs);
   };
