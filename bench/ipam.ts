@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { API_VERSION, CALICO_V3_ROOT, EtcdDatastore } from '../src/datastore';
+import { API_VERSION, CALICO_V3_ROOT } from '../src/datastore';
+import { EtcdDatastore } from '../src/datastore/etcd/etcd-datastore';
 import { IpamAllocator, checkIpam, loadIpamSnapshot } from '../src/ipam';
 import { startEtcd } from '../e2e/lib/etcd';
 

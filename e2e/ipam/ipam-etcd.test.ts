@@ -4,7 +4,8 @@
 // no address handed out twice, no two blocks overlapping, every handle's counts equal what the blocks hold, what the
 // blocks record equals what the callers were handed, and the `gingham ipam check` logic finds 0 problems. Releasing
 // everything leaves the pool fully free, and releasing the hosts' affinities leaves no block behind.
-import { CALICO_V3_ROOT, EtcdDatastore, API_VERSION, type Datastore } from '../../src/datastore';
+import { CALICO_V3_ROOT, API_VERSION, type Datastore } from '../../src/datastore';
+import { EtcdDatastore } from '../../src/datastore/etcd/etcd-datastore';
 import { IpamAllocator, checkIpam, listBlocks, listPools, loadIpamSnapshot, poolUsage } from '../../src/ipam';
 import { runCheck } from '../../src/cli/ipam-check';
 import { startEtcd, type EtcdServer } from '../lib/etcd';

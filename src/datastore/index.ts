@@ -1,5 +1,5 @@
-// The datastore's public surface for the layers below it (ipam, felix, node, controllers, cli, cmd). Backends are
-// exported by name; cmd/ chooses one (DATASTORE_TYPE) and hands the Datastore interface to everything else.
+// The datastore's public surface for the layers below it (ipam, felix, node, controllers, cli, cmd). The memory
+// backend is exported by name; cmd/ chooses one (DATASTORE_TYPE) and hands the Datastore interface to everything else.
 export type { Datastore } from './datastore';
 export * from './types';
 export * from './errors';
@@ -7,6 +7,7 @@ export { KINDS, kindInfo, kindByPlural, type KindInfo, type CrdInfo } from './ki
 export { labelsMatch, resourceMatches } from './label-selector';
 export { updateWithRetry, type CasOptions } from './cas';
 export { MemoryDatastore, type MemoryDatastoreOptions } from './memory/memory-datastore';
-export { EtcdDatastore, type EtcdDatastoreOptions } from './etcd/etcd-datastore';
+// The etcd backend is imported from './etcd/etcd-datastore' by whoever opens one (cmd/open-datastore.ts loads it
+// only when DATASTORE_TYPE is etcdv3): its client (etcd3, grpc-js, protobufjs) would otherwise be loaded by every
+// process, the BGP speaker included.
 export { CALICO_V3_ROOT } from './etcd/etcd-keys';
-export { DEFAULT_RETRY, type RetryPolicy } from './etcd/etcd-retry';
