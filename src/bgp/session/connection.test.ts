@@ -64,10 +64,17 @@ function events(): ConnectionEvents & { progress: number } {
   return e;
 }
 
-/** Distinct fake UPDATE frames (the connection does not look inside them). */
+/** Distinct fake UPDATE frames of 4 KiB (the connection does not look inside them). */
 function updates(n: number): Buffer[] {
-  return Array.from({ length: n }, (_, i) => Buffer.from(`update-${i}`));
+  return Array.from({ length: n }, (_, i) => {
+    const b = Buffer.alloc(4096, i & 0xff);
+    b.write(`update-${i}`);
+    return b;
+  });
 }
+
+/** Writes of 64 KiB carry 16 such frames. */
+const PER_WRITE = 16;
 
 const TYPE_OFFSET = 18;
 const isKeepalive = (b: Buffer): boolean => b.length === 19 && b[TYPE_OFFSET] === 4;
@@ -84,9 +91,10 @@ describe('Connection write path', () => {
     const ev = events();
     const conn = new Connection(socket, 'outbound', ev, new FakeClock());
     conn.sendUpdates(updates(1000));
-    // Only what fits before the socket reports back-pressure left the application queue.
+    // Only what fits before the socket reports back-pressure left the application queue, batched into few writes.
     expect(socket.written).toHaveLength(3);
-    expect(conn.queuedBytes).toBeGreaterThan(0);
+    expect(socket.written[0]).toHaveLength(PER_WRITE * 4096);
+    expect(conn.queuedBytes).toBe((1000 - 3 * PER_WRITE) * 4096);
 
     conn.sendControl(KEEPALIVE);
     expect(socket.written).toHaveLength(4);
@@ -94,8 +102,8 @@ describe('Connection write path', () => {
 
     // The rest goes out as the socket drains, in order, and nothing is lost or duplicated.
     for (let i = 0; i < 1000 && conn.queuedBytes > 0; i++) socket.drain();
-    const sentUpdates = socket.written.filter((b) => !isKeepalive(b)).map((b) => b.toString());
-    expect(sentUpdates).toEqual(updates(1000).map((b) => b.toString()));
+    const sentUpdates = Buffer.concat(socket.written.filter((b) => !isKeepalive(b)));
+    expect(sentUpdates.equals(Buffer.concat(updates(1000)))).toBe(true);
     expect(conn.stats.updatesOut).toBe(1000);
     expect(conn.stats.messagesOut).toBe(1001);
   });
