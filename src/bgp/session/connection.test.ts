@@ -1,5 +1,6 @@
-// Connection's write path: TCP_NODELAY, UPDATEs held back while the socket is backed up, KEEPALIVE and NOTIFICATION
-// never waiting behind them, and a NOTIFICATION that drops what is queued and closes with a bounded linger.
+// Connection's write path: TCP_NODELAY, UPDATEs written at the end of the task in batches, held back while the
+// socket is backed up, KEEPALIVE and NOTIFICATION never waiting behind them, and a NOTIFICATION that drops what is
+// queued and closes with a bounded linger.
 import { EventEmitter } from 'node:events';
 import { FakeClock } from '../../lib/fake-clock';
 import { KEEPALIVE } from '../packet/keepalive';
@@ -76,6 +77,9 @@ function updates(n: number): Buffer[] {
 /** Writes of 64 KiB carry 16 such frames. */
 const PER_WRITE = 16;
 
+/** Lets queued microtasks (the connection's deferred write) run. */
+const settled = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 const TYPE_OFFSET = 18;
 const isKeepalive = (b: Buffer): boolean => b.length === 19 && b[TYPE_OFFSET] === 4;
 
@@ -86,11 +90,14 @@ describe('Connection write path', () => {
     expect(socket.noDelay).toBe(true);
   });
 
-  it('holds UPDATEs back while the socket is backed up and sends a KEEPALIVE at once, ahead of them', () => {
+  it('holds UPDATEs back while the socket is backed up and sends a KEEPALIVE at once, ahead of them', async () => {
     const socket = new BackedUpSocket(3);
     const ev = events();
     const conn = new Connection(socket, 'outbound', ev, new FakeClock());
     conn.sendUpdates(updates(1000));
+    // Nothing is written before the end of the task (so UPDATEs of one read leave in one write).
+    expect(socket.written).toHaveLength(0);
+    await settled();
     // Only what fits before the socket reports back-pressure left the application queue, batched into few writes.
     expect(socket.written).toHaveLength(3);
     expect(socket.written[0]).toHaveLength(PER_WRITE * 4096);
@@ -108,21 +115,23 @@ describe('Connection write path', () => {
     expect(conn.stats.messagesOut).toBe(1001);
   });
 
-  it('keeps every KEEPALIVE of a long stall ahead of the queued UPDATEs', () => {
+  it('keeps every KEEPALIVE of a long stall ahead of the queued UPDATEs', async () => {
     const socket = new BackedUpSocket(1);
     const conn = new Connection(socket, 'outbound', events(), new FakeClock());
     conn.sendUpdates(updates(50));
+    await settled();
     for (let k = 0; k < 5; k++) conn.sendControl(KEEPALIVE);
     // One UPDATE got in before the socket backed up; the five KEEPALIVEs follow it directly.
     expect(socket.written.slice(1).every(isKeepalive)).toBe(true);
     expect(socket.written).toHaveLength(6);
   });
 
-  it('on a NOTIFICATION drops the queued UPDATEs, sends it ahead, ends the socket and destroys it after the linger', () => {
+  it('on a NOTIFICATION drops the queued UPDATEs, sends it ahead, ends the socket and destroys it after the linger', async () => {
     const socket = new BackedUpSocket(2);
     const clock = new FakeClock();
     const conn = new Connection(socket, 'outbound', events(), clock);
     conn.sendUpdates(updates(100));
+    await settled();
     const notification: BgpMessage = { type: 'notification', code: 6, subcode: 2, data: Buffer.alloc(0) };
     conn.notifyAndClose(notification);
     expect(socket.written).toHaveLength(3);
@@ -134,6 +143,7 @@ describe('Connection write path', () => {
     socket.drain();
     conn.sendControl(KEEPALIVE);
     conn.sendUpdates(updates(1));
+    await settled();
     expect(socket.written).toHaveLength(3);
     expect(socket.destroyed).toBe(false);
     clock.advance(2000);

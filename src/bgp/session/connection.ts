@@ -42,6 +42,7 @@ export class Connection {
   private readonly bulk: Buffer[] = [];
   private bulkHead = 0;
   private closing = false;
+  private pumpQueued = false;
   private closed = false;
   private lingerTimer: TimerHandle | undefined;
   readonly stats: ConnectionStats = { messagesIn: 0, messagesOut: 0, updatesIn: 0, updatesOut: 0, bytesIn: 0, bytesOut: 0 };
@@ -101,7 +102,14 @@ export class Connection {
   sendUpdates(messages: readonly Buffer[]): void {
     if (!this.isOpen) return;
     for (const m of messages) this.bulk.push(m);
-    this.pump();
+    // The write waits for the end of the current task: every UPDATE received in one read of the socket produces
+    // its own small batch of UPDATEs out, and they leave together in one write instead of one write each.
+    if (this.pumpQueued) return;
+    this.pumpQueued = true;
+    queueMicrotask(() => {
+      this.pumpQueued = false;
+      this.pump();
+    });
   }
 
   private pump(): void {
