@@ -228,6 +228,20 @@ describe('route propagation (in-memory network, fake clock)', () => {
     expect(a.speaker.status().peers.find((p) => p.address === b.address)?.establishedTransitions).toBe(before);
   });
 
+  it('export rules on interface and priority see the kernel route behind a local route, and follow its changes', async () => {
+    const a = await make('10.0.0.1', 65000);
+    const ext = await make('10.1.0.1', 65100);
+    link(a, ext, { filters: { exportV4: [{ action: 'Accept', interface: 'cali*', priority: 1024 }, { action: 'Reject', cidr: '10.244.0.0/16', prefixLength: { min: 32 }, matchOperator: 'In' }] } });
+    const borrowed = (ifname: string): LocalRoute => ({ ...route('10.244.7.9/32'), interface: ifname, priority: 1024 });
+    a.speaker.setLocalRoutes([route('10.244.1.0/26'), borrowed('cali0123456789a'), { ...route('10.244.7.10/32'), interface: 'cali99', priority: 512 }]);
+    await run(clock, 3);
+    expect(ext.speaker.receivedRoutes().map((r) => r.prefix).sort()).toEqual(['10.244.1.0/26', '10.244.7.9/32']);
+    // Same route, another device: the export is decided again.
+    a.speaker.setLocalRoutes([route('10.244.1.0/26'), borrowed('tunl0'), { ...route('10.244.7.10/32'), interface: 'cali99', priority: 512 }]);
+    await run(clock, 2);
+    expect(ext.speaker.receivedRoutes().map((r) => r.prefix)).toEqual(['10.244.1.0/26']);
+  });
+
   it('packs many prefixes sharing one attribute set into few UPDATEs, at every hop', async () => {
     const a = await make('10.0.0.1', 65000);
     const rr = await make('10.0.0.2', 65000);

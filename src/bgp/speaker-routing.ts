@@ -43,6 +43,10 @@ export interface LocalRoute {
   readonly med?: number;
   /** LOCAL_PREF towards iBGP peers (default 100); never sent to eBGP peers (RFC 4271 §5.1.5). */
   readonly localPref?: number;
+  /** The kernel route this route stands for (a workload's cali* device), for BGPFilter `interface` rules. */
+  readonly interface?: string;
+  /** That kernel route's priority (metric), for BGPFilter `priority` rules. */
+  readonly priority?: number;
 }
 
 export interface RoutingConfig {
@@ -415,7 +419,13 @@ export class SpeakerRouting implements PeerRouting {
       }
       for (const [key, r] of next[f]) {
         const attrs = this.rib.interner.intern(localAttributes(r));
-        if (this.local[f].has(key) && this.rib.attrsOf(r.prefix, src) === attrs) continue;
+        const old = this.local[f].get(key);
+        if (old !== undefined && this.rib.attrsOf(r.prefix, src) === attrs) {
+          // Same route; a new kernel interface or priority may still change what export filters let through.
+          const id = old.interface !== r.interface || old.priority !== r.priority ? this.rib.find(r.prefix) : -1;
+          if (id >= 0) changes[f].add(id);
+          continue;
+        }
         const c = this.rib.set(r.prefix, src, attrs, this.now());
         if (c >= 0) changes[f].add(c);
       }
@@ -524,7 +534,9 @@ export class SpeakerRouting implements PeerRouting {
     const filter = s.exportFilter?.[family];
     if (filter === undefined) return s.cache.attributesFor(family, attrs, source);
     // Calico BGPFilter export rules run on the route before the BGP rewrite (as BIRD's export filter does).
-    const v = filter({ prefix: this.rib.prefixOf(family, id), attrs, source });
+    const prefix = this.rib.prefixOf(family, id);
+    const kernel = source.kind === 'local' ? this.local[family].get(prefixText(prefix)) : undefined;
+    const v = filter({ prefix, attrs, source, ...(kernel ? { kernel } : {}) });
     if (!v.accept) return undefined;
     if (v.attrs === attrs) return s.cache.attributesFor(family, attrs, source);
     let byRule = s.filtered.get(attrs);

@@ -23,7 +23,7 @@ import type { Datastore } from '../datastore';
 import type { Clock, TimerHandle } from '../lib/clock';
 import { cidrContains, parseCidr, parseIpOrCidr, tryParseCidr } from '../lib/ip';
 import type { Logger } from '../lib/logger';
-import type { Netlink } from '../netlink/netlink';
+import { defaultMetric, type Netlink } from '../netlink/netlink';
 import type { Speaker, SpeakerConfig, LocalRoute } from '../bgp/speaker';
 import { GRACEFUL_RESTART_DEFAULTS, PEER_DEFAULTS, type PeerConfig, type PeerFilters } from '../bgp/session/peer-config';
 import { calculateDataplane, type CalcBgpRoute } from '../felix/calc-routes';
@@ -311,7 +311,9 @@ export class NodeAgent {
       for (const net of w.spec?.ipNetworks ?? []) {
         const c = parseIpOrCidr(net);
         if (c.family !== 4 || ownCidrs.some((b) => cidrContains(b, c)) || !inPools(net)) continue;
-        routes.push({ prefix: toPrefix(`${net.split('/')[0]}/32`), nextHop: local.address });
+        // The kernel route it stands for (felix/calc-routes.ts programs it on the pod's device, default metric), for
+        // BGPFilter `interface` and `priority` rules.
+        routes.push({ prefix: toPrefix(`${net.split('/')[0]}/32`), nextHop: local.address, interface: w.spec?.interfaceName, priority: defaultMetric(4) });
       }
     }
     // The service ranges of BGPConfiguration default, as Calico advertises them (every node announces the whole

@@ -1,5 +1,5 @@
 // BGPFilter semantics, table-driven: first match decides, default Accept, every criterion and operation.
-import { compileFilter } from './filter-bgp';
+import { compileFilter, globRegExp, type KernelRoute } from './filter-bgp';
 import type { BGPFilterRule } from '../../api/kind-bgp-filter';
 import type { Prefix } from '../packet/types';
 import { path, seq, source } from './testing';
@@ -18,6 +18,7 @@ interface Case {
   prefix: string;
   from?: typeof ebgp;
   attrs?: Parameters<typeof path>[1];
+  kernel?: KernelRoute;
   accept: boolean;
   rule?: number;
 }
@@ -54,14 +55,34 @@ const cases: Case[] = [
   { name: 'asPathPrefix', rules: [{ action: 'Reject', asPathPrefix: [65100, 65200] }], prefix: '10.0.0.0/24', attrs: { asPath: [seq(65100, 65200, 7)] }, accept: false },
   { name: 'asPathPrefix mismatch', rules: [{ action: 'Reject', asPathPrefix: [65200] }], prefix: '10.0.0.0/24', attrs: { asPath: [seq(65100, 65200)] }, accept: true },
   { name: 'all criteria must match', rules: [{ action: 'Reject', cidr: '10.0.0.0/8', matchOperator: 'In', peerType: 'iBGP' }], prefix: '10.0.0.0/24', from: ebgp, accept: true },
-  { name: 'interface never matches here', rules: [{ action: 'Reject', interface: '*.calico' }], prefix: '10.0.0.0/24', accept: true },
+  { name: 'interface: a BGP route has none', rules: [{ action: 'Reject', interface: '*' }], prefix: '10.0.0.0/24', accept: true },
+  { name: 'interface glob matches a local route', rules: [{ action: 'Reject', interface: 'cali*' }], prefix: '10.0.0.1/32', from: local, kernel: { interface: 'cali1234abcd' }, accept: false },
+  { name: 'interface glob mismatch', rules: [{ action: 'Reject', interface: 'cali*' }], prefix: '10.0.0.1/32', from: local, kernel: { interface: 'eth0' }, accept: true },
+  { name: 'interface ? matches one character', rules: [{ action: 'Reject', interface: 'eth?' }], prefix: '10.0.0.1/32', from: local, kernel: { interface: 'eth10' }, accept: true },
+  { name: 'priority equal', rules: [{ action: 'Reject', priority: 1024 }], prefix: '10.0.0.1/32', from: local, kernel: { priority: 1024 }, accept: false },
+  { name: 'priority other', rules: [{ action: 'Reject', priority: 512 }], prefix: '10.0.0.1/32', from: local, kernel: { priority: 1024 }, accept: true },
+  { name: 'priority: a BGP route has none', rules: [{ action: 'Reject', priority: 1024 }], prefix: '10.0.0.0/24', accept: true },
   { name: 'IPv6 In', rules: [{ action: 'Reject', cidr: '2001:db8::/32', matchOperator: 'In' }], prefix: '2001:db8:1::/48', accept: false },
 ];
 
+describe('globRegExp', () => {
+  it.each([
+    ['cali*', 'cali0', true],
+    ['cali*', 'xcali0', false],
+    ['*.calico', 'vxlan.calico', true],
+    ['*.calico', 'vxlanXcalico', false],
+    ['tap?', 'tap1', true],
+    ['tap?', 'tap', false],
+    ['a+b', 'a+b', true],
+  ])('%s ~ %s is %s', (glob, name, want) => {
+    expect(globRegExp(glob).test(name)).toBe(want);
+  });
+});
+
 describe('BGPFilter semantics', () => {
-  it.each(cases)('$name', ({ rules, prefix, from, attrs, accept, rule }) => {
+  it.each(cases)('$name', ({ rules, prefix, from, attrs, kernel, accept, rule }) => {
     const r = path(from ?? ebgp, attrs ?? {}, p(prefix));
-    const v = compileFilter(rules)({ prefix: r.prefix, attrs: r.attrs, source: r.source });
+    const v = compileFilter(rules)({ prefix: r.prefix, attrs: r.attrs, source: r.source, ...(kernel ? { kernel } : {}) });
     expect(v.accept).toBe(accept);
     if (rule !== undefined) expect(v.rule).toBe(rule);
   });

@@ -6,19 +6,30 @@
 // Criteria: cidr + matchOperator (Equal / NotEqual / In / NotIn, with prefixLength min/max narrowing In and NotIn as
 // BIRD's `net ~ [ cidr{min,max} ]`), source RemotePeers (not originated here), peerType eBGP/iBGP (the session the
 // route came from), communities (one standard or large community carried), asPathPrefix (the AS_PATH starts with
-// these ASNs). `interface` and `priority` describe kernel routes (the interface of a workload route, a route's
-// priority), which this speaker does not see: rules that use them never match. Operations: addCommunity,
-// prependASPath; setPriority is accepted and has no effect here (it sets the kernel route's metric in Calico).
+// these ASNs), `interface` (a glob, BIRD's `ifname ~ "cali*"`) and `priority` (BIRD's `krt_metric = N`). The last
+// two describe the kernel route a route stands for: the node agent gives them for the routes it originates (a
+// borrowed workload /32 has its cali* interface and Felix's route priority); a route learned over BGP has neither,
+// so such a rule never matches it (in BIRD, `krt_metric` is unset on a BGP route and the test fails). Operations:
+// addCommunity, prependASPath; setPriority is accepted and has no effect here (in Calico it sets the metric of the
+// kernel route BIRD installs on import; Gingham's dataplane programs BGP routes with Felix's fixed priority).
 import type { BGPFilterRule } from '../../api/kind-bgp-filter';
 import { parseAsn } from '../../api/asn';
 import { parseIp, tryParseCidr, cidrContains, type Cidr } from '../../lib/ip';
 import type { PathAttributes, Prefix } from '../packet/types';
 import type { PathSource } from './path';
 
+/** The kernel route behind a locally originated route, as the filter criteria `interface` and `priority` see it. */
+export interface KernelRoute {
+  readonly interface?: string;
+  readonly priority?: number;
+}
+
 export interface FilterInput {
   readonly prefix: Prefix;
   readonly attrs: PathAttributes;
   readonly source: PathSource;
+  /** Only for routes this speaker originates, when the node agent said which kernel route they stand for. */
+  readonly kernel?: KernelRoute;
 }
 
 export interface FilterVerdict {
@@ -50,6 +61,13 @@ function flatPath(a: PathAttributes): number[] {
   const out: number[] = [];
   for (const s of a.asPath ?? []) if (s.type === 'sequence' || s.type === 'set') out.push(...s.asns);
   return out;
+}
+
+/** BIRD's pattern match (`ifname ~ "eth*"`): `*` any run of characters, `?` one character, the rest literal. */
+export function globRegExp(glob: string): RegExp {
+  let re = '';
+  for (const ch of glob) re += ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[\\^$.|+()[\]{}]/g, '\\$&');
+  return new RegExp(`^${re}$`);
 }
 
 interface Compiled {
@@ -92,8 +110,14 @@ function compileRule(rule: BGPFilterRule): Compiled {
       return want.every((asn, i) => path[i] === asn);
     });
   }
-  // Kernel-route criteria this speaker cannot see.
-  if (rule.interface !== undefined || rule.priority !== undefined) tests.push(() => false);
+  if (rule.interface !== undefined) {
+    const glob = globRegExp(rule.interface);
+    tests.push((r) => r.kernel?.interface !== undefined && glob.test(r.kernel.interface));
+  }
+  if (rule.priority !== undefined) {
+    const want = rule.priority;
+    tests.push((r) => r.kernel?.priority === want);
+  }
 
   const ops = (rule.operations ?? []).flatMap((op): Array<(a: PathAttributes) => PathAttributes> => {
     if (op.addCommunity !== undefined) {
