@@ -1,6 +1,6 @@
-// A local status API: gRPC (@grpc/grpc-js) over a unix socket whose file is mode 0600 (its directory 0700), with JSON
-// messages, so a service is just a list of method names and TypeScript types; no .proto file ships with the build.
-// Used by the node agent's status API (read by `gingham node status`). Owns the server and client handles it creates.
+// A local status API: gRPC (@grpc/grpc-js) over a unix socket whose file is mode 0600 from the moment it appears at
+// its path, with JSON messages, so a service is just a list of method names and TypeScript types; no .proto file
+// ships with the build. Used by the speaker's and the node agent's status APIs (`gingham bgp|node status`). Owns the server and client handles it creates.
 import fs from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -50,10 +50,22 @@ export async function serveUnix(socketPath: string, service: JsonServiceDefiniti
     };
   }
   server.addService(service, impl);
-  await new Promise<void>((resolve, reject) => {
-    server.bindAsync(`unix:${socketPath}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve()));
-  });
-  fs.chmodSync(socketPath, 0o600);
+  // The socket is bound inside a fresh 0700 directory, made 0600 there and only then renamed into place, so that it
+  // is never reachable at its path with the default (umask) permissions, even in a shared directory.
+  const privateDir = fs.mkdtempSync(path.join(path.dirname(socketPath), '.bind-'));
+  const bound = path.join(privateDir, 's');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.bindAsync(`unix:${bound}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve()));
+    });
+    fs.chmodSync(bound, 0o600);
+    fs.renameSync(bound, socketPath);
+  } catch (err) {
+    server.forceShutdown();
+    throw err;
+  } finally {
+    fs.rmSync(privateDir, { recursive: true, force: true });
+  }
   return {
     socketPath,
     close: () =>
