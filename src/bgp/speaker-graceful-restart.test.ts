@@ -6,7 +6,7 @@ import { FakeClock } from '../lib/fake-clock';
 import type { Speaker } from './speaker';
 import type { PeerConfig } from './session/peer-config';
 import { MemoryNetwork } from './session/testing/memory-network';
-import { memorySpeaker, peerConfig, route, run } from './speaker-testing';
+import { memorySpeaker, peerConfig, route, run } from './testing/speaker';
 
 const GR = { restartTime: 10, staleTime: 30, forwardingPreserved: true };
 

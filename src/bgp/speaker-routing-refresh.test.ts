@@ -6,7 +6,7 @@ import { nullLogger } from '../lib/logger';
 import { SpeakerRouting } from './speaker-routing';
 import type { Peer } from './session/peer';
 import { DEFAULT_CODEC_OPTIONS, type Prefix, type UpdateMessage } from './packet/types';
-import { peerConfig } from './speaker-testing';
+import { peerConfig } from './testing/speaker';
 
 const p4 = (address: string): Prefix => ({ family: 'ipv4', address, length: 24 });
 const announce = (...nlri: Prefix[]): UpdateMessage => ({ type: 'update', withdrawn: [], attributes: { origin: 0, asPath: [], nextHop: '192.0.2.1' }, nlri });

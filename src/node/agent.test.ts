@@ -2,7 +2,7 @@
 // FakeNetlink as its kernel, and a fake clock. The real kernel and real processes are in e2e/.
 import { Speaker } from '../bgp/speaker';
 import { MemoryNetwork } from '../bgp/session/testing/memory-network';
-import { run } from '../bgp/speaker-testing';
+import { run } from '../bgp/testing/speaker';
 import type { IPPool } from '../api/kind-ippool';
 import { MemoryDatastore, updateWithRetry, type StoredResource } from '../datastore';
 import { FakeClock } from '../lib/fake-clock';
