@@ -71,6 +71,13 @@ describe('route propagation (in-memory network, fake clock)', () => {
     // Never back to the originator.
     expect(find(c1.speaker.receivedRoutes(), '10.244.1.0/24')).toBeUndefined();
     expect(rr.speaker.advertisedRoutes(c1.address).map((r) => r.prefix)).toEqual(['10.244.9.0/24']);
+    // c1 and c2 have the same outbound policy (an update group): the route of the non-client goes to both as one
+    // attribute object, rewritten once; c1's own route still never goes back to c1.
+    const toC1 = rr.speaker.advertisedRoutes(c1.address).find((r) => r.prefix === '10.244.9.0/24');
+    const toC2 = rr.speaker.advertisedRoutes(c2.address).find((r) => r.prefix === '10.244.9.0/24');
+    expect(toC1?.attributes).toBeDefined();
+    expect(toC1?.attributes).toBe(toC2?.attributes);
+    expect(rr.speaker.advertisedRoutes(nc.address).find((r) => r.prefix === '10.244.9.0/24')).toBeUndefined();
     // The reflector's view: best path and why.
     const best = find(rr.speaker.bestRoutes(), '10.244.1.0/24');
     expect(best).toMatchObject({ peer: '10.0.0.11', best: true, step: 'only-path' });

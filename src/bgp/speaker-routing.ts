@@ -14,7 +14,7 @@ import net from 'node:net';
 import type { Clock, TimerHandle } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import { describeError } from '../lib/errors';
-import type { DecodedUpdate, Family, PathAttributes, Prefix } from './packet/types';
+import type { CodecOptions, DecodedUpdate, Family, PathAttributes, Prefix } from './packet/types';
 import { AdjRibOut } from './rib/adj-rib-out';
 import type { DecisionOptions, StepName } from './rib/decision-steps';
 import { ExportCache, type ExportTarget } from './rib/export-policy';
@@ -69,19 +69,32 @@ export interface BestPathChange {
   readonly multipath: readonly Path[];
 }
 
+/**
+ * What sessions with the same outbound policy share (an update group): the export filters, the attribute objects
+ * their operations made and the export cache, so that an attribute set is filtered, rewritten and (with the codec
+ * options shared too) encoded once for all of them. Each session keeps its own Adj-RIB-Out, and split horizon (never
+ * back to the session a route came from) is decided per session before the group's cache is asked.
+ */
+interface ExportGroup {
+  readonly key: string;
+  readonly cache: ExportCache;
+  readonly exportFilter: Record<Family, CompiledFilter | undefined>;
+  readonly filtered: WeakMap<PathAttributes, Map<number, PathAttributes>>;
+  members: number;
+}
+
 interface SessionRib {
   readonly peer: Peer;
   readonly source: PathSource;
   readonly info: SessionInfo;
-  cache: ExportCache;
+  /** info.codec, or an equal options object shared by the group's sessions (encodings are reused by identity). */
+  readonly codec: CodecOptions;
+  group: ExportGroup;
   readonly out: AdjRibOut;
   /** Families whose End-of-RIB the peer has sent on this session. */
   readonly eor: Set<Family>;
   /** The peer went over its maximum prefix count; the session is being closed. */
   overLimit?: boolean;
-  /** Export filters and the attribute objects their operations produced, one per (input object, rule). */
-  exportFilter?: Record<Family, CompiledFilter | undefined>;
-  readonly filtered: WeakMap<PathAttributes, Map<number, PathAttributes>>;
 }
 
 function compiled(rules: readonly unknown[] | undefined): CompiledFilter | undefined {
@@ -168,11 +181,10 @@ export class SpeakerRouting implements PeerRouting {
       peer,
       source,
       info,
-      cache: new ExportCache(this.target(peer, source, info), this.identity()),
+      codec: this.sharedCodec(info.codec),
+      group: this.joinGroup(peer, info),
       out: new AdjRibOut(this.rib),
       eor: new Set(),
-      exportFilter: { ipv4: compiled(cfg.filters?.exportV4), ipv6: compiled(cfg.filters?.exportV6) },
-      filtered: new WeakMap(),
     };
     this.sessions.set(peer, s);
     if (this.restarting) {
@@ -194,6 +206,7 @@ export class SpeakerRouting implements PeerRouting {
     const s = this.sessions.get(peer);
     if (s === undefined) return;
     this.sessions.delete(peer);
+    this.leaveGroup(s.group);
     const keep = end.notification ? [] : this.restartFamilies(peer, s.info);
     const drop = FAMILIES.filter((f) => !keep.includes(f));
     const n = this.removeSourceRoutes(s.source, false, drop);
@@ -208,7 +221,7 @@ export class SpeakerRouting implements PeerRouting {
       this.log.info(`${peer.config.name} went down without NOTIFICATION: keeping ${marked} routes stale for ${restartTime}s (graceful restart)`);
     } else {
       this.flushStale(peer.config.address, 'session ended');
-      for (const other of this.sessions.values()) other.cache.dropSource(s.source.id);
+      for (const g of this.groups.values()) g.cache.dropSource(s.source.id);
     }
     this.log.debug(`session with ${peer.config.name} down: ${n} routes withdrawn`);
   }
@@ -290,7 +303,7 @@ export class SpeakerRouting implements PeerRouting {
     this.log.debug(`flushing stale routes of ${address}: ${why}`);
     this.removeStale(st.source, FAMILIES);
     if (![...this.sessions.values()].some((s) => s.source === st.source)) {
-      for (const other of this.sessions.values()) other.cache.dropSource(st.source.id);
+      for (const g of this.groups.values()) g.cache.dropSource(st.source.id);
     }
   }
 
@@ -375,10 +388,10 @@ export class SpeakerRouting implements PeerRouting {
     }
     // RFC 7313 §4: the re-advertisement goes between BoRR and EoRR. They travel in the UPDATE queue, so they stay in
     // order with the routes (control messages would overtake queued UPDATEs).
-    const marker = (subtype: number): Buffer => encodeMessage({ type: 'route-refresh', afi: familyAfi(family), safi: 1, subtype }, s.info.codec);
+    const marker = (subtype: number): Buffer => encodeMessage({ type: 'route-refresh', afi: familyAfi(family), safi: 1, subtype }, s.codec);
     let msgs: Buffer[];
     try {
-      msgs = s.out.flush(s.info.codec, s.info.maxMessageLength);
+      msgs = s.out.flush(s.codec, s.info.maxMessageLength);
     } catch (err) {
       this.log.error(`cannot encode UPDATE for ${peer.config.name}: ${describeError(err)}`);
       return;
@@ -442,8 +455,9 @@ export class SpeakerRouting implements PeerRouting {
   peerConfigChanged(peer: Peer): void {
     const s = this.sessions.get(peer);
     if (s === undefined || this.restarting) return;
-    s.cache = new ExportCache(this.target(peer, s.source, s.info), this.identity());
-    s.exportFilter = { ipv4: compiled(peer.config.filters?.exportV4), ipv6: compiled(peer.config.filters?.exportV6) };
+    const before = s.group;
+    s.group = this.joinGroup(peer, s.info);
+    this.leaveGroup(before);
     this.resync(s);
     this.flush(s);
   }
@@ -471,17 +485,54 @@ export class SpeakerRouting implements PeerRouting {
 
   // ---------------------------------------------------------------- internals
 
+  private readonly groups = new Map<string, ExportGroup>();
+  private readonly codecs = new Map<string, CodecOptions>();
+
+  /** The export group of a session with this peer's outbound policy (created on first use). */
+  private joinGroup(peer: Peer, info: SessionInfo): ExportGroup {
+    const cfg = peer.config;
+    // Split horizon is per session (exportOf), so the shared target names no session.
+    const target: ExportTarget = { ...this.target(peer, info), sourceId: -1 };
+    const key = JSON.stringify([target.kind, target.rrClient, target.localAsn, target.nextHopMode, target.selfAddress.ipv4 ?? '', target.selfAddress.ipv6 ?? '', cfg.filters?.exportV4 ?? [], cfg.filters?.exportV6 ?? []]);
+    let g = this.groups.get(key);
+    if (g === undefined) {
+      g = {
+        key,
+        cache: new ExportCache(target, this.identity()),
+        exportFilter: { ipv4: compiled(cfg.filters?.exportV4), ipv6: compiled(cfg.filters?.exportV6) },
+        filtered: new WeakMap(),
+        members: 0,
+      };
+      this.groups.set(key, g);
+    }
+    g.members++;
+    return g;
+  }
+
+  private leaveGroup(g: ExportGroup): void {
+    g.members--;
+    if (g.members <= 0) this.groups.delete(g.key);
+  }
+
+  /** One options object per distinct negotiated codec (the encoder reuses attribute encodings by object identity). */
+  private sharedCodec(c: CodecOptions): CodecOptions {
+    const key = JSON.stringify([c.fourOctetAs, c.extendedMessage, [...c.addPath].sort(), c.internal]);
+    let known = this.codecs.get(key);
+    if (known === undefined) this.codecs.set(key, (known = c));
+    return known;
+  }
+
   private identity(): { routerId: string; clusterId: string } {
     return { routerId: this.cfg.routerId, clusterId: this.clusterId };
   }
 
-  private target(peer: Peer, source: PathSource, info: SessionInfo): ExportTarget {
+  private target(peer: Peer, info: SessionInfo): ExportTarget {
     const cfg = peer.config;
     const local = normalizeAddress(info.localAddress);
     return {
-      sourceId: source.id,
-      kind: source.kind === 'internal' ? 'internal' : 'external',
-      rrClient: source.rrClient,
+      sourceId: -1,
+      kind: cfg.asn === cfg.localAsn ? 'internal' : 'external',
+      rrClient: cfg.routeReflectorClient ?? false,
       localAsn: cfg.localAsn,
       nextHopMode: cfg.nextHopMode ?? 'auto',
       selfAddress: { ipv4: net.isIPv4(local) ? local : undefined, ipv6: net.isIPv6(local) ? local : undefined },
@@ -531,19 +582,23 @@ export class SpeakerRouting implements PeerRouting {
     if (best < 0) return undefined;
     const attrs = this.rib.pathAttrs(best);
     const source = this.rib.pathSource(best);
-    const filter = s.exportFilter?.[family];
-    if (filter === undefined) return s.cache.attributesFor(family, attrs, source);
+    // Never back to the session it came from (BIRD "reject our routes"; the receiver would drop it by AS loop or
+    // ORIGINATOR_ID anyway). Decided here because the export cache is shared by the group.
+    if (source.id === s.source.id) return undefined;
+    const g = s.group;
+    const filter = g.exportFilter[family];
+    if (filter === undefined) return g.cache.attributesFor(family, attrs, source);
     // Calico BGPFilter export rules run on the route before the BGP rewrite (as BIRD's export filter does).
     const prefix = this.rib.prefixOf(family, id);
     const kernel = source.kind === 'local' ? this.local[family].get(prefixText(prefix)) : undefined;
     const v = filter({ prefix, attrs, source, ...(kernel ? { kernel } : {}) });
     if (!v.accept) return undefined;
-    if (v.attrs === attrs) return s.cache.attributesFor(family, attrs, source);
-    let byRule = s.filtered.get(attrs);
-    if (byRule === undefined) s.filtered.set(attrs, (byRule = new Map()));
+    if (v.attrs === attrs) return g.cache.attributesFor(family, attrs, source);
+    let byRule = g.filtered.get(attrs);
+    if (byRule === undefined) g.filtered.set(attrs, (byRule = new Map()));
     let out = byRule.get(v.rule);
     if (out === undefined) byRule.set(v.rule, (out = v.attrs));
-    return s.cache.attributesFor(family, out, source);
+    return g.cache.attributesFor(family, out, source);
   }
 
   /** Stages the whole table against what the session has (withdrawing what it should no longer have). */
@@ -561,7 +616,7 @@ export class SpeakerRouting implements PeerRouting {
     if (!s.out.pending) return;
     let msgs: Buffer[];
     try {
-      msgs = s.out.flush(s.info.codec, s.info.maxMessageLength);
+      msgs = s.out.flush(s.codec, s.info.maxMessageLength);
     } catch (err) {
       this.log.error(`cannot encode UPDATE for ${s.peer.config.name}: ${describeError(err)}`);
       return;

@@ -4,7 +4,7 @@ import { BgpEncodeError } from './header';
 import { formatIpv6 } from './prefix';
 import type { CodecOptions, PathAttributes, Prefix } from './types';
 import { decodeUpdateBody } from './update';
-import { encodeUpdates } from './update-encode';
+import { encodeNlriUpdates, encodeUpdates, prefixList } from './update-encode';
 import { EBGP4 } from './testdata/update-bytes';
 
 const ATTRS: PathAttributes = {
@@ -113,5 +113,31 @@ describe('encodeUpdates', () => {
     const huge: PathAttributes = { ...ATTRS, communities: Array.from({ length: 1100 }, (_, i) => i) };
     expect(() => encodeUpdates({ withdrawn: [], attributes: huge, nlri: v4Prefixes(1) }, EBGP4, 4096)).toThrow(BgpEncodeError);
     expect(() => encodeUpdates({ withdrawn: [], nlri: [] }, EBGP4, 10)).toThrow(BgpEncodeError);
+  });
+});
+
+describe('encodeNlriUpdates', () => {
+  const opts: CodecOptions = { fourOctetAs: true, extendedMessage: false, addPath: new Set(), internal: true };
+  const ps: Prefix[] = [
+    { family: 'ipv4', address: '10.1.0.0', length: 16 },
+    { family: 'ipv4', address: '10.2.0.0', length: 16 },
+  ];
+
+  it('packs a list the same way encodeUpdates does', () => {
+    const attrs: PathAttributes = { origin: Origin.Igp, asPath: [], nextHop: '192.0.2.1', localPref: 100 };
+    expect(encodeNlriUpdates('ipv4', attrs, prefixList(ps), opts, 4096)).toEqual(encodeUpdates({ withdrawn: [], attributes: attrs, nlri: ps }, opts, 4096));
+    expect(encodeNlriUpdates('ipv4', undefined, prefixList(ps), opts, 4096)).toEqual(encodeUpdates({ withdrawn: ps, nlri: [] }, opts, 4096));
+    expect(encodeNlriUpdates('ipv4', attrs, prefixList([]), opts, 4096)).toEqual([]);
+  });
+
+  it('reuses the encoding of an attribute object for the same options object only', () => {
+    const attrs = { origin: Origin.Igp, asPath: [], nextHop: '192.0.2.1', med: 1 } as { -readonly [K in keyof PathAttributes]: PathAttributes[K] };
+    const first = encodeNlriUpdates('ipv4', attrs, prefixList(ps), opts, 4096);
+    attrs.med = 2; // RIB objects never change; this shows the reuse (and that other options re-encode)
+    expect(encodeNlriUpdates('ipv4', attrs, prefixList(ps), opts, 4096)).toEqual(first);
+    const other = { ...opts };
+    expect(decodeUpdateBody((encodeNlriUpdates('ipv4', attrs, prefixList(ps), other, 4096)[0] as Buffer).subarray(19), other).message.attributes.med).toBe(2);
+    // encodeUpdates takes objects a caller may change: it never reuses.
+    expect(decodeUpdateBody((encodeUpdates({ withdrawn: [], attributes: attrs, nlri: ps }, opts, 4096)[0] as Buffer).subarray(19), opts).message.attributes.med).toBe(2);
   });
 });

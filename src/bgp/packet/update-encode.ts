@@ -166,11 +166,12 @@ export function encodeUpdates(
 /**
  * UPDATEs for one family's run of prefixes: withdrawals when `attrs` is undefined, else announcements with `attrs`
  * (for IPv6 its mpReach gives the next hop; its own nlri and mpUnreach are ignored). Same packing as encodeUpdates.
+ * `attrs` must not change afterwards: its encoding is kept for the next call with the same object and options.
  */
 export function encodeNlriUpdates(family: Family, attrs: PathAttributes | undefined, list: NlriList, opts: CodecOptions, maxMessageLength: number): Buffer[] {
   checkMaxLength(maxMessageLength);
   if (list.length === 0) return [];
-  return attrs === undefined ? withdrawals(family, list, opts, maxMessageLength) : announcements(family, attrs, list, opts, maxMessageLength);
+  return attrs === undefined ? withdrawals(family, list, opts, maxMessageLength) : announcements(family, attrs, list, opts, maxMessageLength, true);
 }
 
 function withdrawals(family: Family, list: NlriList, opts: CodecOptions, maxMessageLength: number): Buffer[] {
@@ -198,12 +199,30 @@ function withdrawals(family: Family, list: NlriList, opts: CodecOptions, maxMess
   return out;
 }
 
-function announcements(family: Family, attrs: PathAttributes, list: NlriList, opts: CodecOptions, maxMessageLength: number): Buffer[] {
+/**
+ * Encoded attributes by attribute object, for the last codec options they were encoded with. The RIB hands out one
+ * object per distinct set and never changes it, and every session has its own options object, so a set that is
+ * announced in many UPDATEs (its prefixes arrive one UPDATE at a time) is encoded once per session, not per message.
+ * Only encodeNlriUpdates (the RIB's caller) reuses: encodeUpdates takes objects a caller may still change.
+ */
+const ipv4Encoded = new WeakMap<PathAttributes, { opts: CodecOptions; bytes: Buffer }>();
+const ipv6Encoded = new WeakMap<PathAttributes, { opts: CodecOptions; bytes: Buffer }>();
+
+function encodedOnce(reuse: boolean, cache: WeakMap<PathAttributes, { opts: CodecOptions; bytes: Buffer }>, attrs: PathAttributes, opts: CodecOptions, encode: () => Buffer): Buffer {
+  if (!reuse) return encode();
+  const hit = cache.get(attrs);
+  if (hit !== undefined && hit.opts === opts) return hit.bytes;
+  const bytes = encode();
+  cache.set(attrs, { opts, bytes });
+  return bytes;
+}
+
+function announcements(family: Family, attrs: PathAttributes, list: NlriList, opts: CodecOptions, maxMessageLength: number, reuse = false): Buffer[] {
   const out: Buffer[] = [];
   const addPath = opts.addPath.has(family);
   if (family === 'ipv4') {
-    // The attributes (computed once) and as many prefixes as fit.
-    const base = encodeAttributes(baseAttributes(attrs, false), opts);
+    // The attributes (encoded once per attribute object and session) and as many prefixes as fit.
+    const base = encodedOnce(reuse, ipv4Encoded, attrs, opts, () => encodeAttributes(baseAttributes(attrs, false), opts));
     const fixed = MIN_UPDATE + base.length;
     for (const [s, e, bytes] of chunk(list, addPath, (b) => fixed + b <= maxMessageLength)) {
       const msg = Buffer.allocUnsafe(fixed + bytes);
@@ -223,7 +242,7 @@ function announcements(family: Family, attrs: PathAttributes, list: NlriList, op
   const mp = attrs.mpReach;
   if (mp === undefined) throw new BgpEncodeError('BGP_ENCODE_INVALID', 'IPv6 NLRI without an MP_REACH_NLRI next hop');
   const head = encodeMpReachHead({ afi: 2, safi: 1, nextHop: mp.nextHop, linkLocalNextHop: mp.linkLocalNextHop });
-  const others = writeAttrs(attributeEntries(baseAttributes(attrs, true), opts));
+  const others = encodedOnce(reuse, ipv6Encoded, attrs, opts, () => writeAttrs(attributeEntries(baseAttributes(attrs, true), opts)));
   for (const [s, e, bytes] of chunk(list, addPath, (b) => MIN_UPDATE + others.length + attrWireLength(head.length + b) <= maxMessageLength)) {
     out.push(mpMessage(AttrType.MpReachNlri, head, head.length + bytes, others, list, s, e, addPath));
   }
