@@ -212,7 +212,11 @@ function encodedOnce(reuse: boolean, cache: WeakMap<PathAttributes, { opts: Code
   if (!reuse) return encode();
   const hit = cache.get(attrs);
   if (hit !== undefined && hit.opts === opts) return hit.bytes;
-  const bytes = encode();
+  // Small Buffers are slices of a shared 8 KiB pool: keeping one would keep its whole slab, so the kept copy gets
+  // memory of its own.
+  const encoded = encode();
+  const bytes = Buffer.allocUnsafeSlow(encoded.length);
+  encoded.copy(bytes);
   cache.set(attrs, { opts, bytes });
   return bytes;
 }

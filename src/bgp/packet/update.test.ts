@@ -165,34 +165,3 @@ describe('End-of-RIB (RFC 4724 §2)', () => {
     for (const m of none) expect(isEndOfRib(m)).toBeUndefined();
   });
 });
-
-describe('repeated attribute lists', () => {
-  const opts: CodecOptions = { fourOctetAs: true, extendedMessage: false, addPath: new Set(), internal: true };
-  const attrs = { origin: Origin.Igp, asPath: [{ type: 'sequence' as const, asns: [65001] }], nextHop: '192.0.2.1', localPref: 100 };
-
-  it('decode to one frozen object per session, whatever the NLRI', () => {
-    const a = decodeUpdateBody(encodeUpdateBody({ type: 'update', withdrawn: [], attributes: attrs, nlri: [v4('10.0.0.0', 24)] }, opts), opts);
-    const b = decodeUpdateBody(encodeUpdateBody({ type: 'update', withdrawn: [], attributes: attrs, nlri: [v4('10.0.1.0', 24)] }, opts), opts);
-    expect(b.message.attributes).toBe(a.message.attributes);
-    expect(Object.isFrozen(a.message.attributes)).toBe(true);
-    expect(b.message.nlri).toEqual([v4('10.0.1.0', 24)]);
-    // Another session (options object) decodes its own.
-    const other = { ...opts };
-    const c = decodeUpdateBody(encodeUpdateBody({ type: 'update', withdrawn: [], attributes: attrs, nlri: [v4('10.0.1.0', 24)] }, other), other);
-    expect(c.message.attributes).not.toBe(a.message.attributes);
-    expect(c.message.attributes).toEqual(a.message.attributes);
-  });
-
-  it('are not reused when they carry MP_REACH_NLRI (its NLRI differ)', () => {
-    const mp = (address: string): UpdateMessage => ({
-      type: 'update',
-      withdrawn: [],
-      attributes: { origin: Origin.Igp, asPath: [], mpReach: { afi: 2, safi: 1, nextHop: '2001:db8::1', nlri: [v6(address, 48)] } },
-      nlri: [],
-    });
-    const a = decodeUpdateBody(encodeUpdateBody(mp('2001:db8:1::'), opts), opts);
-    const b = decodeUpdateBody(encodeUpdateBody(mp('2001:db8:1::'), opts), opts);
-    expect(b.message.attributes).not.toBe(a.message.attributes);
-    expect(b.message.attributes.mpReach?.nlri).toEqual([v6('2001:db8:1::', 48)]);
-  });
-});

@@ -3,7 +3,7 @@
 // Pure: no I/O, no logging; the session decides what to do with the disposition.
 import { BgpError, strongerHandling, type ErrorHandling } from './bgp-error';
 import { Afi, ErrorCode, Safi, UpdateSubcode } from './constants';
-import { decodeAttributes, type DecodedAttributes } from './attributes';
+import { decodeAttributes } from './attributes';
 import { decodePrefixes } from './prefix';
 import type { CodecOptions, DecodedUpdate, Family, UpdateMessage } from './types';
 import { ByteReader } from '../../lib/bytes';
@@ -31,34 +31,6 @@ export function decodeUpdateBody(body: Buffer, opts: CodecOptions): DecodedUpdat
   }
 }
 
-/** Attribute lists remembered per session (codec options object); a full set is forgotten at once. */
-const ATTR_CACHE_LIMIT = 4096;
-/** Longer lists are rare enough not to be worth a key. */
-const ATTR_CACHE_MAX_OCTETS = 1024;
-const attrCache = new WeakMap<CodecOptions, Map<string, DecodedAttributes>>();
-
-/**
- * decodeAttributes, reusing the result for a list whose octets this session sent before: a peer that sends its
- * routes one prefix per UPDATE repeats the same attribute list thousands of times (BIRD does, for routes whose sets
- * alternate). Only clean lists without MP_REACH / MP_UNREACH (which carry NLRI) are kept, frozen, so a reused
- * result is exactly what decoding the same octets again would give.
- */
-function decodeAttributesOnce(buf: Buffer, opts: CodecOptions, hasClassicNlri: boolean): DecodedAttributes {
-  if (buf.length === 0 || buf.length > ATTR_CACHE_MAX_OCTETS) return decodeAttributes(buf, opts, { hasClassicNlri });
-  let m = attrCache.get(opts);
-  if (m === undefined) attrCache.set(opts, (m = new Map()));
-  const key = (hasClassicNlri ? '1' : '0') + buf.toString('latin1');
-  const hit = m.get(key);
-  if (hit !== undefined) return hit;
-  const d = decodeAttributes(buf, opts, { hasClassicNlri });
-  if (d.errors.length === 0 && d.attributes.mpReach === undefined && d.attributes.mpUnreach === undefined) {
-    if (m.size >= ATTR_CACHE_LIMIT) m.clear();
-    Object.freeze(d.attributes);
-    m.set(key, d);
-  }
-  return d;
-}
-
 function decode(body: Buffer, opts: CodecOptions): DecodedUpdate {
   const r = new ByteReader(body, (need, have) => framingError(`UPDATE field needs ${need} octets, ${have} left`));
   const withdrawnLength = r.u16();
@@ -73,7 +45,7 @@ function decode(body: Buffer, opts: CodecOptions): DecodedUpdate {
   const withdrawn = decodePrefixes(withdrawnBuf, 'ipv4', v4AddPath);
   const nlri = decodePrefixes(nlriBuf, 'ipv4', v4AddPath);
 
-  const attrs = decodeAttributesOnce(attrBuf, opts, nlriBuf.length > 0);
+  const attrs = decodeAttributes(attrBuf, opts, { hasClassicNlri: nlriBuf.length > 0 });
   const message: UpdateMessage = { type: 'update', withdrawn, attributes: attrs.attributes, nlri };
 
   let handling: ErrorHandling | undefined;

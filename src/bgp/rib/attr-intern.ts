@@ -89,21 +89,6 @@ export class AttrInterner {
     if (e.refs <= 0) this.forget(e);
   }
 
-  private readonly derived: Record<'ipv4' | 'ipv6', WeakMap<PathAttributes, PathAttributes>> = { ipv4: new WeakMap(), ipv6: new WeakMap() };
-
-  /**
-   * The interned set `make()` builds from `from` (a decoded attribute object) for a family, remembered by `from`: the
-   * decoder hands out one frozen object for a repeated attribute list, so its routes are interned without building
-   * the key again. Falls back to intern(make()) when the remembered set was forgotten meanwhile.
-   */
-  internFrom(from: PathAttributes, family: 'ipv4' | 'ipv6', make: () => PathAttributes): PathAttributes {
-    const known = this.derived[family].get(from);
-    if (known !== undefined && this.byAttrs.has(known)) return known;
-    const attrs = this.intern(make());
-    if (Object.isFrozen(from)) this.derived[family].set(from, attrs);
-    return attrs;
-  }
-
   retain(a: PathAttributes): void {
     const e = this.byAttrs.get(a);
     if (e !== undefined) e.refs++;

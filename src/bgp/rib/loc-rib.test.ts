@@ -3,7 +3,7 @@
 import { ABSENT, LocRib, UNCHANGED, multipathOf } from './loc-rib';
 import { applyUpdate, emptyChanges } from './rib-update';
 import type { ImportContext } from './import-checks';
-import type { PathAttributes, Prefix, UpdateMessage } from '../packet/types';
+import type { Prefix, UpdateMessage } from '../packet/types';
 import fc from 'fast-check';
 import { seq, source } from './testing';
 
@@ -185,23 +185,3 @@ describe('LocRib entry ids', () => {
   });
 });
 
-describe('interning decoded attribute objects', () => {
-  it('a frozen decoded object maps to its interned set until that set is forgotten', () => {
-    const rib = new LocRib({ localAsn: 65000, alwaysCompareMed: false });
-    const a = source('internal', '10.0.0.1');
-    const decoded = Object.freeze({ origin: 0 as const, asPath: [], nextHop: '192.0.2.1' });
-    const msg = (p: Prefix): UpdateMessage => ({ type: 'update', withdrawn: [], attributes: decoded, nlri: [p] });
-    applyUpdate(rib, a, msg(p4('10.0.0.0', 24)), { ctx, now: 0 }, emptyChanges());
-    applyUpdate(rib, a, msg(p4('10.0.1.0', 24)), { ctx, now: 0 }, emptyChanges());
-    const first = rib.lookup(p4('10.0.0.0', 24))?.best?.attrs;
-    expect(rib.lookup(p4('10.0.1.0', 24))?.best?.attrs).toBe(first);
-    expect(rib.interner.refs(first as PathAttributes)).toBe(2);
-    const gone: UpdateMessage = { type: 'update', withdrawn: [p4('10.0.0.0', 24), p4('10.0.1.0', 24)], attributes: {}, nlri: [] };
-    applyUpdate(rib, a, gone, { ctx, now: 1 }, emptyChanges());
-    expect(rib.interner.size).toBe(0);
-    applyUpdate(rib, a, msg(p4('10.0.2.0', 24)), { ctx, now: 2 }, emptyChanges());
-    const again = rib.lookup(p4('10.0.2.0', 24))?.best?.attrs as PathAttributes;
-    expect(rib.interner.refs(again)).toBe(1);
-    expect(again).toEqual(first);
-  });
-});

@@ -59,7 +59,7 @@ export function applyUpdate(rib: LocRib, source: PathSource, msg: UpdateMessage,
   }
   const announce = (list: readonly Prefix[], family: Family): void => {
     if (list.length === 0) return;
-    const attrs = rib.interner.internFrom(a, family, () => routeAttributes(a, family));
+    const attrs = rib.interner.intern(routeAttributes(a, family));
     for (const p of list) {
       if (p.family !== family) continue;
       let use = attrs;
