@@ -5,19 +5,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { alive } from '../lib/process';
 import { describeIf, requireTools } from '../lib/tools';
 import { GINGHAM, TestLab, eventually } from './lab-harness';
 
 const ok = requireTools('lab', ['ip', 'etcd', 'etcdctl', 'python3', 'sysctl'], { root: true });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describeIf(ok)('gingham lab down after a crash', () => {
   const lab = new TestLab('c');

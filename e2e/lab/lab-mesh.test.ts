@@ -5,6 +5,7 @@
 // namespace is never touched. Needs `npm run build`.
 import { existsSync } from 'node:fs';
 import { ping } from '../cni/cni-lab';
+import { alive } from '../lib/process';
 import { describeIf, requireTools } from '../lib/tools';
 import { TestLab, eventually, hostNetwork, type LabStatusJson } from './lab-harness';
 
@@ -114,12 +115,3 @@ describeIf(ok)('gingham lab: three nodes, full mesh, no encapsulation', () => {
     expect(again.stderr).toMatch(/lab up: a lab is already here/);
   });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

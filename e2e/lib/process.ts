@@ -158,7 +158,8 @@ export function spawnDaemon(opts: SpawnOptions): ManagedProcess {
   return proc;
 }
 
-function alive(pid: number): boolean {
+/** The process with this PID still exists (signal 0 probes without touching it). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -491,8 +491,7 @@ export class SpeakerRouting implements PeerRouting {
   /** The export group of a session with this peer's outbound policy (created on first use). */
   private joinGroup(peer: Peer, info: SessionInfo): ExportGroup {
     const cfg = peer.config;
-    // Split horizon is per session (exportOf), so the shared target names no session.
-    const target: ExportTarget = { ...this.target(peer, info), sourceId: -1 };
+    const target = this.target(peer, info);
     const key = JSON.stringify([target.kind, target.rrClient, target.localAsn, target.nextHopMode, target.selfAddress.ipv4 ?? '', target.selfAddress.ipv6 ?? '', cfg.filters?.exportV4 ?? [], cfg.filters?.exportV6 ?? []]);
     let g = this.groups.get(key);
     if (g === undefined) {
@@ -526,6 +525,7 @@ export class SpeakerRouting implements PeerRouting {
     return { routerId: this.cfg.routerId, clusterId: this.clusterId };
   }
 
+  /** The export target of a session with this peer; split horizon is per session (exportOf), so it names none. */
   private target(peer: Peer, info: SessionInfo): ExportTarget {
     const cfg = peer.config;
     const local = normalizeAddress(info.localAddress);

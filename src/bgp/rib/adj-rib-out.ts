@@ -88,11 +88,10 @@ export class AdjRibOut {
     const f = this.fam[family];
     f.grow(id);
     const had = f.sent[id] as number;
+    // Unchanged (the common case of a resync) costs one lookup: no reference taken and given back.
+    const known = attrs === undefined ? -1 : (this.attrIds.get(attrs) ?? -2);
+    if (had === known + 1) return;
     const want = attrs === undefined ? 0 : this.acquire(attrs) + 1;
-    if (had === want) {
-      if (want !== 0) this.release(want - 1);
-      return;
-    }
     if (had !== 0) this.release(had - 1);
     else f.count++;
     if (want === 0) f.count--;
