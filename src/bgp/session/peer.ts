@@ -19,8 +19,9 @@ import { validateOpen } from '../packet/open';
 import { codecOptionsFor, negotiate, type GracefulRestartCapability, type Negotiated } from '../packet/capabilities';
 import { isEndOfRib } from '../packet/update';
 import { BgpError } from '../packet/bgp-error';
-import { CeaseSubcode, ErrorCode, RouteRefreshSubtype, MAX_EXTENDED_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH, notificationName } from '../packet/constants';
-import type { BgpMessage, CodecOptions, DecodedUpdate, Family, NotificationMessage, OpenMessage } from '../packet/types';
+import { CeaseSubcode, ErrorCode, RouteRefreshSubtype, MAX_EXTENDED_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH } from '../packet/constants';
+import { describeNotification } from '../packet/notification';
+import type { BgpMessage, CodecOptions, DecodedUpdate, Family, OpenMessage } from '../packet/types';
 import { Connection, type Direction } from './connection';
 import type { BgpSocket, Transport } from './transport';
 import { afiFamily, localCapabilities, type PeerConfig } from './peer-config';
@@ -649,11 +650,6 @@ export class Peer {
   updateConfig(cfg: PeerConfig): void {
     this.cfg = cfg;
   }
-}
-
-export function describeNotification(n: NotificationMessage): string {
-  const base = notificationName(n.code, n.subcode);
-  return n.shutdownMessage !== undefined ? `${base}: ${n.shutdownMessage}` : base;
 }
 
 /** True when changing from `a` to `b` needs a new OPEN (and so a session reset). */
