@@ -2,7 +2,7 @@
 // withdrawals, hold timer expiry, collisions, OPEN errors, shutdown. Real daemons are in e2e/interop.
 import { FakeClock } from '../lib/fake-clock';
 import type { Speaker } from './speaker';
-import type { PeerConfig } from './session/peer-config';
+import type { PeerConfig } from './speaker';
 import { MemoryNetwork } from './session/testing/memory-network';
 import { memorySpeaker, peerConfig, route, run } from './testing/speaker';
 

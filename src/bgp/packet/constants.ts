@@ -250,15 +250,5 @@ export enum RouteRefreshSubtype {
   EndOfRouteRefresh = 2,
 }
 
-/** RFC 1997 and IANA well-known communities. */
-export const WellKnownCommunity: Readonly<Record<string, number>> = {
-  GRACEFUL_SHUTDOWN: 0xffff0000,
-  ACCEPT_OWN: 0xffff0001,
-  LLGR_STALE: 0xffff0006,
-  NO_LLGR: 0xffff0007,
-  BLACKHOLE: 0xffff029a,
-  NO_EXPORT: 0xffffff01,
-  NO_ADVERTISE: 0xffffff02,
-  NO_EXPORT_SUBCONFED: 0xffffff03,
-  NOPEER: 0xffffff04,
-};
+/** RFC 1997 and IANA well-known communities (the table is lib/community.ts, where community text is parsed). */
+export { WELL_KNOWN_COMMUNITIES as WellKnownCommunity } from '../../lib/community';

@@ -24,7 +24,7 @@ import { describeNotification } from '../packet/notification';
 import type { BgpMessage, CodecOptions, DecodedUpdate, Family, OpenMessage } from '../packet/types';
 import { Connection, type Direction } from './connection';
 import type { BgpSocket, Transport } from './transport';
-import { afiFamily, localCapabilities, type PeerConfig } from './peer-config';
+import { afiFamily, localCapabilities, type SessionConfig } from './peer-config';
 
 /** What an Established session agreed, for the RIB to build and encode exports. */
 export interface SessionInfo {
@@ -136,7 +136,7 @@ export class Peer {
   private readonly counters = { messagesIn: 0, messagesOut: 0, updatesIn: 0, updatesOut: 0 };
 
   constructor(
-    private cfg: PeerConfig,
+    private cfg: SessionConfig,
     private readonly deps: PeerDeps,
   ) {
     this.primary = this.newSlot();
@@ -144,7 +144,7 @@ export class Peer {
     this.log = deps.logger.child(`peer.${cfg.name}`);
   }
 
-  get config(): PeerConfig {
+  get config(): SessionConfig {
     return this.cfg;
   }
 
@@ -646,27 +646,8 @@ export class Peer {
     return set;
   }
 
-  /** Keeps the session, applies a new configuration that does not affect the OPEN (e.g. export changes). */
-  updateConfig(cfg: PeerConfig): void {
+  /** Keeps the session, applies a new configuration that does not affect the OPEN (sessionNeedsReset is false). */
+  updateConfig(cfg: SessionConfig): void {
     this.cfg = cfg;
   }
-}
-
-/** True when changing from `a` to `b` needs a new OPEN (and so a session reset). */
-export function needsReset(a: PeerConfig, b: PeerConfig): boolean {
-  return (
-    a.address !== b.address ||
-    a.port !== b.port ||
-    a.asn !== b.asn ||
-    a.localAsn !== b.localAsn ||
-    a.routerId !== b.routerId ||
-    a.localAddress !== b.localAddress ||
-    a.passive !== b.passive ||
-    a.holdTime !== b.holdTime ||
-    a.keepaliveTime !== b.keepaliveTime ||
-    a.extendedMessage !== b.extendedMessage ||
-    a.families.join() !== b.families.join() ||
-    // A client and a non-client differ in what they may receive and in how their routes are checked: start over.
-    (a.routeReflectorClient ?? false) !== (b.routeReflectorClient ?? false)
-  );
 }
