@@ -1,6 +1,6 @@
-// Adapts the speaker's status and RIB to the status API's reply shapes (see session/status-service.ts).
+// Adapts the speaker's status and RIB to the status API's reply shapes (see status-service.ts).
 import type { Speaker } from './speaker';
-import type { RoutesReply, RoutesRequest, StatusHandlers, StatusReply } from './session/status-service';
+import type { RoutesReply, RoutesRequest, StatusHandlers, StatusReply } from './status-service';
 import { formatCommunity } from './packet/attr-communities';
 import { formatAsPath } from './packet/attr-as-path';
 import type { Clock } from '../lib/clock';

@@ -4,18 +4,17 @@
 import net from 'node:net';
 import Ajv, { type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
-import { GinghamError } from '../lib/errors';
-import { parseAsn as parseAsnText } from '../lib/asn';
-import { parseLargeCommunity, parseStandardCommunity } from '../lib/community';
-import { formatIpv6Groups } from '../lib/ip';
-import type { Family, Prefix } from './packet/types';
-import { GRACEFUL_RESTART_DEFAULTS, PEER_DEFAULTS, type GracefulRestartConfig } from './session/peer-config';
-import type { PeerFilters } from './rib/filter-rule';
-import { peerFilterRules, translateFilterSpec, type BgpFilterSpec } from './config/bgp-filter';
+import { GinghamError } from '../../lib/errors';
+import { parseAsn as parseAsnText } from '../../lib/asn';
+import { parseLargeCommunity, parseStandardCommunity } from '../../lib/community';
+import { formatIpv6Groups } from '../../lib/ip';
+import type { Family, Prefix } from '../packet/types';
+import { GRACEFUL_RESTART_DEFAULTS, PEER_DEFAULTS, type GracefulRestartConfig, type PeerFilters } from '../speaker';
+import { peerFilterRules, translateFilterSpec, type BgpFilterSpec } from './bgp-filter';
 
 /** Seconds a restarting speaker waits at most for its peers' End-of-RIB before sending its routes. */
 const DEFAULT_DEFERRAL_TIME = 60;
-import type { LocalRoute, PeerConfig, SpeakerConfig } from './speaker';
+import type { LocalRoute, PeerConfig, SpeakerConfig } from '../speaker';
 
 export class ConfigError extends GinghamError {
   constructor(
