@@ -29,7 +29,7 @@ import type { PeerPolicy } from './rib/peer-policy';
 import type { Peer, PeerRouting, RouteCounts, SessionEnd, SessionInfo } from './session/peer';
 import { afiFamily, familyAfi } from './session/peer-config';
 import { encodeMessage } from './packet/message';
-import { Origin, RouteRefreshSubtype } from './packet/constants';
+import { Origin, RouteRefreshSubtype, Safi } from './packet/constants';
 
 const FAMILIES: readonly Family[] = ['ipv4', 'ipv6'];
 /** Prefixes passed on at a time when a source's routes are removed in bulk (session down, stale flush). */
@@ -392,7 +392,7 @@ export class SpeakerRouting implements PeerRouting {
     }
     // RFC 7313 §4: the re-advertisement goes between BoRR and EoRR. They travel in the UPDATE queue, so they stay in
     // order with the routes (control messages would overtake queued UPDATEs).
-    const marker = (subtype: number): Buffer => encodeMessage({ type: 'route-refresh', afi: familyAfi(family), safi: 1, subtype }, s.codec);
+    const marker = (subtype: number): Buffer => encodeMessage({ type: 'route-refresh', afi: familyAfi(family), safi: Safi.Unicast, subtype }, s.codec);
     let msgs: Buffer[];
     try {
       msgs = s.out.flush(s.codec, s.info.maxMessageLength);

@@ -640,8 +640,8 @@ export class Peer {
   private negotiatedFamilies(slot: Slot): Set<Family> {
     const set = new Set<Family>();
     for (const f of slot.negotiated?.families ?? []) {
-      if (f.safi === 1 && f.afi === 1 && this.cfg.families.includes('ipv4')) set.add('ipv4');
-      if (f.safi === 1 && f.afi === 2 && this.cfg.families.includes('ipv6')) set.add('ipv6');
+      const family = afiFamily(f.afi, f.safi);
+      if (family !== undefined && this.cfg.families.includes(family)) set.add(family);
     }
     return set;
   }
