@@ -77,25 +77,7 @@ export function parseIpv4(text: string): number | undefined {
 export function formatIpv6Bytes(buf: Uint8Array, off = 0): string {
   const g = new Array<number>(8);
   for (let i = 0; i < 8; i++) g[i] = ((buf[off + 2 * i] ?? 0) << 8) | (buf[off + 2 * i + 1] ?? 0);
-  // RFC 5952 §4.2.3: the longest run wins, the first one on a tie; a single zero group is not shortened (§4.2.2).
-  let bestAt = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestAt = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (from: number, to: number): string => g.slice(from, to).map((v) => v.toString(16)).join(':');
-  if (bestAt < 0) return hex(0, 8);
-  return `${hex(0, bestAt)}::${hex(bestAt + bestLen, 8)}`;
+  return formatIpv6Groups(g);
 }
 
 function parseHexGroup(s: string): number | undefined {
@@ -253,7 +235,10 @@ export function formatIp(ip: IpAddr): string {
   return formatIpv6Groups(groups);
 }
 
-/** Eight 16-bit groups as RFC 5952 §4 text: lower case, the longest run of two or more zero groups as "::". */
+/**
+ * Eight 16-bit groups as RFC 5952 §4 text: lower case, the longest run of two or more zero groups as "::" (§4.2.3:
+ * the first one on a tie; §4.2.2: a single zero group is not shortened).
+ */
 export function formatIpv6Groups(groups: readonly number[]): string {
   let bestStart = -1;
   let bestLen = 0;
