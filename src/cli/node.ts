@@ -12,6 +12,8 @@ import { describeError } from '../lib/errors';
 import { parseLevelSpec, type LogFormat } from '../lib/logger';
 import type { Netlink } from '../netlink/netlink';
 import { DatastoreCache } from '../datastore';
+import { Dataplane } from '../felix/dataplane';
+import { IpamAllocator } from '../ipam';
 import { NodeAgent } from '../node/agent';
 import { NODE_CALC_KINDS } from '../node/calc/kinds';
 import { autodetectAddress, type InterfaceAddresses } from '../node/autodetect';
@@ -111,7 +113,7 @@ export function registerNode(program: Command, deps: CliDeps): void {
         const metrics =
           NodeMetrics !== undefined
             ? new NodeMetrics(() =>
-                (ref.agent?.speakerInstance()?.status().peers ?? []).map((p) => ({
+                (ref.agent?.sessions() ?? []).map((p) => ({
                   peer: p.address,
                   state: p.state,
                   prefixesReceived: p.prefixesReceived.ipv4 + p.prefixesReceived.ipv6,
@@ -127,12 +129,11 @@ export function registerNode(program: Command, deps: CliDeps): void {
           {
             store,
             cache,
-            netlink: nl,
+            ipam: new IpamAllocator(store),
+            dataplane: new Dataplane({ netlink: nl, clock: deps.clock, logger, ...(deps.runCommand ? { runCommand: deps.runCommand } : {}), ...(metrics ? { metrics } : {}) }),
             clock: deps.clock,
             logger,
             newSpeaker: (sc) => new Speaker(sc, { clock: deps.clock, transport: deps.transport, listener: deps.listener, logger }),
-            ...(deps.runCommand ? { runCommand: deps.runCommand } : {}),
-            ...(metrics ? { metrics } : {}),
           },
         );
         ref.agent = agent;

@@ -9,6 +9,8 @@ import { FakeClock } from '../lib/fake-clock';
 import { nullLogger } from '../lib/logger';
 import { FakeNetlink } from '../netlink/fake';
 import { GINGHAM_ROUTE_PROTOCOL, describeRoute } from '../netlink/netlink';
+import { Dataplane } from '../felix/dataplane';
+import { IpamAllocator } from '../ipam';
 import { NodeAgent } from './agent';
 import { NODE_CALC_KINDS } from './calc/kinds';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -67,10 +69,11 @@ async function world(ipipMode: 'Never' | 'CrossSubnet' | 'Always' = 'Never'): Pr
       { nodeName: n.name, parentInterface: 'eth0', debounceMs: 50, hostMtu: 1500, mtuFile: path.join(mtuDir, n.name, 'mtu') },
       {
         store,
-        netlink: nl,
+        cache,
+        ipam: new IpamAllocator(store),
+        dataplane: new Dataplane({ netlink: nl, clock, logger: nullLogger }),
         clock,
         logger: nullLogger,
-        cache,
         newSpeaker: (cfg) => new Speaker(cfg, { clock, transport: net.transport(n.ip), listener: net.listener(), logger: nullLogger }),
       },
     );
