@@ -16,6 +16,7 @@
 //   brought up without its password.
 import { parseAsn } from '../api/asn';
 import { parseDuration } from '../api/duration';
+import { PORTS } from '../api/well-known';
 import type { BGPConfiguration } from '../api/kind-bgp-configuration';
 import type { BGPPeer } from '../api/kind-bgp-peer';
 import type { CalicoNode } from '../api/kind-node';
@@ -23,7 +24,7 @@ import { compileSelector } from '../api/selector';
 import { parseIp, tryParseIp } from '../lib/ip';
 
 export const DEFAULT_ASN = 64512;
-export const DEFAULT_BGP_PORT = 179;
+export const DEFAULT_BGP_PORT = PORTS.bgp;
 
 export type PeerType = 'node-to-node mesh' | 'global' | 'node specific';
 
