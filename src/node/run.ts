@@ -24,6 +24,7 @@ import type { Logger } from '../lib/logger';
 import type { Netlink } from '../netlink/netlink';
 import { NodeAgent } from './agent';
 import { autodetectAddress, type InterfaceAddresses } from './autodetect';
+import { AGENT_FAMILY } from './calc/family';
 import { NODE_CALC_KINDS } from './calc/kinds';
 import { bgpReadiness, serveHealth } from './health';
 import type { NodeMetrics } from './metrics';
@@ -102,7 +103,7 @@ export async function runNode(cfg: NodeConfig, deps: NodeDeps): Promise<RunningN
   const ifaces = await interfaces(nl);
   let address: string | undefined;
   if (startup.ip.kind === 'explicit') address = startup.ip.cidr;
-  else if (startup.ip.kind === 'autodetect') address = await autodetectAddress(startup.ip.method, ifaces, 4);
+  else if (startup.ip.kind === 'autodetect') address = await autodetectAddress(startup.ip.method, ifaces, AGENT_FAMILY.ip);
   const nodeRes = await ensureNode(store, startup.nodeName, address, startup.asn);
   const nodeAddress = nodeRes.spec?.bgp?.ipv4Address;
   // The parent interface (direct routes, vxlan.calico) is the one holding the node's address; there is no default.
