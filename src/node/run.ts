@@ -10,8 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NodeStatusReply } from '../api/wire/node-status';
-import { Speaker, type Listener } from '../bgp/speaker';
-import type { Transport } from '../bgp/session/transport';
+import { Speaker, type SpeakerDeps } from '../bgp/speaker';
 import type { SysctlWriter } from '../cni/sysctl';
 import { DatastoreCache, type Datastore } from '../datastore';
 import { Dataplane } from '../felix/dataplane';
@@ -54,8 +53,8 @@ export interface NodeDeps {
   /** Writes /proc/sys (net.ipv4.ip_forward). */
   readonly sysctl: SysctlWriter;
   /** The BGP speaker's outbound connections and listening socket. */
-  readonly transport: Transport;
-  readonly listener: Listener;
+  readonly transport: SpeakerDeps['transport'];
+  readonly listener: SpeakerDeps['listener'];
   /** Runs iptables for NAT outgoing; absent: NAT outgoing is not programmed. */
   readonly runCommand?: CommandRunner;
 }
