@@ -3,8 +3,9 @@
 // netlink (4 or 16 octets). Addresses are plain data `{ family, value: bigint }` so that block arithmetic in IPAM and
 // route maths in felix need no objects with behaviour. The byte-level parsers and formatters are the BGP codec's hot
 // path (a full table is a million prefixes): IPv4 text is built straight from the octets and parsed without regex
-// or split. No I/O here.
+// or split. Address text from resources and configuration is cross-checked by the ip-num package. No I/O here.
 
+import { Validator } from 'ip-num';
 import { GinghamError } from './errors';
 
 export type IpFamily = 4 | 6;
@@ -183,12 +184,15 @@ export function cidrFromBytes(b: Uint8Array, prefixLen: number): Cidr | undefine
 
 function parseV4(text: string): bigint | undefined {
   const v = parseIpv4(text);
-  return v === undefined ? undefined : BigInt(v);
+  return v === undefined || !Validator.isValidIPv4String(text)[0] ? undefined : BigInt(v);
 }
 
+// Resource and configuration text (not the codec's hot path) is also checked by ip-num's validator, so the one
+// hand-written byte parser never accepts a form the library refuses (zone IDs, stray brackets, over-long groups).
 function parseV6(text: string): bigint | undefined {
   const b = parseIpv6(text);
-  return b === undefined ? undefined : (ipAddrFromBytes(b)?.value as bigint);
+  if (b === undefined || !Validator.isValidIPv6String(text)[0]) return undefined;
+  return ipAddrFromBytes(b)?.value as bigint;
 }
 
 /** Parses an IPv4 or IPv6 address; undefined when it is neither. */
