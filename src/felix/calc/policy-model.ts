@@ -115,8 +115,13 @@ function entity(e: EntityRule | undefined, namespace: string | undefined): Entit
   return out;
 }
 
-function protocolText(p: number | string | undefined): string | undefined {
-  return p === undefined ? undefined : String(p).toLowerCase();
+/** Protocol numbers that have names are written as names, so equal protocols compare equal. */
+const PROTOCOL_NAMES: Readonly<Record<string, string>> = { '1': 'icmp', '6': 'tcp', '17': 'udp', '58': 'icmpv6', '132': 'sctp', '136': 'udplite' };
+
+export function protocolText(p: number | string | undefined): string | undefined {
+  if (p === undefined) return undefined;
+  const l = String(p).toLowerCase();
+  return PROTOCOL_NAMES[l] ?? l;
 }
 
 export function ruleModel(r: PolicyRule, namespace: string | undefined): RuleModel {
