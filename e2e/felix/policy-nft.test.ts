@@ -3,13 +3,13 @@
 // and real TCP/UDP packets between small node:net servers and clients in the pod namespaces.
 // Pods: x/a, x/b (namespace x, labels ns=x) and y/c, y/d (namespace y); every pod serves TCP 80, 81, 8080 and UDP 80
 // and declares container port 8080 as "serve-8080" (named-port rules resolve against it).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import type { WorkloadEndpoint } from '../../src/api/kind-workload-endpoint';
 import type { GlobalNetworkPolicy } from '../../src/api/kind-global-network-policy';
 import { decodeNamespace, k8sNetworkPolicyToCalico, namespaceToProfile, podEndpointLabels, podEndpointPorts, podProfiles, type K8sNetworkPolicySpec, type K8sPod } from '../../src/api/k8s';
 import { PolicyDataplane } from '../../src/felix/policy-dataplane';
 import { processNftRunner } from '../../src/felix/tables/nft-command';
-import { stopProcess, waitFor } from '../lib/process';
+import { makeWorkDir, spawnDaemon, stopProcess, waitFor, type ManagedProcess } from '../lib/process';
 import { describeIf, requireTools } from '../lib/tools';
 import { inNetns } from '../netlink/netns-client';
 
@@ -39,7 +39,7 @@ const pod = (name: string): PodDef => pods.find((p) => p.name === name) as PodDe
 
 const SERVER = `
 const net = require('net'), dgram = require('dgram'); const name = process.argv[1];
-for (const port of [80, 81, 8080]) net.createServer((s) => s.end(name)).listen(port, '0.0.0.0');
+for (const port of [80, 81, 8080]) net.createServer((s) => { s.on('error', () => {}); s.end(name); }).listen(port, '0.0.0.0');
 const u = dgram.createSocket('udp4'); u.on('message', (m, r) => u.send(name, r.port, r.address)); u.bind(80, '0.0.0.0');
 setInterval(() => {}, 1 << 30);`;
 
@@ -53,7 +53,7 @@ const one = (p) => new Promise((done) => {
 });
 Promise.all(probes.map(one)).then((r) => { process.stdout.write(JSON.stringify(r)); process.exit(0); });`;
 
-const servers: ChildProcess[] = [];
+const servers: ManagedProcess[] = [];
 
 interface Probe {
   from: string;
@@ -131,6 +131,7 @@ describeIf(ok)('felix network policy with nftables (real kernel, network namespa
   }
 
   beforeAll(async () => {
+    const workDir = makeWorkDir('policy-nft');
     spawnSync('ip', ['netns', 'add', nodeNs], { timeout: 10000 });
     // An address and a default route, as a node has them: proxy ARP answers the pods' 169.254.1.1 gateway only for
     // routable targets, and node -> pod connections need a source address.
@@ -140,7 +141,7 @@ describeIf(ok)('felix network policy with nftables (real kernel, network namespa
       inNetns(nodeNs, ['ip', 'link', 'add', p.iface, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', p.netns]);
       inNetns(nodeNs, ['sh', '-c', `ip link set ${p.iface} up && echo 1 > /proc/sys/net/ipv4/conf/${p.iface}/proxy_arp && ip route add ${p.ip}/32 dev ${p.iface}`]);
       inNetns(p.netns, ['sh', '-c', `ip link set lo up && ip addr add ${p.ip}/32 dev eth0 && ip link set eth0 up && ip route add 169.254.1.1 dev eth0 scope link && ip route add default via 169.254.1.1 dev eth0`]);
-      servers.push(spawn('ip', ['netns', 'exec', p.netns, 'node', '-e', SERVER, p.name], { stdio: 'ignore' }));
+      servers.push(spawnDaemon({ name: `server-${p.name}`, cmd: 'ip', args: ['netns', 'exec', p.netns, 'node', '-e', SERVER, p.name], workDir }));
     }
     // Servers are up when every pod answers TCP 80 from the node.
     await waitFor(() => Object.values(probe(pods.map((p) => ({ from: 'node', to: p.name })))).every(Boolean), 15000, 'policy test servers');
@@ -156,9 +157,13 @@ describeIf(ok)('felix network policy with nftables (real kernel, network namespa
   });
 
   afterAll(async () => {
-    for (const s of servers) if (s.pid) await stopProcess(s.pid);
-    for (const p of pods) spawnSync('ip', ['netns', 'del', p.netns], { timeout: 10000 });
-    spawnSync('ip', ['netns', 'del', nodeNs], { timeout: 10000 });
+    // Namespaces go whatever happens to the servers; the servers are stopped by their PIDs.
+    try {
+      for (const s of servers) await stopProcess(s.pid);
+    } finally {
+      for (const p of pods) spawnSync('ip', ['netns', 'del', p.netns], { timeout: 10000 });
+      spawnSync('ip', ['netns', 'del', nodeNs], { timeout: 10000 });
+    }
   }, 60000);
 
   it('without policy every known pod reaches every pod; an unknown cali interface is dropped', async () => {
