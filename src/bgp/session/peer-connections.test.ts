@@ -1,0 +1,208 @@
+// Connection handling of one peer under faults (issue 11, items 1-3 and 6), over the in-memory network with a fake
+// clock: a half-open connection from the peer's address (TCP up, no OPEN ever) must not lock the real peer out, a
+// second inbound slot is released when its connection closes before its OPEN, and a peer that advertised graceful
+// restart and comes back on a new connection while its old one vanished silently is taken as restarting (RFC 4724
+// §4.2, BIRD proto/bgp/bgp.c bgp_incoming_connection). Real sockets and BIRD: e2e/interop/connection-faults.test.ts.
+import { FakeClock } from '../../lib/fake-clock';
+import type { Logger } from '../../lib/logger';
+import type { Speaker } from '../speaker';
+import type { PeerConfig } from './peer-config';
+import { MemoryNetwork, settle, type MemorySocket } from './testing/memory-network';
+import { memorySpeaker, peerConfig, route, run } from '../testing/speaker';
+
+const G = '10.0.0.2'; // the speaker under test: the higher BGP Identifier, so a collision keeps its own connections
+const P = '10.0.0.1'; // its peer
+const GR = { restartTime: 60, staleTime: 60, forwardingPreserved: true };
+
+interface Line {
+  level: string;
+  component: string;
+  message: string;
+}
+
+function recorder(lines: Line[], component = ''): Logger {
+  const at =
+    (level: string) =>
+    (message: string): void => {
+      lines.push({ level, component, message });
+    };
+  return {
+    error: at('error'),
+    warn: at('warn'),
+    info: at('info'),
+    debug: at('debug'),
+    child: (c: string) => recorder(lines, component ? `${component}.${c}` : c),
+  };
+}
+
+describe('peer connections under faults (in-memory network, fake clock)', () => {
+  let net: MemoryNetwork;
+  let clock: FakeClock;
+  let speakers: Speaker[];
+  let lines: Line[];
+
+  beforeEach(() => {
+    net = new MemoryNetwork();
+    clock = new FakeClock(0);
+    speakers = [];
+    lines = [];
+  });
+
+  afterEach(async () => {
+    for (const s of speakers) await s.close();
+    await run(clock, 3);
+  });
+
+  async function make(address: string, extra: Parameters<typeof memorySpeaker>[4] = {}, logger?: Logger): Promise<Speaker> {
+    const s = await memorySpeaker(net, clock, address, 65000, extra, logger);
+    speakers.push(s);
+    return s;
+  }
+
+  const cfg = (local: string, remote: string, extra: Partial<PeerConfig> = {}): PeerConfig =>
+    peerConfig({ address: local, asn: 65000 }, { address: remote, asn: 65000 }, { families: ['ipv4'], ...extra });
+
+  /** A TCP connection from `from` to `to`:179 that never sends anything (a half-open BGP connection). */
+  async function junk(from: string, to: string): Promise<MemorySocket> {
+    const s = (await net.transport(from).connect({ host: to, port: 179, timeoutMs: 1000 })) as MemorySocket;
+    await settle();
+    return s;
+  }
+
+  const state = (s: Speaker): string | undefined => s.status().peers[0]?.state;
+
+  it('item 1: a half-open connection from the peer does not win the collision against the restarted peer', async () => {
+    const g = await make(G, {}, recorder(lines));
+    g.setPeer(cfg(G, P));
+    let p = await make(P);
+    p.setPeer(cfg(P, G, { passive: true }));
+    await run(clock, 2);
+    expect(state(g)).toBe('Established');
+
+    const j = await junk(P, G);
+    await run(clock, 1);
+    // A normal restart of the peer: Cease, gone, back a second later.
+    await p.close();
+    speakers = speakers.filter((s) => s !== p);
+    await run(clock, 1);
+    p = await make(P);
+    p.setPeer(cfg(P, G, { passive: true }));
+    await run(clock, 8);
+    expect(state(g)).toBe('Established');
+    expect(state(p)).toBe('Established');
+    // When the session went down, every connection of the peer was closed, the half-open one too.
+    expect(j.isDestroyed).toBe(true);
+  });
+
+  it('item 1: a half-open inbound connection gives up after the open-wait, not the 240 s OpenSent hold time', async () => {
+    const g = await make(G, {}, recorder(lines));
+    g.setPeer(cfg(G, P, { passive: true }));
+    const j = await junk(P, G);
+    await run(clock, 4);
+    expect(j.isDestroyed).toBe(false);
+    await run(clock, 2);
+    expect(j.isDestroyed).toBe(true);
+    // The real peer is accepted at once afterwards (no 30 s back-off for a passive side to wait out).
+    const p = await make(P);
+    p.setPeer(cfg(P, G));
+    await run(clock, 2);
+    expect(state(g)).toBe('Established');
+  });
+
+  it('item 1: with a half-open connection held, the real peer establishes over a second connection', async () => {
+    const g = await make(G, {}, recorder(lines));
+    g.setPeer(cfg(G, P, { passive: true }));
+    const j = await junk(P, G);
+    const p = await make(P);
+    p.setPeer(cfg(P, G));
+    await run(clock, 2);
+    expect(state(g)).toBe('Established');
+    expect(state(p)).toBe('Established');
+    expect(j.isDestroyed).toBe(true);
+  });
+
+  it('item 2: an inbound connection that closes before its OPEN releases its slot', async () => {
+    const g = await make(G, {}, recorder(lines));
+    g.setPeer(cfg(G, P));
+    const p = await make(P);
+    p.setPeer(cfg(P, G, { passive: true }));
+    await run(clock, 2);
+    expect(state(g)).toBe('Established');
+
+    const j1 = await junk(P, G);
+    j1.destroy();
+    await run(clock, 1);
+    // From then on inbound connections are still accepted: the speaker answers the next one with its OPEN.
+    const j2 = await junk(P, G);
+    const got: Buffer[] = [];
+    j2.on('data', (d: Buffer) => got.push(d));
+    await run(clock, 1);
+    expect(j2.isDestroyed).toBe(false);
+    expect(got.length).toBeGreaterThan(0);
+    expect(got[0]?.[18]).toBe(1); // OPEN
+    expect(lines.some((l) => l.level === 'info' && /closed before its OPEN/.test(l.message))).toBe(true);
+  });
+
+  it('item 3: a peer with graceful restart whose old connection vanished is accepted at once; its routes stay stale, then refresh', async () => {
+    const g = await make(G, {}, recorder(lines));
+    g.setPeer(cfg(G, P, { gracefulRestart: GR, passive: true }));
+    const p = await make(P);
+    p.setPeer(cfg(P, G, { gracefulRestart: GR }));
+    p.setLocalRoutes([route('10.244.1.0/24'), route('10.244.2.0/24')]);
+    await run(clock, 2);
+    expect(g.receivedRoutes().map((r) => r.prefix).sort()).toEqual(['10.244.1.0/24', '10.244.2.0/24']);
+
+    // The peer's end vanishes: no FIN, no RST reaches g; the peer process is gone.
+    for (const s of net.socketsOf(P)) s.vanish();
+    await p.close('', { gracefulRestart: true });
+    speakers = speakers.filter((s) => s !== p);
+    await run(clock, 1);
+    expect(state(g)).toBe('Established'); // g cannot know yet
+
+    const p2 = await make(P, { restartDeferralTime: 30 });
+    p2.setPeer(cfg(P, G, { gracefulRestart: GR }));
+    p2.setLocalRoutes([route('10.244.1.0/24')]);
+    let sawStale = false;
+    for (let i = 0; i < 12 && !(state(g) === 'Established' && g.status().peers[0]?.establishedTransitions === 2); i++) {
+      await run(clock, 0.25);
+      if (g.receivedRoutes().some((r) => r.stale)) sawStale = true;
+    }
+    expect(g.status().peers[0]?.establishedTransitions).toBe(2);
+    expect(sawStale).toBe(true);
+    await run(clock, 2);
+    expect(g.receivedRoutes().map((r) => [r.prefix, r.stale])).toEqual([['10.244.1.0/24', false]]);
+    expect(lines.some((l) => l.level === 'info' && /restart/.test(l.message) && /graceful/.test(l.message))).toBe(true);
+  });
+
+  it('item 3: without graceful restart the Established session stays and the new connection is rejected, with a log line', async () => {
+    const g = await make(G, {}, recorder(lines));
+    g.setPeer(cfg(G, P, { passive: true }));
+    const p = await make(P);
+    p.setPeer(cfg(P, G));
+    await run(clock, 2);
+    for (const s of net.socketsOf(P)) s.vanish();
+    await p.close('', { gracefulRestart: true });
+    speakers = speakers.filter((s) => s !== p);
+    const p2 = await make(P);
+    p2.setPeer(cfg(P, G));
+    await run(clock, 2);
+    expect(g.status().peers[0]?.establishedTransitions).toBe(1);
+    expect(lines.some((l) => l.level === 'info' && /rejected/.test(l.message) && new RegExp(P.replace(/\./g, '\\.')).test(l.message))).toBe(true);
+  });
+
+  it('item 6: a junk connection is logged under its own name, refusals at info with reason and address', async () => {
+    const g = await make(G, {}, recorder(lines));
+    g.setPeer(cfg(G, P));
+    const p = await make(P);
+    p.setPeer(cfg(P, G, { passive: true }));
+    await run(clock, 2);
+    const j1 = await junk(P, G);
+    await junk(P, G);
+    await run(clock, 1);
+    const sessionLines = lines.filter((l) => l.component === `peer.${P}`);
+    expect(sessionLines.some((l) => /OpenSent/.test(l.message))).toBe(false);
+    expect(lines.some((l) => l.component.startsWith(`peer.${P}.`) && /OpenSent/.test(l.message))).toBe(true);
+    expect(lines.some((l) => l.level === 'info' && /refused|rejected|replac/.test(l.message) && l.message.includes(P))).toBe(true);
+    j1.destroy();
+  });
+});
