@@ -62,12 +62,14 @@ export function start(ctx: FsmContext, mode: StartMode, what: string, extra: Par
 
 /**
  * Connect/Active → OpenSent on a TCP connection (events 16, 17): stop the ConnectRetryTimer, send our OPEN and wait for
- * the peer's under the large OpenSent hold time (RFC 4271 §8.2.2: "sets the HoldTimer to a large value").
+ * the peer's under the large OpenSent hold time (RFC 4271 §8.2.2: "sets the HoldTimer to a large value"), or, on a
+ * connection the peer opened, under the short open-wait (a peer that connects sends its OPEN at once; a connection
+ * that does not is half-open and must not hold the peer's slot for minutes).
  */
 export function enterOpenSent(ctx: FsmContext, direction: 'outbound' | 'inbound'): FsmResult {
-  const hold = ctx.config.openSentHoldSeconds;
+  const hold = direction === 'inbound' ? ctx.config.openWaitSeconds : ctx.config.openSentHoldSeconds;
   return {
-    next: { ...ctx, state: 'OpenSent', connectAttempts: 0 },
+    next: { ...ctx, state: 'OpenSent', connectAttempts: 0, openSentHoldSeconds: hold },
     actions: [stopTimer('connectRetry'), send(buildOpen(ctx.config)), startTimer('hold', hold)],
     reason: `TCP connection established (${direction}): OPEN sent, waiting ${hold}s for the peer's OPEN`,
   };
