@@ -9,6 +9,7 @@ import type { Speaker } from './speaker';
 import type { PeerConfig } from './session/peer-config';
 import { MemoryNetwork, settle, type MemorySocket } from './session/testing/memory-network';
 import { memorySpeaker, peerConfig, route, run } from './testing/speaker';
+import { socketErrorText } from './session/peer';
 
 const G = '10.0.0.2'; // the speaker under test: the higher BGP Identifier, so a collision keeps its own connections
 const P = '10.0.0.1'; // its peer
@@ -209,5 +210,15 @@ describe('peer connections under faults (in-memory network, fake clock)', () => 
     expect(lines.some((l) => l.component.startsWith(`peer.${P}.`) && /OpenSent/.test(l.message))).toBe(true);
     expect(lines.some((l) => l.level === 'info' && /refused|rejected|replac/.test(l.message) && l.message.includes(P))).toBe(true);
     j1.destroy();
+  });
+
+  it('item 6: a failed connect keeps its errno in the log and in the status', async () => {
+    const g = await make(G, {}, recorder(lines));
+    g.setPeer(cfg(G, P)); // nothing listens at P
+    await run(clock, 1);
+    expect(lines.some((l) => l.component === `peer.${P}` && /Connect -> Active: TCP connection failed \(connect ECONNREFUSED\)/.test(l.message))).toBe(true);
+    expect(g.status().peers[0]?.lastError).toBe('Socket: connect ECONNREFUSED');
+    expect(socketErrorText(Object.assign(new Error('no route'), { code: 'EHOSTUNREACH' }))).toBe('EHOSTUNREACH: no route');
+    expect(socketErrorText(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:179'), { code: 'ECONNREFUSED' }))).toBe('connect ECONNREFUSED 127.0.0.1:179');
   });
 });
