@@ -209,6 +209,12 @@ describe('peer connections under faults (in-memory network, fake clock)', () => 
     expect(sessionLines.some((l) => /OpenSent/.test(l.message))).toBe(false);
     expect(lines.some((l) => l.component.startsWith(`peer.${P}.`) && /OpenSent/.test(l.message))).toBe(true);
     expect(lines.some((l) => l.level === 'info' && /refused|rejected|replac/.test(l.message) && l.message.includes(P))).toBe(true);
+    // The open-wait expires: the extra connection goes, announcing no restart of its own (it has none).
+    await run(clock, 6);
+    const extra = lines.filter((l) => l.component.startsWith(`peer.${P}.inbound-`) && /-> Idle/.test(l.message));
+    expect(extra.length).toBeGreaterThan(0);
+    expect(extra.every((l) => !/automatic restart/.test(l.message))).toBe(true);
+    expect(state(g)).toBe('Established');
     j1.destroy();
   });
 
@@ -220,5 +226,40 @@ describe('peer connections under faults (in-memory network, fake clock)', () => 
     expect(g.status().peers[0]?.lastError).toBe('Socket: connect ECONNREFUSED');
     expect(socketErrorText(Object.assign(new Error('no route'), { code: 'EHOSTUNREACH' }))).toBe('EHOSTUNREACH: no route');
     expect(socketErrorText(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:179'), { code: 'ECONNREFUSED' }))).toBe('connect ECONNREFUSED 127.0.0.1:179');
+  });
+
+  it("item 6: a passive side in its restart delay takes the peer's connection at once instead of waiting out the peer's back-off", async () => {
+    const g = await make(G, {}, recorder(lines));
+    g.setPeer(cfg(G, P, { passive: true }));
+    const p = await make(P);
+    p.setPeer(cfg(P, G));
+    await run(clock, 2);
+    // The peer ends the session (g: NOTIFICATION received -> Idle, restart delay 5 s) and comes straight back.
+    p.removePeer(G, 'reconfiguring');
+    await run(clock, 0.5);
+    expect(state(g)).toBe('Idle');
+    const t0 = clock.now();
+    p.setPeer(cfg(P, G));
+    for (let i = 0; i < 40 && state(g) !== 'Established'; i++) await run(clock, 0.25);
+    expect(state(g)).toBe('Established');
+    expect(clock.now() - t0).toBeLessThan(2000);
+    expect(lines.some((l) => l.level === 'info' && /during the restart delay: starting now/.test(l.message))).toBe(true);
+  });
+
+  it('item 6: the restart announced after a maximum-prefix close is the delay used', async () => {
+    const g = await make(G, {}, recorder(lines));
+    g.setPeer(cfg(G, P, { maxPrefixes: { limit: 1, restartDelay: 20 } }));
+    const p = await make(P);
+    p.setPeer(cfg(P, G, { passive: true }));
+    p.setLocalRoutes([route('10.244.1.0/24'), route('10.244.2.0/24')]);
+    await run(clock, 2);
+    const down = lines.find((l) => l.component === `peer.${P}` && /-> Idle: automatic stop/.test(l.message));
+    expect(down?.message).toMatch(/automatic restart in 20s$/);
+    // Closed within the first 2 s: still down 17 s later, back by 20 s after the close.
+    await run(clock, 17);
+    expect(g.status().peers[0]?.establishedTransitions).toBe(1);
+    await run(clock, 4);
+    expect(g.status().peers[0]?.establishedTransitions).toBe(2);
+
   });
 });

@@ -15,6 +15,7 @@ describe('resolveFsmConfig defaults', () => {
       openSentHoldSeconds: 240,
       openWaitSeconds: 5,
       passive: false,
+      autoRestart: true,
       capabilities: [],
       idleHoldInitialSeconds: 5,
       idleHoldMaxSeconds: 30,

@@ -30,6 +30,11 @@ export interface FsmConfigInput {
   readonly openWaitSeconds?: number;
   /** Never initiate a connection; wait for the peer (Calico: the side with the higher address of a mesh pair). */
   readonly passive?: boolean;
+  /**
+   * Errors arm the damped automatic restart (default true). False for the FSM of an extra inbound connection, which
+   * goes with its connection (the peer's session restarts from its own FSM).
+   */
+  readonly autoRestart?: boolean;
   /** Capabilities to put in our OPEN (RFC 5492), in order. */
   readonly capabilities?: readonly Capability[];
   /** Damping: delay before the first automatic restart after an error. Default 5 (Calico: "error wait time 5,30"). */
@@ -56,6 +61,7 @@ export interface FsmConfig {
   readonly openSentHoldSeconds: number;
   readonly openWaitSeconds: number;
   readonly passive: boolean;
+  readonly autoRestart: boolean;
   readonly capabilities: readonly Capability[];
   readonly idleHoldInitialSeconds: number;
   readonly idleHoldMaxSeconds: number;
@@ -171,6 +177,7 @@ export function resolveFsmConfig(input: FsmConfigInput): FsmConfig {
     openSentHoldSeconds,
     openWaitSeconds,
     passive: input.passive ?? false,
+    autoRestart: input.autoRestart ?? true,
     capabilities,
     idleHoldInitialSeconds,
     idleHoldMaxSeconds,

@@ -135,7 +135,10 @@ export function toIdle(ctx: FsmContext, cause: string, opts: IdleOptions): FsmRe
   let reason = cause;
   if (ctx.state === 'Established') actions.push({ type: 'session-down', reason: cause });
   let idleHoldSeconds = ctx.idleHoldSeconds;
-  if (opts.restart === 'damp') {
+  // An extra connection's FSM (RFC 4271 §6.8: one per connection until the collision is settled) never restarts by
+  // itself: the peer's session restarts from its own FSM, so a restart announced here would not happen.
+  const damp = opts.restart === 'damp' && ctx.config.autoRestart;
+  if (damp) {
     actions.push(startTimer('idleHold', ctx.idleHoldSeconds));
     reason = `${cause}; automatic restart in ${ctx.idleHoldSeconds}s`;
     idleHoldSeconds = nextIdleHoldSeconds(ctx.config, ctx.idleHoldSeconds);
@@ -167,7 +170,7 @@ export function toIdle(ctx: FsmContext, cause: string, opts: IdleOptions): FsmRe
     state: 'Idle',
     connectRetryCounter,
     idleHoldSeconds,
-    autoRestartPending: opts.restart === 'damp',
+    autoRestartPending: damp,
     ...(lastError !== undefined ? { lastError } : {}),
   };
   return { next, actions, reason };

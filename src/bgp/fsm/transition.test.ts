@@ -275,6 +275,14 @@ describe('ConnectRetryCounter and damping state', () => {
     expect(next.autoRestartPending).toBe(want.pending);
   });
 
+  it('an extra connection (autoRestart false) announces and arms no restart of its own', () => {
+    const r = transition(at('OpenSent', { ...CONFIG, autoRestart: false }), EVENTS.HoldTimerExpires);
+    expect(r.next.state).toBe('Idle');
+    expect(r.next.autoRestartPending).toBe(false);
+    expect(r.reason).not.toMatch(/automatic restart/);
+    expect(r.actions).not.toContainEqual(expect.objectContaining({ type: 'start-timer', timer: 'idleHold' }));
+  });
+
   it('counts Established transitions and records the last error', () => {
     const est = at('Established');
     expect(est.establishedTransitions).toBe(1);

@@ -192,7 +192,8 @@ export class Peer {
     this.established?.conn?.sendUpdates(messages);
   }
 
-  private newSlot(log: Logger): Slot {
+  /** A slot with a fresh FSM; `extra` for an extra inbound connection, whose FSM never restarts by itself. */
+  private newSlot(log: Logger, extra = false): Slot {
     return {
       log,
       ctx: initialContext({
@@ -203,6 +204,7 @@ export class Peer {
         connectRetrySeconds: this.cfg.connectRetryTime,
         ...(this.cfg.openWaitTime !== undefined ? { openWaitSeconds: this.cfg.openWaitTime } : {}),
         passive: this.cfg.passive,
+        ...(extra ? { autoRestart: false } : {}),
         capabilities: this.capabilities(),
       }),
       timers: new Map(),
@@ -285,7 +287,7 @@ export class Peer {
     }
     // Our own connection exists or is being opened, or a session is Established: keep both until an OPEN tells
     // which one survives (RFC 4271 §6.8, fsm/collision.ts chooseOnOpen).
-    const slot = this.newSlot(this.log.child(`inbound-${socket.remotePort ?? 0}`));
+    const slot = this.newSlot(this.log.child(`inbound-${socket.remotePort ?? 0}`), true);
     this.secondary = slot;
     this.dispatch(slot, { type: 'ManualStartPassive' });
     this.attach(slot, socket, 'inbound', from);
@@ -318,10 +320,9 @@ export class Peer {
       if (slot !== this.established) return;
       this.log.warn(`more than ${limit} prefixes received: closing the session, restart in ${restartDelaySeconds}s`);
       this.restartNotBefore = this.deps.clock.now() + restartDelaySeconds * 1000;
+      // The FSM's damped restart waits the configured delay, so the restart it announces is the one that happens.
+      slot.ctx = { ...slot.ctx, idleHoldSeconds: restartDelaySeconds };
       this.dispatch(slot, { type: 'AutomaticStop', subcode: CeaseSubcode.MaximumPrefixesReached, detail: `more than ${limit} prefixes received` });
-      if (this.running && slot === this.primary && slot.ctx.state === 'Idle') {
-        this.execute(slot, { type: 'start-timer', timer: 'idleHold', ms: restartDelaySeconds * 1000 });
-      }
     }, 0);
   }
 
@@ -406,8 +407,17 @@ export class Peer {
   private promoteSecondary(): void {
     const next = this.secondary;
     if (next === undefined) return;
+    const old = this.primary.ctx;
     this.releaseSlot(this.primary);
     next.log = this.log;
+    // It now carries the peer's session: it restarts after errors, and the damping state and ConnectRetryCounter are
+    // the peer's, not a fresh connection's, so what the log and status report is what is used.
+    next.ctx = {
+      ...next.ctx,
+      config: { ...next.ctx.config, autoRestart: true },
+      connectRetryCounter: Math.max(next.ctx.connectRetryCounter, old.connectRetryCounter),
+      idleHoldSeconds: Math.max(next.ctx.idleHoldSeconds, old.idleHoldSeconds),
+    };
     this.primary = next;
     this.secondary = undefined;
   }
