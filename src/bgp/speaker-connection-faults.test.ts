@@ -6,7 +6,7 @@
 import { FakeClock } from '../lib/fake-clock';
 import type { Logger } from '../lib/logger';
 import type { Speaker } from './speaker';
-import type { PeerConfig } from './session/peer-config';
+import type { PeerConfig } from './speaker';
 import { MemoryNetwork, settle, type MemorySocket } from './session/testing/memory-network';
 import { memorySpeaker, peerConfig, route, run } from './testing/speaker';
 import { socketErrorText } from './session/peer';

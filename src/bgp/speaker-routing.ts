@@ -24,10 +24,12 @@ import { makeSource, type Path, type PathSource } from './rib/path';
 import { prefixText } from './rib/prefix-words';
 import { applyUpdate, changeCount, emptyChanges, type ChangeSet, type ImportPolicy } from './rib/rib-update';
 import { compileFilter, type CompiledFilter } from './rib/filter-bgp';
+import type { FilterRule } from './rib/filter-rule';
+import type { PeerPolicy } from './rib/peer-policy';
 import type { Peer, PeerRouting, RouteCounts, SessionEnd, SessionInfo } from './session/peer';
 import { afiFamily, familyAfi } from './session/peer-config';
 import { encodeMessage } from './packet/message';
-import { Origin, RouteRefreshSubtype } from './packet/constants';
+import { Origin, RouteRefreshSubtype, Safi } from './packet/constants';
 
 const FAMILIES: readonly Family[] = ['ipv4', 'ipv6'];
 /** Prefixes passed on at a time when a source's routes are removed in bulk (session down, stale flush). */
@@ -97,8 +99,8 @@ interface SessionRib {
   overLimit?: boolean;
 }
 
-function compiled(rules: readonly unknown[] | undefined): CompiledFilter | undefined {
-  return rules === undefined || rules.length === 0 ? undefined : compileFilter(rules as Parameters<typeof compileFilter>[0]);
+function compiled(rules: readonly FilterRule[] | undefined): CompiledFilter | undefined {
+  return rules === undefined || rules.length === 0 ? undefined : compileFilter(rules);
 }
 
 /** A restarting peer's routes kept as stale (RFC 4724 §4.2), by peer address. */
@@ -127,6 +129,8 @@ export class SpeakerRouting implements PeerRouting {
   readonly rib: LocRib;
   readonly localSource: PathSource;
   private readonly sessions = new Map<Peer, SessionRib>();
+  /** Each peer's routing policy (the session layer knows nothing of it). */
+  private readonly policies = new WeakMap<Peer, PeerPolicy>();
   private local: Record<Family, Map<string, LocalRoute>> = { ipv4: new Map(), ipv6: new Map() };
   private readonly listeners = new Set<(changes: readonly BestPathChange[]) => void>();
   private nextSourceId = 1;
@@ -175,7 +179,7 @@ export class SpeakerRouting implements PeerRouting {
       address: cfg.address,
       routerId: info.peerRouterId,
       asn: cfg.asn,
-      rrClient: cfg.routeReflectorClient ?? false,
+      rrClient: this.policyOf(peer).routeReflectorClient ?? false,
     });
     const s: SessionRib = {
       peer,
@@ -268,7 +272,7 @@ export class SpeakerRouting implements PeerRouting {
     const st = this.stale.get(peer.config.address);
     if (st === undefined) return undefined;
     st.timer.cancel();
-    if (st.source.routerId !== info.peerRouterId || st.source.rrClient !== (peer.config.routeReflectorClient ?? false)) {
+    if (st.source.routerId !== info.peerRouterId || st.source.rrClient !== (this.policyOf(peer).routeReflectorClient ?? false)) {
       this.flushStale(peer.config.address, 'peer came back as a different speaker');
       return undefined;
     }
@@ -348,7 +352,7 @@ export class SpeakerRouting implements PeerRouting {
       changes,
     );
     if (r.rejected !== undefined) this.log.debug(`UPDATE from ${peer.config.name} dropped as withdraw: ${r.rejected}`);
-    const max = peer.config.maxPrefixes;
+    const max = this.policyOf(peer).maxPrefixes;
     if (max !== undefined && this.rib.count(s.source, 'ipv4') + this.rib.count(s.source, 'ipv6') > max.limit) {
       // RFC 4486 §4: the session goes. Its routes go now, this UPDATE's with them, so nothing of it is passed on;
       // what the UPDATE withdrew is passed on (the same change set); later UPDATEs before the close are ignored.
@@ -388,7 +392,7 @@ export class SpeakerRouting implements PeerRouting {
     }
     // RFC 7313 §4: the re-advertisement goes between BoRR and EoRR. They travel in the UPDATE queue, so they stay in
     // order with the routes (control messages would overtake queued UPDATEs).
-    const marker = (subtype: number): Buffer => encodeMessage({ type: 'route-refresh', afi: familyAfi(family), safi: 1, subtype }, s.codec);
+    const marker = (subtype: number): Buffer => encodeMessage({ type: 'route-refresh', afi: familyAfi(family), safi: Safi.Unicast, subtype }, s.codec);
     let msgs: Buffer[];
     try {
       msgs = s.out.flush(s.codec, s.info.maxMessageLength);
@@ -451,8 +455,22 @@ export class SpeakerRouting implements PeerRouting {
     return [...this.local.ipv4.values(), ...this.local.ipv6.values()];
   }
 
-  /** A peer's export settings changed without a reset: rebuild its exports and send the difference. */
-  peerConfigChanged(peer: Peer): void {
+  policyOf(peer: Peer): PeerPolicy {
+    return this.policies.get(peer) ?? {};
+  }
+
+  /**
+   * Sets a peer's routing policy; on a change, a live session's exports are rebuilt and the difference sent (new
+   * import policy applies to the routes the peer sends from now on: the speaker asks it to re-send them).
+   */
+  setPolicy(peer: Peer, policy: PeerPolicy): void {
+    const before = this.policies.get(peer);
+    this.policies.set(peer, policy);
+    if (before !== undefined) this.policyChanged(peer);
+  }
+
+  /** A peer's export policy changed without a reset: rebuild its exports and send the difference. */
+  private policyChanged(peer: Peer): void {
     const s = this.sessions.get(peer);
     if (s === undefined || this.restarting) return;
     const before = s.group;
@@ -490,7 +508,7 @@ export class SpeakerRouting implements PeerRouting {
 
   /** The export group of a session with this peer's outbound policy (created on first use). */
   private joinGroup(peer: Peer, info: SessionInfo): ExportGroup {
-    const cfg = peer.config;
+    const cfg = this.policyOf(peer);
     const target = this.target(peer, info);
     const key = JSON.stringify([target.kind, target.rrClient, target.localAsn, target.nextHopMode, target.selfAddress.ipv4 ?? '', target.selfAddress.ipv6 ?? '', cfg.filters?.exportV4 ?? [], cfg.filters?.exportV6 ?? []]);
     let g = this.groups.get(key);
@@ -528,13 +546,14 @@ export class SpeakerRouting implements PeerRouting {
   /** The export target of a session with this peer; split horizon is per session (exportOf), so it names none. */
   private target(peer: Peer, info: SessionInfo): ExportTarget {
     const cfg = peer.config;
+    const policy = this.policyOf(peer);
     const local = normalizeAddress(info.localAddress);
     return {
       sourceId: -1,
       kind: cfg.asn === cfg.localAsn ? 'internal' : 'external',
-      rrClient: cfg.routeReflectorClient ?? false,
+      rrClient: policy.routeReflectorClient ?? false,
       localAsn: cfg.localAsn,
-      nextHopMode: cfg.nextHopMode ?? 'auto',
+      nextHopMode: policy.nextHopMode ?? 'auto',
       selfAddress: { ipv4: net.isIPv4(local) ? local : undefined, ipv6: net.isIPv6(local) ? local : undefined },
     };
   }
@@ -543,7 +562,7 @@ export class SpeakerRouting implements PeerRouting {
     const cfg = peer.config;
     return {
       localAsns: cfg.localAsn === this.cfg.asn ? [this.cfg.asn] : [this.cfg.asn, cfg.localAsn],
-      allowOwnAs: cfg.allowOwnAs ?? 0,
+      allowOwnAs: this.policyOf(peer).allowOwnAs ?? 0,
       routerId: this.cfg.routerId,
       clusterId: this.clusterId,
       isReflector: this.isReflector() || this.cfg.clusterId !== undefined,
@@ -558,7 +577,7 @@ export class SpeakerRouting implements PeerRouting {
 
   /** The peer's import filters as an ImportPolicy (undefined without any), compiled once per configuration. */
   private importPolicy(peer: Peer): ImportPolicy | undefined {
-    const cfg = peer.config;
+    const cfg = this.policyOf(peer);
     const known = this.importPolicies.get(cfg);
     if (known !== undefined) return known ?? undefined;
     const v4 = compiled(cfg.filters?.importV4);

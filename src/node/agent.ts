@@ -24,14 +24,14 @@ import type { Clock, TimerHandle } from '../lib/clock';
 import { cidrContains, parseCidr, parseIpOrCidr, tryParseCidr } from '../lib/ip';
 import type { Logger } from '../lib/logger';
 import { defaultMetric, type Netlink } from '../netlink/netlink';
-import type { Speaker, SpeakerConfig, LocalRoute } from '../bgp/speaker';
-import { GRACEFUL_RESTART_DEFAULTS, PEER_DEFAULTS, type PeerConfig, type PeerFilters } from '../bgp/session/peer-config';
+import { GRACEFUL_RESTART_DEFAULTS, PEER_DEFAULTS, type Speaker, type SpeakerConfig, type LocalRoute, type PeerConfig } from '../bgp/speaker';
 import { calculateDataplane, type CalcBgpRoute } from '../felix/calc-routes';
 import { RouteTable } from '../felix/route-table';
 import { ensureVxlanDevice, IpipDevice, IPIP_OVERHEAD, syncVxlanPeers, VXLAN_OVERHEAD } from '../felix/tunnels';
 import { NatOutgoing, type CommandRunner } from '../felix/nat-outgoing';
 import { vxlanMacForNode } from '../felix/vxlan-mac';
 import { computePeers, type DesiredPeer, type PeerComputation } from './bgp-peers';
+import { bgpFilterRules } from './bgp-filter-rules';
 import type { NodeMetrics } from './metrics';
 import { ResourceCache } from './resource-cache';
 import { ensureTunnelAddress } from './tunnel-addr';
@@ -238,21 +238,10 @@ export class NodeAgent {
       });
     }
     const speaker = this.speaker;
-    const filterSpecs = new Map(this.cache.list<BGPFilter>('BGPFilter').map((f) => [f.metadata.name, f.spec ?? {}]));
-    const filtersOf = (p: DesiredPeer): PeerFilters | undefined => {
-      if (p.filters.length === 0) return undefined;
-      // A peer's BGPFilters apply in the order listed: their rules are concatenated per direction and family.
-      const out: Record<'importV4' | 'importV6' | 'exportV4' | 'exportV6', NonNullable<PeerFilters['importV4']>[number][]> = { importV4: [], importV6: [], exportV4: [], exportV6: [] };
-      for (const name of p.filters) {
-        const spec = filterSpecs.get(name);
-        if (spec === undefined) {
-          this.once(`nofilter ${p.address} ${name}`, () => this.log.warn(`BGP session ${p.name}: BGPFilter ${name} does not exist (ignored until it does)`));
-          continue;
-        }
-        for (const k of ['importV4', 'importV6', 'exportV4', 'exportV6'] as const) out[k].push(...(spec[k] ?? []));
-      }
-      return out;
-    };
+    const rules = bgpFilterRules(this.cache.list<BGPFilter>('BGPFilter'), {
+      missing: (peer, name) => this.once(`nofilter ${peer} ${name}`, () => this.log.warn(`BGP session ${peer}: BGPFilter ${name} does not exist (ignored until it does)`)),
+      invalid: (name, problems) => this.once(`badfilter ${name} ${problems.join()}`, () => this.log.warn(`BGPFilter ${name} ignored: ${problems.join('; ')}`)),
+    });
     const want = new Map<string, PeerConfig>();
     for (const p of this.desired.peers) {
       if (p.notStarted !== undefined) {
@@ -276,7 +265,7 @@ export class NodeAgent {
         routeReflectorClient: p.routeReflectorClient,
         ...(p.nextHopMode !== undefined ? { nextHopMode: p.nextHopMode } : {}),
         ...(p.allowOwnAs !== undefined ? { allowOwnAs: p.allowOwnAs } : {}),
-        ...(filtersOf(p) !== undefined ? { filters: filtersOf(p) } : {}),
+        ...(p.filters.length > 0 ? { filters: rules.forPeer(p.name, p.filters) ?? {} } : {}),
         // Calico's BIRD runs graceful restart on every session; maxRestartTime sets how long peers keep our routes.
         gracefulRestart: { ...GRACEFUL_RESTART_DEFAULTS, ...(p.maxRestartTime !== undefined ? { restartTime: p.maxRestartTime } : {}) },
       });

@@ -4,18 +4,17 @@
 import net from 'node:net';
 import Ajv, { type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
-import { GinghamError } from '../lib/errors';
-import { formatIpv6Groups } from '../lib/ip';
-import type { Family, Prefix } from './packet/types';
-import type { PeerConfig } from './session/peer-config';
-import { GRACEFUL_RESTART_DEFAULTS, PEER_DEFAULTS, type GracefulRestartConfig, type PeerFilters } from './session/peer-config';
-import { API_VERSION, validateResource, type Resource } from '../api/resource';
-import { ValidationError } from '../api/errors';
-import type { BGPFilterRule, BGPFilterSpec } from '../api/kind-bgp-filter';
+import { GinghamError } from '../../lib/errors';
+import { parseAsn as parseAsnText } from '../../lib/asn';
+import { parseLargeCommunity, parseStandardCommunity } from '../../lib/community';
+import { formatIpv6Groups } from '../../lib/ip';
+import type { Family, Prefix } from '../packet/types';
+import { GRACEFUL_RESTART_DEFAULTS, PEER_DEFAULTS, type GracefulRestartConfig, type PeerFilters } from '../speaker';
+import { peerFilterRules, translateFilterSpec, type BgpFilterSpec } from './bgp-filter';
 
 /** Seconds a restarting speaker waits at most for its peers' End-of-RIB before sending its routes. */
 const DEFAULT_DEFERRAL_TIME = 60;
-import type { LocalRoute, SpeakerConfig } from './speaker';
+import type { LocalRoute, PeerConfig, SpeakerConfig } from '../speaker';
 
 export class ConfigError extends GinghamError {
   constructor(
@@ -38,6 +37,37 @@ export const DEFAULT_STATUS_SOCKET = '/var/run/gingham/bgp.sock';
 
 const asnSchema = { anyOf: [{ type: 'integer' }, { type: 'string' }] };
 
+/** One rule of a Calico BGPFilter spec (projectcalico.org/v3 BGPFilterRuleV4/V6): its shape; meaning in bgp-filter.ts. */
+const filterRuleSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    cidr: { type: 'string' },
+    prefixLength: { type: 'object', additionalProperties: false, properties: { min: { type: 'integer' }, max: { type: 'integer' } } },
+    matchOperator: { type: 'string' },
+    source: { type: 'string' },
+    interface: { type: 'string' },
+    peerType: { type: 'string' },
+    communities: { type: 'object', additionalProperties: false, properties: { values: { type: 'array', items: { type: 'string' } } } },
+    asPathPrefix: { type: 'array', items: asnSchema },
+    priority: { type: 'integer' },
+    action: { type: 'string' },
+    operations: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          addCommunity: { type: 'object', additionalProperties: false, properties: { value: { type: 'string' } } },
+          prependASPath: { type: 'object', additionalProperties: false, properties: { prefix: { type: 'array', items: asnSchema } } },
+          setPriority: { type: 'object', additionalProperties: false, properties: { value: { type: 'integer' } } },
+        },
+      },
+    },
+  },
+};
+const filterRules = { type: 'array', items: filterRuleSchema };
+
 const schema = {
   type: 'object',
   additionalProperties: false,
@@ -54,7 +84,14 @@ const schema = {
     statusSocket: { type: 'string', minLength: 1 },
     logLevel: { type: 'string' },
     clusterId: { anyOf: [{ type: 'integer' }, { type: 'string' }] },
-    filters: { type: 'object', additionalProperties: { type: 'object' } },
+    filters: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { importV4: filterRules, importV6: filterRules, exportV4: filterRules, exportV6: filterRules },
+      },
+    },
     alwaysCompareMed: { type: 'boolean' },
     gracefulRestart: {
       type: 'object',
@@ -145,20 +182,10 @@ function describeAjvError(e: ErrorObject): string {
   }
 }
 
-/** Plain ("64512") or dotted ("1.10" = 1 * 65536 + 10) AS numbers, RFC 5396. */
+/** Plain ("64512") or dotted ("1.10" = 1 * 65536 + 10) AS numbers, RFC 5396; AS 0 is reserved (RFC 7607). */
 export function parseAsn(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isInteger(value) && value >= 1 && value <= 0xffffffff ? value : undefined;
-  if (typeof value !== 'string') return undefined;
-  const dotted = /^(\d{1,5})\.(\d{1,5})$/.exec(value);
-  if (dotted) {
-    const hi = Number(dotted[1]);
-    const lo = Number(dotted[2]);
-    if (hi > 65535 || lo > 65535) return undefined;
-    const v = hi * 65536 + lo;
-    return v >= 1 ? v : undefined;
-  }
-  if (!/^\d{1,10}$/.test(value)) return undefined;
-  return parseAsn(Number(value));
+  const n = parseAsnText(value);
+  return n === undefined || n < 1 ? undefined : n;
 }
 
 /** "10.0.0.0/24" or "2001:db8::/32" with host bits zero; returns the canonical Prefix or an error text. */
@@ -220,32 +247,6 @@ export function canonicalIpv6(addr: string): string {
   return formatIpv6Groups(expandIpv6(addr));
 }
 
-function parseCommunityText(text: string): number | undefined {
-  const named: Record<string, number> = {
-    'no-export': 0xffffff01,
-    'no-advertise': 0xffffff02,
-    'no-export-subconfed': 0xffffff03,
-    'no-peer': 0xffffff04,
-    'graceful-shutdown': 0xffff0000,
-    blackhole: 0xffff029a,
-  };
-  const n = named[text.toLowerCase()];
-  if (n !== undefined) return n;
-  const m = /^(\d{1,5}):(\d{1,5})$/.exec(text);
-  if (!m) return undefined;
-  const hi = Number(m[1]);
-  const lo = Number(m[2]);
-  if (hi > 65535 || lo > 65535) return undefined;
-  return ((hi << 16) | lo) >>> 0;
-}
-
-function parseLargeCommunityText(text: string): [number, number, number] | undefined {
-  const m = /^(\d{1,10}):(\d{1,10}):(\d{1,10})$/.exec(text);
-  if (!m) return undefined;
-  const v = [Number(m[1]), Number(m[2]), Number(m[3])] as [number, number, number];
-  return v.every((x) => x <= 0xffffffff) ? v : undefined;
-}
-
 interface RawPeer {
   name?: string;
   address: string;
@@ -285,7 +286,7 @@ interface RawFile {
   clusterId?: number | string;
   alwaysCompareMed?: boolean;
   gracefulRestart?: { restartTime?: number; staleTime?: number; deferralTime?: number; forwardingPreserved?: boolean };
-  filters?: Record<string, BGPFilterSpec>;
+  filters?: Record<string, BgpFilterSpec>;
   peers?: RawPeer[];
   originate?: RawRoute[];
 }
@@ -377,13 +378,13 @@ export function parseSpeakerFile(text: string, source = 'speaker.yaml'): Speaker
     }
     const communities: number[] = [];
     (r.communities ?? []).forEach((c, j) => {
-      const v = parseCommunityText(c);
+      const v = parseStandardCommunity(c, { names: true });
       if (v === undefined) problems.push(`${at}.communities[${j}]: must be ASN:VALUE (each 0-65535) or a well-known name such as no-export`);
       else communities.push(v);
     });
     const large: Array<[number, number, number]> = [];
     (r.largeCommunities ?? []).forEach((c, j) => {
-      const v = parseLargeCommunityText(c);
+      const v = parseLargeCommunity(c);
       if (v === undefined) problems.push(`${at}.largeCommunities[${j}]: must be GLOBAL:LOCAL1:LOCAL2 (each 0-4294967295)`);
       else large.push(v);
     });
@@ -416,36 +417,22 @@ export function parseSpeakerFile(text: string, source = 'speaker.yaml'): Speaker
 }
 
 /**
- * The file's named BGPFilter specs (projectcalico.org/v3 `spec` bodies), validated as BGPFilter resources; problems
- * are reported as `filters.<name>.<field>`.
+ * The file's named filters: Calico BGPFilter `spec` bodies (projectcalico.org/v3), translated into the RIB's rules;
+ * problems are reported as `filters.<name>.<field>`.
  */
-function parseFilters(raw: Record<string, BGPFilterSpec>, problems: string[]): Map<string, BGPFilterSpec> {
-  const out = new Map<string, BGPFilterSpec>();
+function parseFilters(raw: Record<string, BgpFilterSpec>, problems: string[]): Map<string, PeerFilters> {
+  const out = new Map<string, PeerFilters>();
   for (const [name, spec] of Object.entries(raw)) {
-    try {
-      validateResource({ apiVersion: API_VERSION, kind: 'BGPFilter', metadata: { name }, spec } as Resource);
-      out.set(name, spec);
-    } catch (err) {
-      if (!(err instanceof ValidationError)) throw err;
-      for (const fp of err.problems) problems.push(`filters.${name}.${fp.path.replace(/^spec\./, '').replace(/^metadata\.name$/, '(name)')}: ${fp.rule}`);
-    }
+    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name)) problems.push(`filters.${name}: a filter name must be a lowercase RFC 1123 subdomain`);
+    out.set(name, translateFilterSpec(spec, problems, `filters.${name}.`));
   }
   return out;
 }
 
-/** A peer's filters, the named specs' rule lists concatenated in the peer's order. */
-function peerFilters(names: string[] | undefined, specs: Map<string, BGPFilterSpec>, at: string, problems: string[]): { filters?: PeerFilters } {
-  if (names === undefined || names.length === 0) return {};
-  const lists: { -readonly [K in keyof PeerFilters]: BGPFilterRule[] } = { importV4: [], importV6: [], exportV4: [], exportV6: [] };
-  names.forEach((n, i) => {
-    const spec = specs.get(n);
-    if (spec === undefined) {
-      problems.push(`${at}[${i}]: no filter named "${n}" under filters`);
-      return;
-    }
-    for (const k of ['importV4', 'importV6', 'exportV4', 'exportV6'] as const) lists[k]?.push(...(spec[k] ?? []));
-  });
-  return { filters: lists };
+/** A peer's filters, the named filters' rule lists concatenated in the peer's order. */
+function peerFilters(names: string[] | undefined, filters: Map<string, PeerFilters>, at: string, problems: string[]): { filters?: PeerFilters } {
+  const f = peerFilterRules(names ?? [], filters, (n, i) => problems.push(`${at}[${i}]: no filter named "${n}" under filters`));
+  return f === undefined ? {} : { filters: f };
 }
 
 /** RFC 4456 CLUSTER_ID: dotted quad (as BIRD and Calico write it) or a 32-bit number; returned as a dotted quad. */
