@@ -111,6 +111,16 @@ describe('peer connections under faults (in-memory network, fake clock)', () => 
     expect(state(g)).toBe('Established');
   });
 
+  it('item 1: the open-wait is configurable per peer (openWaitTime)', async () => {
+    const g = await make(G);
+    g.setPeer(cfg(G, P, { passive: true, openWaitTime: 2 }));
+    const j = await junk(P, G);
+    await run(clock, 1.5);
+    expect(j.isDestroyed).toBe(false);
+    await run(clock, 1);
+    expect(j.isDestroyed).toBe(true);
+  });
+
   it('item 1: with a half-open connection held, the real peer establishes over a second connection', async () => {
     const g = await make(G, {}, recorder(lines));
     g.setPeer(cfg(G, P, { passive: true }));
