@@ -21,7 +21,7 @@ import type { CalicoNode } from '../api/kind-node';
 import type { WorkloadEndpoint } from '../api/kind-workload-endpoint';
 import type { Datastore } from '../datastore';
 import type { Clock, TimerHandle } from '../lib/clock';
-import { cidrContains, parseCidr, parseIpOrCidr, tryParseCidr } from '../lib/ip';
+import { cidrContains, familyOf, parseCidr, parseIpOrCidr, tryParseCidr } from '../lib/ip';
 import type { Logger } from '../lib/logger';
 import { defaultMetric, type Netlink } from '../netlink/netlink';
 import { GRACEFUL_RESTART_DEFAULTS, PEER_DEFAULTS, type Speaker, type SpeakerConfig, type LocalRoute, type PeerConfig } from '../bgp/speaker';
@@ -76,11 +76,10 @@ export interface AgentPeerStatus {
   readonly lastError?: string;
 }
 
-const familyOf = (prefix: string): 'ipv4' | 'ipv6' => (prefix.includes(':') ? 'ipv6' : 'ipv4');
 
 function toPrefix(cidr: string): LocalRoute['prefix'] {
   const [address, len] = cidr.split('/') as [string, string];
-  return { family: familyOf(address), address, length: Number(len) };
+  return { family: familyOf(address) === 6 ? 'ipv6' : 'ipv4', address, length: Number(len) };
 }
 
 export class NodeAgent {

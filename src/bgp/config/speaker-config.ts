@@ -1,13 +1,12 @@
 // The YAML file of `gingham bgp run -c speaker.yaml`: structure checked with a JSON schema (ajv), then meaning
 // (addresses, prefixes, AS numbers) checked by hand. Every problem names its field, e.g.
 // `peers[1].asNumber: must be an AS number from 1 to 4294967295`.
-import net from 'node:net';
 import Ajv, { type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { GinghamError } from '../../lib/errors';
 import { parseAsn as parseAsnText } from '../../lib/asn';
 import { parseLargeCommunity, parseStandardCommunity } from '../../lib/community';
-import { formatIpv6Groups } from '../../lib/ip';
+import { familyBits, formatCidr, formatIp, ipFamily, maskCidr, parseIp, tryParseIp } from '../../lib/ip';
 import type { Family, Prefix } from '../packet/types';
 import { GRACEFUL_RESTART_DEFAULTS, PEER_DEFAULTS, type GracefulRestartConfig, type PeerFilters } from '../speaker';
 import { peerFilterRules, translateFilterSpec, type BgpFilterSpec } from './bgp-filter';
@@ -193,59 +192,20 @@ export function parseAsn(value: unknown): number | undefined {
 export function parsePrefix(text: string): Prefix | string {
   const slash = text.indexOf('/');
   if (slash < 0) return 'must be a CIDR such as 10.244.0.0/24';
-  const addr = text.slice(0, slash);
   const lenText = text.slice(slash + 1);
   if (!/^\d{1,3}$/.test(lenText)) return 'prefix length must be a number';
+  const ip = tryParseIp(text.slice(0, slash));
+  if (ip === undefined) return 'must be a CIDR such as 10.244.0.0/24';
   const length = Number(lenText);
-  if (net.isIPv4(addr)) {
-    if (length > 32) return 'prefix length must be at most 32 for IPv4';
-    const bytes = addr.split('.').map(Number);
-    const value = (((bytes[0] ?? 0) << 24) | ((bytes[1] ?? 0) << 16) | ((bytes[2] ?? 0) << 8) | (bytes[3] ?? 0)) >>> 0;
-    const mask = length === 0 ? 0 : (0xffffffff << (32 - length)) >>> 0;
-    if ((value & ~mask) >>> 0 !== 0) return `host bits set (did you mean ${ipv4Text(value & mask)}/${length}?)`;
-    return { family: 'ipv4', address: ipv4Text(value), length };
-  }
-  if (net.isIPv6(addr)) {
-    if (length > 128) return 'prefix length must be at most 128 for IPv6';
-    const bytes = ipv6Bytes(addr);
-    for (let bit = length; bit < 128; bit++) {
-      if (((bytes[bit >> 3] ?? 0) >> (7 - (bit & 7))) & 1) return 'host bits set';
-    }
-    return { family: 'ipv6', address: canonicalIpv6(addr), length };
-  }
-  return 'must be a CIDR such as 10.244.0.0/24';
-}
-
-function ipv4Text(v: number): string {
-  return `${(v >>> 24) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
-}
-
-function ipv6Bytes(addr: string): Buffer {
-  const sock = new net.SocketAddress({ address: addr, family: 'ipv6' });
-  const groups = expandIpv6(sock.address);
-  const b = Buffer.alloc(16);
-  groups.forEach((g, i) => b.writeUInt16BE(g, i * 2));
-  return b;
-}
-
-function expandIpv6(addr: string): number[] {
-  let text = addr;
-  // An embedded IPv4 tail ("::ffff:1.2.3.4") becomes two groups.
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (v4 && v4[1] !== undefined) {
-    const o = v4[1].split('.').map(Number);
-    text = text.slice(0, -v4[1].length) + `${(((o[0] ?? 0) << 8) | (o[1] ?? 0)).toString(16)}:${(((o[2] ?? 0) << 8) | (o[3] ?? 0)).toString(16)}`;
-  }
-  const [head, tail] = text.split('::') as [string, string | undefined];
-  const h = head.length > 0 ? head.split(':') : [];
-  const t = tail !== undefined && tail.length > 0 ? tail.split(':') : [];
-  const fill = tail === undefined ? [] : new Array<string>(8 - h.length - t.length).fill('0');
-  return [...h, ...fill, ...t].map((g) => parseInt(g, 16));
+  if (length > familyBits(ip.family)) return `prefix length must be at most ${familyBits(ip.family)} for IPv${ip.family}`;
+  const masked = maskCidr({ family: ip.family, addr: ip.value, prefixLen: length });
+  if (masked.addr !== ip.value) return ip.family === 4 ? `host bits set (did you mean ${formatCidr(masked)}?)` : 'host bits set';
+  return { family: ip.family === 4 ? 'ipv4' : 'ipv6', address: formatIp(ip), length };
 }
 
 /** RFC 5952 text form. */
 export function canonicalIpv6(addr: string): string {
-  return formatIpv6Groups(expandIpv6(addr));
+  return formatIp(parseIp(addr));
 }
 
 interface RawPeer {
@@ -309,8 +269,8 @@ export function parseSpeakerFile(text: string, source = 'speaker.yaml'): Speaker
   const problems: string[] = [];
   const asn = parseAsn(raw.asNumber);
   if (asn === undefined) problems.push('asNumber: must be an AS number from 1 to 4294967295 (plain or dotted)');
-  if (!net.isIPv4(raw.routerId) || raw.routerId === '0.0.0.0') problems.push('routerId: must be a non-zero IPv4 address (RFC 6286)');
-  if (raw.listen !== undefined && !net.isIP(raw.listen.address)) problems.push('listen.address: must be an IP address');
+  if (ipFamily(raw.routerId) !== 4 || raw.routerId === '0.0.0.0') problems.push('routerId: must be a non-zero IPv4 address (RFC 6286)');
+  if (raw.listen !== undefined && ipFamily(raw.listen.address) === undefined) problems.push('listen.address: must be an IP address');
   const clusterId = parseClusterId(raw.clusterId);
   if (raw.clusterId !== undefined && clusterId === undefined) {
     problems.push('clusterId: must be a non-zero IPv4 address or a number from 1 to 4294967295 (RFC 4456 CLUSTER_ID)');
@@ -329,14 +289,14 @@ export function parseSpeakerFile(text: string, source = 'speaker.yaml'): Speaker
   const peers: PeerConfig[] = [];
   (raw.peers ?? []).forEach((p, i) => {
     const at = `peers[${i}]`;
-    if (!net.isIP(p.address)) problems.push(`${at}.address: must be an IP address`);
+    if (ipFamily(p.address) === undefined) problems.push(`${at}.address: must be an IP address`);
     if (seen.has(p.address)) problems.push(`${at}.address: ${p.address} is configured twice`);
     seen.add(p.address);
     const peerAsn = parseAsn(p.asNumber);
     if (peerAsn === undefined) problems.push(`${at}.asNumber: must be an AS number from 1 to 4294967295`);
     const localAsn = p.localAsNumber === undefined ? asn : parseAsn(p.localAsNumber);
     if (localAsn === undefined && p.localAsNumber !== undefined) problems.push(`${at}.localAsNumber: must be an AS number from 1 to 4294967295`);
-    if (p.localAddress !== undefined && !net.isIP(p.localAddress)) problems.push(`${at}.localAddress: must be an IP address`);
+    if (p.localAddress !== undefined && ipFamily(p.localAddress) === undefined) problems.push(`${at}.localAddress: must be an IP address`);
     const holdTime = p.holdTime ?? PEER_DEFAULTS.holdTime;
     if (holdTime === 1 || holdTime === 2) problems.push(`${at}.holdTime: must be 0 or at least 3 seconds (RFC 4271 §4.2)`);
     if (p.keepaliveTime !== undefined && holdTime !== 0 && p.keepaliveTime > holdTime / 3) {
@@ -353,7 +313,7 @@ export function parseSpeakerFile(text: string, source = 'speaker.yaml'): Speaker
       asn: peerAsn,
       localAsn,
       routerId: raw.routerId,
-      localAddress: p.localAddress ?? (raw.listen?.address !== undefined && net.isIP(raw.listen.address) === net.isIP(p.address) && !isWildcard(raw.listen.address) ? raw.listen.address : undefined),
+      localAddress: p.localAddress ?? (raw.listen?.address !== undefined && ipFamily(raw.listen.address) === ipFamily(p.address) && !isWildcard(raw.listen.address) ? raw.listen.address : undefined),
       passive: p.passive ?? false,
       holdTime,
       keepaliveTime: p.keepaliveTime,
@@ -377,7 +337,7 @@ export function parseSpeakerFile(text: string, source = 'speaker.yaml'): Speaker
       problems.push(`${at}.prefix: ${prefix}`);
       return;
     }
-    if (r.nextHop !== undefined && net.isIP(r.nextHop) !== (prefix.family === 'ipv4' ? 4 : 6)) {
+    if (r.nextHop !== undefined && ipFamily(r.nextHop) !== (prefix.family === 'ipv4' ? 4 : 6)) {
       problems.push(`${at}.nextHop: must be an ${prefix.family === 'ipv4' ? 'IPv4' : 'IPv6'} address for ${r.prefix}`);
     }
     const communities: number[] = [];
@@ -394,7 +354,7 @@ export function parseSpeakerFile(text: string, source = 'speaker.yaml'): Speaker
     });
     originate.push({
       prefix,
-      nextHop: r.nextHop === undefined ? undefined : net.isIPv6(r.nextHop) ? canonicalIpv6(r.nextHop) : r.nextHop,
+      nextHop: r.nextHop === undefined ? undefined : ipFamily(r.nextHop) === 6 ? canonicalIpv6(r.nextHop) : r.nextHop,
       communities,
       largeCommunities: large,
       med: r.med,
@@ -444,7 +404,7 @@ function parseClusterId(v: number | string | undefined): string | undefined {
   if (v === undefined) return undefined;
   let n: number | undefined;
   if (typeof v === 'number' || /^\d{1,10}$/.test(v)) n = Number(v);
-  else if (net.isIPv4(v)) n = v.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
+  else if (ipFamily(v) === 4) n = v.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
   if (n === undefined || !Number.isInteger(n) || n < 1 || n > 0xffffffff) return undefined;
   return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }

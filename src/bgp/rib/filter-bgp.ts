@@ -147,3 +147,8 @@ export function compileFilter(rules: readonly FilterRule[]): CompiledFilter {
     return { accept: true, attrs: r.attrs, rule: -1 };
   };
 }
+
+/** A rule list as a filter, or undefined when it has no rules (nothing to run: every route is accepted unchanged). */
+export function compileRules(rules: readonly FilterRule[] | undefined): CompiledFilter | undefined {
+  return rules === undefined || rules.length === 0 ? undefined : compileFilter(rules);
+}
