@@ -84,13 +84,19 @@ describeIf(ok)('connection faults: half-open connections and restarts against gi
     };
   }
 
-  it('item 1: a half-open connection from the peer held across its restart does not keep the session down', async () => {
+  /** Gingham (connecting too) Established with BIRD on two fresh loopback addresses. */
+  async function establishedWithBird(): Promise<{ gAddr: string; bAddr: string; speaker: GinghamSpeaker; restart: () => Promise<BirdDaemon> }> {
     addrs = await allocateLoopbacks(2);
     const [gAddr, bAddr] = addrs as [string, string];
-    g = await GinghamSpeaker.start({ asNumber: 65000, routerId: G_ID, listen: { address: gAddr }, peers: [{ address: bAddr, asNumber: 65001, families: ['ipv4'] }] });
-    const speaker = g;
+    const speaker = await GinghamSpeaker.start({ asNumber: 65000, routerId: G_ID, listen: { address: gAddr }, peers: [{ address: bAddr, asNumber: 65001, families: ['ipv4'] }] });
+    g = speaker;
     const { restart } = await withBird(gAddr, bAddr);
     await speaker.waitState(bAddr, 'Established', 30000);
+    return { gAddr, bAddr, speaker, restart };
+  }
+
+  it('item 1: a half-open connection from the peer held across its restart does not keep the session down', async () => {
+    const { gAddr, bAddr, speaker, restart } = await establishedWithBird();
 
     sockets.push(await halfOpen(bAddr, gAddr));
     await new Promise((r) => setTimeout(r, 500));
@@ -125,12 +131,7 @@ describeIf(ok)('connection faults: half-open connections and restarts against gi
   });
 
   it('item 2: an inbound connection that closes before its OPEN releases its slot; the next one is answered', async () => {
-    addrs = await allocateLoopbacks(2);
-    const [gAddr, bAddr] = addrs as [string, string];
-    g = await GinghamSpeaker.start({ asNumber: 65000, routerId: G_ID, listen: { address: gAddr }, peers: [{ address: bAddr, asNumber: 65001, families: ['ipv4'] }] });
-    const speaker = g;
-    const { restart } = await withBird(gAddr, bAddr);
-    await speaker.waitState(bAddr, 'Established', 30000);
+    const { gAddr, bAddr, speaker, restart } = await establishedWithBird();
 
     const first: Buffer[] = [];
     const j1 = await halfOpen(bAddr, gAddr, first);

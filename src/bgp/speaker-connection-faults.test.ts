@@ -71,14 +71,23 @@ describe('peer connections under faults (in-memory network, fake clock)', () => 
     return s;
   }
 
+  /** g and p with a session between them (g's log recorded), p originating `routes`; both Established. */
+  async function pair(gSide: Partial<PeerConfig>, pSide: Partial<PeerConfig>, routes: Parameters<Speaker['setLocalRoutes']>[0] = []): Promise<{ g: Speaker; p: Speaker }> {
+    const g = await make(G, {}, recorder(lines));
+    g.setPeer(cfg(G, P, gSide));
+    const p = await make(P);
+    p.setPeer(cfg(P, G, pSide));
+    p.setLocalRoutes(routes);
+    await run(clock, 2);
+    return { g, p };
+  }
+
   const state = (s: Speaker): string | undefined => s.status().peers[0]?.state;
 
   it('item 1: a half-open connection from the peer does not win the collision against the restarted peer', async () => {
-    const g = await make(G, {}, recorder(lines));
-    g.setPeer(cfg(G, P));
-    let p = await make(P);
-    p.setPeer(cfg(P, G, { passive: true }));
-    await run(clock, 2);
+    const pr = await pair({}, { passive: true });
+    const g = pr.g;
+    let p = pr.p;
     expect(state(g)).toBe('Established');
 
     const j = await junk(P, G);
@@ -134,11 +143,7 @@ describe('peer connections under faults (in-memory network, fake clock)', () => 
   });
 
   it('item 2: an inbound connection that closes before its OPEN releases its slot', async () => {
-    const g = await make(G, {}, recorder(lines));
-    g.setPeer(cfg(G, P));
-    const p = await make(P);
-    p.setPeer(cfg(P, G, { passive: true }));
-    await run(clock, 2);
+    const { g } = await pair({}, { passive: true });
     expect(state(g)).toBe('Established');
 
     const j1 = await junk(P, G);
@@ -155,12 +160,7 @@ describe('peer connections under faults (in-memory network, fake clock)', () => 
   });
 
   it('item 3: a peer with graceful restart whose old connection vanished is accepted at once; its routes stay stale, then refresh', async () => {
-    const g = await make(G, {}, recorder(lines));
-    g.setPeer(cfg(G, P, { gracefulRestart: GR, passive: true }));
-    const p = await make(P);
-    p.setPeer(cfg(P, G, { gracefulRestart: GR }));
-    p.setLocalRoutes([route('10.244.1.0/24'), route('10.244.2.0/24')]);
-    await run(clock, 2);
+    const { g, p } = await pair({ gracefulRestart: GR, passive: true }, { gracefulRestart: GR }, [route('10.244.1.0/24'), route('10.244.2.0/24')]);
     expect(g.receivedRoutes().map((r) => r.prefix).sort()).toEqual(['10.244.1.0/24', '10.244.2.0/24']);
 
     // The peer's end vanishes: no FIN, no RST reaches g; the peer process is gone.
@@ -189,11 +189,7 @@ describe('peer connections under faults (in-memory network, fake clock)', () => 
   });
 
   it('item 3: without graceful restart the Established session stays and the new connection is rejected, with a log line', async () => {
-    const g = await make(G, {}, recorder(lines));
-    g.setPeer(cfg(G, P, { passive: true }));
-    const p = await make(P);
-    p.setPeer(cfg(P, G));
-    await run(clock, 2);
+    const { g, p } = await pair({ passive: true }, {});
     for (const s of net.socketsOf(P)) s.vanish();
     await p.close('', { gracefulRestart: true });
     speakers = speakers.filter((s) => s !== p);
@@ -205,11 +201,7 @@ describe('peer connections under faults (in-memory network, fake clock)', () => 
   });
 
   it('item 6: a junk connection is logged under its own name, refusals at info with reason and address', async () => {
-    const g = await make(G, {}, recorder(lines));
-    g.setPeer(cfg(G, P));
-    const p = await make(P);
-    p.setPeer(cfg(P, G, { passive: true }));
-    await run(clock, 2);
+    const { g } = await pair({}, { passive: true });
     const mark = lines.length;
     const j1 = await junk(P, G);
     await junk(P, G);
@@ -239,11 +231,7 @@ describe('peer connections under faults (in-memory network, fake clock)', () => 
   });
 
   it("item 6: a passive side in its restart delay takes the peer's connection at once instead of waiting out the peer's back-off", async () => {
-    const g = await make(G, {}, recorder(lines));
-    g.setPeer(cfg(G, P, { passive: true }));
-    const p = await make(P);
-    p.setPeer(cfg(P, G));
-    await run(clock, 2);
+    const { g, p } = await pair({ passive: true }, {});
     // The peer ends the session (g: NOTIFICATION received -> Idle, restart delay 5 s) and comes straight back.
     p.removePeer(G, 'reconfiguring');
     await run(clock, 0.5);
@@ -257,12 +245,7 @@ describe('peer connections under faults (in-memory network, fake clock)', () => 
   });
 
   it('item 6: the restart announced after a maximum-prefix close is the delay used', async () => {
-    const g = await make(G, {}, recorder(lines));
-    g.setPeer(cfg(G, P, { maxPrefixes: { limit: 1, restartDelay: 20 } }));
-    const p = await make(P);
-    p.setPeer(cfg(P, G, { passive: true }));
-    p.setLocalRoutes([route('10.244.1.0/24'), route('10.244.2.0/24')]);
-    await run(clock, 2);
+    const { g } = await pair({ maxPrefixes: { limit: 1, restartDelay: 20 } }, { passive: true }, [route('10.244.1.0/24'), route('10.244.2.0/24')]);
     const down = lines.find((l) => l.component === `peer.${P}` && /-> Idle: automatic stop/.test(l.message));
     expect(down?.message).toMatch(/automatic restart in 20s$/);
     // Closed within the first 2 s: still down 17 s later, back by 20 s after the close.
