@@ -14,15 +14,15 @@ describe('bgpFilterRules', () => {
         // Accepted by no datastore validation, but if it got there it must not become a rule.
         filter('bad', { importV4: [{ action: 'Reject', cidr: '2001:db8::/32', matchOperator: 'In' }] }),
       ],
-      { missing: (peer, name) => missing.push(`${peer}/${name}`), invalid: (name, problems) => invalid.push(`${name}: ${problems.join('; ')}`) },
+      (name, problems) => invalid.push(`${name}: ${problems.join('; ')}`),
     );
     expect(invalid).toEqual(['bad: spec.importV4[0].cidr: must be an IPv4 CIDR in a V4 rule list']);
-    const f = rules.forPeer('peer-1', ['b', 'gone', 'a']);
+    const f = rules.forPeer(['b', 'gone', 'a'], (name) => missing.push(`peer-1/${name}`));
     expect(f?.exportV4).toEqual([
       { action: 'accept', match: {}, operations: [{ kind: 'add-community', community: { kind: 'standard', value: 65000 * 65536 + 1 } }] },
       { action: 'reject', match: { prefix: { prefix: { family: 'ipv4', address: '10.0.0.0', length: 8 }, operator: 'in' } } },
     ]);
     expect(missing).toEqual(['peer-1/gone']);
-    expect(rules.forPeer('peer-2', [])).toBeUndefined();
+    expect(rules.forPeer([], () => undefined)).toBeUndefined();
   });
 });

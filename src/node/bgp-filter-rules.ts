@@ -5,21 +5,22 @@ import type { BGPFilter } from '../api/kind-bgp-filter';
 import { peerFilterRules, translateFilterSpec } from '../bgp/config/bgp-filter';
 import type { PeerFilters } from '../bgp/speaker';
 
-export interface FilterProblems {
-  /** A peer names a BGPFilter that does not exist (it is ignored until it does). */
-  missing(peer: string, filter: string): void;
-  /** A BGPFilter the datastore accepted that the speaker cannot translate (the filter is ignored). */
-  invalid(filter: string, problems: readonly string[]): void;
+export interface FilterRules {
+  /** A peer's rules (undefined when it names no filter); `missing` is told each named filter that does not exist. */
+  forPeer(names: readonly string[], missing: (filter: string) => void): PeerFilters | undefined;
 }
 
-/** Translates every BGPFilter once; `forPeer` then gives a peer's rules (undefined when it names no filters). */
-export function bgpFilterRules(filters: readonly BGPFilter[], report: FilterProblems): { forPeer(peer: string, names: readonly string[]): PeerFilters | undefined } {
+/**
+ * Translates every BGPFilter once. `invalid` is told about a filter the datastore accepted that the speaker cannot
+ * translate (it is ignored, as a missing one is).
+ */
+export function bgpFilterRules(filters: readonly BGPFilter[], invalid: (filter: string, problems: readonly string[]) => void): FilterRules {
   const byName = new Map<string, PeerFilters>();
   for (const f of filters) {
     const problems: string[] = [];
     const rules = translateFilterSpec(f.spec ?? {}, problems, 'spec.');
-    if (problems.length > 0) report.invalid(f.metadata.name, problems);
+    if (problems.length > 0) invalid(f.metadata.name, problems);
     else byName.set(f.metadata.name, rules);
   }
-  return { forPeer: (peer, names) => peerFilterRules(names, byName, (name) => report.missing(peer, name)) };
+  return { forPeer: (names, missing) => peerFilterRules(names, byName, (name) => missing(name)) };
 }
