@@ -158,7 +158,7 @@ export function registerLab(program: Command, deps: CliDeps): void {
 
   where(lab.command('down').description('remove every namespace, process and file of the lab (also after a crash)')).action(async (o: Where) => {
     requireRoot('down');
-    const r = await labErrors('down', () => labDown(path.resolve(o.stateDir), o.prefix, realLabSys));
+    const r = await labErrors('down', () => labDown(path.resolve(o.stateDir), realLabSys));
     deps.stdout(`lab down: stopped ${r.stopped.length} process(es), removed ${r.namespaces.length} namespace(s)${r.removedDir ? `, removed ${path.resolve(o.stateDir)}` : ''}\n`);
   });
 }

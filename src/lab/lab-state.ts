@@ -1,8 +1,10 @@
 // The lab's state directory (default /var/run/gingham-lab): state.json describing what `up` built (read by status,
 // exec, apply and down), one PID file per daemon written the moment it starts (so `down` finds them after a crash),
 // logs, the etcd data, the CNI executables and the per-node files (status socket, nodename, MTU).
-import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { withFileLock, writeAtomic } from './lab-lock';
+import type { LabSys } from './lab-sys';
 import type { LabEncap, LabTopology } from './lab-topology';
 
 export const DEFAULT_LAB_DIR = '/var/run/gingham-lab';
@@ -23,6 +25,8 @@ export interface LabState {
   readonly topology: LabTopology;
   readonly etcdPid?: number;
   readonly agentPids: Readonly<Record<string, number>>;
+  /** Daemons an operator stopped with `gingham lab stop` ('etcd' or a node name): status says "stopped", not "not running". */
+  readonly stopped?: readonly string[];
   readonly pods: readonly LabPodState[];
   readonly warnings: readonly string[];
 }
@@ -30,6 +34,7 @@ export interface LabState {
 export interface LabPaths {
   readonly dir: string;
   readonly stateFile: string;
+  readonly lockFile: string;
   readonly pidDir: string;
   readonly logDir: string;
   readonly etcdData: string;
@@ -44,6 +49,7 @@ export function labPaths(dir: string): LabPaths {
   return {
     dir,
     stateFile: path.join(dir, 'state.json'),
+    lockFile: path.join(dir, 'state.lock'),
     pidDir: path.join(dir, 'pids'),
     logDir: path.join(dir, 'logs'),
     etcdData: path.join(dir, 'etcd'),
@@ -55,10 +61,30 @@ export function labPaths(dir: string): LabPaths {
   };
 }
 
+/** Replaces state.json atomically (write a temporary file, rename). Only `up` calls it unlocked, before anything else runs. */
 export function writeState(p: LabPaths, s: LabState): void {
-  const tmp = `${p.stateFile}.tmp`;
-  writeFileSync(tmp, JSON.stringify(s, null, 2) + '\n');
-  renameSync(tmp, p.stateFile);
+  writeAtomic(p.stateFile, JSON.stringify(s, null, 2) + '\n');
+}
+
+/**
+ * Read-modify-write of state.json under the lab's lock: the state is read again inside the lock, so concurrent
+ * commands (restarting several nodes at once) each change only their part and nothing is lost.
+ */
+export async function updateState(p: LabPaths, sys: Pick<LabSys, 'alive' | 'sleep'>, change: (s: LabState) => LabState): Promise<LabState> {
+  return withFileLock(p.lockFile, { alive: (pid) => sys.alive(pid), sleep: (ms) => sys.sleep(ms), pid: process.pid, now: Date.now }, () => {
+    const next = change(readState(p));
+    writeState(p, next);
+    return next;
+  });
+}
+
+/**
+ * Exactly the network namespaces this lab made or may have made: the LAN, every node and every pod it records. `down`
+ * and `up`'s conflict check use these names, never a prefix match (a lab with prefix `nw-` must not touch `nw-b-lan`).
+ */
+export function labNamespaces(s: Pick<LabState, 'topology' | 'pods'>): string[] {
+  const t = s.topology;
+  return [...new Set([t.lanNamespace, ...t.nodes.map((n) => n.namespace), ...t.pods.map((x) => x.namespace), ...s.pods.map((x) => x.namespace)])];
 }
 
 export class LabNotUpError extends Error {

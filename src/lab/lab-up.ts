@@ -9,7 +9,7 @@ import path from 'node:path';
 import { buildConflist, installCni, wrapperScript } from '../cni/install';
 import { nodeStatusClient, type NodeStatusReply } from '../node/status-api';
 import { execIn, ipIn, listNamespaces, runOk, stopPids, waitUntil, type LabSys } from './lab-sys';
-import { labPaths, readState, recordPid, writeState, type LabPaths, type LabPodState, type LabState } from './lab-state';
+import { labNamespaces, labPaths, readState, recordPid, writeState, type LabPaths, type LabPodState, type LabState } from './lab-state';
 import { labTopology, nodeEnvironment, type LabNode, type LabOptions, type LabTopology } from './lab-topology';
 import { createPod } from './lab-pods';
 
@@ -162,19 +162,28 @@ function routeReflector(sys: LabSys, self: LabSelf, t: LabTopology, node: string
   }
 }
 
+/**
+ * What stands in the way of a new lab in stateDir: its state.json, or one of exactly the namespaces it would create
+ * (another lab with a longer prefix, `nw-b-` beside `nw-`, is no conflict). undefined when the way is clear.
+ */
+export function upConflict(p: LabPaths, t: LabTopology, sys: LabSys): string | undefined {
+  try {
+    readState(p);
+    return p.stateFile;
+  } catch {
+    // no lab state here
+  }
+  const existing = new Set(listNamespaces(sys));
+  const taken = labNamespaces({ topology: t, pods: [] }).filter((n) => existing.has(n));
+  return taken.length > 0 ? `namespaces ${taken.join(', ')}` : undefined;
+}
+
 export async function labUp(opts: LabOptions, stateDir: string, deps: LabUpDeps): Promise<LabState> {
   const { sys, self, progress } = deps;
   const t = labTopology(opts);
   const p = labPaths(stateDir);
-  let existing = false;
-  try {
-    readState(p);
-    existing = true;
-  } catch {
-    existing = false;
-  }
-  const leftovers = listNamespaces(sys).filter((n) => n.startsWith(opts.prefix));
-  if (existing || leftovers.length > 0) throw new LabUpError(`a lab is already here (${existing ? p.stateFile : leftovers.join(', ')}); remove it first with: gingham lab down`);
+  const conflict = upConflict(p, t, sys);
+  if (conflict !== undefined) throw new LabUpError(`a lab is already here (${conflict}); remove it first with: gingham lab down --state-dir ${stateDir} --prefix ${opts.prefix}`);
   mkdirSync(p.logDir, { recursive: true, mode: 0o700 });
   let state: LabState = { prefix: opts.prefix, stateDir, encap: opts.encap, topology: t, agentPids: {}, pods: [], warnings: [] };
   const save = (s: LabState): LabState => {
