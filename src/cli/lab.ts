@@ -19,6 +19,8 @@ import {
   labStatus,
   labUp,
   labRestartNode,
+  labStart,
+  labStop,
   nodeStatus,
   realLabSys,
   type LabEncap,
@@ -63,16 +65,21 @@ async function labErrors<T>(verb: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
+function daemonState(d: { running: boolean; pid?: number; stopped?: boolean }): string {
+  if (d.running) return `running (pid ${d.pid})`;
+  return d.stopped ? 'stopped (gingham lab stop)' : d.pid !== undefined ? `not running (pid ${d.pid} exited)` : 'not running';
+}
+
 function formatStatus(s: LabStatus): string {
   const nodes = plainTable(
     ['NODE', 'NAMESPACE', 'ADDRESS', 'AGENT'],
-    s.nodes.map((n) => [n.name, n.namespace, n.address, n.running ? `running (pid ${n.pid})` : 'not running']),
+    s.nodes.map((n) => [n.name, n.namespace, n.address, daemonState(n)]),
   );
   const pods = plainTable(
     ['POD', 'NODE', 'NAMESPACE', 'IP'],
     s.pods.map((p) => [p.name, p.node, p.namespace, p.ip ?? `(failed: ${p.error ?? 'unknown'})`]),
   );
-  const etcd = `etcd ${s.etcd.endpoint} in ${s.etcd.namespace}: ${s.etcd.running ? `running (pid ${s.etcd.pid})` : 'not running'}\n`;
+  const etcd = `etcd ${s.etcd.endpoint} in ${s.etcd.namespace}: ${daemonState(s.etcd)}\n`;
   const warn = s.warnings.map((w) => `warning: ${w}\n`).join('');
   return `${etcd}\n${nodes}\n${pods}${warn ? `\n${warn}` : ''}`;
 }
@@ -81,6 +88,10 @@ function parseIntOption(name: string, v: string): number {
   if (!/^\d+$/.test(v)) throw new CliExit(1, `lab up: ${name}: must be a whole number, got "${v}"`);
   return Number(v);
 }
+
+const EXEC_HINT =
+  'Put -- between the target and the command: gingham lab exec node1 -- ip -4 route. Everything after -- is the command, ' +
+  'its options included; without --, lab exec reads -h, --state-dir and --prefix as its own.';
 
 export function registerLab(program: Command, deps: CliDeps): void {
   const lab = program.command('lab').description('a local lab: nodes and pods in network namespaces with etcd, as root');
@@ -125,8 +136,14 @@ export function registerLab(program: Command, deps: CliDeps): void {
     lab
       .command('exec')
       .description('run a command inside a lab node or pod (in a node, gingham talks to its agent and the lab etcd)')
-      .argument('<target>', 'node name, pod name, or lan')
-      .argument('<command...>', 'the command (after --)'),
+      .usage('[--state-dir DIR] [--prefix P] TARGET -- COMMAND [ARGS...]')
+      .argument('<target>', 'node name, pod name (NS/POD, or POD in default), or lan')
+      .argument('<command...>', 'the command and its arguments, after --')
+      // Without `--` the command's own options (ip -4, ping -c) are handed to the command, not refused; only the
+      // options lab exec itself knows (-h, --state-dir, --prefix) are read before `--`, and the help says so.
+      .allowUnknownOption()
+      .showHelpAfterError(EXEC_HINT)
+      .addHelpText('after', `\n${EXEC_HINT}\n`),
   ).action(async (target: string, command: string[], o: Where) => {
     requireRoot('exec');
     const dir = path.resolve(o.stateDir);
@@ -152,9 +169,24 @@ export function registerLab(program: Command, deps: CliDeps): void {
 
   where(lab.command('restart').description("restart one node's gingham node run (SIGTERM, then start again)").argument('<node>', 'node name')).action(async (node: string, o: Where) => {
     requireRoot('restart');
-    const pid = await labErrors('restart', () => labRestartNode(path.resolve(o.stateDir), node, { sys: realLabSys, self: self(), progress: (l) => deps.stdout(`${l}\n`) }));
-    deps.stdout(`lab: gingham node run on ${node} running again (pid ${pid})\n`);
+    const pid = await labErrors('restart', () => labRestartNode(path.resolve(o.stateDir), node, { sys: realLabSys, self: self(), progress: (l: string) => deps.stdout(`${l}\n`) }));
+    deps.stdout(`lab: gingham node run on ${node} running again (pid ${pid}) and healthy\n`);
   });
+
+  where(lab.command('stop').description("stop the lab's etcd or one node's agent (a fault drill; lab status says stopped)").argument('<what>', 'etcd or a node name')).action(
+    async (what: string, o: Where) => {
+      requireRoot('stop');
+      await labErrors('stop', () => labStop(path.resolve(o.stateDir), what, { sys: realLabSys, self: self(), progress: (l: string) => deps.stdout(`${l}\n`) }));
+    },
+  );
+
+  where(lab.command('start').description("start the lab's etcd or one node's agent again after lab stop").argument('<what>', 'etcd or a node name')).action(
+    async (what: string, o: Where) => {
+      requireRoot('start');
+      const pid = await labErrors('start', () => labStart(path.resolve(o.stateDir), what, { sys: realLabSys, self: self(), progress: (l: string) => deps.stdout(`${l}\n`) }));
+      deps.stdout(`lab: ${what === 'etcd' ? 'etcd' : `gingham node run on ${what}`} running and healthy (pid ${pid})\n`);
+    },
+  );
 
   where(lab.command('down').description('remove every namespace, process and file of the lab (also after a crash)')).action(async (o: Where) => {
     requireRoot('down');

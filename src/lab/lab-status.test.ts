@@ -47,7 +47,7 @@ describe('lab status, exec targets and down', () => {
   it('reports nodes, pods and which daemons run', () => {
     writeState(labPaths(dir), state(dir));
     const s = labStatus(dir, fakeSys([], {}, new Set([111, 222])));
-    expect(s.etcd).toEqual({ endpoint: 'http://10.0.0.1:2379', namespace: 'gx-lan', pid: 111, running: true });
+    expect(s.etcd).toEqual({ endpoint: 'http://10.0.0.1:2379', namespace: 'gx-lan', pid: 111, running: true, stopped: false });
     expect(s.nodes.map((n) => [n.name, n.address, n.running])).toEqual([
       ['master1', '10.0.0.12/24', true],
       ['node1', '10.0.0.15/24', false],

@@ -9,8 +9,8 @@ export interface LabStatus {
   readonly stateDir: string;
   readonly prefix: string;
   readonly encap: string;
-  readonly etcd: { readonly endpoint: string; readonly namespace: string; readonly pid?: number; readonly running: boolean };
-  readonly nodes: ReadonlyArray<{ name: string; namespace: string; address: string; subnet: string; pid?: number; running: boolean; statusSocket: string; log: string }>;
+  readonly etcd: { readonly endpoint: string; readonly namespace: string; readonly pid?: number; readonly running: boolean; readonly stopped: boolean };
+  readonly nodes: ReadonlyArray<{ name: string; namespace: string; address: string; subnet: string; pid?: number; running: boolean; stopped: boolean; statusSocket: string; log: string }>;
   readonly pods: ReadonlyArray<{ name: string; node: string; namespace: string; ip?: string; error?: string }>;
   readonly warnings: readonly string[];
 }
@@ -19,11 +19,12 @@ export function labStatus(stateDir: string, sys: LabSys): LabStatus {
   const p = labPaths(stateDir);
   const s = readState(p);
   const t = s.topology;
+  const stopped = new Set(s.stopped ?? []);
   return {
     stateDir,
     prefix: s.prefix,
     encap: s.encap,
-    etcd: { endpoint: t.etcdEndpoint, namespace: t.lanNamespace, ...(s.etcdPid ? { pid: s.etcdPid } : {}), running: s.etcdPid !== undefined && sys.alive(s.etcdPid) },
+    etcd: { endpoint: t.etcdEndpoint, namespace: t.lanNamespace, ...(s.etcdPid ? { pid: s.etcdPid } : {}), running: s.etcdPid !== undefined && sys.alive(s.etcdPid), stopped: stopped.has('etcd') },
     nodes: t.nodes.map((n) => {
       const pid = s.agentPids[n.name];
       return {
@@ -33,6 +34,7 @@ export function labStatus(stateDir: string, sys: LabSys): LabStatus {
         subnet: t.subnets[n.subnet]!.cidr,
         ...(pid ? { pid } : {}),
         running: pid !== undefined && sys.alive(pid),
+        stopped: stopped.has(n.name),
         statusSocket: p.statusSocket(n.name),
         log: path.join(p.logDir, `${n.name}.log`),
       };

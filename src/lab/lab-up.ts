@@ -4,39 +4,25 @@
 // a forwarding host that routes it), `gingham node run` in each node namespace, optionally the tutorial's route
 // reflector, then pods through the installed CNI plugin. State and PIDs are written as they come into being, so
 // `gingham lab down` can undo a half-built lab.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildConflist, installCni, wrapperScript } from '../cni/install';
-import { nodeStatusClient, type NodeStatusReply } from '../node/status-api';
-import { execIn, ipIn, listNamespaces, runOk, stopPids, waitUntil, type LabSys } from './lab-sys';
-import { labNamespaces, labPaths, readState, recordPid, writeState, type LabPaths, type LabPodState, type LabState } from './lab-state';
-import { labTopology, nodeEnvironment, type LabNode, type LabOptions, type LabTopology } from './lab-topology';
+import { execIn, ipIn, listNamespaces, runOk, waitUntil, type LabSys } from './lab-sys';
+import { labNamespaces, labPaths, readState, writeState, type LabPaths, type LabPodState, type LabState } from './lab-state';
+import { labTopology, type LabNode, type LabOptions, type LabTopology } from './lab-topology';
 import { createPod } from './lab-pods';
+import { LabUpError, nodeStatus, startAgent, startEtcd, waitAgent, type AgentHealth, type LabSelf } from './lab-daemons';
 
-/** Where the running gingham lives: the lab starts the same build inside the namespaces. */
-export interface LabSelf {
-  readonly node: string;
-  readonly gingham: string;
-  readonly cniPlugin: string;
-  readonly cniIpam: string;
-}
+export { LabUpError, type LabSelf } from './lab-daemons';
 
 export interface LabUpDeps {
   readonly sys: LabSys;
   readonly self: LabSelf;
   readonly progress: (line: string) => void;
   readonly env: NodeJS.ProcessEnv;
+  readonly healthy?: AgentHealth;
 }
 
-export class LabUpError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'LabUpError';
-  }
-}
-
-const ETCD_READY_MS = 30_000;
-const AGENT_READY_MS = 60_000;
 const ESTABLISHED_MS = 45_000;
 
 export const IPIP_MISSING =
@@ -61,29 +47,6 @@ function buildLan(sys: LabSys, t: LabTopology): void {
   }
   // The LAN namespace is the router between the two subnets.
   runOk(sys, 'ip', ['netns', 'exec', t.lanNamespace, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
-}
-
-async function startEtcd(sys: LabSys, p: LabPaths, t: LabTopology): Promise<number> {
-  mkdirSync(p.etcdData, { recursive: true, mode: 0o700 });
-  const peer = 'http://127.0.0.1:2380';
-  const pid = sys.spawnDetached(
-    'ip',
-    ['netns', 'exec', t.lanNamespace, 'etcd', '--name', 'lab', '--data-dir', p.etcdData, '--listen-client-urls', t.etcdEndpoint, '--advertise-client-urls', t.etcdEndpoint, '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `lab=${peer}`],
-    path.join(p.logDir, 'etcd.log'),
-    { ...process.env, ETCD_UNSUPPORTED_ARCH: process.env.ETCD_UNSUPPORTED_ARCH ?? '' },
-  );
-  recordPid(p, 'etcd', pid);
-  const ok = await waitUntil(
-    sys,
-    () => {
-      if (!sys.alive(pid)) throw new LabUpError(`etcd exited at start: ${logTail(path.join(p.logDir, 'etcd.log'))}`);
-      return execIn(sys, t.lanNamespace, ['etcdctl', '--endpoints', t.etcdEndpoint, '--command-timeout=2s', 'endpoint', 'health'], { env: { ...process.env, ETCDCTL_API: '3' } }).status === 0;
-    },
-    ETCD_READY_MS,
-    300,
-  );
-  if (!ok) throw new LabUpError(`etcd did not become healthy within ${ETCD_READY_MS / 1000} s; see ${path.join(p.logDir, 'etcd.log')}`);
-  return pid;
 }
 
 function buildNode(sys: LabSys, t: LabTopology, n: LabNode): void {
@@ -125,26 +88,16 @@ function installTools(p: LabPaths, self: LabSelf, t: LabTopology, encap: LabOpti
   }
 }
 
-function startAgent(sys: LabSys, p: LabPaths, self: LabSelf, t: LabTopology, n: LabNode, encap: LabOptions['encap']): number {
-  const dir = p.nodeDir(n.name);
-  const pid = sys.spawnDetached(
-    'ip',
-    ['netns', 'exec', n.namespace, self.node, self.gingham, 'node', 'run', '--status-socket', p.statusSocket(n.name), '--health-host', '127.0.0.1', '--nodename-file', path.join(dir, 'nodename'), '--mtu-file', path.join(dir, 'mtu'), '--log-level', 'info'],
-    path.join(p.logDir, `${n.name}.log`),
-    { ...process.env, ...nodeEnvironment(t, n, encap) },
-  );
-  recordPid(p, `node-${n.name}`, pid);
-  return pid;
+/** The labels kubelet puts on every real node, copied onto its Calico Node as kube-controllers' node sync does. */
+export function nodeLabels(n: Pick<LabNode, 'name'>): Record<string, string> {
+  return { 'kubernetes.io/hostname': n.name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': process.arch === 'x64' ? 'amd64' : process.arch };
 }
 
-export async function nodeStatus(socket: string, timeoutMs = 3000): Promise<NodeStatusReply | undefined> {
-  const client = nodeStatusClient(socket);
-  try {
-    return await client.call<NodeStatusReply>('GetNodeStatus', {}, timeoutMs);
-  } catch {
-    return undefined;
-  } finally {
-    client.close();
+function labelNodes(sys: LabSys, self: LabSelf, t: LabTopology): void {
+  for (const n of t.nodes) {
+    const args = ['patch', 'node', n.name, '-p', JSON.stringify({ metadata: { labels: nodeLabels(n) } })];
+    const r = labGingham(sys, self, t, args);
+    if (r.status !== 0) throw new LabUpError(`node labels: gingham ${args.join(' ')}: ${(r.stderr || r.stdout).trim()}`);
   }
 }
 
@@ -216,9 +169,11 @@ export async function labUp(opts: LabOptions, stateDir: string, deps: LabUpDeps)
     agentPids[n.name] = startAgent(sys, p, self, t, n, opts.encap);
     state = save({ ...state, agentPids: { ...agentPids } });
     // The first agent creates the default pool and configuration; the others find them.
-    if (n === t.nodes[0]) await waitAgent(sys, p, n, agentPids[n.name]!);
+    if (n === t.nodes[0]) await waitAgent(sys, p, n, agentPids[n.name]!, deps.healthy);
   }
-  for (const n of t.nodes.slice(1)) await waitAgent(sys, p, n, agentPids[n.name]!);
+  for (const n of t.nodes.slice(1)) await waitAgent(sys, p, n, agentPids[n.name]!, deps.healthy);
+  progress('lab: node labels kubernetes.io/hostname, kubernetes.io/os, kubernetes.io/arch');
+  labelNodes(sys, self, t);
 
   if (opts.routeReflector !== undefined) {
     progress(`lab: ${opts.routeReflector} becomes the route reflector (cluster ID 1.1.1.1), mesh off`);
@@ -254,46 +209,4 @@ export async function labUp(opts: LabOptions, stateDir: string, deps: LabUpDeps)
   const failed = pods.filter((x) => x.error);
   if (failed.length > 0) throw new LabUpError(`${failed.length} pod(s) could not be created: ${failed.map((f) => `${f.name}: ${f.error}`).join('; ')}`);
   return state;
-}
-
-async function waitAgent(sys: LabSys, p: LabPaths, n: LabNode, pid: number): Promise<void> {
-  const ok = await waitUntil(
-    sys,
-    async () => {
-      if (!sys.alive(pid)) throw new LabUpError(`gingham node run on ${n.name} exited: ${logTail(path.join(p.logDir, `${n.name}.log`))}`);
-      return (await nodeStatus(p.statusSocket(n.name), 1000)) !== undefined;
-    },
-    AGENT_READY_MS,
-    300,
-  );
-  if (!ok) throw new LabUpError(`gingham node run on ${n.name} did not answer on ${p.statusSocket(n.name)} within ${AGENT_READY_MS / 1000} s; see ${path.join(p.logDir, `${n.name}.log`)}`);
-}
-
-/** The last lines of a daemon's log, for an error that says why it stopped. */
-function logTail(file: string, lines = 3): string {
-  try {
-    const tail = readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join(' / ');
-    return `${tail} (log ${file})`;
-  } catch {
-    return `no log at ${file}`;
-  }
-}
-
-/**
- * Restarts one node's agent as an operator upgrading calico-node would: SIGTERM (its sessions close with a Cease; its
- * peers keep its routes under graceful restart and its kernel routes stay), then the same `gingham node run` again,
- * until it answers on its status socket. Returns the new PID.
- */
-export async function labRestartNode(stateDir: string, node: string, deps: Omit<LabUpDeps, 'env'>): Promise<number> {
-  const p = labPaths(stateDir);
-  const state = readState(p);
-  const n = state.topology.nodes.find((x) => x.name === node);
-  if (n === undefined) throw new LabUpError(`no node ${node} in this lab (nodes: ${state.topology.nodes.map((x) => x.name).join(', ')})`);
-  const old = state.agentPids[node];
-  if (old !== undefined) await stopPids(deps.sys, [old]);
-  deps.progress(`lab: gingham node run on ${node} stopped; starting it again`);
-  const pid = startAgent(deps.sys, p, deps.self, state.topology, n, state.encap);
-  writeState(p, { ...state, agentPids: { ...state.agentPids, [node]: pid } });
-  await waitAgent(deps.sys, p, n, pid);
-  return pid;
 }
