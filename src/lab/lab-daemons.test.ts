@@ -49,7 +49,7 @@ describe('lab restart, stop and start', () => {
   it('concurrent restarts of every node keep every new PID in state.json (no lost update)', async () => {
     const live = new Set([11, 21, 22, 23]);
     const sys = fakeDaemons(live);
-    const deps: LabDaemonDeps = { sys, self: { node: 'node', gingham: 'g', cniPlugin: '', cniIpam: '' }, progress: () => undefined, healthy: healthyAfter(3) };
+    const deps: LabDaemonDeps = { sys, self: { node: 'node', gingham: 'g', cniPlugin: '', cniIpam: '', podServer: '' }, progress: () => undefined, healthy: healthyAfter(3) };
     const pids = await Promise.all(['master1', 'node1', 'node2'].map((n) => labRestartNode(dir, n, deps)));
     expect(new Set(pids).size).toBe(3);
     const s = readState(labPaths(dir));
@@ -69,13 +69,13 @@ describe('lab restart, stop and start', () => {
       await s.sleep(1);
       return false;
     };
-    await expect(labRestartNode(dir, 'node1', { sys, self: { node: 'node', gingham: 'g', cniPlugin: '', cniIpam: '' }, progress: () => undefined, healthy: dies })).rejects.toThrow(/gingham node run on node1 exited/);
+    await expect(labRestartNode(dir, 'node1', { sys, self: { node: 'node', gingham: 'g', cniPlugin: '', cniIpam: '', podServer: '' }, progress: () => undefined, healthy: dies })).rejects.toThrow(/gingham node run on node1 exited/);
   });
 
   it('stop and start etcd or a node agent keep lab status true', async () => {
     const live = new Set([11, 21, 22, 23]);
     const sys = fakeDaemons(live);
-    const deps: LabDaemonDeps = { sys, self: { node: 'node', gingham: 'g', cniPlugin: '', cniIpam: '' }, progress: () => undefined, healthy: healthyAfter(1) };
+    const deps: LabDaemonDeps = { sys, self: { node: 'node', gingham: 'g', cniPlugin: '', cniIpam: '', podServer: '' }, progress: () => undefined, healthy: healthyAfter(1) };
     await labStop(dir, 'node1', deps);
     expect(live.has(22)).toBe(false);
     let st = labStatus(dir, sys);

@@ -17,6 +17,8 @@ export interface LabSelf {
   readonly gingham: string;
   readonly cniPlugin: string;
   readonly cniIpam: string;
+  /** pod-server.js: the server in every lab pod and the client of `lab probe`. */
+  readonly podServer: string;
 }
 
 export class LabUpError extends GinghamError {
@@ -29,6 +31,15 @@ export const ETCD_READY_MS = 30_000;
 export const AGENT_READY_MS = 60_000;
 /** The agent's health port (calico-node's FELIX_HEALTHPORT default); the lab binds it to 127.0.0.1 in each node. */
 export const AGENT_HEALTH_PORT = 9099;
+
+/** Runs `gingham ARGS` inside the LAN namespace against the lab's etcd (the host namespace cannot reach it). */
+export function labGingham(sys: LabSys, self: LabSelf, t: LabTopology, args: readonly string[], input?: string): { status: number | null; stdout: string; stderr: string } {
+  return execIn(sys, t.lanNamespace, [self.node, self.gingham, ...args], {
+    timeoutMs: 30_000,
+    ...(input !== undefined ? { input } : {}),
+    env: { ...process.env, DATASTORE_TYPE: 'etcdv3', ETCD_ENDPOINTS: t.etcdEndpoint },
+  });
+}
 
 /** The last lines of a daemon's log, for an error that says why it stopped. */
 export function logTail(file: string, lines = 3): string {

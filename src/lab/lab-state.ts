@@ -6,6 +6,7 @@ import path from 'node:path';
 import { withFileLock, writeAtomic } from './lab-lock';
 import type { LabSys } from './lab-sys';
 import type { LabEncap, LabTopology } from './lab-topology';
+import type { LabCluster } from './lab-k8s';
 
 export const DEFAULT_LAB_DIR = '/var/run/gingham-lab';
 export const DEFAULT_LAB_PREFIX = 'glab-';
@@ -13,9 +14,16 @@ export const DEFAULT_LAB_PREFIX = 'glab-';
 export interface LabPodState {
   readonly name: string;
   readonly node: string;
+  /** The pod's network namespace. */
   readonly namespace: string;
   readonly ip?: string;
   readonly error?: string;
+  /** The Kubernetes namespace of a pod made from the lab's Kubernetes objects (absent: a pod `up` made, in default). */
+  readonly k8sNamespace?: string;
+  /** The PID of the server answering on the pod's ports (pod-server.ts). */
+  readonly serverPid?: number;
+  /** The WorkloadEndpoint labels, profiles and ports last written for the pod (JSON), to write only changes. */
+  readonly endpointApplied?: string;
 }
 
 export interface LabState {
@@ -29,6 +37,12 @@ export interface LabState {
   readonly stopped?: readonly string[];
   readonly pods: readonly LabPodState[];
   readonly warnings: readonly string[];
+  /** The Kubernetes objects the lab keeps as its API server (lab-k8s.ts). */
+  readonly cluster?: LabCluster;
+  /** ClusterIPs allocated, by service ns/name. */
+  readonly clusterIPs?: Readonly<Record<string, string>>;
+  /** Calico objects the lab wrote for the cluster (`Kind ns/name` keys), so that removed ones are deleted. */
+  readonly calicoWritten?: readonly string[];
 }
 
 export interface LabPaths {

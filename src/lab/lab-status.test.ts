@@ -52,7 +52,7 @@ describe('lab status, exec targets and down', () => {
       ['master1', '10.0.0.12/24', true],
       ['node1', '10.0.0.15/24', false],
     ]);
-    expect(s.pods).toEqual([{ name: 'master1-pod0', node: 'master1', namespace: 'gx-master1-pod0', ip: '10.244.39.0' }]);
+    expect(s.pods).toEqual([{ name: 'master1-pod0', node: 'master1', namespace: 'gx-master1-pod0', k8sNamespace: 'default', ip: '10.244.39.0' }]);
   });
 
   it("gives a node's commands its status socket and the lab datastore, a pod its namespace, and names a bad target", () => {
@@ -62,7 +62,7 @@ describe('lab status, exec targets and down', () => {
     expect(n.env).toMatchObject({ GINGHAM_NODE_SOCKET: path.join(dir, 'nodes', 'node1', 'node.sock'), DATASTORE_TYPE: 'etcdv3', ETCD_ENDPOINTS: 'http://10.0.0.1:2379', PATH: `${path.join(dir, 'bin')}:/usr/bin` });
     expect(execTarget(s, dir, 'master1-pod0', {}).namespace).toBe('gx-master1-pod0');
     expect(() => execTarget(s, dir, 'nope', {})).toThrow(LabTargetError);
-    expect(() => execTarget(s, dir, 'nope', {})).toThrow(/"nope" is not a lab node or pod \(nodes: master1, node1; pods: master1-pod0, node1-pod0; or lan\)/);
+    expect(() => execTarget(s, dir, 'nope', {})).toThrow(/"nope" is not a lab node or pod \(nodes: master1, node1; pods: master1-pod0; or lan\)/);
   });
 
   it('down after a crashed up (state.json written first) finds its namespaces and their processes, and removes the directory', async () => {

@@ -11,9 +11,11 @@ import { execIn, ipIn, listNamespaces, runOk, waitUntil, type LabSys } from './l
 import { labNamespaces, labPaths, readState, writeState, type LabPaths, type LabPodState, type LabState } from './lab-state';
 import { labTopology, type LabNode, type LabOptions, type LabTopology } from './lab-topology';
 import { createPod } from './lab-pods';
-import { LabUpError, nodeStatus, startAgent, startEtcd, waitAgent, type AgentHealth, type LabSelf } from './lab-daemons';
+import { labGingham, LabUpError, nodeStatus, startAgent, startEtcd, waitAgent, type AgentHealth, type LabSelf } from './lab-daemons';
+import { reconcileCluster, runPod, startServer } from './lab-cluster';
+import { emptyCluster, implicitNamespace } from './lab-k8s';
 
-export { LabUpError, type LabSelf } from './lab-daemons';
+export { labGingham, LabUpError, type LabSelf } from './lab-daemons';
 
 export interface LabUpDeps {
   readonly sys: LabSys;
@@ -27,15 +29,6 @@ const ESTABLISHED_MS = 45_000;
 
 export const IPIP_MISSING =
   'IPIP: this kernel has no ipip module, so tunl0 cannot be created. The nodes run and report it; traffic between pods on different nodes will not flow over IPIP (use --encap vxlan).';
-
-/** Runs `gingham ARGS` inside the LAN namespace against the lab's etcd (the host namespace cannot reach it). */
-export function labGingham(sys: LabSys, self: LabSelf, t: LabTopology, args: readonly string[], input?: string): { status: number | null; stdout: string; stderr: string } {
-  return execIn(sys, t.lanNamespace, [self.node, self.gingham, ...args], {
-    timeoutMs: 30_000,
-    ...(input !== undefined ? { input } : {}),
-    env: { ...process.env, DATASTORE_TYPE: 'etcdv3', ETCD_ENDPOINTS: t.etcdEndpoint },
-  });
-}
 
 function buildLan(sys: LabSys, t: LabTopology): void {
   runOk(sys, 'ip', ['netns', 'add', t.lanNamespace]);
@@ -205,6 +198,16 @@ export async function labUp(opts: LabOptions, stateDir: string, deps: LabUpDeps)
     const w = `not every BGP session was Established within ${ESTABLISHED_MS / 1000} s (see gingham lab exec NODE -- gingham node status)`;
     progress(`lab: ${w}`);
     state = save({ ...state, warnings: [...state.warnings, w] });
+  }
+  // The pods `up` made are Kubernetes pods of the default namespace as far as the lab's cluster goes (label run=NAME,
+  // as `kubectl run` makes them), each with its server; the reconcile writes the namespace profiles, the endpoint
+  // labels and the (empty) service table.
+  const cluster = { ...emptyCluster(), namespaces: { default: implicitNamespace('default') }, pods: Object.fromEntries(t.pods.map((x) => [`default/${x.name}`, runPod(x.name, 'default', x.node, {}, [])])) };
+  const served = pods.map((x) => (x.ip ? { ...x, k8sNamespace: 'default', serverPid: startServer(sys, self, p, { ...x, k8sNamespace: 'default' }, [{ port: 80, protocol: 'TCP' }]) } : { ...x, k8sNamespace: 'default' }));
+  state = save({ ...state, pods: served, cluster });
+  if (pods.every((x) => x.ip)) {
+    progress('lab: pod servers started; namespace profiles, endpoint labels and the service table written');
+    state = await reconcileCluster(stateDir, { sys, self, progress, random: Math.random });
   }
   const failed = pods.filter((x) => x.error);
   if (failed.length > 0) throw new LabUpError(`${failed.length} pod(s) could not be created: ${failed.map((f) => `${f.name}: ${f.error}`).join('; ')}`);
