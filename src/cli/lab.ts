@@ -17,7 +17,6 @@ import {
   LabUpError,
   execTarget,
   labDown,
-  labGingham,
   labState,
   labStatus,
   labUp,

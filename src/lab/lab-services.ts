@@ -2,7 +2,7 @@
 // in every node namespace (never touched by the agent, whose tables are its own). Traffic to CLUSTER-IP:PORT from the
 // node's pods (prerouting) or from the node itself (output) is sent to one of the service's endpoints, chosen at
 // random per connection as kube-proxy's nftables mode does (pkg/proxy/nftables/proxier.go: a `numgen random mod N`
-// vmap per service). A service with no endpoint is rejected (ICMP port unreachable), as kube-proxy does. Policy
+// vmap per service); a pod reaching itself through its service is masqueraded (hairpin). A service with no endpoint is rejected (ICMP port unreachable), as kube-proxy does. Policy
 // then sees the pod address, after DNAT, as in a real cluster. Pure: renders the `nft -f` text.
 
 export const KUBE_PROXY_TABLE = 'gingham-lab-kube-proxy';
@@ -37,6 +37,13 @@ export function renderKubeProxy(rules: readonly ServiceRule[]): string {
   lines.push('  set no-endpoints {', '    type ipv4_addr . inet_proto . inet_service');
   if (empty.length > 0) lines.push(`    elements = { ${empty.join(', ')} }`);
   lines.push('  }');
+  // A pod reaching itself through its own service (hairpin) would get a packet from its own address, which the kernel
+  // drops as a martian: masquerade those, as kube-proxy does (its mark-for-masquerade when saddr is the endpoint).
+  const hairpin = [...new Set(withEps.flatMap((r) => r.endpoints.map((e) => `${e.ip} . ${e.ip}`)))];
+  lines.push('  set hairpin {', '    type ipv4_addr . ipv4_addr');
+  if (hairpin.length > 0) lines.push(`    elements = { ${hairpin.join(', ')} }`);
+  lines.push('  }');
+  lines.push('  chain postrouting {', '    type nat hook postrouting priority srcnat; policy accept;', '    ct status dnat ip saddr . ip daddr @hairpin masquerade', '  }');
   lines.push('  chain services {', '    ip daddr . meta l4proto . th dport vmap @service-ips', '  }');
   lines.push('  chain prerouting {', '    type nat hook prerouting priority dstnat; policy accept;', '    jump services', '  }');
   lines.push('  chain output {', '    type nat hook output priority -100; policy accept;', '    jump services', '  }');

@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildConflist, installCni, wrapperScript } from '../cni/install';
-import { execIn, ipIn, listNamespaces, runOk, waitUntil, type LabSys } from './lab-sys';
+import { ipIn, listNamespaces, runOk, waitUntil, type LabSys } from './lab-sys';
 import { labNamespaces, labPaths, readState, writeState, type LabPaths, type LabPodState, type LabState } from './lab-state';
 import { labTopology, type LabNode, type LabOptions, type LabTopology } from './lab-topology';
 import { createPod } from './lab-pods';

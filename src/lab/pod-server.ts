@@ -73,10 +73,13 @@ export function probeUdp(ip: string, port: number, timeoutMs: number): Promise<P
   });
 }
 
-export async function serve(name: string, ip: string, ports: ReadonlyArray<{ port: number; protocol: string }>): Promise<void> {
+/** Serves the ports until close() (the lab's pods never call it: the process is stopped by PID). */
+export async function serve(name: string, ip: string, ports: ReadonlyArray<{ port: number; protocol: string }>): Promise<{ close(): void }> {
+  const closers: Array<() => void> = [];
   for (const p of ports) {
     if (p.protocol === 'UDP') {
       const s = dgram.createSocket('udp4');
+      closers.push(() => s.close());
       s.on('message', (_m, rinfo) => s.send(`${name}\n`, rinfo.port, rinfo.address));
       await new Promise<void>((r) => s.bind(p.port, '0.0.0.0', () => r()));
     } else if (p.protocol === 'TCP' && p.port === 80) {
@@ -84,9 +87,14 @@ export async function serve(name: string, ip: string, ports: ReadonlyArray<{ por
         res.writeHead(200, { 'content-type': 'text/plain' });
         res.end(podTestReply(plainIp(req.socket.remoteAddress), name, ip));
       });
+      closers.push(() => {
+        s.closeAllConnections();
+        s.close();
+      });
       await new Promise<void>((r) => s.listen(p.port, '0.0.0.0', () => r()));
     } else if (p.protocol === 'TCP') {
       const s = net.createServer((c) => c.end(`${name}\n`));
+      closers.push(() => s.close());
       await new Promise<void>((r) => s.listen(p.port, '0.0.0.0', () => r()));
     } else {
       // SCTP: node has no SCTP sockets; the port is declared but not served (the probe says where the kernel lacks it).
@@ -94,6 +102,7 @@ export async function serve(name: string, ip: string, ports: ReadonlyArray<{ por
     }
   }
   process.stdout.write(`pod-server ${name} ${ip}: serving ${ports.map((p) => `${p.port}/${p.protocol}`).join(', ')}\n`);
+  return { close: () => closers.forEach((c) => c()) };
 }
 
 async function main(argv: readonly string[]): Promise<number> {
