@@ -164,6 +164,19 @@ describeIf(ok)('gingham lab as a small cluster', () => {
     expect(await eventually(() => lab.exec('master1', ['gingham', 'get', 'nodes']).status === 0, 20_000)).toBe(true);
   }, 180_000);
 
+  it('delete -f removes the Deployment\'s pods (namespaces, servers, endpoints), the Service and the namespace profile', () => {
+    const dev = pods().filter((p) => p.k8sNamespace === 'develop');
+    const r = lab.run(['lab', 'delete', '-f', YAML], 120_000);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(pods().filter((p) => p.k8sNamespace === 'develop')).toEqual([]);
+    for (const p of dev) expect(lab.leftovers()).not.toContain(p.namespace);
+    expect(lab.exec('master1', ['gingham', 'get', 'workloadendpoints', '-n', 'develop', '-o', 'json']).stdout).not.toContain('pod-deployment');
+    expect(lab.exec('master1', ['gingham', 'get', 'profile', 'kns.develop']).status).not.toBe(0);
+    const table = spawnSync('ip', ['netns', 'exec', lab.namespace('master1'), 'nft', 'list', 'table', 'ip', 'gingham-lab-kube-proxy'], { encoding: 'utf8' }).stdout;
+    expect(table).not.toContain('10.96.80.213');
+  }, 120_000);
+
   it("down removes every namespace and process of this lab and none of the other lab's", () => {
     const before = pods().map((p) => p.namespace);
     const r = lab.down();
