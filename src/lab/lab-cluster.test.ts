@@ -55,5 +55,9 @@ describe('the lab cluster: apply, delete, label, service endpoints', () => {
     expect(d.cluster.services).toEqual({});
     expect(d.missing).toEqual([]);
     expect(deleteObjects(d.cluster, splitManifests([docs[2]]).k8s).missing).toEqual(['Service develop/web']);
+    // The whole file at once (namespace first in it): everything deleted, nothing reported missing.
+    const all = deleteObjects(c, splitManifests(docs).k8s);
+    expect(all.missing).toEqual([]);
+    expect(all.cluster.namespaces.develop).toBeUndefined();
   });
 });

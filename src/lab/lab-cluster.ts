@@ -104,7 +104,9 @@ export function deleteObjects(c0: LabCluster, objs: readonly LabK8sObject[]): { 
     if (k in m) delete m[k];
     else missing.push(`${what} ${k}`);
   };
-  for (const o of objs) {
+  // Namespaces last: a file that holds a namespace and what is in it deletes both (kubectl delete -f does).
+  const ordered = [...objs.filter((o) => o.kind !== 'Namespace'), ...objs.filter((o) => o.kind === 'Namespace')];
+  for (const o of ordered) {
     if (o.kind === 'Namespace') {
       if (o.metadata.name === 'default') throw new LabObjectError('Namespace default: cannot be deleted');
       drop(c.namespaces, o.metadata.name, 'Namespace');
