@@ -215,48 +215,38 @@ export function registerLab(program: Command, deps: CliDeps): void {
     return docs.map((d) => d.toJS() as unknown);
   };
 
-  where(
-    lab
-      .command('apply')
-      .description('create or update objects: v1 Namespace/Pod/Service, apps/v1 Deployment, networking.k8s.io/v1 NetworkPolicy (kept by the lab) and projectcalico.org/v3 kinds (through the lab datastore)')
-      .requiredOption('-f, --filename <file>', 'YAML or JSON file, or - for stdin'),
-  ).action(async (o: Where & { filename: string }) => {
-    requireRoot('apply');
-    const dir = path.resolve(o.stateDir);
-    const docs = await manifests('apply', o.filename);
-    await labErrors('apply', async () => {
-      const s = labState(dir);
-      const { k8s, calico } = splitManifests(docs);
-      deps.stdout(applyCalico(clusterDeps(deps), s, calico, 'apply'));
-      if (k8s.length === 0) return;
+  /** `lab apply|delete -f`: the Calico kinds through `gingham`, the lab's Kubernetes kinds into its cluster. */
+  const fileVerb = (verb: 'apply' | 'delete', description: string, body: (dir: string, k8s: ReturnType<typeof splitManifests>['k8s']) => Promise<void>): void => {
+    where(lab.command(verb).description(description).requiredOption('-f, --filename <file>', 'YAML or JSON file, or - for stdin')).action(async (o: Where & { filename: string }) => {
+      requireRoot(verb);
+      const dir = path.resolve(o.stateDir);
+      const docs = await manifests(verb, o.filename);
+      await labErrors(verb, async () => {
+        const { k8s, calico } = splitManifests(docs);
+        deps.stdout(applyCalico(clusterDeps(deps), labState(dir), calico, verb));
+        if (k8s.length > 0) await body(dir, k8s);
+      });
+    });
+  };
+
+  fileVerb(
+    'apply',
+    'create or update objects: v1 Namespace/Pod/Service, apps/v1 Deployment, networking.k8s.io/v1 NetworkPolicy (kept by the lab) and projectcalico.org/v3 kinds (through the lab datastore)',
+    async (dir, k8s) => {
       await changeCluster(dir, clusterDeps(deps), (c, st) => applyObjects(c, k8s, st.topology.nodes.map((n) => n.name), Math.random));
       for (const x of k8s) deps.stdout(`${x.kind.toLowerCase()}/${x.metadata.name} configured\n`);
-    });
-  });
+    },
+  );
 
-  where(
-    lab
-      .command('delete')
-      .description('delete the objects of a file (the lab\'s Kubernetes kinds and projectcalico.org/v3 kinds)')
-      .requiredOption('-f, --filename <file>', 'YAML or JSON file, or - for stdin'),
-  ).action(async (o: Where & { filename: string }) => {
-    requireRoot('delete');
-    const dir = path.resolve(o.stateDir);
-    const docs = await manifests('delete', o.filename);
-    await labErrors('delete', async () => {
-      const s = labState(dir);
-      const { k8s, calico } = splitManifests(docs);
-      deps.stdout(applyCalico(clusterDeps(deps), s, calico, 'delete'));
-      if (k8s.length === 0) return;
-      let missing: string[] = [];
-      await changeCluster(dir, clusterDeps(deps), (c) => {
-        const r = deleteObjects(c, k8s);
-        missing = r.missing;
-        return r.cluster;
-      });
-      for (const x of k8s) if (!missing.some((m) => m.endsWith(keyOf(x, x.kind !== 'Namespace')))) deps.stdout(`${x.kind.toLowerCase()}/${x.metadata.name} deleted\n`);
-      if (missing.length > 0) throw new CliExit(1, `lab delete: not found: ${missing.join(', ')}`);
+  fileVerb('delete', "delete the objects of a file (the lab's Kubernetes kinds and projectcalico.org/v3 kinds)", async (dir, k8s) => {
+    let missing: string[] = [];
+    await changeCluster(dir, clusterDeps(deps), (c) => {
+      const r = deleteObjects(c, k8s);
+      missing = r.missing;
+      return r.cluster;
     });
+    for (const x of k8s) if (!missing.some((m) => m.endsWith(keyOf(x, x.kind !== 'Namespace')))) deps.stdout(`${x.kind.toLowerCase()}/${x.metadata.name} deleted\n`);
+    if (missing.length > 0) throw new CliExit(1, `lab delete: not found: ${missing.join(', ')}`);
   });
 
   where(
