@@ -5,8 +5,10 @@
 // its /liveness on the health port (9099, inside the node namespace) says 200.
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { PORTS } from '../api/well-known';
 import { GinghamError } from '../lib/errors';
-import { nodeStatusClient, type NodeStatusReply } from '../node/status-api';
+import type { NodeStatusReply } from '../api/wire/node-status';
+import { nodeStatusClient } from '../node/status-api';
 import { execIn, stopPids, waitUntil, type LabSys } from './lab-sys';
 import { labPaths, readState, recordPid, updateState, type LabPaths, type LabState } from './lab-state';
 import { nodeEnvironment, type LabEncap, type LabNode, type LabTopology } from './lab-topology';
@@ -30,7 +32,7 @@ export class LabUpError extends GinghamError {
 export const ETCD_READY_MS = 30_000;
 export const AGENT_READY_MS = 60_000;
 /** The agent's health port (calico-node's FELIX_HEALTHPORT default); the lab binds it to 127.0.0.1 in each node. */
-export const AGENT_HEALTH_PORT = 9099;
+export const AGENT_HEALTH_PORT = PORTS.health;
 
 /** Runs `gingham ARGS` inside the LAN namespace against the lab's etcd (the host namespace cannot reach it). */
 export function labGingham(sys: LabSys, self: LabSelf, t: LabTopology, args: readonly string[], input?: string): { status: number | null; stdout: string; stderr: string } {
