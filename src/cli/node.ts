@@ -14,16 +14,15 @@ import type { Netlink } from '../netlink/netlink';
 import { NodeAgent } from '../node/agent';
 import { autodetectAddress, type InterfaceAddresses } from '../node/autodetect';
 import { bgpReadiness, serveHealth } from '../node/health';
-import { DEFAULT_NODE_SOCKET, nodeStatusClient, serveNodeStatus, type NodeStatusReply } from '../node/status-api';
+import { ENV, LISTEN_HOSTS, PATHS, PORTS } from '../api/well-known';
+import type { NodeStatusReply } from '../api/wire/node-status';
+import { nodeStatusClient, serveNodeStatus } from '../node/status-api';
 import { ensureDefaultConfig, ensureDefaultPool, ensureNode, parseStartupEnv, StartupConfigError } from '../node/startup';
 import { UnreachableError } from '../lib/unix-grpc';
 import { addDatastoreOptions, withDatastore } from './datastore-options';
 import type { CliDeps } from './deps';
 import { formatNodeStatus, NOT_RUNNING } from './node-status';
 import { CliExit } from './run';
-
-export const NODENAME_FILE = '/var/lib/gingham/nodename';
-export const MTU_FILE = '/var/lib/gingham/mtu';
 
 function readNodenameFile(path: string): string {
   try {
@@ -57,11 +56,11 @@ export function registerNode(program: Command, deps: CliDeps): void {
     node
       .command('run')
       .description('run the node agent: BGP, routes, tunnels (calico-node)')
-      .option('--status-socket <path>', 'status API socket', process.env.GINGHAM_NODE_SOCKET ?? DEFAULT_NODE_SOCKET)
-      .option('--health-port <port>', 'port of /liveness and /readiness', process.env.FELIX_HEALTHPORT ?? '9099')
-      .option('--health-host <host>', 'address the health endpoints listen on', process.env.FELIX_HEALTHHOST ?? 'localhost')
-      .option('--nodename-file <path>', 'where the node name is remembered', NODENAME_FILE)
-      .option('--mtu-file <path>', 'where the pod MTU is written for the CNI plugin', process.env.GINGHAM_MTU_FILE ?? MTU_FILE)
+      .option('--status-socket <path>', 'status API socket', process.env[ENV.nodeSocket] ?? PATHS.nodeSocket)
+      .option('--health-port <port>', 'port of /liveness and /readiness', process.env[ENV.healthPort] ?? String(PORTS.health))
+      .option('--health-host <host>', 'address the health endpoints listen on', process.env[ENV.healthHost] ?? LISTEN_HOSTS.health)
+      .option('--nodename-file <path>', 'where the node name is remembered', PATHS.nodenameFile)
+      .option('--mtu-file <path>', 'where the pod MTU is written for the CNI plugin', process.env[ENV.mtuFile] ?? PATHS.mtuFile)
       .option('--log-format <format>', 'text or json', 'text')
       .option('--log-level <spec>', 'levels, e.g. info or info,bgp=debug', 'info'),
   ).action(async (opts: RunOptions) => {
@@ -103,7 +102,7 @@ export function registerNode(program: Command, deps: CliDeps): void {
           log.warn(`cannot turn IPv4 forwarding on: ${describeError(err)}`);
         }
         // Felix's switch and port for Prometheus metrics (off by default, as in Calico).
-        const metricsEnabled = (process.env.FELIX_PROMETHEUSMETRICSENABLED ?? '').toLowerCase() === 'true';
+        const metricsEnabled = (process.env[ENV.metricsEnabled] ?? '').toLowerCase() === 'true';
         const ref: { agent?: NodeAgent } = {};
         // prom-client is loaded only when metrics are on (it is a tenth of the process's idle memory).
         const { NodeMetrics, serveMetrics } = metricsEnabled ? await import('../node/metrics') : { NodeMetrics: undefined, serveMetrics: undefined };
@@ -151,7 +150,7 @@ export function registerNode(program: Command, deps: CliDeps): void {
         const health = await serveHealth(opts.healthHost, Number(opts.healthPort), () =>
           bgpReadiness(reply().peers, deps.clock.now() - started),
         );
-        const metricsServer = metrics && serveMetrics ? await serveMetrics(process.env.FELIX_PROMETHEUSMETRICSHOST ?? '0.0.0.0', Number(process.env.FELIX_PROMETHEUSMETRICSPORT ?? '9091'), metrics) : undefined;
+        const metricsServer = metrics && serveMetrics ? await serveMetrics(process.env[ENV.metricsHost] ?? LISTEN_HOSTS.metrics, Number(process.env[ENV.metricsPort] ?? PORTS.metrics), metrics) : undefined;
         log.info(`node agent running; status on ${opts.statusSocket}, health on ${opts.healthHost}:${health.port}${metricsServer ? `, metrics on :${metricsServer.port}` : ''}`);
         const sig = await deps.waitForSignal(['SIGTERM', 'SIGINT']);
         log.info(`${sig}: stopping (kernel routes stay in place for the next agent)`);
@@ -168,7 +167,7 @@ export function registerNode(program: Command, deps: CliDeps): void {
   node
     .command('status')
     .description('the BGP sessions of the node agent on this host, as calicoctl node status prints them')
-    .option('--status-socket <path>', 'status API socket', process.env.GINGHAM_NODE_SOCKET ?? DEFAULT_NODE_SOCKET)
+    .option('--status-socket <path>', 'status API socket', process.env[ENV.nodeSocket] ?? PATHS.nodeSocket)
     .action(async (opts: { statusSocket: string }) => {
       const client = nodeStatusClient(opts.statusSocket);
       try {

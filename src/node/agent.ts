@@ -35,6 +35,7 @@ import { computePeers, type DesiredPeer, type PeerComputation } from './bgp-peer
 import type { NodeMetrics } from './metrics';
 import { ResourceCache } from './resource-cache';
 import { ensureTunnelAddress } from './tunnel-addr';
+import { ProblemLog } from './problem-log';
 import { IpamAllocator } from '../ipam';
 
 export const WATCHED_KINDS = ['Node', 'BGPPeer', 'BGPConfiguration', 'BGPFilter', 'IPPool', 'IPAMBlock', 'WorkloadEndpoint'] as const;
@@ -97,7 +98,8 @@ export class NodeAgent {
   private running: Promise<void> | undefined;
   private again = false;
   private closed = false;
-  private readonly reported = new Set<string>();
+  /** Warnings about lasting problems: each logged once while it lasts, again if it comes back. */
+  private readonly problems = new ProblemLog();
   /** IPv4 best paths learned over BGP: prefix -> the next hops of the equal-cost set (best first). */
   private readonly bgpPaths = new Map<string, string[]>();
   private readonly startedAt: number;
@@ -157,13 +159,21 @@ export class NodeAgent {
   }
 
   private async recomputeOnce(): Promise<void> {
+    try {
+      await this.recomputeRound();
+    } finally {
+      this.problems.endRound();
+    }
+  }
+
+  private async recomputeRound(): Promise<void> {
     const nodes = this.cache.list<CalicoNode>('Node');
     const pools = this.cache.list<IPPool>('IPPool');
     const blocks = this.cache.list<IPAMBlock>('IPAMBlock');
     const weps = this.cache.list<WorkloadEndpoint>('WorkloadEndpoint').filter((w) => w.spec?.node === this.cfg.nodeName);
     this.desired = computePeers({ nodeName: this.cfg.nodeName, nodes, peers: this.cache.list<BGPPeer>('BGPPeer'), configs: this.cache.list<BGPConfiguration>('BGPConfiguration') });
-    for (const p of this.desired.problems) this.once(p, () => this.log.warn(p));
-    if (this.desired.reason) this.once(this.desired.reason, () => this.log.warn(`no BGP: ${this.desired.reason}`));
+    for (const p of this.desired.problems) this.once(`peering ${p}`, () => this.log.warn(p));
+    if (this.desired.reason) this.once('no-bgp', () => this.log.warn(`no BGP: ${this.desired.reason}`));
 
     await this.syncTunnelAddresses(nodes, pools);
     await this.syncSpeaker();
@@ -203,7 +213,7 @@ export class NodeAgent {
       try {
         await ensureTunnelAddress(this.deps.store, this.ipam, self, pools, kind);
       } catch (err) {
-        this.once(`tun ${kind} ${String(err)}`, () => this.log.warn(`cannot allocate the ${kind} tunnel address: ${err instanceof Error ? err.message : String(err)}`));
+        this.once(`tunnel-address ${kind}`, () => this.log.warn(`cannot allocate the ${kind} tunnel address: ${err instanceof Error ? err.message : String(err)}`));
       }
     }
   }
@@ -246,7 +256,7 @@ export class NodeAgent {
       for (const name of p.filters) {
         const spec = filterSpecs.get(name);
         if (spec === undefined) {
-          this.once(`nofilter ${p.address} ${name}`, () => this.log.warn(`BGP session ${p.name}: BGPFilter ${name} does not exist (ignored until it does)`));
+          this.once(`no-filter ${p.address} ${name}`, () => this.log.warn(`BGP session ${p.name}: BGPFilter ${name} does not exist (ignored until it does)`));
           continue;
         }
         for (const k of ['importV4', 'importV6', 'exportV4', 'exportV6'] as const) out[k].push(...(spec[k] ?? []));
@@ -256,7 +266,7 @@ export class NodeAgent {
     const want = new Map<string, PeerConfig>();
     for (const p of this.desired.peers) {
       if (p.notStarted !== undefined) {
-        this.once(`ns ${p.address}`, () => this.log.warn(`not starting BGP session ${p.name} to ${p.address}: ${p.notStarted}`));
+        this.once(`not-started ${p.address}`, () => this.log.warn(`not starting BGP session ${p.name} to ${p.address}: ${p.notStarted}`));
         continue;
       }
       want.set(p.address, {
@@ -351,7 +361,7 @@ export class NodeAgent {
       bgpRoutes,
       parentInterface: this.cfg.parentInterface,
     });
-    for (const p of want.problems) this.once(`dp ${p.prefix} ${p.reason}`, () => this.log.warn(`not routing ${p.prefix}: ${p.reason}`));
+    for (const p of want.problems) this.once(`not-routing ${p.prefix}`, () => this.log.warn(`not routing ${p.prefix}: ${p.reason}`));
 
     const mtu = this.cfg.hostMtu ?? 1500;
     this.writeMtu(mtu - (want.needsVxlan ? VXLAN_OVERHEAD : want.needsIpip ? IPIP_OVERHEAD : 0));
@@ -381,7 +391,7 @@ export class NodeAgent {
       try {
         await this.nat.apply(pools.map((p) => ({ cidr: p.spec?.cidr ?? '', ...(p.spec?.natOutgoing ? { natOutgoing: true } : {}), ...(p.spec?.disabled ? { disabled: true } : {}) })));
       } catch (err) {
-        this.once(`nat ${String(err)}`, () => this.log.error(err instanceof Error ? err.message : String(err)));
+        this.once('nat', () => this.log.error(err instanceof Error ? err.message : String(err)));
       }
     }
   }
@@ -398,14 +408,12 @@ export class NodeAgent {
       this.writtenMtu = podMtu;
       this.log.info(`pod MTU ${podMtu} written to ${this.cfg.mtuFile}`);
     } catch (err) {
-      this.once(`mtu ${String(err)}`, () => this.log.warn(`cannot write ${this.cfg.mtuFile}: ${err instanceof Error ? err.message : String(err)}`));
+      this.once('mtu-file', () => this.log.warn(`cannot write ${this.cfg.mtuFile}: ${err instanceof Error ? err.message : String(err)}`));
     }
   }
 
   private once(key: string, log: () => void): void {
-    if (this.reported.has(key)) return;
-    this.reported.add(key);
-    log();
+    this.problems.report(key, log);
   }
 
   /** Every configured peering with its session state, for `gingham node status`. */
