@@ -40,6 +40,8 @@ interface World {
   kernels: FakeNetlink[];
   /** A new agent for node i on its existing kernel (a restart). */
   restart(i: number): Promise<NodeAgent>;
+  /** The last iptables-restore input of each node (NAT outgoing). */
+  nat: string[];
 }
 
 async function world(ipipMode: 'Never' | 'CrossSubnet' | 'Always' = 'Never'): Promise<World> {
@@ -56,6 +58,7 @@ async function world(ipipMode: 'Never' | 'CrossSubnet' | 'Always' = 'Never'): Pr
   }
   const agents: NodeAgent[] = [];
   const kernels: FakeNetlink[] = [];
+  const nat: string[] = NODES.map(() => '');
   const newAgent = (n: (typeof NODES)[number], nl: FakeNetlink): NodeAgent =>
     new NodeAgent(
       { nodeName: n.name, parentInterface: 'eth0', debounceMs: 50, hostMtu: 1500, mtuFile: path.join(mtuDir, n.name, 'mtu') },
@@ -65,6 +68,10 @@ async function world(ipipMode: 'Never' | 'CrossSubnet' | 'Always' = 'Never'): Pr
         clock,
         logger: nullLogger,
         newSpeaker: (cfg) => new Speaker(cfg, { clock, transport: net.transport(n.ip), listener: net.listener(), logger: nullLogger }),
+        runCommand: async (argv, stdin) => {
+          if (argv[0] === 'iptables-restore') nat[NODES.indexOf(n)] = stdin ?? '';
+          return { code: 0, stdout: '', stderr: '' };
+        },
       },
     );
   for (const n of NODES) {
@@ -85,7 +92,7 @@ async function world(ipipMode: 'Never' | 'CrossSubnet' | 'Always' = 'Never'): Pr
     await agent.start();
     return agent;
   };
-  return { store, clock, agents, kernels, restart };
+  return { store, clock, agents, kernels, restart, nat };
 }
 
 async function settleAll(w: World, seconds = 3): Promise<void> {
@@ -206,6 +213,25 @@ describe('NodeAgent (three nodes in memory)', () => {
       const routes = await ourRoutes(w.kernels[0]!);
       expect(routes).toContain('10.244.1.0/24 via 10.0.0.15 dev eth0');
       expect(routes.some((r) => r.startsWith('10.244.2.0/24'))).toBe(false);
+    } finally {
+      await teardown(w);
+    }
+  });
+
+  it('disabling the pool stops allocations only: existing pods keep their routes, exports and NAT outgoing', async () => {
+    const w = await world('Never');
+    try {
+      await settleAll(w);
+      const routes = await Promise.all(w.kernels.map((k) => ourRoutes(k)));
+      const exports = w.agents.map((a) => a.speakerInstance()!.localRoutes().map((r) => `${r.prefix.address}/${r.prefix.length}`));
+      expect(w.nat[0]).toContain('-A gingham-nat-outgoing -s 10.244.0.0/16 -m comment --comment "gingham: natOutgoing 10.244.0.0/16" -j MASQUERADE');
+      const nat = [...w.nat];
+      // Calico: "disabled: When set to true, Calico IPAM will not assign addresses from this pool" (and nothing else).
+      await updateWithRetry<IPPool>(w.store, 'IPPool', 'default-ipv4-ippool', undefined, (p) => ({ ...p, spec: { ...p.spec!, disabled: true } }));
+      await settleAll(w, 35);
+      expect(await Promise.all(w.kernels.map((k) => ourRoutes(k)))).toEqual(routes);
+      expect(w.agents.map((a) => a.speakerInstance()!.localRoutes().map((r) => `${r.prefix.address}/${r.prefix.length}`))).toEqual(exports);
+      expect(w.nat).toEqual(nat);
     } finally {
       await teardown(w);
     }

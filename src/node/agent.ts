@@ -307,12 +307,12 @@ export class NodeAgent {
 
   /**
    * What this node advertises: its confirmed blocks, and /32s of its workloads that live in other nodes' blocks
-   * (borrowed), both only inside enabled pools that allow BGP export. Never anything outside the pools.
+   * (borrowed), both only inside pools that allow BGP export (disabled ones included: `disabled` stops allocations only). Never anything outside the pools.
    */
   private syncExports(pools: readonly IPPool[], blocks: readonly IPAMBlock[], weps: readonly WorkloadEndpoint[]): void {
     const local = this.desired.local;
     if (this.speaker === undefined || local === undefined) return;
-    const exportable = pools.filter((p) => !p.spec?.disabled && !p.spec?.disableBGPExport).map((p) => tryParseCidr(p.spec?.cidr ?? '')).filter((c) => c !== undefined);
+    const exportable = pools.filter((p) => !p.spec?.disableBGPExport).map((p) => tryParseCidr(p.spec?.cidr ?? '')).filter((c) => c !== undefined);
     const inPools = (cidr: string): boolean => exportable.some((p) => cidrContains(p, parseIpOrCidr(cidr)));
     const own = blocks.filter((b) => b.spec?.affinity === `host:${this.cfg.nodeName}` && inPools(b.spec.cidr)).map((b) => b.spec?.cidr as string);
     const ownCidrs = own.map((c) => parseCidr(c));
@@ -355,7 +355,7 @@ export class NodeAgent {
         ...(n.spec?.ipv4VXLANTunnelAddr ? { ipv4VXLANTunnelAddr: n.spec.ipv4VXLANTunnelAddr } : {}),
         ...(n.spec?.vxlanTunnelMACAddr ? { vxlanTunnelMACAddr: n.spec.vxlanTunnelMACAddr } : {}),
       })),
-      pools: pools.map((p) => ({ cidr: p.spec?.cidr ?? '', ...(p.spec?.ipipMode ? { ipipMode: p.spec.ipipMode } : {}), ...(p.spec?.vxlanMode ? { vxlanMode: p.spec.vxlanMode } : {}), ...(p.spec?.disabled ? { disabled: true } : {}) })),
+      pools: pools.map((p) => ({ cidr: p.spec?.cidr ?? '', ...(p.spec?.ipipMode ? { ipipMode: p.spec.ipipMode } : {}), ...(p.spec?.vxlanMode ? { vxlanMode: p.spec.vxlanMode } : {}) })),
       blocks: blocks.map((b) => ({ cidr: b.spec?.cidr ?? '', ...(b.spec?.affinity?.startsWith('host:') ? { node: b.spec.affinity.slice(5) } : {}) })),
       workloads: weps.map((w) => ({ interfaceName: w.spec?.interfaceName ?? '', ipNetworks: w.spec?.ipNetworks ?? [] })),
       bgpRoutes,
@@ -389,7 +389,7 @@ export class NodeAgent {
     this.deps.metrics?.observeApply((this.deps.clock.now() - t0) / 1000, applied.resynced, applied.failures.length);
     if (this.nat) {
       try {
-        await this.nat.apply(pools.map((p) => ({ cidr: p.spec?.cidr ?? '', ...(p.spec?.natOutgoing ? { natOutgoing: true } : {}), ...(p.spec?.disabled ? { disabled: true } : {}) })));
+        await this.nat.apply(pools.map((p) => ({ cidr: p.spec?.cidr ?? '', ...(p.spec?.natOutgoing ? { natOutgoing: true } : {}) })));
       } catch (err) {
         this.once('nat', () => this.log.error(err instanceof Error ? err.message : String(err)));
       }
