@@ -11,7 +11,9 @@ import { Speaker } from '../bgp/speaker';
 import { describeError } from '../lib/errors';
 import { parseLevelSpec, type LogFormat } from '../lib/logger';
 import type { Netlink } from '../netlink/netlink';
+import { DatastoreCache } from '../datastore';
 import { NodeAgent } from '../node/agent';
+import { NODE_CALC_KINDS } from '../node/calc/kinds';
 import { autodetectAddress, type InterfaceAddresses } from '../node/autodetect';
 import { bgpReadiness, serveHealth } from '../node/health';
 import { ENV, LISTEN_HOSTS, PATHS, PORTS } from '../api/well-known';
@@ -119,10 +121,12 @@ export function registerNode(program: Command, deps: CliDeps): void {
                 })),
               )
             : undefined;
+        const cache = new DatastoreCache(store, NODE_CALC_KINDS, (err) => log.error(`resource cache listener failed: ${describeError(err)}`));
         const agent = new NodeAgent(
           { nodeName: cfg.nodeName, parentInterface: parent, hostMtu, mtuFile: opts.mtuFile },
           {
             store,
+            cache,
             netlink: nl,
             clock: deps.clock,
             logger,
@@ -158,6 +162,7 @@ export function registerNode(program: Command, deps: CliDeps): void {
         await health.close();
         await status.close();
         await agent.close();
+        await cache.close();
       });
     } finally {
       nl.close();

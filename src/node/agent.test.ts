@@ -4,12 +4,13 @@ import { Speaker } from '../bgp/speaker';
 import { MemoryNetwork } from '../bgp/session/testing/memory-network';
 import { run } from '../bgp/testing/speaker';
 import type { IPPool } from '../api/kind-ippool';
-import { MemoryDatastore, updateWithRetry, type StoredResource } from '../datastore';
+import { DatastoreCache, MemoryDatastore, updateWithRetry, type StoredResource } from '../datastore';
 import { FakeClock } from '../lib/fake-clock';
 import { nullLogger } from '../lib/logger';
 import { FakeNetlink } from '../netlink/fake';
 import { GINGHAM_ROUTE_PROTOCOL, describeRoute } from '../netlink/netlink';
 import { NodeAgent } from './agent';
+import { NODE_CALC_KINDS } from './calc/kinds';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -37,6 +38,7 @@ interface World {
   store: MemoryDatastore;
   clock: FakeClock;
   agents: NodeAgent[];
+  caches: DatastoreCache[];
   kernels: FakeNetlink[];
   /** A new agent for node i on its existing kernel (a restart). */
   restart(i: number): Promise<NodeAgent>;
@@ -57,16 +59,21 @@ async function world(ipipMode: 'Never' | 'CrossSubnet' | 'Always' = 'Never'): Pr
     await store.create(v3('WorkloadEndpoint', `${n.name}-k8s-pod-eth0`, { node: n.name, orchestrator: 'k8s', pod: `${n.name}-pod0`, endpoint: 'eth0', interfaceName: `cali${n.name.padEnd(11, '0')}`, ipNetworks: [`${n.pod}/32`] }, { namespace: 'default' }));
   }
   const agents: NodeAgent[] = [];
+  const caches: DatastoreCache[] = [];
   const kernels: FakeNetlink[] = [];
   const nat: string[] = NODES.map(() => '');
-  const newAgent = (n: (typeof NODES)[number], nl: FakeNetlink): NodeAgent =>
-    new NodeAgent(
+  const newAgent = (n: (typeof NODES)[number], nl: FakeNetlink): NodeAgent => {
+    // One cache per simulated process (each node's agent is its own process).
+    const cache = new DatastoreCache(store, NODE_CALC_KINDS);
+    caches.push(cache);
+    return new NodeAgent(
       { nodeName: n.name, parentInterface: 'eth0', debounceMs: 50, hostMtu: 1500, mtuFile: path.join(mtuDir, n.name, 'mtu') },
       {
         store,
         netlink: nl,
         clock,
         logger: nullLogger,
+        cache,
         newSpeaker: (cfg) => new Speaker(cfg, { clock, transport: net.transport(n.ip), listener: net.listener(), logger: nullLogger }),
         runCommand: async (argv, stdin) => {
           if (argv[0] === 'iptables-restore') nat[NODES.indexOf(n)] = stdin ?? '';
@@ -74,6 +81,7 @@ async function world(ipipMode: 'Never' | 'CrossSubnet' | 'Always' = 'Never'): Pr
         },
       },
     );
+  };
   for (const n of NODES) {
     const nl = new FakeNetlink();
     nl.addExistingLink('eth0', { up: true });
@@ -92,7 +100,7 @@ async function world(ipipMode: 'Never' | 'CrossSubnet' | 'Always' = 'Never'): Pr
     await agent.start();
     return agent;
   };
-  return { store, clock, agents, kernels, restart, nat };
+  return { store, clock, agents, caches, kernels, restart, nat };
 }
 
 async function settleAll(w: World, seconds = 3): Promise<void> {
@@ -106,6 +114,7 @@ async function ourRoutes(nl: FakeNetlink): Promise<string[]> {
 
 async function teardown(w: World): Promise<void> {
   for (const a of w.agents) await a.close();
+  for (const c of w.caches) await c.close();
   await run(w.clock, 1);
   await w.store.close();
 }

@@ -3,11 +3,11 @@
 // whole state on every change (debounced), and each output is handed over as a desired state whose owner applies only
 // the difference: the speaker adds/removes/changes single peers, the route table writes only changed routes.
 //
-//   datastore --watch--> ResourceCache --computePeers--> speaker.setPeer/removePeer
+//   datastore --watch--> DatastoreCache --computePeers--> speaker.setPeer/removePeer
 //                                      --own blocks, local workload /32s--> speaker.setLocalRoutes
 //   speaker best paths + cache --calculateDataplane--> RouteTable + tunnel devices --netlink--> kernel
 //
-// Owns: the cache (its watches), the speaker (recreated only when this node's AS, router ID or cluster ID changes),
+// Owns: its subscription to the process's cache, the speaker (recreated only when this node's AS, router ID or cluster ID changes),
 // the route table and tunnel devices, and its debounce timer. close() releases them all; kernel routes stay (a
 // restarting agent must not withdraw the dataplane: the next agent adopts them).
 import fs from 'node:fs';
@@ -19,7 +19,7 @@ import type { IPAMBlock } from '../api/kind-ipam-block';
 import type { IPPool } from '../api/kind-ippool';
 import type { CalicoNode } from '../api/kind-node';
 import type { WorkloadEndpoint } from '../api/kind-workload-endpoint';
-import type { Datastore } from '../datastore';
+import type { Datastore, DatastoreCache } from '../datastore';
 import type { Clock, TimerHandle } from '../lib/clock';
 import { cidrContains, parseCidr, parseIpOrCidr, tryParseCidr } from '../lib/ip';
 import type { Logger } from '../lib/logger';
@@ -33,15 +33,17 @@ import { NatOutgoing, type CommandRunner } from '../felix/nat-outgoing';
 import { vxlanMacForNode } from '../felix/vxlan-mac';
 import { computePeers, type DesiredPeer, type PeerComputation } from './bgp-peers';
 import type { NodeMetrics } from './metrics';
-import { ResourceCache } from './resource-cache';
 import { ensureTunnelAddress } from './tunnel-addr';
 import { ProblemLog } from './problem-log';
 import { IpamAllocator } from '../ipam';
 
-export const WATCHED_KINDS = ['Node', 'BGPPeer', 'BGPConfiguration', 'BGPFilter', 'IPPool', 'IPAMBlock', 'WorkloadEndpoint'] as const;
-
 export interface AgentDeps {
   readonly store: Datastore;
+  /**
+   * The process's resource cache, watching at least NODE_CALC_KINDS (node/calc/kinds.ts). Shared: the agent subscribes
+   * and starts it (start() is shared by every caller) but does not close it; its owner does.
+   */
+  readonly cache: DatastoreCache;
   readonly netlink: Netlink;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -86,7 +88,8 @@ function toPrefix(cidr: string): LocalRoute['prefix'] {
 
 export class NodeAgent {
   private readonly log: Logger;
-  private readonly cache: ResourceCache;
+  private readonly cache: DatastoreCache;
+  private unsubscribeCache: (() => void) | undefined;
   private readonly routes: RouteTable;
   private readonly ipip: IpipDevice;
   private speaker: Speaker | undefined;
@@ -114,7 +117,7 @@ export class NodeAgent {
     private readonly deps: AgentDeps,
   ) {
     this.log = deps.logger.child('node');
-    this.cache = new ResourceCache(deps.store, WATCHED_KINDS, () => this.schedule());
+    this.cache = deps.cache;
     this.routes = new RouteTable({ netlink: deps.netlink, clock: deps.clock, logger: deps.logger });
     this.ipip = new IpipDevice(deps.netlink, deps.logger);
     this.startedAt = deps.clock.now();
@@ -124,6 +127,7 @@ export class NodeAgent {
 
   async start(): Promise<void> {
     this.routes.deferDeletesUntil(this.deps.clock.now() + (this.cfg.startupHoldMs ?? 30_000));
+    this.unsubscribeCache = this.cache.subscribe({ onUpdates: () => this.schedule() });
     await this.cache.start();
     this.routes.start();
     await this.recompute();
@@ -435,7 +439,7 @@ export class NodeAgent {
     this.timer = undefined;
     this.settleTimer?.cancel();
     await this.running;
-    await this.cache.close();
+    this.unsubscribeCache?.();
     this.routes.close();
     this.unsubscribe?.();
     // A stopping agent is usually a restarting one (a DaemonSet rollout): leave the sessions without a NOTIFICATION so
