@@ -11,11 +11,11 @@ import { Speaker } from '../bgp/speaker';
 import { describeError } from '../lib/errors';
 import { parseLevelSpec, type LogFormat } from '../lib/logger';
 import type { Netlink } from '../netlink/netlink';
-import { DatastoreCache } from '../datastore';
+import { DatastoreCache, DatastoreMonitor, probeDatastore } from '../datastore';
 import { NodeAgent } from '../node/agent';
 import { NODE_CALC_KINDS } from '../node/calc/kinds';
 import { autodetectAddress, type InterfaceAddresses } from '../node/autodetect';
-import { bgpReadiness, serveHealth } from '../node/health';
+import { allReady, bgpReadiness, datastoreReadiness, serveHealth } from '../node/health';
 import { ENV, LISTEN_HOSTS, PATHS, PORTS } from '../api/well-known';
 import type { NodeStatusReply } from '../api/wire/node-status';
 import { nodeStatusClient, serveNodeStatus } from '../node/status-api';
@@ -106,6 +106,8 @@ export function registerNode(program: Command, deps: CliDeps): void {
         // Felix's switch and port for Prometheus metrics (off by default, as in Calico).
         const metricsEnabled = (process.env[ENV.metricsEnabled] ?? '').toLowerCase() === 'true';
         const ref: { agent?: NodeAgent } = {};
+        // Whether the datastore answers: logged on every change, shown by node status, metrics and readiness.
+        const monitor = new DatastoreMonitor({ backend: store.backend, probe: probeDatastore(store), clock: deps.clock, logger });
         // prom-client is loaded only when metrics are on (it is a tenth of the process's idle memory).
         const { NodeMetrics, serveMetrics } = metricsEnabled ? await import('../node/metrics') : { NodeMetrics: undefined, serveMetrics: undefined };
         const metrics =
@@ -119,6 +121,7 @@ export function registerNode(program: Command, deps: CliDeps): void {
                   updatesIn: p.updatesIn,
                   updatesOut: p.updatesOut,
                 })),
+                () => monitor.state(),
               )
             : undefined;
         const cache = new DatastoreCache(store, NODE_CALC_KINDS, (err) => log.error(`resource cache listener failed: ${describeError(err)}`));
@@ -138,6 +141,7 @@ export function registerNode(program: Command, deps: CliDeps): void {
         ref.agent = agent;
         const started = deps.clock.now();
         await agent.start();
+        monitor.start();
         const reply = (): NodeStatusReply => ({
           nodeName: cfg.nodeName,
           now: deps.clock.now(),
@@ -149,15 +153,17 @@ export function registerNode(program: Command, deps: CliDeps): void {
             ...(p.lastError ? { lastError: p.lastError } : {}),
             ...(p.peer.notStarted ? { notStarted: p.peer.notStarted } : {}),
           })),
+          datastore: monitor.state(),
         });
         const status = await serveNodeStatus(opts.statusSocket, reply);
         const health = await serveHealth(opts.healthHost, Number(opts.healthPort), () =>
-          bgpReadiness(reply().peers, deps.clock.now() - started),
+          allReady([bgpReadiness(reply().peers, deps.clock.now() - started), datastoreReadiness(monitor.state(), deps.clock.now())]),
         );
         const metricsServer = metrics && serveMetrics ? await serveMetrics(process.env[ENV.metricsHost] ?? LISTEN_HOSTS.metrics, Number(process.env[ENV.metricsPort] ?? PORTS.metrics), metrics) : undefined;
         log.info(`node agent running; status on ${opts.statusSocket}, health on ${opts.healthHost}:${health.port}${metricsServer ? `, metrics on :${metricsServer.port}` : ''}`);
         const sig = await deps.waitForSignal(['SIGTERM', 'SIGINT']);
         log.info(`${sig}: stopping (kernel routes stay in place for the next agent)`);
+        monitor.close();
         await metricsServer?.close();
         await health.close();
         await status.close();
@@ -177,7 +183,7 @@ export function registerNode(program: Command, deps: CliDeps): void {
       const client = nodeStatusClient(opts.statusSocket);
       try {
         const reply = await client.call<NodeStatusReply>('GetNodeStatus', {}, 5000);
-        deps.stdout(formatNodeStatus(reply.peers, reply.now));
+        deps.stdout(formatNodeStatus(reply.peers, reply.now, reply.datastore));
       } catch (err) {
         if (err instanceof UnreachableError && err.nothingAnswered) throw new CliExit(1, NOT_RUNNING.trimEnd());
         throw err;
