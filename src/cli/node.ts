@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import type { Command } from 'commander';
 import { Speaker } from '../bgp/speaker';
-import { describeError } from '../lib/errors';
+import { describeError, InUseError } from '../lib/errors';
 import { parseLevelSpec, type LogFormat } from '../lib/logger';
 import type { Netlink } from '../netlink/netlink';
 import { DatastoreCache, DatastoreMonitor, probeDatastore } from '../datastore';
@@ -49,6 +49,12 @@ interface RunOptions {
   readonly mtuFile: string;
   readonly logFormat: LogFormat;
   readonly logLevel: string;
+}
+
+/** An exclusive port or socket held by another process ends `node run` with exit 1 and its name; anything else propagates. */
+function inUse(err: unknown): never {
+  if (err instanceof InUseError) throw new CliExit(1, `node run: ${err.message}`);
+  throw err;
 }
 
 export function registerNode(program: Command, deps: CliDeps): void {
@@ -106,6 +112,8 @@ export function registerNode(program: Command, deps: CliDeps): void {
         // Felix's switch and port for Prometheus metrics (off by default, as in Calico).
         const metricsEnabled = (process.env[ENV.metricsEnabled] ?? '').toLowerCase() === 'true';
         const ref: { agent?: NodeAgent } = {};
+        let failAgent: (err: unknown) => void = () => undefined;
+        const fatal = { promise: new Promise<{ err: unknown }>((resolve) => (failAgent = (err) => resolve({ err }))), fail: (err: unknown) => failAgent(err) };
         // Whether the datastore answers: logged on every change, shown by node status, metrics and readiness.
         const monitor = new DatastoreMonitor({ backend: store.backend, probe: probeDatastore(store), clock: deps.clock, logger });
         // prom-client is loaded only when metrics are on (it is a tenth of the process's idle memory).
@@ -136,12 +144,10 @@ export function registerNode(program: Command, deps: CliDeps): void {
             newSpeaker: (sc) => new Speaker(sc, { clock: deps.clock, transport: deps.transport, listener: deps.listener, logger }),
             ...(deps.runCommand ? { runCommand: deps.runCommand } : {}),
             ...(metrics ? { metrics } : {}),
+            onFatal: (err) => fatal.fail(err),
           },
         );
         ref.agent = agent;
-        const started = deps.clock.now();
-        await agent.start();
-        monitor.start();
         const reply = (): NodeStatusReply => ({
           nodeName: cfg.nodeName,
           now: deps.clock.now(),
@@ -155,20 +161,37 @@ export function registerNode(program: Command, deps: CliDeps): void {
           })),
           datastore: monitor.state(),
         });
-        const status = await serveNodeStatus(opts.statusSocket, reply);
+        // The status socket, the health port and (in agent.start) the BGP port are this node's agent's alone: when
+        // another process holds one, exit non-zero naming it, before anything is written to the kernel.
+        const started = deps.clock.now();
+        const status = await serveNodeStatus(opts.statusSocket, reply).catch(inUse);
         const health = await serveHealth(opts.healthHost, Number(opts.healthPort), () =>
           allReady([bgpReadiness(reply().peers, deps.clock.now() - started), datastoreReadiness(monitor.state(), deps.clock.now())]),
-        );
+        ).catch(async (err: unknown) => {
+          await status.close();
+          return inUse(err);
+        });
+        try {
+          await agent.start();
+        } catch (err) {
+          await health.close();
+          await status.close();
+          await agent.close();
+          inUse(err);
+        }
+        monitor.start();
         const metricsServer = metrics && serveMetrics ? await serveMetrics(process.env[ENV.metricsHost] ?? LISTEN_HOSTS.metrics, Number(process.env[ENV.metricsPort] ?? PORTS.metrics), metrics) : undefined;
         log.info(`node agent running; status on ${opts.statusSocket}, health on ${opts.healthHost}:${health.port}${metricsServer ? `, metrics on :${metricsServer.port}` : ''}`);
-        const sig = await deps.waitForSignal(['SIGTERM', 'SIGINT']);
-        log.info(`${sig}: stopping (kernel routes stay in place for the next agent)`);
+        const sig = await Promise.race([deps.waitForSignal(['SIGTERM', 'SIGINT']), fatal.promise]);
+        if (typeof sig === 'string') log.info(`${sig}: stopping (kernel routes stay in place for the next agent)`);
+        else log.error(`stopping: ${describeError(sig.err)}`);
         monitor.close();
         await metricsServer?.close();
         await health.close();
         await status.close();
         await agent.close();
         await cache.close();
+        if (typeof sig !== 'string') inUse(sig.err);
       });
     } finally {
       nl.close();

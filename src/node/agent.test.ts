@@ -245,4 +245,27 @@ describe('NodeAgent (three nodes in memory)', () => {
       await teardown(w);
     }
   });
+
+  it('an agent whose BGP port another process holds does not start, naming the port', async () => {
+    const store = new MemoryDatastore();
+    const clock = new FakeClock(0);
+    await store.create(v3('Node', 'master1', { bgp: { ipv4Address: '10.0.0.12/24' } }));
+    const nl = new FakeNetlink();
+    nl.addExistingLink('eth0', { up: true });
+    const cache = new DatastoreCache(store, NODE_CALC_KINDS);
+    const busy = { listen: () => Promise.reject(Object.assign(new Error('listen EADDRINUSE: address already in use 10.0.0.12:179'), { code: 'EADDRINUSE' })) };
+    const agent = new NodeAgent(
+      { nodeName: 'master1', parentInterface: 'eth0' },
+      { store, cache, netlink: nl, clock, logger: nullLogger, newSpeaker: (cfg) => new Speaker(cfg, { clock, transport: new MemoryNetwork().transport('10.0.0.12'), listener: busy, logger: nullLogger }) },
+    );
+    try {
+      await expect(agent.start()).rejects.toMatchObject({ code: 'IN_USE', message: 'BGP port 10.0.0.12:179 is in use by another process' });
+      // Nothing was written to the kernel.
+      expect(nl.calls.filter((c) => c.startsWith('route'))).toEqual([]);
+    } finally {
+      await agent.close();
+      await cache.close();
+      await store.close();
+    }
+  });
 });

@@ -20,6 +20,7 @@ import type { IPPool } from '../api/kind-ippool';
 import type { CalicoNode } from '../api/kind-node';
 import type { WorkloadEndpoint } from '../api/kind-workload-endpoint';
 import type { Datastore, DatastoreCache } from '../datastore';
+import { hasErrno, InUseError } from '../lib/errors';
 import type { Clock, TimerHandle } from '../lib/clock';
 import { cidrContains, parseCidr, parseIpOrCidr, tryParseCidr } from '../lib/ip';
 import type { Logger } from '../lib/logger';
@@ -53,6 +54,8 @@ export interface AgentDeps {
   readonly runCommand?: CommandRunner;
   /** Route programming and resync durations go here when set. */
   readonly metrics?: NodeMetrics;
+  /** Called once the agent cannot go on after start (its BGP port taken by another process); the process should exit. */
+  readonly onFatal?: (err: unknown) => void;
 }
 
 export interface AgentConfig {
@@ -101,6 +104,9 @@ export class NodeAgent {
   private running: Promise<void> | undefined;
   private again = false;
   private closed = false;
+  private started = false;
+  /** A failure the agent cannot run with (InUseError of the BGP port). */
+  private fatal: unknown;
   /** Warnings about lasting problems: each logged once while it lasts, again if it comes back. */
   private readonly problems = new ProblemLog();
   /** IPv4 best paths learned over BGP: prefix -> the next hops of the equal-cost set (best first). */
@@ -131,6 +137,8 @@ export class NodeAgent {
     await this.cache.start();
     this.routes.start();
     await this.recompute();
+    if (this.fatal !== undefined) throw this.fatal;
+    this.started = true;
   }
 
   /** Runs a recomputation now (tests, and after start); concurrent calls coalesce. */
@@ -145,6 +153,10 @@ export class NodeAgent {
         try {
           await this.recomputeOnce();
         } catch (err) {
+          if (err === this.fatal) {
+            if (this.started) this.deps.onFatal?.(err);
+            return;
+          }
           this.log.error(`recomputation failed: ${err instanceof Error ? err.message : String(err)}`);
         }
       } while (this.again && !this.closed);
@@ -236,7 +248,17 @@ export class NodeAgent {
       this.speakerKey = key;
       const speaker = this.deps.newSpeaker({ asn: local.asn, routerId: local.routerId, listen: { address: local.address, port: local.listenPort }, ...(local.clusterId ? { clusterId: local.clusterId } : {}) });
       this.speaker = speaker;
-      await speaker.start();
+      try {
+        await speaker.start();
+      } catch (err) {
+        // Another process holds the BGP port: running on without a speaker would show invented Idle sessions while
+        // that process does the routing. Fatal (start() rejects; later, onFatal).
+        this.speaker = undefined;
+        this.speakerKey = '';
+        const fatal = hasErrno(err, 'EADDRINUSE') ? new InUseError(`BGP port ${local.address}:${local.listenPort}`, { cause: err }) : err;
+        this.fatal = fatal;
+        throw fatal;
+      }
       this.bgpPaths.clear();
       this.unsubscribe = speaker.subscribe((changes) => {
         for (const c of changes) {

@@ -32,6 +32,15 @@ describe('bgpReadiness (calico-node bird-ready)', () => {
 });
 
 describe('serveHealth', () => {
+  it('names the health port when another process holds it', async () => {
+    const first = await serveHealth('127.0.0.1', 0, () => ({ ready: true }));
+    try {
+      await expect(serveHealth('127.0.0.1', first.port, () => ({ ready: true }))).rejects.toMatchObject({ code: 'IN_USE', message: `health port 127.0.0.1:${first.port} is in use by another process` });
+    } finally {
+      await first.close();
+    }
+  });
+
   it('answers /liveness and /readiness on loopback', async () => {
     let ready = false;
     const srv = await serveHealth('127.0.0.1', 0, () => (ready ? { ready: true } : { ready: false, reason: 'BGP not established with 10.0.0.15' }));

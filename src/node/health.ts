@@ -4,6 +4,7 @@
 // ("BGP not established with 10.0.0.15,10.0.0.16").
 import http from 'node:http';
 import type { DatastoreHealth } from '../datastore';
+import { hasErrno, InUseError } from '../lib/errors';
 
 export interface Readiness {
   readonly ready: boolean;
@@ -67,7 +68,7 @@ export function serveHealth(host: string, port: number, readiness: () => Readine
     return send(404, 'not found\n');
   });
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => reject(hasErrno(err, 'EADDRINUSE') ? new InUseError(`health port ${host}:${port}`, { cause: err }) : err));
     server.listen(port, host, () => {
       const addr = server.address();
       resolve({
