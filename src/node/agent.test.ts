@@ -268,4 +268,41 @@ describe('NodeAgent (three nodes in memory)', () => {
       await store.close();
     }
   });
+
+  it('a new AS number restarts every speaker without deleting a kernel route', async () => {
+    const w = await world('Never');
+    try {
+      await settleAll(w);
+      const before = await Promise.all(w.kernels.map((k) => ourRoutes(k)));
+      const calls = w.kernels.map((k) => k.calls.length);
+      await w.store.create(v3('BGPConfiguration', 'default', { asNumber: 64513 }));
+      for (let i = 0; i < 20; i++) {
+        await settleAll(w, 1);
+        expect(await Promise.all(w.kernels.map((k) => ourRoutes(k)))).toEqual(before);
+      }
+      expect(w.kernels.map((k, i) => k.calls.slice(calls[i]).filter((c) => c.startsWith('route del')))).toEqual([[], [], []]);
+      expect(w.agents.map((a) => a.peerStatus().every((p) => p.state === 'Established'))).toEqual([true, true, true]);
+      expect(w.agents[0]!.speakerInstance()!.status().peers.map((p) => p.state)).toEqual(['Established', 'Established']);
+    } finally {
+      await teardown(w);
+    }
+  });
+
+  it('a restarted agent keeps the routes of a peer that is not back for the graceful-restart time, then deletes them', async () => {
+    const w = await world('Never');
+    try {
+      await settleAll(w);
+      expect(await ourRoutes(w.kernels[1]!)).toContain('10.244.2.0/24 via 10.0.0.16 dev eth0');
+      // node2's agent stops and stays down; node1's agent restarts.
+      await w.agents[2]!.close();
+      w.agents.splice(2, 1);
+      await w.restart(1);
+      await settleAll(w, 100);
+      expect(await ourRoutes(w.kernels[1]!)).toContain('10.244.2.0/24 via 10.0.0.16 dev eth0');
+      await settleAll(w, 30);
+      expect(await ourRoutes(w.kernels[1]!)).not.toContain('10.244.2.0/24 via 10.0.0.16 dev eth0');
+    } finally {
+      await teardown(w);
+    }
+  });
 });

@@ -68,7 +68,9 @@ export interface AgentConfig {
   readonly debounceMs?: number;
   /**
    * After start, keep kernel routes that are no longer computed until every BGP session has been Established for a
-   * moment, or this long at most (a restarted agent must not withdraw routes it has not relearned yet). Default 30 s.
+   * moment, or this long at most (a restarted agent must not withdraw routes it has not relearned yet). Default: the
+   * graceful-restart time (120 s), as BIRD keeps a restarting peer's routes for its restart time (proto/bgp/bgp.c
+   * bgp_graceful_restart_timeout) before it deletes them.
    */
   readonly startupHoldMs?: number;
   /** Where the pod MTU (host MTU minus the overhead of the encapsulations in use) is written for the CNI plugin. */
@@ -132,13 +134,20 @@ export class NodeAgent {
   }
 
   async start(): Promise<void> {
-    this.routes.deferDeletesUntil(this.deps.clock.now() + (this.cfg.startupHoldMs ?? 30_000));
+    this.hold();
     this.unsubscribeCache = this.cache.subscribe({ onUpdates: () => this.schedule() });
     await this.cache.start();
     this.routes.start();
     await this.recompute();
     if (this.fatal !== undefined) throw this.fatal;
     this.started = true;
+  }
+
+  /** Keeps stale kernel routes until every session is back (checkSettled) or the graceful-restart time has passed. */
+  private hold(): void {
+    this.holding = true;
+    this.settledSince = undefined;
+    this.routes.deferDeletesUntil(this.deps.clock.now() + (this.cfg.startupHoldMs ?? GRACEFUL_RESTART_DEFAULTS.restartTime * 1000));
   }
 
   /** Runs a recomputation now (tests, and after start); concurrent calls coalesce. */
@@ -240,9 +249,12 @@ export class NodeAgent {
     const key = JSON.stringify([local.asn, local.routerId, local.clusterId, local.address, local.listenPort]);
     if (this.speaker === undefined || key !== this.speakerKey) {
       if (this.speaker !== undefined) {
-        this.log.info('this node\'s BGP identity changed: restarting the speaker');
+        // As a SIGTERM restart: leave without a NOTIFICATION so peers keep our routes (RFC 4724 helpers), and keep the
+        // kernel routes learned so far until the new speaker's sessions are back.
+        this.log.info('this node\'s BGP identity changed: restarting the speaker (routes kept until its sessions are back)');
         this.unsubscribe?.();
-        await this.speaker.close('BGP identity changed');
+        await this.speaker.close('BGP identity changed', { gracefulRestart: true });
+        this.hold();
       }
       this.applied.clear();
       this.speakerKey = key;
