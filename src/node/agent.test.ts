@@ -9,6 +9,8 @@ import { FakeClock } from '../lib/fake-clock';
 import { nullLogger } from '../lib/logger';
 import { FakeNetlink } from '../netlink/fake';
 import { GINGHAM_ROUTE_PROTOCOL, describeRoute } from '../netlink/netlink';
+import { Dataplane } from '../felix/dataplane';
+import { IpamAllocator } from '../ipam';
 import { NodeAgent } from './agent';
 import { NODE_CALC_KINDS } from './calc/kinds';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -70,15 +72,20 @@ async function world(ipipMode: 'Never' | 'CrossSubnet' | 'Always' = 'Never'): Pr
       { nodeName: n.name, parentInterface: 'eth0', debounceMs: 50, hostMtu: 1500, mtuFile: path.join(mtuDir, n.name, 'mtu') },
       {
         store,
-        netlink: nl,
+        cache,
+        ipam: new IpamAllocator(store),
+        dataplane: new Dataplane({
+          netlink: nl,
+          clock,
+          logger: nullLogger,
+          runCommand: async (argv, stdin) => {
+            if (argv[0] === 'iptables-restore') nat[NODES.indexOf(n)] = stdin ?? '';
+            return { code: 0, stdout: '', stderr: '' };
+          },
+        }),
         clock,
         logger: nullLogger,
-        cache,
         newSpeaker: (cfg) => new Speaker(cfg, { clock, transport: net.transport(n.ip), listener: net.listener(), logger: nullLogger }),
-        runCommand: async (argv, stdin) => {
-          if (argv[0] === 'iptables-restore') nat[NODES.indexOf(n)] = stdin ?? '';
-          return { code: 0, stdout: '', stderr: '' };
-        },
       },
     );
   };
@@ -256,7 +263,7 @@ describe('NodeAgent (three nodes in memory)', () => {
     const busy = { listen: () => Promise.reject(Object.assign(new Error('listen EADDRINUSE: address already in use 10.0.0.12:179'), { code: 'EADDRINUSE' })) };
     const agent = new NodeAgent(
       { nodeName: 'master1', parentInterface: 'eth0' },
-      { store, cache, netlink: nl, clock, logger: nullLogger, newSpeaker: (cfg) => new Speaker(cfg, { clock, transport: new MemoryNetwork().transport('10.0.0.12'), listener: busy, logger: nullLogger }) },
+      { store, cache, ipam: new IpamAllocator(store), dataplane: new Dataplane({ netlink: nl, clock, logger: nullLogger }), clock, logger: nullLogger, newSpeaker: (cfg) => new Speaker(cfg, { clock, transport: new MemoryNetwork().transport('10.0.0.12'), listener: busy, logger: nullLogger }) },
     );
     try {
       await expect(agent.start()).rejects.toMatchObject({ code: 'IN_USE', message: 'BGP port 10.0.0.12:179 is in use by another process' });
