@@ -60,6 +60,11 @@ export function resolveKind(name: string): KindInfo | undefined {
   return byAlias.get(name.toLowerCase());
 }
 
+/** " (did you mean ippool?)" for a resource type the command line does not know, or "". */
+export function suggestKind(name: string): string {
+  return didYouMean(name.toLowerCase(), byAlias.keys());
+}
+
 /** The whole-resource shape of a kind (TypeMeta, ObjectMeta, spec, status) in Go print order. */
 export function resourceShape(info: KindInfo): Shape {
   return obj([
