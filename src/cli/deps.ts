@@ -7,19 +7,17 @@
 // withDatastore) rather than calling these directly: it adds calicoctl's `-c, --config` option and closes the store.
 import type { Clock } from '../lib/clock';
 import type { Logger, LoggerOptions } from '../lib/logger';
-import type { Transport } from '../bgp/session/transport';
-import type { Listener } from '../bgp/speaker';
+import type { SpeakerDeps } from '../bgp/speaker';
 import type { Datastore } from '../datastore';
 import type { Netlink } from '../netlink/netlink';
-import type { SysctlWriter } from '../cni/sysctl';
-import type { CommandRunner } from '../felix/nat-outgoing';
+import type { NodeDeps } from '../node/run';
 import type { ClientConfig, ConfigIo } from './client-config';
 
 export interface CliDeps {
   readonly clock: Clock;
   /** The BGP speaker's sockets (`bgp run`, `node run`). */
-  readonly transport: Transport;
-  readonly listener: Listener;
+  readonly transport: SpeakerDeps['transport'];
+  readonly listener: SpeakerDeps['listener'];
   readonly logger: (opts: LoggerOptions) => Logger;
   readonly stdout: (text: string) => void;
   /** Resolves when one of the signals arrives. */
@@ -44,7 +42,7 @@ export interface NodeHostDeps {
   /** rtnetlink in this process's network namespace. The caller closes it. */
   readonly openNetlink: () => Netlink;
   /** Writes /proc/sys keys (net.ipv4.ip_forward). */
-  readonly sysctl: SysctlWriter;
+  readonly sysctl: NodeDeps['sysctl'];
   /** Runs a system command (iptables for NAT outgoing) with stdin; never rejects for a non-zero exit. */
-  readonly runCommand: CommandRunner;
+  readonly runCommand: NonNullable<NodeDeps['runCommand']>;
 }

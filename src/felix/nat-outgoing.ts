@@ -1,4 +1,4 @@
-// NAT outgoing (Felix's masq manager, ../shared/reference/calico.md §3.8): traffic from a pool with natOutgoing to a
+// NAT outgoing (Felix's masquerade manager, felix/dataplane/linux/masq_mgr.go and felix/rules/nat.go): traffic from a pool with natOutgoing to a
 // destination outside every pool leaves the node masqueraded to the node's address; pod-to-pod traffic never is.
 //
 // The rules live in one chain of our own in the nat table, `gingham-nat-outgoing`, jumped to from POSTROUTING; the
@@ -7,6 +7,7 @@
 //   -A gingham-nat-outgoing -s <pool> -d <any pool> -j RETURN        (each natOutgoing pool x every pool)
 //   -A gingham-nat-outgoing -s <pool> -j MASQUERADE                  (each natOutgoing pool)
 // The command runner is injected so the rule text is unit-tested and the kernel path is tested in a namespace.
+import { DeltaTracker } from '../lib/delta-tracker';
 import { canonicalCidr, tryParseCidr } from '../lib/ip';
 
 export const NAT_CHAIN = 'gingham-nat-outgoing';
@@ -36,14 +37,16 @@ export function natRestoreInput(pools: readonly NatPool[]): string {
 }
 
 export class NatOutgoing {
-  private last: string | undefined;
+  /** One item: the chain's restore input, desired vs last written. */
+  private readonly chain = new DeltaTracker<typeof NAT_CHAIN, string>();
 
   constructor(private readonly run: CommandRunner) {}
 
   /** Makes the chain match the pools; a no-op when nothing changed since the last successful call. */
   async apply(pools: readonly NatPool[]): Promise<{ changed: boolean }> {
     const input = natRestoreInput(pools);
-    if (input === this.last) return { changed: false };
+    this.chain.setDesired(NAT_CHAIN, input);
+    if (this.chain.inSync) return { changed: false };
     const restore = await this.run(['iptables-restore', '--noflush', '-w', '5'], input);
     if (restore.code !== 0) throw new Error(`iptables-restore of ${NAT_CHAIN} failed (exit ${restore.code}): ${restore.stderr.trim()}`);
     // The jump from POSTROUTING, once.
@@ -53,7 +56,7 @@ export class NatOutgoing {
       const add = await this.run(['iptables', '-w', '5', '-t', 'nat', '-A', ...jump]);
       if (add.code !== 0) throw new Error(`cannot add the POSTROUTING jump to ${NAT_CHAIN}: ${add.stderr.trim()}`);
     }
-    this.last = input;
+    this.chain.markUpdated(NAT_CHAIN);
     return { changed: true };
   }
 }

@@ -6,7 +6,7 @@ import { run } from '../bgp/testing/speaker';
 import type { IPPool } from '../api/kind-ippool';
 import { DatastoreCache, MemoryDatastore, updateWithRetry, type StoredResource } from '../datastore';
 import { FakeClock } from '../lib/fake-clock';
-import { nullLogger } from '../lib/logger';
+import { nullLogger, type Logger } from '../lib/logger';
 import { FakeNetlink } from '../netlink/fake';
 import { GINGHAM_ROUTE_PROTOCOL, describeRoute } from '../netlink/netlink';
 import { Dataplane } from '../felix/dataplane';
@@ -310,6 +310,54 @@ describe('NodeAgent (three nodes in memory)', () => {
       expect(await ourRoutes(w.kernels[1]!)).not.toContain('10.244.2.0/24 via 10.0.0.16 dev eth0');
     } finally {
       await teardown(w);
+    }
+  });
+});
+
+describe('NodeAgent warnings', () => {
+  it('reports a lasting problem once, forgets it when it goes away, and reports it again when it comes back', async () => {
+    const warnings: string[] = [];
+    const recording: Logger = { ...nullLogger, warn: (m) => void warnings.push(m), child: () => recording };
+    const store = new MemoryDatastore();
+    const clock = new FakeClock(0);
+    const net = new MemoryNetwork();
+    await store.create(v3('Node', 'n1', { bgp: { ipv4Address: '10.0.0.1/24' } }));
+    await store.create(v3('BGPConfiguration', 'default', { nodeToNodeMeshEnabled: false }));
+    await store.create(v3('BGPPeer', 'ext', { peerIP: '10.0.0.99', asNumber: 65000, filters: ['f'] }));
+    const nl = new FakeNetlink();
+    nl.addExistingLink('eth0', { up: true });
+    const cache = new DatastoreCache(store, NODE_CALC_KINDS);
+    const agent = new NodeAgent(
+      { nodeName: 'n1', parentInterface: 'eth0', debounceMs: 10 },
+      {
+        store,
+        cache,
+        ipam: new IpamAllocator(store),
+        dataplane: new Dataplane({ netlink: nl, clock, logger: nullLogger }),
+        clock,
+        logger: recording,
+        newSpeaker: (cfg) => new Speaker(cfg, { clock, transport: net.transport('10.0.0.1'), listener: net.listener(), logger: nullLogger }),
+      },
+    );
+    const missing = (): number => warnings.filter((w) => w.includes('BGPFilter f does not exist')).length;
+    try {
+      await agent.start();
+      await run(clock, 1);
+      await agent.recompute();
+      expect(missing()).toBe(1);
+      await store.create(v3('BGPFilter', 'f', { exportV4: [] }));
+      await run(clock, 1);
+      await agent.recompute();
+      expect(missing()).toBe(1);
+      await store.delete('BGPFilter', 'f');
+      await run(clock, 1);
+      await agent.recompute();
+      expect(missing()).toBe(2);
+    } finally {
+      await agent.close();
+      await cache.close();
+      await run(clock, 1);
+      await store.close();
     }
   });
 });

@@ -10,8 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NodeStatusReply } from '../api/wire/node-status';
-import { Speaker, type Listener } from '../bgp/speaker';
-import type { Transport } from '../bgp/session/transport';
+import { Speaker, type SpeakerDeps } from '../bgp/speaker';
 import type { SysctlWriter } from '../cni/sysctl';
 import { DatastoreCache, DatastoreMonitor, probeDatastore, type Datastore } from '../datastore';
 import { Dataplane } from '../felix/dataplane';
@@ -24,6 +23,7 @@ import type { Logger } from '../lib/logger';
 import type { Netlink } from '../netlink/netlink';
 import { NodeAgent } from './agent';
 import { autodetectAddress, type InterfaceAddresses } from './autodetect';
+import { AGENT_FAMILY } from './calc/family';
 import { NODE_CALC_KINDS } from './calc/kinds';
 import { allReady, bgpReadiness, datastoreReadiness, serveHealth } from './health';
 import type { NodeMetrics } from './metrics';
@@ -53,8 +53,8 @@ export interface NodeDeps {
   /** Writes /proc/sys (net.ipv4.ip_forward). */
   readonly sysctl: SysctlWriter;
   /** The BGP speaker's outbound connections and listening socket. */
-  readonly transport: Transport;
-  readonly listener: Listener;
+  readonly transport: SpeakerDeps['transport'];
+  readonly listener: SpeakerDeps['listener'];
   /** Runs iptables for NAT outgoing; absent: NAT outgoing is not programmed. */
   readonly runCommand?: CommandRunner;
 }
@@ -106,7 +106,7 @@ export async function runNode(cfg: NodeConfig, deps: NodeDeps): Promise<RunningN
   const ifaces = await interfaces(nl);
   let address: string | undefined;
   if (startup.ip.kind === 'explicit') address = startup.ip.cidr;
-  else if (startup.ip.kind === 'autodetect') address = await autodetectAddress(startup.ip.method, ifaces, 4);
+  else if (startup.ip.kind === 'autodetect') address = await autodetectAddress(startup.ip.method, ifaces, AGENT_FAMILY.ip);
   const nodeRes = await ensureNode(store, startup.nodeName, address, startup.asn);
   const nodeAddress = nodeRes.spec?.bgp?.ipv4Address;
   // The parent interface (direct routes, vxlan.calico) is the one holding the node's address; there is no default.
