@@ -5,23 +5,12 @@
 import { EtcdDatastore } from '../../src/datastore/etcd/etcd-datastore';
 import { DatastoreMonitor, probeDatastore } from '../../src/datastore/monitor';
 import { systemClock } from '../../src/lib/clock';
-import type { Logger } from '../../src/lib/logger';
+import { recordingLogger } from '../../src/lib/testing/recording-logger';
 import { requireBuiltCli, runCli } from '../cli/gingham-cli';
 import { startEtcd, type EtcdServer } from '../lib/etcd';
 import { describeIf, requireTools } from '../lib/tools';
 
 const ok = requireTools('etcd outage', ['etcd', 'etcdctl']);
-
-function recorder(lines: string[]): Logger {
-  const l: Logger = {
-    error: (m) => lines.push(`error ${m}`),
-    warn: (m) => lines.push(`warn ${m}`),
-    info: (m) => lines.push(`info ${m}`),
-    debug: () => undefined,
-    child: () => l,
-  };
-  return l;
-}
 
 async function until(what: string, cond: () => boolean, timeoutMs = 20_000): Promise<void> {
   const start = Date.now();
@@ -41,7 +30,7 @@ describeIf(ok)('datastore outage (real etcd)', () => {
     requireBuiltCli();
     etcd = await startEtcd();
     store = new EtcdDatastore({ endpoints: [etcd.endpoint], root: `/gingham-e2e/outage-${process.pid}/calico/resources/v3/projectcalico.org` });
-    monitor = new DatastoreMonitor({ backend: 'etcdv3', probe: probeDatastore(store), clock: systemClock, logger: recorder(lines), intervalMs: 300, timeoutMs: 5000 });
+    monitor = new DatastoreMonitor({ backend: 'etcdv3', probe: probeDatastore(store), clock: systemClock, logger: recordingLogger(lines), intervalMs: 300, timeoutMs: 5000 });
     monitor.start();
   }, 30_000);
 

@@ -1,19 +1,8 @@
 import { FakeClock } from '../lib/fake-clock';
-import type { Logger } from '../lib/logger';
+import { recordingLogger } from '../lib/testing/recording-logger';
 import { UnavailableError } from './errors';
 import { MemoryDatastore } from './memory/memory-datastore';
 import { DatastoreMonitor, formatOutage, probeDatastore, type DatastoreHealth } from './monitor';
-
-function recordingLogger(lines: string[]): Logger {
-  const l: Logger = {
-    error: (m) => lines.push(`error ${m}`),
-    warn: (m) => lines.push(`warn ${m}`),
-    info: (m) => lines.push(`info ${m}`),
-    debug: () => undefined,
-    child: () => l,
-  };
-  return l;
-}
 
 const flush = async (): Promise<void> => {
   for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
