@@ -94,7 +94,8 @@ const cases: Case[] = [
   row('Connect', 'SendHoldTimerExpires', 'ignored'),
   row('Connect', 'TcpCrAcked', toOpenSent),
   row('Connect', 'TcpConnectionConfirmed', toOpenSentInbound),
-  row('Connect', 'TcpConnectionFails', { state: 'Active', actions: ['drop'], absent: ['stop connectRetry', 'connect'] }),
+  // The first attempt failed: one quick retry (the peer's speaker may be restarting), not the 5 s ConnectRetryTimer.
+  row('Connect', 'TcpConnectionFails', { state: 'Active', actions: ['drop', 'start connectRetry 1s'], absent: ['stop connectRetry', 'connect'] }),
   row('Connect', 'BGPOpen', idleSilent),
   row('Connect', 'BGPHeaderErr', idleSilent),
   row('Connect', 'BGPOpenMsgErr', idleSilent),
@@ -457,12 +458,17 @@ describe('reasons', () => {
     { name: 'OPEN', from: 'OpenSent', event: EVENTS.BGPOpen, want: 'received OPEN from AS 65001 id 10.0.0.2 (hold time 90s, keepalive 30s): KEEPALIVE sent' },
     { name: 'NOTIFICATION', from: 'Established', event: EVENTS.NotifMsg, want: 'NOTIFICATION received: Cease / Administrative Shutdown: maintenance; automatic restart in 5s' },
     { name: 'unexpected UPDATE', from: 'OpenSent', event: EVENTS.UpdateMsg, want: 'unexpected UPDATE in OpenSent: sent Finite State Machine Error / Receive Unexpected Message in OpenSent State; automatic restart in 5s' },
-    { name: 'connect refused', from: 'Connect', event: EVENTS.TcpConnectionFails, want: 'TCP connection failed (ECONNREFUSED): listening, retrying when the connect retry timer expires' },
+    { name: 'connect refused', from: 'Connect', event: EVENTS.TcpConnectionFails, want: 'TCP connection failed (ECONNREFUSED): listening, first retry in 1s' },
     { name: 'send hold', from: 'Established', event: EVENTS.SendHoldTimerExpires, want: 'send hold timer expired (480s without write progress): sent Send Hold Timer Expired; automatic restart in 5s' },
     { name: 'collision', from: 'OpenConfirm', event: EVENTS.OpenCollisionDump, want: 'connection lost collision resolution (RFC 4271 §6.8): sent Cease / Connection Collision Resolution' },
     { name: 'second connection', from: 'OpenSent', event: EVENTS.TcpConnectionConfirmed, want: 'TcpConnectionConfirmed ignored in OpenSent: a second connection is tracked by the session for collision detection (RFC 4271 §6.8)' },
   ];
   it.each(cases)('$name', ({ from, event, want }) => {
     expect(transition(at(from), event).reason).toBe(want);
+  });
+  it('a later connect failure waits out the ConnectRetryTimer (only the first retry is quick)', () => {
+    const r = transition({ ...at('Connect'), connectAttempts: 1 }, EVENTS.TcpConnectionFails);
+    expect(r.reason).toBe('TCP connection failed (ECONNREFUSED): listening, retrying when the connect retry timer expires');
+    expect(r.actions).toEqual([{ type: 'drop-connection' }]);
   });
 });
