@@ -85,7 +85,7 @@ main(process.argv).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`gingham: ${describeError(err)}\n`);
+    process.stderr.write(`gingham: ${describeError(err, { codes: false })}\n`);
     process.exitCode = 1;
   },
 );

@@ -34,6 +34,7 @@ import type {
   ReleaseRequest,
   ReleaseResult,
 } from './ipam-types';
+import { describeError } from '../lib/errors';
 
 export interface IpamAllocatorOptions {
   readonly clock?: Clock;
@@ -154,7 +155,7 @@ export class IpamAllocator {
     try {
       await this.releaseIps(assigned.map((a) => ({ ip: a.address, handleId, sequenceNumber: a.sequenceNumber })));
     } catch (err) {
-      this.ctx.log.error('could not undo a partial assignment; ipam check will report it', { handle: handleId, error: String(err) });
+      this.ctx.log.error('could not undo a partial assignment; ipam check will report it', { handle: handleId, error: describeError(err) });
     }
   }
 

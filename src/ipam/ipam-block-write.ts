@@ -12,6 +12,7 @@ import { contention, isConflict, isNotFound, type IpamContext } from './ipam-con
 import { adjustHandle } from './ipam-handles';
 import { getOrUndefined, KIND_BLOCK, type StoredBlock } from './ipam-store';
 import type { AssignedIp } from './ipam-types';
+import { describeError } from '../lib/errors';
 
 export type BlockFilter = (block: StoredBlock) => boolean;
 
@@ -56,7 +57,7 @@ export async function assignInBlock(
     try {
       await adjustHandle(ctx, owner.handleId, blk.spec.cidr, a.ordinals.length);
     } catch (err) {
-      ctx.log.warn('handle update failed; undoing the block assignment', { handle: owner.handleId, block: cidr, error: String(err) });
+      ctx.log.warn('handle update failed; undoing the block assignment', { handle: owner.handleId, block: cidr, error: describeError(err) });
       await releaseInBlock(ctx, cidr, a.ordinals.map((o) => ({ ordinal: o, handleId: owner.handleId, sequenceNumber: a.sequenceNumber })), { adjustHandles: false });
       throw err;
     }

@@ -4,6 +4,7 @@
 import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LabEncap, LabTopology } from './lab-topology';
+import { GinghamError } from '../lib/errors';
 
 export const DEFAULT_LAB_DIR = '/var/run/gingham-lab';
 export const DEFAULT_LAB_PREFIX = 'glab-';
@@ -61,10 +62,9 @@ export function writeState(p: LabPaths, s: LabState): void {
   renameSync(tmp, p.stateFile);
 }
 
-export class LabNotUpError extends Error {
+export class LabNotUpError extends GinghamError {
   constructor(dir: string) {
-    super(`no lab in ${dir} (start one with: gingham lab up)`);
-    this.name = 'LabNotUpError';
+    super('LabNotUp', `no lab in ${dir} (start one with: gingham lab up)`);
   }
 }
 

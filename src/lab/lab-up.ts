@@ -12,6 +12,7 @@ import { execIn, ipIn, listNamespaces, runOk, stopPids, waitUntil, type LabSys }
 import { labPaths, readState, recordPid, writeState, type LabPaths, type LabPodState, type LabState } from './lab-state';
 import { labTopology, nodeEnvironment, type LabNode, type LabOptions, type LabTopology } from './lab-topology';
 import { createPod } from './lab-pods';
+import { GinghamError } from '../lib/errors';
 
 /** Where the running gingham lives: the lab starts the same build inside the namespaces. */
 export interface LabSelf {
@@ -28,10 +29,9 @@ export interface LabUpDeps {
   readonly env: NodeJS.ProcessEnv;
 }
 
-export class LabUpError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'LabUpError';
+export class LabUpError extends GinghamError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('LabUpFailed', message, options);
   }
 }
 

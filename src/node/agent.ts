@@ -36,6 +36,7 @@ import type { NodeMetrics } from './metrics';
 import { ResourceCache } from './resource-cache';
 import { ensureTunnelAddress } from './tunnel-addr';
 import { IpamAllocator } from '../ipam';
+import { describeError } from '../lib/errors';
 
 export const WATCHED_KINDS = ['Node', 'BGPPeer', 'BGPConfiguration', 'BGPFilter', 'IPPool', 'IPAMBlock', 'WorkloadEndpoint'] as const;
 
@@ -139,7 +140,7 @@ export class NodeAgent {
         try {
           await this.recomputeOnce();
         } catch (err) {
-          this.log.error(`recomputation failed: ${err instanceof Error ? err.message : String(err)}`);
+          this.log.error(`recomputation failed: ${describeError(err)}`);
         }
       } while (this.again && !this.closed);
     })().finally(() => {
@@ -203,7 +204,7 @@ export class NodeAgent {
       try {
         await ensureTunnelAddress(this.deps.store, this.ipam, self, pools, kind);
       } catch (err) {
-        this.once(`tun ${kind} ${String(err)}`, () => this.log.warn(`cannot allocate the ${kind} tunnel address: ${err instanceof Error ? err.message : String(err)}`));
+        this.once(`tun ${kind} ${String(err)}`, () => this.log.warn(`cannot allocate the ${kind} tunnel address: ${describeError(err)}`));
       }
     }
   }
@@ -381,7 +382,7 @@ export class NodeAgent {
       try {
         await this.nat.apply(pools.map((p) => ({ cidr: p.spec?.cidr ?? '', ...(p.spec?.natOutgoing ? { natOutgoing: true } : {}), ...(p.spec?.disabled ? { disabled: true } : {}) })));
       } catch (err) {
-        this.once(`nat ${String(err)}`, () => this.log.error(err instanceof Error ? err.message : String(err)));
+        this.once(`nat ${String(err)}`, () => this.log.error(describeError(err)));
       }
     }
   }
@@ -398,7 +399,7 @@ export class NodeAgent {
       this.writtenMtu = podMtu;
       this.log.info(`pod MTU ${podMtu} written to ${this.cfg.mtuFile}`);
     } catch (err) {
-      this.once(`mtu ${String(err)}`, () => this.log.warn(`cannot write ${this.cfg.mtuFile}: ${err instanceof Error ? err.message : String(err)}`));
+      this.once(`mtu ${String(err)}`, () => this.log.warn(`cannot write ${this.cfg.mtuFile}: ${describeError(err)}`));
     }
   }
 
