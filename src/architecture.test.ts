@@ -1,8 +1,8 @@
 // The import rule of docs/architecture.md, checked on every test run: the table in the document and IMPORT_TABLE in
 // eslint.config.js agree; every folder under src/ has a row; the eslint rule built from the table rejects one forbidden
 // import per folder and a test helper imported by production code, and allows one import per folder; no circular
-// imports anywhere under src/ (type imports included); every folder the document names exists; the production build
-// leaves out every test helper.
+// imports anywhere under src/ (type imports included); every folder the document names exists; no citation of a file
+// outside the repository; the production build leaves out every test helper.
 import madge from 'madge';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -169,6 +169,21 @@ describe('architecture', () => {
     expect(named.length).toBeGreaterThan(10);
     const planned = new Set(table.filter((r) => r.planned).map((r) => `src/${r.folder}`));
     expect(named.filter((f) => !planned.has(f) && !fs.existsSync(path.join(root, f)))).toEqual([]);
+  });
+
+  it('cites no file outside the repository (../shared, /work/shared) in code or docs', () => {
+    const offenders: string[] = [];
+    const visit = (p: string): void => {
+      const st = fs.statSync(p);
+      if (st.isDirectory()) {
+        for (const name of fs.readdirSync(p)) if (name !== 'node_modules' && name !== 'testdata') visit(path.join(p, name));
+      } else if (/\.(ts|md|js|json|ya?ml|sh)$/.test(p) && /(\.\.|\/work)\/shared\//.test(fs.readFileSync(p, 'utf8'))) {
+        offenders.push(path.relative(root, p));
+      }
+    };
+    for (const top of ['src', 'e2e', 'bench', 'docs', 'README.md', 'eslint.config.js', 'eslint']) visit(path.join(root, top));
+    visit(path.join(srcRoot, 'api/testdata/tutorial/README.md'));
+    expect(offenders).toEqual([]);
   });
 
   it('leaves every test helper out of the production build', () => {

@@ -1,4 +1,4 @@
-// NAT outgoing (Felix's masq manager, ../shared/reference/calico.md §3.8): traffic from a pool with natOutgoing to a
+// NAT outgoing (Felix's masq manager, felix/dataplane/linux/masq_mgr.go, felix/rules/nat.go): traffic from a pool with natOutgoing to a
 // destination outside every pool leaves the node masqueraded to the node's address; pod-to-pod traffic never is.
 //
 // The rules live in one chain of our own in the nat table, `gingham-nat-outgoing`, jumped to from POSTROUTING; the

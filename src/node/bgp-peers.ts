@@ -1,5 +1,5 @@
 // Which BGP sessions this node should have, computed from the cluster's resources (Node, BGPPeer, BGPConfiguration)
-// the way Calico's confd computes BIRD's peers (../shared/reference/calico.md §2.2, §2.3). Pure: the node agent calls
+// the way Calico's confd computes BIRD's peers (confd/pkg/backends/calico/client.go updatePeersV1, bgp_processor.go). Pure: the node agent calls
 // it on every change and hands the result to the speaker, which adds, removes or changes only the peers that differ.
 //
 // - Node-to-node mesh: unless BGPConfiguration default says nodeToNodeMeshEnabled: false, every node without a

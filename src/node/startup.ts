@@ -1,4 +1,4 @@
-// calico-node's start-up, for `gingham node run` (../shared/reference/calico.md §8): read the environment operators
+// calico-node's start-up, for `gingham node run` (node/pkg/lifecycle/startup/startup.go Run): read the environment operators
 // already set on the DaemonSet, then make the datastore hold this node's Node resource (address with prefix, AS),
 // the default IPPool (only when no pool of that family exists) and the default configuration resources.
 //

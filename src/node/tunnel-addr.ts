@@ -1,4 +1,4 @@
-// Tunnel addresses, as calico-node's allocateip does (../shared/reference/calico.md §3.6): when an enabled IPv4 pool
+// Tunnel addresses, as calico-node's allocateip does (node/pkg/allocateip/allocateip.go): when an enabled IPv4 pool
 // that selects this node uses VXLAN (or IPIP), the node's vxlan.calico (or tunl0) gets one address from IPAM, under
 // the handle `vxlan-tunnel-addr-<node>` (`ipip-tunnel-addr-<node>`), written to Node.spec.ipv4VXLANTunnelAddr
 // (spec.bgp.ipv4IPIPTunnelAddr). An address still valid (in such a pool) is kept; when no pool needs the tunnel any
