@@ -14,7 +14,7 @@ const IMPORT_TABLE = [
   { folder: 'api', allow: ['lib', 'api/selector', 'api/k8s'] },
   { folder: 'api/selector', allow: ['lib'] },
   { folder: 'api/k8s', planned: true, allow: ['lib', 'api', 'api/selector'] },
-  { folder: 'api/wire', planned: true, allow: ['lib', 'api'] },
+  { folder: 'api/wire', allow: ['lib', 'api'] },
   { folder: 'datastore', allow: ['lib', 'api', 'datastore/etcd'] },
   { folder: 'datastore/etcd', allow: ['lib', 'api', 'datastore'] },
   { folder: 'datastore/kubernetes', allow: ['lib', 'api', 'datastore'] },
@@ -42,7 +42,6 @@ const IMPORT_TABLE = [
   { folder: 'controllers', planned: true, allow: ['lib', 'api', 'api/selector', 'datastore', 'ipam'] },
   {
     folder: 'node/calc',
-    planned: true,
     allow: ['lib', 'api', 'api/selector', 'api/k8s', 'datastore', 'netlink', 'bgp', 'bgp/config', 'ipam', 'felix', 'felix/calc', 'node'],
   },
   {

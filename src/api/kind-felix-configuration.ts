@@ -8,6 +8,7 @@ import type { Problems } from './errors';
 import { LOG_SEVERITIES } from './kind-bgp-configuration';
 import { clone, type KindInfo, type Resource } from './meta';
 import { arr, bool, f, int, intOrStr, obj, str } from './schema';
+import { LISTEN_HOSTS, PORTS } from './well-known';
 
 export interface FelixConfigurationSpec {
   ipipEnabled?: boolean;
@@ -112,10 +113,10 @@ export const FELIX_DEFAULTS = {
   natOutgoingExclusions: 'IPPoolsOnly',
   mtuIfacePattern: '^((en|wl|ww|sl|ib)[Pcopsvx].*|(eth|wlan|wwan).*)',
   healthEnabled: false,
-  healthHost: 'localhost',
-  healthPort: 9099,
+  healthHost: LISTEN_HOSTS.health,
+  healthPort: PORTS.health,
   prometheusMetricsEnabled: false,
-  prometheusMetricsPort: 9091,
+  prometheusMetricsPort: PORTS.metrics,
   ipForwarding: 'Enabled',
   logSeverityScreen: 'Info',
 } as const;

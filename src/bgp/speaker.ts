@@ -15,6 +15,7 @@ import type { BgpSocket, Listener, Transport } from './session/transport';
 
 export { tcpListener, type Listener } from './session/transport';
 export { normalizeAddress, type BestPathChange, type LocalRoute } from './speaker-routing';
+export { GRACEFUL_RESTART_DEFAULTS, PEER_DEFAULTS, type PeerConfig, type PeerFilters } from './session/peer-config';
 
 export interface SpeakerConfig {
   readonly asn: number;

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { buildConflist, installCni } from '../cni/install';
+import { PATHS } from '../api/well-known';
 import type { CliDeps } from './deps';
 import { CliExit } from './run';
 
@@ -17,8 +18,8 @@ export function registerCni(program: Command, deps: CliDeps): void {
   cni
     .command('install')
     .description('copy the gingham and gingham-ipam plugins into the CNI bin directory and write 10-gingham.conflist')
-    .option('--bin-dir <dir>', 'CNI plugin directory', '/opt/cni/bin')
-    .option('--conf-dir <dir>', 'CNI configuration directory', '/etc/cni/net.d')
+    .option('--bin-dir <dir>', 'CNI plugin directory', PATHS.cniBinDir)
+    .option('--conf-dir <dir>', 'CNI configuration directory', PATHS.cniConfDir)
     .option('--datastore-type <type>', 'etcdv3 or kubernetes', process.env.DATASTORE_TYPE ?? 'kubernetes')
     .option('--etcd-endpoints <urls>', 'etcd client URLs, comma-separated', process.env.ETCD_ENDPOINTS)
     .option('--kubeconfig <path>', 'kubeconfig the plugin uses in kubernetes mode')

@@ -7,16 +7,17 @@
 // withDatastore) rather than calling these directly: it adds calicoctl's `-c, --config` option and closes the store.
 import type { Clock } from '../lib/clock';
 import type { Logger, LoggerOptions } from '../lib/logger';
-import type { Transport } from '../bgp/session/transport';
-import type { Listener } from '../bgp/speaker';
+import type { SpeakerDeps } from '../bgp/speaker';
 import type { Datastore } from '../datastore';
 import type { Netlink } from '../netlink/netlink';
+import type { NodeDeps } from '../node/run';
 import type { ClientConfig, ConfigIo } from './client-config';
 
 export interface CliDeps {
   readonly clock: Clock;
-  readonly transport: Transport;
-  readonly listener: Listener;
+  /** The BGP speaker's sockets (`bgp run`, `node run`). */
+  readonly transport: SpeakerDeps['transport'];
+  readonly listener: SpeakerDeps['listener'];
   readonly logger: (opts: LoggerOptions) => Logger;
   readonly stdout: (text: string) => void;
   /** Resolves when one of the signals arrives. */
@@ -29,8 +30,19 @@ export interface CliDeps {
   readonly configIo: ConfigIo;
   /** Connects to the datastore a configuration names. The caller closes it. */
   readonly openDatastore: (cfg: ClientConfig) => Promise<Datastore>;
-  /** rtnetlink in this process's network namespace, for `node run` (absent where the build has no kernel access). */
-  readonly openNetlink?: () => Netlink;
+  /** The node process's access to this host (`node run`); absent where the build has none. */
+  readonly nodeHost?: NodeHostDeps;
+}
+
+/**
+ * What `gingham node run` needs from the host besides the common parts above; the CLI opens netlink per run and hands
+ * the rest to runNode as NodeDeps (node/run.ts). The controllers process will get its own group.
+ */
+export interface NodeHostDeps {
+  /** rtnetlink in this process's network namespace. The caller closes it. */
+  readonly openNetlink: () => Netlink;
+  /** Writes /proc/sys keys (net.ipv4.ip_forward). */
+  readonly sysctl: NodeDeps['sysctl'];
   /** Runs a system command (iptables for NAT outgoing) with stdin; never rejects for a non-zero exit. */
-  readonly runCommand?: (argv: readonly string[], stdin?: string) => Promise<{ code: number; stdout: string; stderr: string }>;
+  readonly runCommand: NonNullable<NodeDeps['runCommand']>;
 }

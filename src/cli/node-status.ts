@@ -15,19 +15,8 @@
 //
 // STATE and INFO follow BIRD's `show protocols` (what calicoctl reads): STATE is up when Established, down when
 // administratively stopped, start otherwise; INFO is the BGP state, then the last error.
+import type { NodeStatusPeer } from '../api/wire/node-status';
 import { boxTable } from './table';
-
-export interface NodeStatusPeer {
-  readonly address: string;
-  readonly type: string;
-  /** RFC 4271 state name: Idle, Connect, Active, OpenSent, OpenConfirm, Established. */
-  readonly state: string;
-  /** Milliseconds since the epoch of the last state change. */
-  readonly since: number;
-  readonly lastError?: string;
-  /** Configured but deliberately not started (e.g. needs a TCP MD5 password), with why. */
-  readonly notStarted?: string;
-}
 
 function two(n: number): string {
   return String(n).padStart(2, '0');

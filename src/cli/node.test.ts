@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { serveNodeStatus } from '../node/status-api';
 import { cliHarness } from './testing/cli-harness';
+import { nodeConfig } from './node';
 
 describe('gingham node status', () => {
   let dir = '';
@@ -35,5 +36,27 @@ describe('gingham node status', () => {
     const res = await cliHarness().run('node', 'status', '--status-socket', path.join(dir, 'absent.sock'));
     expect(res.code).toBe(1);
     expect(res.stdout + res.stderr).toContain('Gingham process is not running.');
+  });
+});
+
+describe('gingham node run: flags and environment into the config', () => {
+  const opts = { statusSocket: '/run/s.sock', healthPort: '9099', healthHost: 'localhost', nodenameFile: '/nonexistent/nodename', mtuFile: '/tmp/mtu', logFormat: 'text' as const, logLevel: 'info' };
+
+  it('leaves metrics off unless FELIX_PROMETHEUSMETRICSENABLED is true, then takes host and port from the environment', () => {
+    expect(nodeConfig(opts, { NODENAME: 'n1' }).metrics).toBeUndefined();
+    expect(nodeConfig(opts, { NODENAME: 'n1', FELIX_PROMETHEUSMETRICSENABLED: 'false' }).metrics).toBeUndefined();
+    expect(nodeConfig(opts, { NODENAME: 'n1', FELIX_PROMETHEUSMETRICSENABLED: 'True' }).metrics).toEqual({ host: '0.0.0.0', port: 9091 });
+    expect(nodeConfig(opts, { NODENAME: 'n1', FELIX_PROMETHEUSMETRICSENABLED: 'true', FELIX_PROMETHEUSMETRICSPORT: '9200', FELIX_PROMETHEUSMETRICSHOST: '127.0.0.1' }).metrics).toEqual({ host: '127.0.0.1', port: 9200 });
+  });
+
+  it('names the field of a bad port or a bad calico-node variable', () => {
+    expect(() => nodeConfig({ ...opts, healthPort: 'x' }, { NODENAME: 'n1' })).toThrow('--health-port: "x" is not a port');
+    expect(() => nodeConfig(opts, { NODENAME: 'n1', FELIX_PROMETHEUSMETRICSENABLED: 'true', FELIX_PROMETHEUSMETRICSPORT: '70000' })).toThrow('FELIX_PROMETHEUSMETRICSPORT');
+    expect(() => nodeConfig(opts, { NODENAME: 'n1', IP: 'nonsense' })).toThrow('IP:');
+  });
+
+  it('takes the node name, health endpoint and file paths', () => {
+    const cfg = nodeConfig(opts, { NODENAME: 'n1' });
+    expect(cfg).toMatchObject({ statusSocket: '/run/s.sock', health: { host: 'localhost', port: 9099 }, mtuFile: '/tmp/mtu', startup: { nodeName: 'n1' } });
   });
 });

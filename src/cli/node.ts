@@ -1,29 +1,22 @@
 // `gingham node run` (the per-node agent of the DaemonSet) and `gingham node status` (calicoctl node status).
 //
-// node run: start-up as calico-node (node name, IP autodetection, Node resource, default pool and configuration),
-// then the agent (src/node/agent.ts), its status socket and health endpoints, until SIGTERM/SIGINT. Configuration is
-// the calico-node environment (NODENAME, IP, IP_AUTODETECTION_METHOD, AS, CALICO_IPV4POOL_*) plus the datastore's
+// node run: the flags and the environment parsed into runNode's configuration (src/node/run.ts assembles the process),
+// then run until SIGTERM/SIGINT. Configuration is the calico-node environment (NODENAME, IP, IP_AUTODETECTION_METHOD, AS, CALICO_IPV4POOL_*) plus the datastore's
 // (DATASTORE_TYPE, ETCD_ENDPOINTS, KUBECONFIG or -c FILE).
 import fs from 'node:fs';
 import os from 'node:os';
 import type { Command } from 'commander';
-import { Speaker } from '../bgp/speaker';
-import { describeError } from '../lib/errors';
+import { ENV, LISTEN_HOSTS, PATHS, PORTS } from '../api/well-known';
+import type { NodeStatusReply } from '../api/wire/node-status';
 import { parseLevelSpec, type LogFormat } from '../lib/logger';
-import type { Netlink } from '../netlink/netlink';
-import { NodeAgent } from '../node/agent';
-import { autodetectAddress, type InterfaceAddresses } from '../node/autodetect';
-import { bgpReadiness, serveHealth } from '../node/health';
-import { DEFAULT_NODE_SOCKET, nodeStatusClient, serveNodeStatus, type NodeStatusReply } from '../node/status-api';
-import { ensureDefaultConfig, ensureDefaultPool, ensureNode, parseStartupEnv, StartupConfigError } from '../node/startup';
+import { runNode, type NodeConfig } from '../node/run';
+import { parseStartupEnv, StartupConfigError } from '../node/startup';
+import { nodeStatusClient } from '../node/status-api';
 import { UnreachableError } from '../lib/unix-grpc';
 import { addDatastoreOptions, withDatastore } from './datastore-options';
 import type { CliDeps } from './deps';
 import { formatNodeStatus, NOT_RUNNING } from './node-status';
 import { CliExit } from './run';
-
-export const NODENAME_FILE = '/var/lib/gingham/nodename';
-export const MTU_FILE = '/var/lib/gingham/mtu';
 
 function readNodenameFile(path: string): string {
   try {
@@ -31,12 +24,6 @@ function readNodenameFile(path: string): string {
   } catch {
     return '';
   }
-}
-
-async function interfaces(nl: Netlink): Promise<InterfaceAddresses[]> {
-  const links = await nl.listLinks();
-  const addrs = await nl.listAddresses();
-  return links.map((l) => ({ name: l.name, up: l.up, addresses: addrs.filter((a) => a.linkIndex === l.index).map((a) => a.cidr) }));
 }
 
 interface RunOptions {
@@ -50,6 +37,33 @@ interface RunOptions {
   readonly logLevel: string;
 }
 
+/** A TCP port from a flag or the environment, or a CliExit naming where it came from. */
+function port(text: string, field: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliExit(1, `node run: ${field}: "${text}" is not a port (0-65535)`);
+  return n;
+}
+
+/** The flags and the environment, as runNode's configuration. Felix's metrics switch is `true` or off. */
+export function nodeConfig(opts: RunOptions, env: NodeJS.ProcessEnv): NodeConfig {
+  let startup;
+  try {
+    startup = parseStartupEnv(env, readNodenameFile(opts.nodenameFile) || os.hostname());
+  } catch (err) {
+    if (err instanceof StartupConfigError) throw new CliExit(1, `node run: ${err.message}`);
+    throw err;
+  }
+  const metricsOn = (env[ENV.metricsEnabled] ?? '').toLowerCase() === 'true';
+  return {
+    startup,
+    statusSocket: opts.statusSocket,
+    health: { host: opts.healthHost, port: port(opts.healthPort, '--health-port') },
+    ...(metricsOn ? { metrics: { host: env[ENV.metricsHost] ?? LISTEN_HOSTS.metrics, port: port(env[ENV.metricsPort] ?? String(PORTS.metrics), ENV.metricsPort) } } : {}),
+    nodenameFile: opts.nodenameFile,
+    mtuFile: opts.mtuFile,
+  };
+}
+
 export function registerNode(program: Command, deps: CliDeps): void {
   const node = program.command('node').description('the per-node agent and its status');
 
@@ -57,108 +71,26 @@ export function registerNode(program: Command, deps: CliDeps): void {
     node
       .command('run')
       .description('run the node agent: BGP, routes, tunnels (calico-node)')
-      .option('--status-socket <path>', 'status API socket', process.env.GINGHAM_NODE_SOCKET ?? DEFAULT_NODE_SOCKET)
-      .option('--health-port <port>', 'port of /liveness and /readiness', process.env.FELIX_HEALTHPORT ?? '9099')
-      .option('--health-host <host>', 'address the health endpoints listen on', process.env.FELIX_HEALTHHOST ?? 'localhost')
-      .option('--nodename-file <path>', 'where the node name is remembered', NODENAME_FILE)
-      .option('--mtu-file <path>', 'where the pod MTU is written for the CNI plugin', process.env.GINGHAM_MTU_FILE ?? MTU_FILE)
+      .option('--status-socket <path>', 'status API socket', process.env[ENV.nodeSocket] ?? PATHS.nodeSocket)
+      .option('--health-port <port>', 'port of /liveness and /readiness', process.env[ENV.healthPort] ?? String(PORTS.health))
+      .option('--health-host <host>', 'address the health endpoints listen on', process.env[ENV.healthHost] ?? LISTEN_HOSTS.health)
+      .option('--nodename-file <path>', 'where the node name is remembered', PATHS.nodenameFile)
+      .option('--mtu-file <path>', 'where the pod MTU is written for the CNI plugin', process.env[ENV.mtuFile] ?? PATHS.mtuFile)
       .option('--log-format <format>', 'text or json', 'text')
       .option('--log-level <spec>', 'levels, e.g. info or info,bgp=debug', 'info'),
   ).action(async (opts: RunOptions) => {
     parseLevelSpec(opts.logLevel);
     const logger = deps.logger({ format: opts.logFormat, levels: opts.logLevel });
-    const log = logger.child('node');
-    if (deps.openNetlink === undefined) throw new CliExit(1, 'node run: no netlink access in this build');
-    let cfg;
-    try {
-      cfg = parseStartupEnv(process.env, readNodenameFile(opts.nodenameFile) || os.hostname());
-    } catch (err) {
-      if (err instanceof StartupConfigError) throw new CliExit(1, `node run: ${err.message}`);
-      throw err;
-    }
-    const nl = deps.openNetlink();
+    const host = deps.nodeHost;
+    if (host === undefined) throw new CliExit(1, 'node run: no netlink access in this build');
+    const cfg = nodeConfig(opts, process.env);
+    const nl = host.openNetlink();
     try {
       await withDatastore(deps, opts, async (store) => {
-        // Address: explicit, or autodetected now (the parent interface is the one that holds it).
-        const ifaces = await interfaces(nl);
-        let address: string | undefined;
-        if (cfg.ip.kind === 'explicit') address = cfg.ip.cidr;
-        else if (cfg.ip.kind === 'autodetect') address = await autodetectAddress(cfg.ip.method, ifaces, 4);
-        const parent = address === undefined ? 'eth0' : (ifaces.find((i) => i.addresses.includes(address as string))?.name ?? 'eth0');
-        const nodeRes = await ensureNode(store, cfg.nodeName, address, cfg.asn);
-        log.info(`node ${cfg.nodeName}: address ${nodeRes.spec?.bgp?.ipv4Address ?? '(none)'} on ${parent}`);
-        if (cfg.defaultPool && (await ensureDefaultPool(store, cfg.defaultPool))) log.info(`created IPPool default-ipv4-ippool ${cfg.defaultPool.cidr}`);
-        await ensureDefaultConfig(store);
-        try {
-          fs.mkdirSync(opts.nodenameFile.replace(/\/[^/]*$/, ''), { recursive: true });
-          fs.writeFileSync(opts.nodenameFile, `${cfg.nodeName}\n`);
-        } catch (err) {
-          log.warn(`cannot write ${opts.nodenameFile}: ${describeError(err)}`);
-        }
-        const hostMtu = (await nl.getLink(parent).catch(() => undefined))?.mtu ?? 1500;
-        // Pods' traffic is forwarded by this node (and proxy ARP only answers on a forwarding host).
-        try {
-          fs.writeFileSync('/proc/sys/net/ipv4/ip_forward', '1\n');
-        } catch (err) {
-          log.warn(`cannot turn IPv4 forwarding on: ${describeError(err)}`);
-        }
-        // Felix's switch and port for Prometheus metrics (off by default, as in Calico).
-        const metricsEnabled = (process.env.FELIX_PROMETHEUSMETRICSENABLED ?? '').toLowerCase() === 'true';
-        const ref: { agent?: NodeAgent } = {};
-        // prom-client is loaded only when metrics are on (it is a tenth of the process's idle memory).
-        const { NodeMetrics, serveMetrics } = metricsEnabled ? await import('../node/metrics') : { NodeMetrics: undefined, serveMetrics: undefined };
-        const metrics =
-          NodeMetrics !== undefined
-            ? new NodeMetrics(() =>
-                (ref.agent?.speakerInstance()?.status().peers ?? []).map((p) => ({
-                  peer: p.address,
-                  state: p.state,
-                  prefixesReceived: p.prefixesReceived.ipv4 + p.prefixesReceived.ipv6,
-                  prefixesSent: p.prefixesSent.ipv4 + p.prefixesSent.ipv6,
-                  updatesIn: p.updatesIn,
-                  updatesOut: p.updatesOut,
-                })),
-              )
-            : undefined;
-        const agent = new NodeAgent(
-          { nodeName: cfg.nodeName, parentInterface: parent, hostMtu, mtuFile: opts.mtuFile },
-          {
-            store,
-            netlink: nl,
-            clock: deps.clock,
-            logger,
-            newSpeaker: (sc) => new Speaker(sc, { clock: deps.clock, transport: deps.transport, listener: deps.listener, logger }),
-            ...(deps.runCommand ? { runCommand: deps.runCommand } : {}),
-            ...(metrics ? { metrics } : {}),
-          },
-        );
-        ref.agent = agent;
-        const started = deps.clock.now();
-        await agent.start();
-        const reply = (): NodeStatusReply => ({
-          nodeName: cfg.nodeName,
-          now: deps.clock.now(),
-          peers: agent.peerStatus().map((p) => ({
-            address: p.peer.address,
-            type: p.peer.type,
-            state: p.state,
-            since: p.since,
-            ...(p.lastError ? { lastError: p.lastError } : {}),
-            ...(p.peer.notStarted ? { notStarted: p.peer.notStarted } : {}),
-          })),
-        });
-        const status = await serveNodeStatus(opts.statusSocket, reply);
-        const health = await serveHealth(opts.healthHost, Number(opts.healthPort), () =>
-          bgpReadiness(reply().peers, deps.clock.now() - started),
-        );
-        const metricsServer = metrics && serveMetrics ? await serveMetrics(process.env.FELIX_PROMETHEUSMETRICSHOST ?? '0.0.0.0', Number(process.env.FELIX_PROMETHEUSMETRICSPORT ?? '9091'), metrics) : undefined;
-        log.info(`node agent running; status on ${opts.statusSocket}, health on ${opts.healthHost}:${health.port}${metricsServer ? `, metrics on :${metricsServer.port}` : ''}`);
+        const running = await runNode(cfg, { clock: deps.clock, logger, store, netlink: nl, sysctl: host.sysctl, transport: deps.transport, listener: deps.listener, runCommand: host.runCommand });
         const sig = await deps.waitForSignal(['SIGTERM', 'SIGINT']);
-        log.info(`${sig}: stopping (kernel routes stay in place for the next agent)`);
-        await metricsServer?.close();
-        await health.close();
-        await status.close();
-        await agent.close();
+        logger.child('node').info(`${sig}: stopping (kernel routes stay in place for the next agent)`);
+        await running.stop();
       });
     } finally {
       nl.close();
@@ -168,7 +100,7 @@ export function registerNode(program: Command, deps: CliDeps): void {
   node
     .command('status')
     .description('the BGP sessions of the node agent on this host, as calicoctl node status prints them')
-    .option('--status-socket <path>', 'status API socket', process.env.GINGHAM_NODE_SOCKET ?? DEFAULT_NODE_SOCKET)
+    .option('--status-socket <path>', 'status API socket', process.env[ENV.nodeSocket] ?? PATHS.nodeSocket)
     .action(async (opts: { statusSocket: string }) => {
       const client = nodeStatusClient(opts.statusSocket);
       try {

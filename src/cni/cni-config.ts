@@ -3,6 +3,7 @@
 // CNI configuration (cni-plugin/pkg/types/types.go) so an existing calico conflist carries over with only the type
 // names changed. Undecodable JSON is code 6; a wrong field is code 7 naming the field; an unsupported cniVersion is
 // code 1. Unknown keys are ignored, as other plugins' keys (runtimeConfig, capabilities...) must be.
+import { PATHS } from '../api/well-known';
 import { CNI_ERR, CniError } from './cni-error';
 import { checkSupportedVersion } from './cni-version';
 import { describeError } from '../lib/errors';
@@ -48,9 +49,9 @@ export interface NetConf {
   readonly raw: Readonly<Record<string, unknown>>;
 }
 
-export const DEFAULT_MTU_FILE = '/var/lib/gingham/mtu';
-export const DEFAULT_NODENAME_FILE = '/var/lib/gingham/nodename';
-export const DEFAULT_IPAM_LOCK_FILE = '/var/run/gingham/ipam.lock';
+export const DEFAULT_MTU_FILE = PATHS.mtuFile;
+export const DEFAULT_NODENAME_FILE = PATHS.nodenameFile;
+export const DEFAULT_IPAM_LOCK_FILE = PATHS.ipamLockFile;
 /** Calico waits 90 s for the host-wide IPAM lock (design/ipam/ipam-cni.md). */
 export const DEFAULT_IPAM_LOCK_TIMEOUT_MS = 90_000;
 

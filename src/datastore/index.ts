@@ -7,6 +7,7 @@ export * from './errors';
 export { KINDS, kindInfo, kindByPlural, type KindInfo, type CrdInfo } from './kinds';
 export { labelsMatch, resourceMatches } from './label-selector';
 export { casLoop, retry, retryOnConflict, updateWithRetry, defaultCasPolicy, jitterBackoff, CasExhaustedError, type CasOptions, type CasPolicy, type CasRetry } from './cas';
+export { DatastoreCache, cacheKey, type CacheListener, type CacheUpdate } from './cache';
 // The etcd backend is imported from './etcd/etcd-datastore' by whoever opens one (cmd/open-datastore.ts loads it
 // only when DATASTORE_TYPE is etcdv3): its client (etcd3, grpc-js, protobufjs) would otherwise be loaded by every
 // process, the BGP speaker included.

@@ -3,7 +3,8 @@
 // needed). Pure: no I/O, no clock, deterministic output order. The node agent recomputes it on every change and hands
 // the result to the reconcilers (route-table.ts and friends), which write only the difference.
 //
-// Shapes follow Felix and Calico's BIRD kernel filter (confd templates/bird_ipam.cfg.template; felix/dataplane/linux/{endpoint,vxlan}_mgr.go):
+// Shapes follow Felix (felix/dataplane/linux/endpoint_mgr.go, vxlan_mgr.go, felix/calc/l3_route_resolver.go) and
+// Calico's BIRD kernel filter (confd/etc/calico/confd/templates/bird_ipam.cfg.template):
 //   local workload     10.244.0.2/32 dev caliXXXX scope link
 //   own block          blackhole 10.244.0.0/24
 //   IPIP Always        10.244.1.0/24 via <node> dev tunl0 onlink

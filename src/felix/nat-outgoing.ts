@@ -1,4 +1,4 @@
-// NAT outgoing (Felix's masq manager, felix/dataplane/linux/masq_mgr.go, felix/rules/nat.go): traffic from a pool with natOutgoing to a
+// NAT outgoing (Felix's masquerade manager, felix/dataplane/linux/masq_mgr.go and felix/rules/nat.go): traffic from a pool with natOutgoing to a
 // destination outside every pool leaves the node masqueraded to the node's address; pod-to-pod traffic never is.
 //
 // The rules live in one chain of our own in the nat table, `gingham-nat-outgoing`, jumped to from POSTROUTING; the
@@ -8,6 +8,7 @@
 //   -A gingham-nat-outgoing -s <pool> -j MASQUERADE                  (each natOutgoing pool)
 // The command runner is injected so the rule text is unit-tested and the kernel path is tested in a namespace.
 import { runChecked, type CommandRunner } from '../lib/command-runner';
+import { DeltaTracker } from '../lib/delta-tracker';
 import { canonicalCidr, tryParseCidr } from '../lib/ip';
 import { DataplaneError, DataplaneErrorCode } from './dataplane-error';
 
@@ -36,14 +37,16 @@ export function natRestoreInput(pools: readonly NatPool[]): string {
 }
 
 export class NatOutgoing {
-  private last: string | undefined;
+  /** One item: the chain's restore input, desired vs last written. */
+  private readonly chain = new DeltaTracker<typeof NAT_CHAIN, string>();
 
   constructor(private readonly run: CommandRunner) {}
 
   /** Makes the chain match the pools; a no-op when nothing changed since the last successful call. */
   async apply(pools: readonly NatPool[]): Promise<{ changed: boolean }> {
     const input = natRestoreInput(pools);
-    if (input === this.last) return { changed: false };
+    this.chain.setDesired(NAT_CHAIN, input);
+    if (this.chain.inSync) return { changed: false };
     await this.checked(['iptables-restore', '--noflush', '-w', '5'], `iptables-restore of ${NAT_CHAIN}`, input);
     // The jump from POSTROUTING, once.
     const jump = ['POSTROUTING', '-m', 'comment', '--comment', 'gingham: nat outgoing', '-j', NAT_CHAIN];
@@ -51,7 +54,7 @@ export class NatOutgoing {
     if (check.code !== 0) {
       await this.checked(['iptables', '-w', '5', '-t', 'nat', '-A', ...jump], `adding the POSTROUTING jump to ${NAT_CHAIN}`);
     }
-    this.last = input;
+    this.chain.markUpdated(NAT_CHAIN);
     return { changed: true };
   }
 

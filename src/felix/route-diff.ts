@@ -9,6 +9,7 @@
 // - Grace period: a route of ours through a link that appeared less than `graceMs` ago is not deleted even when it is
 //   not desired, because the CNI plugin programs a new workload's route before the datastore tells us about the
 //   workload. Once the grace runs out it goes like any other stale route.
+import { DeltaTracker } from '../lib/delta-tracker';
 import { canonicalIp, parseCidr } from '../netlink/addr';
 import {
   TABLE_MAIN,
@@ -101,14 +102,19 @@ export function routeShape(r: Route): string {
 }
 
 export function diffRoutes(input: RouteDiffInput): RouteDiff {
-  const observedByKey = new Map<string, RouteInfo>();
-  for (const o of input.observed) observedByKey.set(routeKey(o), o);
   const linkAge = new Map<number, number>();
   for (const l of input.links.values()) linkAge.set(l.index, l.appearedAt);
 
-  const writes: Route[] = [];
+  // Desired: the routes whose links resolve and whose destination is not held by a foreign route. Dataplane: the
+  // kernel's routes of ours. They compare by the fields the kernel reports back (routeShape).
+  const tracker = new DeltaTracker<string, Route>({ valuesEqual: (a, b) => routeShape(a) === routeShape(b) });
+  const observedByKey = new Map<string, RouteInfo>();
+  for (const o of input.observed) observedByKey.set(routeKey(o), o);
+  tracker.replaceDataplane([...observedByKey].filter(([, o]) => o.protocol === input.protocol));
+
   const pending: PendingRoute[] = [];
   const conflicts: Array<{ route: Route; existing: RouteInfo }> = [];
+  const wanted: Array<[string, Route]> = [];
   for (const [key, want] of input.desired) {
     const resolved = resolveLinks(want, input.links);
     if (!resolved.ok) {
@@ -120,13 +126,17 @@ export function diffRoutes(input: RouteDiffInput): RouteDiff {
       conflicts.push({ route: want, existing: have });
       continue;
     }
-    if (have === undefined || routeShape(have) !== routeShape(resolved.route)) writes.push(resolved.route);
+    wanted.push([key, resolved.route]);
   }
+  tracker.replaceDesired(wanted);
+  const writes = tracker.pendingUpdates().map(([, route]) => route);
 
   const deletes: RouteInfo[] = [];
   let graceUntil: number | undefined;
-  for (const [key, have] of observedByKey) {
-    if (have.protocol !== input.protocol || input.desired.has(key)) continue;
+  for (const [key] of tracker.pendingDeletes()) {
+    // A desired route that is pending (its link is missing) keeps what the kernel has for it.
+    if (input.desired.has(key)) continue;
+    const have = observedByKey.get(key) as RouteInfo;
     const indexes = [have.linkIndex, ...(have.multipath ?? []).map((nh) => nh.linkIndex)].filter((i): i is number => i !== undefined);
     const youngest = Math.max(...indexes.map((i) => linkAge.get(i) ?? -Infinity), -Infinity);
     const expires = youngest + input.graceMs;

@@ -252,7 +252,8 @@ export class RouteTable {
       once(`c ${routeKey(c.route)} ${c.existing.protocol}`, () =>
         this.log.warn(`not programming ${describeRoute(c.route)}: the kernel holds ${describeRoute(c.existing)} with protocol ${c.existing.protocol}, which is not ours; leaving it`),
       );
-    for (const f of failures) once(`f ${f.op} ${routeKey(f.route)} ${f.error.message}`, () => this.log.warn(`route ${f.op} failed twice: ${f.error.message}`));
+    // Keyed by the failure's errno, never its text: a message that varies must not make one failure look like many.
+    for (const f of failures) once(`f ${f.op} ${routeKey(f.route)} ${f.error instanceof NetlinkError ? f.error.errno : f.error.name}`, () => this.log.warn(`route ${f.op} failed twice: ${f.error.message}`));
     this.reported.clear();
     for (const k of now) this.reported.add(k);
   }

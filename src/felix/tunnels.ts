@@ -6,6 +6,7 @@
 // whose VNI, port, parent, local address or MAC differ is deleted and recreated.
 // tunl0 (ipip_mgr.go): the ipip module's fallback device, address = the node's IPIP tunnel address, MTU host - 20.
 // A kernel without ipip is reported once as "kernel lacks ipip; use vxlanMode" and the agent keeps running.
+import { DeltaTracker } from '../lib/delta-tracker';
 import type { Logger } from '../lib/logger';
 import { canonicalMac } from '../netlink/addr';
 import { IpipUnavailableError, isNotFound } from '../netlink/netlink-error';
@@ -37,9 +38,11 @@ export type TunnelState = { readonly ok: true; readonly link: LinkInfo } | { rea
 
 /** Makes the addresses of a link exactly `want` (CIDRs); other addresses of that link are removed. */
 async function syncAddresses(nl: Netlink, link: string, want: readonly string[]): Promise<void> {
-  const have = (await nl.listAddresses(link, 4)).map((a) => a.cidr);
-  for (const cidr of have) if (!want.includes(cidr)) await nl.deleteAddress(link, cidr);
-  for (const cidr of want) if (!have.includes(cidr)) await nl.addAddress(link, cidr, { noPrefixRoute: true });
+  const t = new DeltaTracker<string, true>();
+  t.replaceDataplane((await nl.listAddresses(link, 4)).map((a) => [a.cidr, true]));
+  t.replaceDesired(want.map((cidr) => [cidr, true]));
+  for (const [cidr] of t.pendingDeletes()) await nl.deleteAddress(link, cidr);
+  for (const [cidr] of t.pendingUpdates()) await nl.addAddress(link, cidr, { noPrefixRoute: true });
 }
 
 export async function ensureVxlanDevice(nl: Netlink, spec: VxlanDeviceSpec): Promise<LinkInfo> {
@@ -117,6 +120,9 @@ export class IpipDevice {
 
 const neighKey = (n: { ip: string; mac: string }): string => `${n.ip}|${canonicalMac(n.mac)}`;
 const fdbKey = (f: { mac: string; dst: string }): string => `${canonicalMac(f.mac)}|${f.dst}`;
+const ignoreNotFound = (err: unknown): void => {
+  if (!isNotFound(err)) throw err;
+};
 
 /**
  * Makes the permanent ARP and FDB entries of vxlan.calico exactly the desired ones (one per remote VTEP). Returns how
@@ -125,33 +131,25 @@ const fdbKey = (f: { mac: string; dst: string }): string => `${canonicalMac(f.ma
 export async function syncVxlanPeers(nl: Netlink, neighbours: readonly Neighbour[], fdb: readonly FdbEntry[]): Promise<{ written: number; removed: number }> {
   let written = 0;
   let removed = 0;
-  const wantN = new Map(neighbours.map((n) => [neighKey(n), n]));
-  const haveN = (await nl.listNeighbours(VXLAN_DEVICE, 4)).filter((n) => n.permanent);
-  const haveNKeys = new Set(haveN.map(neighKey));
-  for (const n of haveN) {
-    if (wantN.has(neighKey(n))) continue;
-    await nl.deleteNeighbour({ ip: n.ip, mac: n.mac, linkName: VXLAN_DEVICE }).catch((err: unknown) => {
-      if (!isNotFound(err)) throw err;
-    });
+  const arp = new DeltaTracker<string, Neighbour>({ valuesEqual: () => true });
+  arp.replaceDataplane((await nl.listNeighbours(VXLAN_DEVICE, 4)).filter((n) => n.permanent).map((n) => [neighKey(n), n]));
+  arp.replaceDesired(neighbours.map((n) => [neighKey(n), n]));
+  for (const [, n] of arp.pendingDeletes()) {
+    await nl.deleteNeighbour({ ip: n.ip, mac: n.mac, linkName: VXLAN_DEVICE }).catch(ignoreNotFound);
     removed++;
   }
-  for (const [k, n] of wantN) {
-    if (haveNKeys.has(k)) continue;
+  for (const [, n] of arp.pendingUpdates()) {
     await nl.replaceNeighbour({ ...n, linkName: VXLAN_DEVICE });
     written++;
   }
-  const wantF = new Map(fdb.map((f) => [fdbKey(f), f]));
-  const haveF = (await nl.listFdb(VXLAN_DEVICE)).filter((f) => f.permanent && f.dst !== undefined);
-  const haveFKeys = new Set(haveF.map(fdbKey));
-  for (const f of haveF) {
-    if (wantF.has(fdbKey(f))) continue;
-    await nl.deleteFdb({ mac: f.mac, dst: f.dst, linkName: VXLAN_DEVICE }).catch((err: unknown) => {
-      if (!isNotFound(err)) throw err;
-    });
+  const fdbs = new DeltaTracker<string, FdbEntry>({ valuesEqual: () => true });
+  fdbs.replaceDataplane((await nl.listFdb(VXLAN_DEVICE)).filter((f) => f.permanent && f.dst !== undefined).map((f) => [fdbKey(f as { mac: string; dst: string }), f]));
+  fdbs.replaceDesired(fdb.map((f) => [fdbKey(f), f]));
+  for (const [, f] of fdbs.pendingDeletes()) {
+    await nl.deleteFdb({ mac: f.mac, dst: f.dst, linkName: VXLAN_DEVICE }).catch(ignoreNotFound);
     removed++;
   }
-  for (const [k, f] of wantF) {
-    if (haveFKeys.has(k)) continue;
+  for (const [, f] of fdbs.pendingUpdates()) {
     await nl.replaceFdb({ ...f, linkName: VXLAN_DEVICE });
     written++;
   }

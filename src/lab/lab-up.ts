@@ -7,7 +7,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildConflist, installCni, wrapperScript } from '../cni/install';
-import { nodeStatusClient, type NodeStatusReply } from '../node/status-api';
+import type { NodeStatusReply } from '../api/wire/node-status';
+import { nodeStatusClient } from '../node/status-api';
 import { execIn, ipIn, listNamespaces, runOk, stopPids, waitUntil, type LabSys } from './lab-sys';
 import { labPaths, readState, recordPid, writeState, type LabPaths, type LabPodState, type LabState } from './lab-state';
 import { labTopology, nodeEnvironment, type LabNode, type LabOptions, type LabTopology } from './lab-topology';

@@ -4,13 +4,16 @@ import { Speaker } from '../bgp/speaker';
 import { MemoryNetwork } from '../bgp/session/testing/memory-network';
 import { run } from '../bgp/testing/speaker';
 import type { IPPool } from '../api/kind-ippool';
-import { updateWithRetry, type StoredResource } from '../datastore';
+import { DatastoreCache, updateWithRetry, type StoredResource } from '../datastore';
 import { MemoryDatastore } from '../datastore/memory/memory-datastore';
 import { FakeClock } from '../lib/fake-clock';
-import { nullLogger } from '../lib/logger';
+import { nullLogger, type Logger } from '../lib/logger';
 import { FakeNetlink } from '../netlink/fake';
 import { GINGHAM_ROUTE_PROTOCOL, describeRoute } from '../netlink/netlink';
+import { Dataplane } from '../felix/dataplane';
+import { IpamAllocator } from '../ipam';
 import { NodeAgent } from './agent';
+import { NODE_CALC_KINDS } from './calc/kinds';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -38,6 +41,7 @@ interface World {
   store: MemoryDatastore;
   clock: FakeClock;
   agents: NodeAgent[];
+  caches: DatastoreCache[];
   kernels: FakeNetlink[];
   /** A new agent for node i on its existing kernel (a restart). */
   restart(i: number): Promise<NodeAgent>;
@@ -56,18 +60,25 @@ async function world(ipipMode: 'Never' | 'CrossSubnet' | 'Always' = 'Never'): Pr
     await store.create(v3('WorkloadEndpoint', `${n.name}-k8s-pod-eth0`, { node: n.name, orchestrator: 'k8s', pod: `${n.name}-pod0`, endpoint: 'eth0', interfaceName: `cali${n.name.padEnd(11, '0')}`, ipNetworks: [`${n.pod}/32`] }, { namespace: 'default' }));
   }
   const agents: NodeAgent[] = [];
+  const caches: DatastoreCache[] = [];
   const kernels: FakeNetlink[] = [];
-  const newAgent = (n: (typeof NODES)[number], nl: FakeNetlink): NodeAgent =>
-    new NodeAgent(
+  const newAgent = (n: (typeof NODES)[number], nl: FakeNetlink): NodeAgent => {
+    // One cache per simulated process (each node's agent is its own process).
+    const cache = new DatastoreCache(store, NODE_CALC_KINDS);
+    caches.push(cache);
+    return new NodeAgent(
       { nodeName: n.name, parentInterface: 'eth0', debounceMs: 50, hostMtu: 1500, mtuFile: path.join(mtuDir, n.name, 'mtu') },
       {
         store,
-        netlink: nl,
+        cache,
+        ipam: new IpamAllocator(store),
+        dataplane: new Dataplane({ netlink: nl, clock, logger: nullLogger }),
         clock,
         logger: nullLogger,
         newSpeaker: (cfg) => new Speaker(cfg, { clock, transport: net.transport(n.ip), listener: net.listener(), logger: nullLogger }),
       },
     );
+  };
   for (const n of NODES) {
     const nl = new FakeNetlink();
     nl.addExistingLink('eth0', { up: true });
@@ -86,7 +97,7 @@ async function world(ipipMode: 'Never' | 'CrossSubnet' | 'Always' = 'Never'): Pr
     await agent.start();
     return agent;
   };
-  return { store, clock, agents, kernels, restart };
+  return { store, clock, agents, caches, kernels, restart };
 }
 
 async function settleAll(w: World, seconds = 3): Promise<void> {
@@ -100,6 +111,7 @@ async function ourRoutes(nl: FakeNetlink): Promise<string[]> {
 
 async function teardown(w: World): Promise<void> {
   for (const a of w.agents) await a.close();
+  for (const c of w.caches) await c.close();
   await run(w.clock, 1);
   await w.store.close();
 }
@@ -209,6 +221,54 @@ describe('NodeAgent (three nodes in memory)', () => {
       expect(routes.some((r) => r.startsWith('10.244.2.0/24'))).toBe(false);
     } finally {
       await teardown(w);
+    }
+  });
+});
+
+describe('NodeAgent warnings', () => {
+  it('reports a lasting problem once, forgets it when it goes away, and reports it again when it comes back', async () => {
+    const warnings: string[] = [];
+    const recording: Logger = { ...nullLogger, warn: (m) => void warnings.push(m), child: () => recording };
+    const store = new MemoryDatastore();
+    const clock = new FakeClock(0);
+    const net = new MemoryNetwork();
+    await store.create(v3('Node', 'n1', { bgp: { ipv4Address: '10.0.0.1/24' } }));
+    await store.create(v3('BGPConfiguration', 'default', { nodeToNodeMeshEnabled: false }));
+    await store.create(v3('BGPPeer', 'ext', { peerIP: '10.0.0.99', asNumber: 65000, filters: ['f'] }));
+    const nl = new FakeNetlink();
+    nl.addExistingLink('eth0', { up: true });
+    const cache = new DatastoreCache(store, NODE_CALC_KINDS);
+    const agent = new NodeAgent(
+      { nodeName: 'n1', parentInterface: 'eth0', debounceMs: 10 },
+      {
+        store,
+        cache,
+        ipam: new IpamAllocator(store),
+        dataplane: new Dataplane({ netlink: nl, clock, logger: nullLogger }),
+        clock,
+        logger: recording,
+        newSpeaker: (cfg) => new Speaker(cfg, { clock, transport: net.transport('10.0.0.1'), listener: net.listener(), logger: nullLogger }),
+      },
+    );
+    const missing = (): number => warnings.filter((w) => w.includes('BGPFilter f does not exist')).length;
+    try {
+      await agent.start();
+      await run(clock, 1);
+      await agent.recompute();
+      expect(missing()).toBe(1);
+      await store.create(v3('BGPFilter', 'f', { exportV4: [] }));
+      await run(clock, 1);
+      await agent.recompute();
+      expect(missing()).toBe(1);
+      await store.delete('BGPFilter', 'f');
+      await run(clock, 1);
+      await agent.recompute();
+      expect(missing()).toBe(2);
+    } finally {
+      await agent.close();
+      await cache.close();
+      await run(clock, 1);
+      await store.close();
     }
   });
 });

@@ -1,4 +1,4 @@
-// IP autodetection as calico-node does it (node/pkg/lifecycle/startup/autodetection/autodetection_methods.go): choose this node's address from
+// IP autodetection as calico-node does it (node/pkg/lifecycle/startup/autodetection/): choose this node's address from
 // its interfaces by one of the methods operators already write in IP_AUTODETECTION_METHOD:
 //   first-found             the first global address on an interface not excluded by Calico's default list
 //   interface=<re>,<re>     the first address on an interface whose name matches one of the regexes (in that order)

@@ -1,5 +1,6 @@
 // Which BGP sessions this node should have, computed from the cluster's resources (Node, BGPPeer, BGPConfiguration)
-// the way Calico's confd computes BIRD's peers (confd/pkg/backends/calico/client.go updatePeersV1, bgp_processor.go). Pure: the node agent calls
+// the way Calico's confd computes BIRD's peers (confd/pkg/backends/calico/client.go updatePeersV1, rendered by
+// confd/etc/calico/confd/templates/bird.cfg.template). Pure: the node agent calls
 // it on every change and hands the result to the speaker, which adds, removes or changes only the peers that differ.
 //
 // - Node-to-node mesh: unless BGPConfiguration default says nodeToNodeMeshEnabled: false, every node without a
@@ -16,6 +17,7 @@
 //   brought up without its password.
 import { parseAsn } from '../api/asn';
 import { parseDuration } from '../api/duration';
+import { PORTS } from '../api/well-known';
 import type { BGPConfiguration } from '../api/kind-bgp-configuration';
 import type { BGPPeer } from '../api/kind-bgp-peer';
 import type { CalicoNode } from '../api/kind-node';
@@ -24,7 +26,7 @@ import { parseIp, tryParseIp } from '../lib/ip';
 import { describeError } from '../lib/errors';
 
 export const DEFAULT_ASN = 64512;
-export const DEFAULT_BGP_PORT = 179;
+export const DEFAULT_BGP_PORT = PORTS.bgp;
 
 export type PeerType = 'node-to-node mesh' | 'global' | 'node specific';
 
