@@ -12,12 +12,15 @@ import { calicoNodeStatusKind } from './kind-calico-node-status';
 import { clusterInformationKind } from './kind-cluster-information';
 import { felixConfigurationKind } from './kind-felix-configuration';
 import { globalNetworkPolicyKind } from './kind-global-network-policy';
+import { globalNetworkSetKind, networkSetKind } from './kind-network-set';
 import { ipamBlockKind } from './kind-ipam-block';
 import { ipamConfigurationKind } from './kind-ipam-configuration';
 import { ipamHandleKind } from './kind-ipam-handle';
 import { ipPoolKind } from './kind-ippool';
 import { networkPolicyKind } from './kind-network-policy';
 import { nodeKind } from './kind-node';
+import { profileKind } from './kind-profile';
+import { tierKind } from './kind-tier';
 import { workloadEndpointKind } from './kind-workload-endpoint';
 import { API_VERSION, clone, objectMetaShape, type KindInfo, type ObjectMeta, type Resource } from './meta';
 import { any, decodeShape, f, obj, str, type Shape } from './schema';
@@ -34,12 +37,16 @@ export const KINDS: readonly KindInfo[] = [
   clusterInformationKind,
   felixConfigurationKind,
   globalNetworkPolicyKind,
+  globalNetworkSetKind,
   ipamBlockKind,
   ipamConfigurationKind,
   ipamHandleKind,
   ipPoolKind,
   networkPolicyKind,
+  networkSetKind,
   nodeKind,
+  profileKind,
+  tierKind,
   workloadEndpointKind,
 ] as readonly KindInfo[];
 

@@ -1,10 +1,10 @@
 // `gingham bgp run|status|routes`: the BGP speaker on its own, and its status read over the status socket.
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { parseSpeakerFile, DEFAULT_STATUS_SOCKET, type SpeakerFile } from '../bgp/speaker-config';
+import { parseSpeakerFile, DEFAULT_STATUS_SOCKET, type SpeakerFile } from '../bgp/config/speaker-config';
 import { Speaker } from '../bgp/speaker';
 import { statusHandlers } from '../bgp/speaker-status';
-import { serveStatus, StatusClient, type StatusReply, type RoutesReply } from '../bgp/session/status-service';
+import { serveStatus, StatusClient, type StatusReply, type RoutesReply } from '../bgp/status-service';
 import type { CliDeps } from './deps';
 import { boxTable } from './table';
 import { describeError } from '../lib/errors';

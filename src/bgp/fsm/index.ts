@@ -13,8 +13,6 @@ export { connectRetryDelaySeconds, nextIdleHoldSeconds } from './backoff';
 export { negotiateTimers, sendHoldSecondsFor, type NegotiatedTimers } from './negotiation';
 export { resolveCollision, type CollisionOutcome, type SpeakerIdentity } from './collision';
 export {
-  SEND_HOLD_TIMER_EXPIRED,
-  describeNotification,
   encodeShutdownCommunication,
   fsmErrorNotification,
   notificationFromError,

@@ -7,7 +7,7 @@ import type { FsmAction, TimerName } from './actions';
 import { connectRetryDelaySeconds, nextIdleHoldSeconds } from './backoff';
 import { buildOpen, type FsmContext, type FsmLastError } from './context';
 import type { FsmEvent } from './events';
-import { describeNotification } from './notification';
+import { describeNotification } from '../packet/notification';
 
 export interface FsmResult {
   readonly next: FsmContext;

@@ -16,13 +16,12 @@ import { peerAsnOf, type FsmContext } from './context';
 import type { FsmEvent } from './events';
 import { negotiateTimers, sendHoldSecondsFor } from './negotiation';
 import {
-  describeNotification,
   fsmErrorNotification,
   notification,
   notificationFromError,
-  SEND_HOLD_TIMER_EXPIRED,
   shutdownNotification,
 } from './notification';
+import { describeNotification } from '../packet/notification';
 import {
   backToActive,
   enterOpenSent,
@@ -408,7 +407,7 @@ function established(ctx: FsmContext, event: FsmEvent): FsmResult {
     case 'SendHoldTimerExpires': {
       // RFC 9687 §4: close the session the peer has stopped reading from; the NOTIFICATION is best effort.
       const hold = sendHoldSecondsFor(ctx.config, ctx.negotiatedHoldSeconds ?? 0);
-      return failWith(ctx, `send hold timer expired (${hold}s without write progress)`, notification(SEND_HOLD_TIMER_EXPIRED, 0));
+      return failWith(ctx, `send hold timer expired (${hold}s without write progress)`, notification(ErrorCode.SendHoldTimerExpired, 0));
     }
     case 'IdleHoldResetTimerExpires':
       return {

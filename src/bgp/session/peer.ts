@@ -19,11 +19,12 @@ import { validateOpen } from '../packet/open';
 import { codecOptionsFor, negotiate, type GracefulRestartCapability, type Negotiated } from '../packet/capabilities';
 import { isEndOfRib } from '../packet/update';
 import { BgpError } from '../packet/bgp-error';
-import { CeaseSubcode, ErrorCode, RouteRefreshSubtype, MAX_EXTENDED_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH, notificationName } from '../packet/constants';
-import type { BgpMessage, CodecOptions, DecodedUpdate, Family, NotificationMessage, OpenMessage } from '../packet/types';
+import { CeaseSubcode, ErrorCode, RouteRefreshSubtype, MAX_EXTENDED_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH } from '../packet/constants';
+import { describeNotification } from '../packet/notification';
+import type { BgpMessage, CodecOptions, DecodedUpdate, Family, OpenMessage } from '../packet/types';
 import { Connection, type Direction } from './connection';
 import type { BgpSocket, Transport } from './transport';
-import { afiFamily, localCapabilities, type PeerConfig } from './peer-config';
+import { afiFamily, localCapabilities, type SessionConfig } from './peer-config';
 
 /** What an Established session agreed, for the RIB to build and encode exports. */
 export interface SessionInfo {
@@ -135,7 +136,7 @@ export class Peer {
   private readonly counters = { messagesIn: 0, messagesOut: 0, updatesIn: 0, updatesOut: 0 };
 
   constructor(
-    private cfg: PeerConfig,
+    private cfg: SessionConfig,
     private readonly deps: PeerDeps,
   ) {
     this.primary = this.newSlot();
@@ -143,7 +144,7 @@ export class Peer {
     this.log = deps.logger.child(`peer.${cfg.name}`);
   }
 
-  get config(): PeerConfig {
+  get config(): SessionConfig {
     return this.cfg;
   }
 
@@ -639,38 +640,14 @@ export class Peer {
   private negotiatedFamilies(slot: Slot): Set<Family> {
     const set = new Set<Family>();
     for (const f of slot.negotiated?.families ?? []) {
-      if (f.safi === 1 && f.afi === 1 && this.cfg.families.includes('ipv4')) set.add('ipv4');
-      if (f.safi === 1 && f.afi === 2 && this.cfg.families.includes('ipv6')) set.add('ipv6');
+      const family = afiFamily(f.afi, f.safi);
+      if (family !== undefined && this.cfg.families.includes(family)) set.add(family);
     }
     return set;
   }
 
-  /** Keeps the session, applies a new configuration that does not affect the OPEN (e.g. export changes). */
-  updateConfig(cfg: PeerConfig): void {
+  /** Keeps the session, applies a new configuration that does not affect the OPEN (sessionNeedsReset is false). */
+  updateConfig(cfg: SessionConfig): void {
     this.cfg = cfg;
   }
-}
-
-export function describeNotification(n: NotificationMessage): string {
-  const base = notificationName(n.code, n.subcode);
-  return n.shutdownMessage !== undefined ? `${base}: ${n.shutdownMessage}` : base;
-}
-
-/** True when changing from `a` to `b` needs a new OPEN (and so a session reset). */
-export function needsReset(a: PeerConfig, b: PeerConfig): boolean {
-  return (
-    a.address !== b.address ||
-    a.port !== b.port ||
-    a.asn !== b.asn ||
-    a.localAsn !== b.localAsn ||
-    a.routerId !== b.routerId ||
-    a.localAddress !== b.localAddress ||
-    a.passive !== b.passive ||
-    a.holdTime !== b.holdTime ||
-    a.keepaliveTime !== b.keepaliveTime ||
-    a.extendedMessage !== b.extendedMessage ||
-    a.families.join() !== b.families.join() ||
-    // A client and a non-client differ in what they may receive and in how their routes are checked: start over.
-    (a.routeReflectorClient ?? false) !== (b.routeReflectorClient ?? false)
-  );
 }

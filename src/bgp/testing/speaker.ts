@@ -3,7 +3,7 @@
 import type { FakeClock } from '../../lib/fake-clock';
 import { nullLogger } from '../../lib/logger';
 import { Speaker, type SpeakerConfig } from '../speaker';
-import type { PeerConfig } from '../session/peer-config';
+import type { PeerConfig } from '../speaker';
 import type { LocalRoute } from '../speaker-routing';
 import { settle, type MemoryNetwork } from '../session/testing/memory-network';
 

@@ -107,7 +107,9 @@ describe('computeNode', () => {
         bgpFilters: [v3('BGPFilter', 'f1', { exportV4: [{ action: 'Reject', matchOperator: 'Equal', cidr: '10.244.0.0/24' }] })],
       }),
       check: (o) => {
-        expect(o.speakerPeers.get('10.0.0.2')?.filters?.exportV4).toEqual([{ action: 'Reject', matchOperator: 'Equal', cidr: '10.244.0.0/24' }]);
+        expect(o.speakerPeers.get('10.0.0.2')?.filters?.exportV4).toEqual([
+          { action: 'reject', match: { prefix: { prefix: { family: 'ipv4', address: '10.244.0.0', length: 24 }, operator: 'equal' } } },
+        ]);
         expect(o.problems.map((p) => p.key)).toEqual(['no-filter 10.0.0.2 missing']);
       },
     },

@@ -93,9 +93,13 @@ filters:
 peers:
   - { address: 127.0.0.11, asNumber: 65100, filters: [no-tens, tag] }
 `);
-    expect(f.peers[0]?.filters?.importV4).toEqual([{ action: 'Reject', cidr: '10.0.0.0/8', matchOperator: 'In' }]);
+    expect(f.peers[0]?.filters?.importV4).toEqual([{ action: 'reject', match: { prefix: { prefix: { family: 'ipv4', address: '10.0.0.0', length: 8 }, operator: 'in' } } }]);
     expect(f.peers[0]?.filters?.exportV4).toHaveLength(1);
     expect(problemsOf('asNumber: 1\nrouterId: 1.1.1.1\nfilters: { f: { importV4: [{ action: Drop }] } }')).toContainEqual(expect.stringContaining('filters.f.importV4[0].action'));
+    expect(problemsOf('asNumber: 1\nrouterId: 1.1.1.1\nfilters: { f: { importV4: [{ action: Accept, cidrs: 10.0.0.0/8 }] } }')).toEqual(['filters.f.importV4[0].cidrs: unknown field']);
+    expect(problemsOf('asNumber: 1\nrouterId: 1.1.1.1\nfilters: { f: { importV6: [{ action: Reject, cidr: 10.0.0.0/8, matchOperator: In }] } }')).toEqual([
+      'filters.f.importV6[0].cidr: must be an IPv6 CIDR in a V6 rule list',
+    ]);
     expect(problemsOf('asNumber: 1\nrouterId: 1.1.1.1\npeers: [{address: 127.0.0.2, asNumber: 2, filters: [nope]}]')).toEqual(['peers[0].filters[0]: no filter named "nope" under filters']);
   });
 
