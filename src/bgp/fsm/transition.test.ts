@@ -46,6 +46,8 @@ const collision = (down: boolean): Want => ({
   absent: ['start idleHold'],
 });
 const toOpenSent: Want = { state: 'OpenSent', actions: ['stop connectRetry', 'send open', 'start hold 240s'] };
+// A connection the peer opened waits for its OPEN only the short open-wait (a half-open one must not hold the slot).
+const toOpenSentInbound: Want = { state: 'OpenSent', actions: ['stop connectRetry', 'send open', 'start hold 5s'] };
 
 function row(from: FsmState, event: FsmEventType, want: Want): Case {
   return { name: `${from} + ${event}`, from, event, want };
@@ -91,7 +93,7 @@ const cases: Case[] = [
   row('Connect', 'IdleHoldResetTimerExpires', 'ignored'),
   row('Connect', 'SendHoldTimerExpires', 'ignored'),
   row('Connect', 'TcpCrAcked', toOpenSent),
-  row('Connect', 'TcpConnectionConfirmed', toOpenSent),
+  row('Connect', 'TcpConnectionConfirmed', toOpenSentInbound),
   row('Connect', 'TcpConnectionFails', { state: 'Active', actions: ['drop'], absent: ['stop connectRetry', 'connect'] }),
   row('Connect', 'BGPOpen', idleSilent),
   row('Connect', 'BGPHeaderErr', idleSilent),
@@ -117,7 +119,7 @@ const cases: Case[] = [
   row('Active', 'IdleHoldResetTimerExpires', 'ignored'),
   row('Active', 'SendHoldTimerExpires', 'ignored'),
   row('Active', 'TcpCrAcked', toOpenSent),
-  row('Active', 'TcpConnectionConfirmed', toOpenSent),
+  row('Active', 'TcpConnectionConfirmed', toOpenSentInbound),
   row('Active', 'TcpConnectionFails', idleSilent),
   row('Active', 'BGPOpen', idleSilent),
   row('Active', 'BGPHeaderErr', idleSilent),
@@ -271,6 +273,14 @@ describe('ConnectRetryCounter and damping state', () => {
     expect(next.connectRetryCounter).toBe(want.counter);
     expect(next.idleHoldSeconds).toBe(want.idleHold);
     expect(next.autoRestartPending).toBe(want.pending);
+  });
+
+  it('an extra connection (autoRestart false) announces and arms no restart of its own', () => {
+    const r = transition(at('OpenSent', { ...CONFIG, autoRestart: false }), EVENTS.HoldTimerExpires);
+    expect(r.next.state).toBe('Idle');
+    expect(r.next.autoRestartPending).toBe(false);
+    expect(r.reason).not.toMatch(/automatic restart/);
+    expect(r.actions).not.toContainEqual(expect.objectContaining({ type: 'start-timer', timer: 'idleHold' }));
   });
 
   it('counts Established transitions and records the last error', () => {

@@ -245,7 +245,7 @@ function openSent(ctx: FsmContext, event: FsmEvent): FsmResult {
     case 'HoldTimerExpires':
       return failWith(
         ctx,
-        `hold timer expired waiting for OPEN (${ctx.config.openSentHoldSeconds}s)`,
+        `hold timer expired waiting for OPEN (${ctx.openSentHoldSeconds ?? ctx.config.openSentHoldSeconds}s)`,
         notification(ErrorCode.HoldTimerExpired, 0),
       );
     case 'TcpCrAcked':
