@@ -7,7 +7,8 @@ import { performance } from 'node:perf_hooks';
 import { decodeNamespace, k8sNetworkPolicyToCalico, namespaceToProfile } from '../../src/api/k8s';
 import { PolicyDataplane } from '../../src/felix/policy-dataplane';
 import { RulesetBuilder } from '../../src/felix/rules/ruleset';
-import { processNftRunner } from '../../src/felix/tables/nft-command';
+import { processNftRunner, type NftRunner } from '../../src/felix/tables/nft-command';
+import type { Ruleset } from '../../src/felix/rules/ir';
 import { renderTable } from '../../src/felix/tables/nft-render';
 import { NftTableOwner } from '../../src/felix/tables/table-owner';
 import { benchWep, DEFAULT_SPEC, generateCluster, NODE, type BenchPod, type Cluster } from './cluster';
@@ -15,7 +16,8 @@ import { changedChains, ipsetScript, iptablesScript, ruleCount, translateRuleset
 
 const suffix = `${process.pid % 10000}`;
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 100);
-const CONNECT_SECONDS = Number(process.env.BENCH_CONNECT_SECONDS ?? 4);
+const CONNECT_SECONDS = Number(process.env.BENCH_CONNECT_SECONDS ?? 1.5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 function sh(netns: string, cmd: string, input?: string): string {
   const r = spawnSync('ip', ['netns', 'exec', netns, 'sh', '-c', cmd], { encoding: 'utf8', input, timeout: 120_000, maxBuffer: 1 << 28 });
@@ -61,11 +63,26 @@ function makeNode(tag: string, pods: BenchPod[]): Node {
   return out;
 }
 
-function connectRate(node: Node): { rate: number; fail: number } {
+function connectRate(node: Node, seconds = CONNECT_SECONDS): { rate: number; fail: number } {
   const [client, server] = node.pods;
-  const r = spawnSync('ip', ['netns', 'exec', client?.netns as string, 'node', '-e', CLIENT, server?.p.ip as string, String(CONNECT_SECONDS)], { encoding: 'utf8', timeout: (CONNECT_SECONDS + 10) * 1000 });
+  const r = spawnSync('ip', ['netns', 'exec', client?.netns as string, 'node', '-e', CLIENT, server?.p.ip as string, String(seconds)], { encoding: 'utf8', timeout: (seconds + 10) * 1000 });
   const res = JSON.parse(r.stdout || '{"n":0,"fail":-1}') as { n: number; fail: number };
-  return { rate: res.n / CONNECT_SECONDS, fail: res.fail };
+  return { rate: res.n / seconds, fail: res.fail };
+}
+
+interface Rate {
+  rate: number;
+  fail: number;
+}
+
+/** Connect rates of several nodes measured in interleaved rounds (the machine is shared): median per node. */
+function rounds(list: Node[]): Rate[] {
+  const got: Rate[][] = list.map(() => []);
+  for (let r = 0; r < ROUNDS; r++) list.forEach((n, i) => got[i]?.push(connectRate(n)));
+  return got.map((xs) => {
+    const s = [...xs].sort((a, b) => a.rate - b.rate);
+    return { rate: (s[Math.floor(s.length / 2)] as Rate).rate, fail: xs.reduce((n, x) => n + x.fail, 0) };
+  });
 }
 
 function feed(dp: PolicyDataplane, c: Cluster): void {
@@ -73,6 +90,21 @@ function feed(dp: PolicyDataplane, c: Cluster): void {
   for (const p of c.pods) dp.setWorkloadEndpoint(p.wep);
   for (const p of c.k8sPolicies) dp.setNetworkPolicy(k8sNetworkPolicyToCalico(p));
   for (const p of c.globalPolicies) dp.setGlobalNetworkPolicy(p);
+}
+
+/** The nft runner with the time spent in the nft process (and `ip netns exec`) added up. */
+function timedRunner(netns: string): NftRunner & { ms: number } {
+  const inner = processNftRunner({ netns });
+  const r = {
+    ms: 0,
+    async run(args: readonly string[], stdin?: string) {
+      const t = performance.now();
+      const res = await inner.run(args, stdin);
+      r.ms += performance.now() - t;
+      return res;
+    },
+  };
+  return r;
 }
 
 const NULL_RUNNER = { run: () => Promise.resolve({ code: 0, stdout: '', stderr: '' }) };
@@ -94,6 +126,102 @@ function benchPods(c: Cluster): void {
     metadata: { name: 'bench-allow-client', namespace: server.pod.metadata.namespace },
     spec: { podSelector: { matchLabels: { app: server.pod.metadata.labels?.app as string } }, ingress: [{ from: [{ namespaceSelector: {}, podSelector: { matchLabels: { app: client.pod.metadata.labels?.app as string } } }], ports: [{ protocol: 'TCP', port: 80 }] }], policyTypes: ['Ingress'] },
   });
+  // The client's app may be selected by generated egress policies: allow its connections to the server too.
+  c.k8sPolicies.push({
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: 'bench-allow-egress', namespace: client.pod.metadata.namespace },
+    spec: { podSelector: { matchLabels: { app: client.pod.metadata.labels?.app as string } }, egress: [{ to: [{ namespaceSelector: {}, podSelector: { matchLabels: { app: server.pod.metadata.labels?.app as string } } }], ports: [{ protocol: 'TCP', port: 80 }] }], policyTypes: ['Egress'] },
+  });
+}
+
+interface Phases {
+  calc: number;
+  ir: number;
+  render: number;
+  kernel: number;
+}
+
+const zero = (): Phases => ({ calc: 0, ir: 0, render: 0, kernel: 0 });
+const total = (p: Phases): number => p.calc + p.ir + p.render + p.kernel;
+const add = (a: Phases, b: Phases): void => {
+  a.calc += b.calc;
+  a.ir += b.ir;
+  a.render += b.render;
+  a.kernel += b.kernel;
+};
+
+/** Gingham: calc -> rules IR -> nft text -> table owner diff -> one `nft -f -` transaction. */
+class GinghamSide {
+  readonly dp = new PolicyDataplane({ nodeName: NODE, runner: NULL_RUNNER, families: [4] });
+  readonly builder = new RulesetBuilder(4);
+  readonly runner: NftRunner & { ms: number };
+  readonly owner: NftTableOwner;
+  ir?: Ruleset;
+
+  constructor(netns: string) {
+    this.runner = timedRunner(netns);
+    this.owner = new NftTableOwner(this.runner, 'ip', 'gingham');
+  }
+
+  async program(change: () => void): Promise<Phases> {
+    const t0 = performance.now();
+    change();
+    this.dp.resolver.takeChanges();
+    const t1 = performance.now();
+    this.ir = this.builder.build(this.dp.resolver);
+    const t2 = performance.now();
+    const table = renderTable(this.ir, 'gingham');
+    const k0 = this.runner.ms;
+    await this.owner.sync(table);
+    const t3 = performance.now();
+    const kernel = this.runner.ms - k0;
+    return { calc: t1 - t0, ir: t2 - t1, render: t3 - t2 - kernel, kernel };
+  }
+}
+
+/** Felix-style: the same calc and IR, translated to iptables + ipsets, `ipset restore` + `iptables-restore --noflush`. */
+class IptablesSide {
+  readonly dp = new PolicyDataplane({ nodeName: NODE, runner: NULL_RUNNER, families: [4] });
+  readonly builder = new RulesetBuilder(4);
+  state?: IptState;
+  chainsWritten = 0;
+
+  constructor(private readonly netns: string) {}
+
+  program(change: () => void): Phases {
+    const t0 = performance.now();
+    change();
+    this.dp.resolver.takeChanges();
+    const t1 = performance.now();
+    const ir = this.builder.build(this.dp.resolver);
+    const t2 = performance.now();
+    const next = translateRuleset(ir);
+    const prev = this.state;
+    const { changed, deleted } = prev ? changedChains(next, prev) : { changed: [...next.chains.keys()], deleted: [] };
+    const sets = ipsetScript(next, prev);
+    const rules = changed.length || deleted.length ? iptablesScript(next, changed, deleted, !prev) : '';
+    const t3 = performance.now();
+    if (sets.script) run(this.netns, ['ipset', 'restore'], sets.script);
+    if (rules) run(this.netns, ['iptables-restore', '--noflush'], rules);
+    if (sets.destroy) run(this.netns, ['ipset', 'restore'], sets.destroy);
+    const t4 = performance.now();
+    this.state = next;
+    this.chainsWritten += changed.length + deleted.length;
+    return { calc: t1 - t0, ir: t2 - t1, render: t3 - t2, kernel: t4 - t3 };
+  }
+}
+
+async function waitServing(node: Node): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    if (connectRate(node, 0.2).rate > 0) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`server pod in ${node.ns} never answered`);
+}
+
+function phasesText(p: Phases, n = 1): string {
+  return `calc ${ms(p.calc / n)}, IR ${ms(p.ir / n)}, render+diff ${ms(p.render / n)}, kernel ${ms(p.kernel / n)}`;
 }
 
 async function main(): Promise<void> {
@@ -103,102 +231,67 @@ async function main(): Promise<void> {
   const real = cluster.pods.slice(0, 2);
   const nodes: Node[] = [];
   try {
+    const bareNode = makeNode('b', real);
     const nftNode = makeNode('n', real);
     const iptNode = makeNode('i', real);
-    nodes.push(nftNode, iptNode);
-    await new Promise((r) => setTimeout(r, 500));
-    const base = { nft: connectRate(nftNode), ipt: connectRate(iptNode) };
+    nodes.push(bareNode, nftNode, iptNode);
+    for (const n of nodes) await waitServing(n);
+    // Same path without any policy, and both policed nodes before programming (a check that the nodes are alike).
+    const pre = rounds([bareNode, nftNode, iptNode]);
 
-    // (a) Gingham: calc -> rules IR -> nft text -> table owner transaction.
-    const g = new PolicyDataplane({ nodeName: NODE, runner: NULL_RUNNER, families: [4] });
-    const gBuilder = new RulesetBuilder(4);
-    const owner = new NftTableOwner(processNftRunner({ netns: nftNode.ns }), 'ip', 'gingham');
-    let c0 = performance.now();
-    feed(g, cluster);
-    g.resolver.takeChanges();
-    let c1 = performance.now();
-    let ir = gBuilder.build(g.resolver);
-    let table = renderTable(ir, 'gingham');
-    let c2 = performance.now();
-    await owner.sync(table);
-    let c3 = performance.now();
-    const gCold = { calc: c1 - c0, render: c2 - c1, nft: c3 - c2 };
+    // One throwaway calculation first so that neither side pays V8's warm-up alone (measured separately).
+    const w0 = performance.now();
+    const warm = new PolicyDataplane({ nodeName: NODE, runner: NULL_RUNNER, families: [4] });
+    feed(warm, cluster);
+    warm.resolver.takeChanges();
+    new RulesetBuilder(4).build(warm.resolver);
+    const warmMs = performance.now() - w0;
+
+    const g = new GinghamSide(nftNode.ns);
+    const f = new IptablesSide(iptNode.ns);
+    const gCold = await g.program(() => feed(g.dp, cluster));
+    const fCold = f.program(() => feed(f.dp, cluster));
+    const ir = g.ir as Ruleset;
     const nftRules = [...ir.chains.values()].reduce((n, c) => n + c.rules.length, 0);
     const nftElems = [...ir.sets.values()].reduce((n, s) => n + s.elements.length, 0);
-
-    // (b) Felix-style iptables: same calc and IR, translated, ipset restore + iptables-restore.
-    const f = new PolicyDataplane({ nodeName: NODE, runner: NULL_RUNNER, families: [4] });
-    const fBuilder = new RulesetBuilder(4);
-    c0 = performance.now();
-    feed(f, cluster);
-    f.resolver.takeChanges();
-    c1 = performance.now();
-    let ipt: IptState = translateRuleset(fBuilder.build(f.resolver));
-    c2 = performance.now();
-    const sets = ipsetScript(ipt);
-    run(iptNode.ns, ['ipset', 'restore'], sets.script);
-    run(iptNode.ns, ['iptables-restore', '--noflush'], iptablesScript(ipt, ipt.chains.keys(), [], true));
-    c3 = performance.now();
-    const fCold = { calc: c1 - c0, render: c2 - c1, kernel: c3 - c2 };
+    const mapEntries = [...ir.maps.values()].reduce((n, m) => n + m.entries.size, 0);
+    const ipt = f.state as IptState;
     const iptRules = ruleCount(ipt);
     const iptMembers = [...ipt.sets.values()].reduce((n, s) => n + s.members.length, 0);
 
-    const policed = { nft: connectRate(nftNode), ipt: connectRate(iptNode) };
+    const [bare, polNft, polIpt] = rounds([bareNode, nftNode, iptNode]);
 
-    // Label changes: one local endpoint (not the two real pods) gets another app label and back.
+    // Label changes: a local endpoint (not one of the two real pods) moves to another app (and so to other
+    // policies and other selector sets); each side programs the change incrementally.
     const apps = [...new Set(cluster.pods.map((p) => p.pod.metadata.labels?.app as string))];
     const gLat: number[] = [];
-    const gParts = { calc: 0, render: 0, nft: 0 };
     const fLat: number[] = [];
-    const fParts = { calc: 0, render: 0, kernel: 0 };
-    let changedChainsTotal = 0;
+    const gSum = zero();
+    const fSum = zero();
+    const chains0 = f.chainsWritten;
     for (let i = 0; i < CHANGES; i++) {
       const p = cluster.pods[2 + (i % 98)] as BenchPod;
       const pod = { ...p.pod, metadata: { ...p.pod.metadata, labels: { ...p.pod.metadata.labels, app: apps[(i * 7) % apps.length] as string } } };
       const wep = benchWep(pod, p.ip, p.iface, true);
-      c0 = performance.now();
-      g.setWorkloadEndpoint(wep);
-      g.resolver.takeChanges();
-      c1 = performance.now();
-      ir = gBuilder.build(g.resolver);
-      table = renderTable(ir, 'gingham');
-      c2 = performance.now();
-      await owner.sync(table);
-      c3 = performance.now();
-      gParts.calc += c1 - c0;
-      gParts.render += c2 - c1;
-      gParts.nft += c3 - c2;
-      gLat.push(c3 - c0);
-
-      c0 = performance.now();
-      f.setWorkloadEndpoint(wep);
-      f.resolver.takeChanges();
-      c1 = performance.now();
-      const next = translateRuleset(fBuilder.build(f.resolver));
-      const { changed, deleted } = changedChains(next, ipt);
-      const s = ipsetScript(next, ipt);
-      c2 = performance.now();
-      if (s.script) run(iptNode.ns, ['ipset', 'restore'], s.script);
-      if (changed.length || deleted.length) run(iptNode.ns, ['iptables-restore', '--noflush'], iptablesScript(next, changed, deleted));
-      if (s.destroy) run(iptNode.ns, ['ipset', 'restore'], s.destroy);
-      c3 = performance.now();
-      changedChainsTotal += changed.length + deleted.length;
-      ipt = next;
-      fParts.calc += c1 - c0;
-      fParts.render += c2 - c1;
-      fParts.kernel += c3 - c2;
-      fLat.push(c3 - c0);
+      const gp = await g.program(() => g.dp.setWorkloadEndpoint(wep));
+      const fp = f.program(() => f.dp.setWorkloadEndpoint(wep));
+      add(gSum, gp);
+      add(fSum, fp);
+      gLat.push(total(gp));
+      fLat.push(total(fp));
     }
-    const after = { nft: connectRate(nftNode), ipt: connectRate(iptNode) };
+    const [bare2, afterNft, afterIpt] = rounds([bareNode, nftNode, iptNode]);
+    const rate = (x: Rate, b: Rate): string => `${x.rate.toFixed(0)}/s (${((x.rate / b.rate) * 100).toFixed(1)} % of no policy, ${x.fail} failed)`;
 
-    const gTotal = gCold.calc + gCold.render + gCold.nft;
-    const fTotal = fCold.calc + fCold.render + fCold.kernel;
     const out = [
-      `bench:policy — ${DEFAULT_SPEC.policies} policies (+1 bench allow), ${DEFAULT_SPEC.endpoints} endpoints (${DEFAULT_SPEC.localEndpoints} local), seed ${DEFAULT_SPEC.seed}, IPv4`,
-      `cold programming: gingham nft ${ms(gTotal)} (calc ${ms(gCold.calc)}, IR+render ${ms(gCold.render)}, nft ${ms(gCold.nft)}) | iptables ${ms(fTotal)} (calc ${ms(fCold.calc)}, IR+translate ${ms(fCold.render)}, ipset+iptables-restore ${ms(fCold.kernel)}) | ratio iptables/gingham ${(fTotal / gTotal).toFixed(2)}`,
-      `label change -> enforced (${CHANGES}): gingham p50 ${ms(pct(gLat, 50))} p99 ${ms(pct(gLat, 99))} (mean calc ${ms(gParts.calc / CHANGES)}, IR+render ${ms(gParts.render / CHANGES)}, nft ${ms(gParts.nft / CHANGES)}) | iptables p50 ${ms(pct(fLat, 50))} p99 ${ms(pct(fLat, 99))} (mean calc ${ms(fParts.calc / CHANGES)}, IR+translate+diff ${ms(fParts.render / CHANGES)}, restore ${ms(fParts.kernel / CHANGES)}; ${(changedChainsTotal / CHANGES).toFixed(1)} chains rewritten per change)`,
-      `rules: gingham ${nftRules} rules in ${ir.chains.size} chains, ${ir.sets.size} sets (${nftElems} elements), 2 vmaps | iptables ${iptRules} rules in ${ipt.chains.size} chains, ${ipt.sets.size} ipsets (${iptMembers} members)`,
-      `new TCP connections/s (${CONNECT_SECONDS} s loop, pod -> pod through ingress policy): no policy nft-node ${base.nft.rate.toFixed(0)}, ipt-node ${base.ipt.rate.toFixed(0)} | gingham ${policed.nft.rate.toFixed(0)} (${((policed.nft.rate / base.nft.rate) * 100).toFixed(1)} %, failures ${policed.nft.fail}) | iptables ${policed.ipt.rate.toFixed(0)} (${((policed.ipt.rate / base.ipt.rate) * 100).toFixed(1)} %, failures ${policed.ipt.fail}) | after the changes: gingham ${after.nft.rate.toFixed(0)}, iptables ${after.ipt.rate.toFixed(0)}`,
+      `bench:policy: ${DEFAULT_SPEC.policies} policies (+2 bench allows), ${DEFAULT_SPEC.endpoints} endpoints (${DEFAULT_SPEC.localEndpoints} local), ${cluster.namespaces.length} namespaces, seed ${DEFAULT_SPEC.seed}, IPv4`,
+      `warm-up calc+IR (V8 JIT, not counted below): ${ms(warmMs)}`,
+      `cold programming: gingham ${ms(total(gCold))} (${phasesText(gCold)}) | iptables ${ms(total(fCold))} (${phasesText(fCold)}) | iptables/gingham ${(total(fCold) / total(gCold)).toFixed(2)}; kernel only ${(fCold.kernel / gCold.kernel).toFixed(2)}`,
+      `label change -> enforced (${CHANGES} changes): gingham p50 ${ms(pct(gLat, 50))} p99 ${ms(pct(gLat, 99))} (mean ${phasesText(gSum, CHANGES)}) | iptables p50 ${ms(pct(fLat, 50))} p99 ${ms(pct(fLat, 99))} (mean ${phasesText(fSum, CHANGES)}; ${((f.chainsWritten - chains0) / CHANGES).toFixed(1)} chains rewritten per change) | p99 iptables/gingham ${(pct(fLat, 99) / pct(gLat, 99)).toFixed(2)}`,
+      `rules: gingham ${nftRules} rules in ${ir.chains.size} chains, ${ir.sets.size} sets (${nftElems} elements), 2 vmaps (${mapEntries} entries) | iptables ${iptRules} rules in ${ipt.chains.size} chains, ${ipt.sets.size} ipsets (${iptMembers} members) | rules iptables/gingham ${(iptRules / nftRules).toFixed(2)}`,
+      `new TCP connections (sequential connect loop pod -> pod through egress + ingress policy, median of ${ROUNDS} interleaved ${CONNECT_SECONDS} s rounds): before programming: bare ${(pre[0] as Rate).rate.toFixed(0)}/s, nft node ${(pre[1] as Rate).rate.toFixed(0)}/s, iptables node ${(pre[2] as Rate).rate.toFixed(0)}/s`,
+      `  programmed: no policy ${(bare as Rate).rate.toFixed(0)}/s | gingham ${rate(polNft as Rate, bare as Rate)} | iptables ${rate(polIpt as Rate, bare as Rate)}`,
+      `  after the label changes: no policy ${(bare2 as Rate).rate.toFixed(0)}/s | gingham ${rate(afterNft as Rate, bare2 as Rate)} | iptables ${rate(afterIpt as Rate, bare2 as Rate)}`,
       `wall time ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     ];
     process.stdout.write(out.join('\n') + '\n');
