@@ -12,6 +12,7 @@ import type { Ruleset } from '../../src/felix/rules/ir';
 import { renderTable } from '../../src/felix/tables/nft-render';
 import { NftTableOwner } from '../../src/felix/tables/table-owner';
 import { benchWep, DEFAULT_SPEC, generateCluster, NODE, type BenchPod, type Cluster } from './cluster';
+import { selfTest } from './selftest';
 import { changedChains, ipsetScript, iptablesScript, ruleCount, translateRuleset, type IptState } from './iptables-render';
 
 const suffix = `${process.pid % 10000}`;
@@ -226,6 +227,7 @@ function phasesText(p: Phases, n = 1): string {
 
 async function main(): Promise<void> {
   const t0 = performance.now();
+  selfTest();
   const cluster = generateCluster(DEFAULT_SPEC);
   benchPods(cluster);
   const real = cluster.pods.slice(0, 2);
