@@ -159,6 +159,9 @@ class GinghamSide {
   readonly runner: NftRunner & { ms: number };
   readonly owner: NftTableOwner;
   ir?: Ruleset;
+  /** nft script lines and changed objects written, summed over the syncs. */
+  lines = 0;
+  objects = 0;
 
   constructor(netns: string) {
     this.runner = timedRunner(netns);
@@ -174,7 +177,9 @@ class GinghamSide {
     const t2 = performance.now();
     const table = renderTable(this.ir, 'gingham');
     const k0 = this.runner.ms;
-    await this.owner.sync(table);
+    const res = await this.owner.sync(table);
+    this.lines += res.lines;
+    this.objects += res.changedObjects;
     const t3 = performance.now();
     const kernel = this.runner.ms - k0;
     return { calc: t1 - t0, ir: t2 - t1, render: t3 - t2 - kernel, kernel };
@@ -271,6 +276,7 @@ async function main(): Promise<void> {
     const gSum = zero();
     const fSum = zero();
     const chains0 = f.chainsWritten;
+    const [lines0, objects0] = [g.lines, g.objects];
     for (let i = 0; i < CHANGES; i++) {
       const p = cluster.pods[2 + (i % 98)] as BenchPod;
       const pod = { ...p.pod, metadata: { ...p.pod.metadata, labels: { ...p.pod.metadata.labels, app: apps[(i * 7) % apps.length] as string } } };
@@ -299,7 +305,7 @@ async function main(): Promise<void> {
       `bench:policy: ${DEFAULT_SPEC.policies} policies (+2 bench allows), ${DEFAULT_SPEC.endpoints} endpoints (${DEFAULT_SPEC.localEndpoints} local), ${cluster.namespaces.length} namespaces, seed ${DEFAULT_SPEC.seed}, IPv4`,
       `warm-up calc+IR (V8 JIT, not counted below): ${ms(warmMs)}`,
       `cold programming: gingham ${ms(total(gCold))} (${phasesText(gCold)}) | iptables ${ms(total(fCold))} (${phasesText(fCold)}) | iptables/gingham ${(total(fCold) / total(gCold)).toFixed(2)}; kernel only ${(fCold.kernel / gCold.kernel).toFixed(2)}`,
-      `label change -> enforced (${CHANGES} changes): gingham p50 ${ms(pct(gLat, 50))} p99 ${ms(pct(gLat, 99))} (mean ${phasesText(gSum, CHANGES)}) | iptables p50 ${ms(pct(fLat, 50))} p99 ${ms(pct(fLat, 99))} (mean ${phasesText(fSum, CHANGES)}; ${((f.chainsWritten - chains0) / CHANGES).toFixed(1)} chains rewritten per change) | p99 iptables/gingham ${(pct(fLat, 99) / pct(gLat, 99)).toFixed(2)}`,
+      `label change -> enforced (${CHANGES} changes): gingham p50 ${ms(pct(gLat, 50))} p99 ${ms(pct(gLat, 99))} (mean ${phasesText(gSum, CHANGES)}; ${((g.lines - lines0) / CHANGES).toFixed(0)} nft lines, ${((g.objects - objects0) / CHANGES).toFixed(1)} objects per change) | iptables p50 ${ms(pct(fLat, 50))} p99 ${ms(pct(fLat, 99))} (mean ${phasesText(fSum, CHANGES)}; ${((f.chainsWritten - chains0) / CHANGES).toFixed(1)} chains rewritten per change) | p99 iptables/gingham ${(pct(fLat, 99) / pct(gLat, 99)).toFixed(2)}`,
       `empty transaction on the loaded tables (p50 of 10, incl. ~5 ms ip netns exec): nft -f ${ms(pct(fixed.nft, 50))} | iptables-restore --noflush ${ms(pct(fixed.ipt, 50))}`,
       `rules: gingham ${nftRules} rules in ${ir.chains.size} chains, ${ir.sets.size} sets (${nftElems} elements), 2 vmaps (${mapEntries} entries) | iptables ${iptRules} rules in ${ipt.chains.size} chains, ${ipt.sets.size} ipsets (${iptMembers} members) | rules iptables/gingham ${(iptRules / nftRules).toFixed(2)}`,
       `new TCP connections (sequential connect loop pod -> pod through egress + ingress policy, median of ${ROUNDS} interleaved ${CONNECT_SECONDS} s rounds): before programming: bare ${(pre[0] as Rate).rate.toFixed(0)}/s, nft node ${(pre[1] as Rate).rate.toFixed(0)}/s, iptables node ${(pre[2] as Rate).rate.toFixed(0)}/s`,
