@@ -6,6 +6,7 @@ import type { GlobalNetworkPolicy } from '../../src/api/kind-global-network-poli
 import type { WorkloadEndpoint } from '../../src/api/kind-workload-endpoint';
 import type { K8sNamespace, K8sNetworkPolicy, K8sPod } from '../../src/api/k8s';
 import { podEndpointLabels, podEndpointPorts, podProfiles } from '../../src/api/k8s';
+import { mulberry32 } from '../../src/ipam/block-generator';
 
 export interface ClusterSpec {
   seed: number;
@@ -39,16 +40,10 @@ export interface Cluster {
   globalPolicies: GlobalNetworkPolicy[];
 }
 
-/** mulberry32: small, seeded, good enough for a workload generator. */
+/** A seeded generator of numbers in [0, 1) (the IPAM block generator's mulberry32). */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
+  return () => next() / 4294967296;
 }
 
 /** An index in [0, n) skewed towards small values (a few big apps and namespaces, a long tail). */
