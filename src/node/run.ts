@@ -14,6 +14,8 @@ import { Speaker, type SpeakerDeps } from '../bgp/speaker';
 import type { SysctlWriter } from '../cni/sysctl';
 import { DatastoreCache, type Datastore } from '../datastore';
 import { Dataplane } from '../felix/dataplane';
+import { PolicyDataplane } from '../felix/policy-dataplane';
+import type { NftRunner } from '../felix/tables/nft-command';
 import type { CommandRunner } from '../felix/nat-outgoing';
 import { IpamAllocator } from '../ipam';
 import type { Clock } from '../lib/clock';
@@ -42,6 +44,8 @@ export interface NodeConfig {
   readonly nodenameFile: string;
   /** Where the pod MTU is written for the CNI plugin. */
   readonly mtuFile: string;
+  /** Enforce network policy (nftables through runCommand); absent: policy is not programmed. */
+  readonly policy?: boolean;
 }
 
 export interface NodeDeps {
@@ -92,6 +96,9 @@ function writeNodenameFile(file: string, nodeName: string): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, `${nodeName}\n`);
 }
+
+/** nft(8) through the process's command runner. */
+const nftRunner = (run: CommandRunner): NftRunner => ({ run: (args, stdin) => run(['nft', ...args], stdin) });
 
 export async function runNode(cfg: NodeConfig, deps: NodeDeps): Promise<RunningNode> {
   const { clock, logger, store, netlink: nl } = deps;
@@ -144,6 +151,8 @@ export async function runNode(cfg: NodeConfig, deps: NodeDeps): Promise<RunningN
       )
     : undefined;
 
+  const policy = cfg.policy && deps.runCommand ? new PolicyDataplane({ nodeName: startup.nodeName, runner: nftRunner(deps.runCommand), families: [4] }) : undefined;
+  if (cfg.policy && policy === undefined) log.warn('network policy requested but no command runner: policy is not enforced');
   const cache = new DatastoreCache(store, NODE_CALC_KINDS, (err) => log.error(`resource cache listener failed: ${describeError(err)}`));
   const agent = new NodeAgent(
     { nodeName: startup.nodeName, parentInterface: parent, hostMtu, mtuFile: cfg.mtuFile },
@@ -151,7 +160,7 @@ export async function runNode(cfg: NodeConfig, deps: NodeDeps): Promise<RunningN
       store,
       cache,
       ipam: new IpamAllocator(store),
-      dataplane: new Dataplane({ netlink: nl, clock, logger, ...(deps.runCommand ? { runCommand: deps.runCommand } : {}), ...(metrics ? { metrics } : {}) }),
+      dataplane: new Dataplane({ netlink: nl, clock, logger, ...(deps.runCommand ? { runCommand: deps.runCommand } : {}), ...(metrics ? { metrics } : {}), ...(policy ? { policy } : {}) }),
       clock,
       logger,
       newSpeaker: (sc) => new Speaker(sc, { clock, transport: deps.transport, listener: deps.listener, logger }),
