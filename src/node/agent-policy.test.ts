@@ -9,7 +9,7 @@ import { FakeClock } from '../lib/fake-clock';
 import { nullLogger, type Logger } from '../lib/logger';
 import { FakeNetlink } from '../netlink/fake';
 import { NodeAgent } from './agent';
-import { NODE_CALC_KINDS } from './calc/kinds';
+import { nodeKinds } from './calc/kinds';
 
 /** nft as far as the table owner uses it: transactions recorded, listings answered "no such table", failures on demand. */
 class FakeNft implements NftRunner {
@@ -70,7 +70,7 @@ interface Node {
 }
 
 function newNode(store: Datastore, clock: FakeClock, nft: FakeNft, logger: Logger = nullLogger): Node {
-  const cache = new DatastoreCache(store, NODE_CALC_KINDS);
+  const cache = new DatastoreCache(store, nodeKinds(true));
   const nl = new FakeNetlink();
   nl.addExistingLink('eth0', { up: true });
   const policy = new PolicyDataplane({ nodeName: 'n1', runner: nft, families: [4] });

@@ -45,7 +45,7 @@ import { ensureTunnelAddress } from './tunnel-addr';
 export interface AgentDeps {
   readonly store: Datastore;
   /**
-   * The process's resource cache, watching at least NODE_CALC_KINDS (node/calc/kinds.ts). Shared: the agent subscribes
+   * The process's resource cache, watching at least NODE_CALC_KINDS (node/calc/kinds.ts), and POLICY_KINDS when the dataplane has a policy part. Shared: the agent subscribes
    * and starts it (start() is shared by every caller) but does not close it; its owner does.
    */
   readonly cache: DatastoreCache;

@@ -26,7 +26,7 @@ import type { Netlink } from '../netlink/netlink';
 import { NodeAgent } from './agent';
 import { autodetectAddress, type InterfaceAddresses } from './autodetect';
 import { AGENT_FAMILY } from './calc/family';
-import { NODE_CALC_KINDS } from './calc/kinds';
+import { nodeKinds } from './calc/kinds';
 import { bgpReadiness, serveHealth } from './health';
 import type { NodeMetrics } from './metrics';
 import { ensureDefaultConfig, ensureDefaultPool, ensureNode, type StartupConfig } from './startup';
@@ -153,7 +153,7 @@ export async function runNode(cfg: NodeConfig, deps: NodeDeps): Promise<RunningN
 
   const policy = cfg.policy && deps.runCommand ? new PolicyDataplane({ nodeName: startup.nodeName, runner: nftRunner(deps.runCommand), families: [4] }) : undefined;
   if (cfg.policy && policy === undefined) log.warn('network policy requested but no command runner: policy is not enforced');
-  const cache = new DatastoreCache(store, NODE_CALC_KINDS, (err) => log.error(`resource cache listener failed: ${describeError(err)}`));
+  const cache = new DatastoreCache(store, nodeKinds(policy !== undefined), (err) => log.error(`resource cache listener failed: ${describeError(err)}`));
   const agent = new NodeAgent(
     { nodeName: startup.nodeName, parentInterface: parent, hostMtu, mtuFile: cfg.mtuFile },
     {
