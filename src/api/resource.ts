@@ -2,6 +2,7 @@
 // scalar coercion), defaults, validation (metadata + the kind's own rules). Callers (datastore, CLI, node) use
 // these and never a kind file's functions directly, so metadata rules are applied the same way everywhere.
 
+import { didYouMean } from '../lib/suggest';
 import { checkLabels, checkName } from './checks';
 import { Problems, ValidationError } from './errors';
 import { blockAffinityKind } from './kind-block-affinity';
@@ -66,6 +67,11 @@ export function resolveKind(name: string): KindInfo | undefined {
   return byAlias.get(name.toLowerCase());
 }
 
+/** " (did you mean ippool?)" for a resource type the command line does not know, or "". */
+export function suggestKind(name: string): string {
+  return didYouMean(name.toLowerCase(), byAlias.keys());
+}
+
 /** The whole-resource shape of a kind (TypeMeta, ObjectMeta, spec, status) in Go print order. */
 export function resourceShape(info: KindInfo): Shape {
   return obj([
@@ -95,7 +101,7 @@ export function decodeResource(raw: unknown): Resource {
   const name = typeof meta.name === 'string' ? meta.name : '';
   const info = kindInfo(kind);
   if (!info) {
-    p.add('kind', kind ? `unknown kind "${kind}"` : 'is required');
+    p.add('kind', kind ? `unknown kind "${kind}"${didYouMean(kind, KINDS.map((k) => k.kind))}` : 'is required');
     throw new ValidationError(kind || '<no kind>', name, p.list);
   }
   const decoded = decodeShape(raw, resourceShape(info), '', p) as Resource | undefined;
@@ -124,7 +130,7 @@ export function validateResource(res: Resource): void {
   const info = kindInfo(res.kind);
   const p = new Problems();
   if (!info) {
-    p.add('kind', `unknown kind "${res.kind}"`);
+    p.add('kind', `unknown kind "${res.kind}"${didYouMean(res.kind, KINDS.map((k) => k.kind))}`);
     p.throwIfAny(res.kind, res.metadata?.name ?? '');
     return;
   }

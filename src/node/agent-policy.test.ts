@@ -1,9 +1,9 @@
 // The node agent enforcing policy through the dataplane façade: a memory datastore, a fake kernel (FakeNetlink), a
 // fake nft with failure injection and a fake clock. Real nft and real packets are in e2e/.
-import { DatastoreCache, MemoryDatastore, type Datastore, type StoredResource } from '../datastore';
+import { DatastoreCache, type Datastore, type StoredResource } from '../datastore';
+import { MemoryDatastore } from '../datastore/memory/memory-datastore';
 import { Dataplane } from '../felix/dataplane';
-import { PolicyDataplane } from '../felix/policy-dataplane';
-import type { CommandResult, NftRunner } from '../felix/tables/nft-command';
+import { PolicyDataplane, type CommandResult, type NftRunner } from '../felix/policy-dataplane';
 import { IpamAllocator } from '../ipam';
 import { FakeClock } from '../lib/fake-clock';
 import { nullLogger, type Logger } from '../lib/logger';
@@ -150,7 +150,7 @@ describe('NodeAgent with policy', () => {
       nft.failNext = 2;
       await agentWithLog.agent.start();
       expect(nft.scripts).toHaveLength(0);
-      expect(errors.join('\n')).toMatch(/policy not programmed, previous rules kept: nft transaction on table ip gingham failed at line 2/);
+      expect(errors.join('\n')).toMatch(/policy not programmed, previous rules kept: NftApplyFailed: nft transaction on table ip gingham failed at line 2: add map ip gingham from-wl/);
       // Nothing changes in the datastore: only the retry timer (500 ms, then the 50 ms debounce) brings the next round.
       const ticks = async (): Promise<void> => {
         for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));

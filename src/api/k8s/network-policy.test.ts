@@ -33,7 +33,7 @@ describe('NetworkPolicy as the API server handles it', () => {
   });
 
   it.each<[string, unknown, string]>([
-    ['unknown field', { podSelector: {}, ingres: [] }, 'spec.ingres: unknown field'],
+    ['unknown field', { podSelector: {}, ingres: [] }, 'spec.ingres: unknown field (did you mean ingress?)'],
     ['ipBlock with a selector', { podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/8' }, podSelector: {} }] }] }, 'spec.ingress[0].from[0]: may not specify both ipBlock and another peer'],
     ['empty peer', { podSelector: {}, ingress: [{ from: [{}] }] }, 'spec.ingress[0].from[0]: must specify a peer'],
     ['except outside cidr', { podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/16', except: ['10.1.0.0/24'] } }] }] }, 'spec.ingress[0].from[0].ipBlock.except[0]: must be a strict subset of ipBlock.cidr 10.0.0.0/16'],
