@@ -165,18 +165,3 @@ export function mergeNodeIntoKubernetes(node: CalicoNode, k8s: KubeObject): Kube
   if (node.metadata.resourceVersion) out.metadata.resourceVersion = node.metadata.resourceVersion;
   return out;
 }
-
-/**
- * A new Kubernetes Node for a v3 Node, for clusters (and tests) where Gingham registers the node itself rather than
- * a kubelet. Its Kubernetes labels are the v3 labels.
- */
-export function newKubernetesNode(node: CalicoNode): KubeObject {
-  const base: KubeObject = {
-    apiVersion: 'v1',
-    kind: 'Node',
-    metadata: { name: node.metadata.name, ...(node.metadata.labels ? { labels: { ...node.metadata.labels } } : {}) },
-  };
-  const { resourceVersion: _rv, ...meta } = node.metadata;
-  const merged = mergeNodeIntoKubernetes({ ...node, metadata: meta }, base);
-  return merged;
-}
