@@ -2,7 +2,7 @@
 // structural schema (k8s.io/apiextensions-apiserver pkg/apiserver/schema: pruning, then validation):
 //   - unknown fields (not in `properties`, no `additionalProperties`, no x-kubernetes-preserve-unknown-fields) are
 //     pruned; with fieldValidation=Strict they are an error instead ("strict decoding error: unknown field ...");
-//   - type (integer vs number vs string...), format int32/int64/date-time, enum, required, nullable,
+//   - type (integer vs number vs string...), format int64 (an integer beyond int64 does not decode) and date-time, enum, required, nullable,
 //     x-kubernetes-int-or-string, checked with the server's messages ("spec.x in body must be of type integer").
 // Owns: that walk over plain JSON. The subset of OpenAPI v3 the Calico and Gingham CRDs use; no CEL rules.
 
@@ -58,9 +58,6 @@ function walk(schema: Schema, v: unknown, path: string, out: { unknown: string[]
   }
   if (type === 'integer' && schema.format === 'int64' && typeof v === 'number' && (BigInt(v) > INT64_MAX || BigInt(v) < -INT64_MAX - 1n)) {
     out.errors.push(`${p}: Invalid value: ${v}: ${p} in body must be of type int64: ${v}`);
-  }
-  if (type === 'integer' && schema.format === 'int32' && typeof v === 'number' && (v > 2147483647 || v < -2147483648)) {
-    out.errors.push(`${p}: Invalid value: ${v}: ${p} in body must be of type int32: ${v}`);
   }
   if (type === 'string' && schema.format === 'date-time' && typeof v === 'string' && !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(v)) {
     out.errors.push(`${p}: Invalid value: ${JSON.stringify(v)}: ${p} in body must be of type date-time: ${JSON.stringify(v)}`);
