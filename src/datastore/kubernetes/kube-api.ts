@@ -3,6 +3,7 @@
 // type that keeps the API server's HTTP code and Status reason. Two adapters implement it: client-node-api.ts over
 // @kubernetes/client-node (production) and http-api.ts over node:http (for Node versions that client cannot load on).
 // This file owns no I/O.
+import { GinghamError } from '../../lib/errors';
 
 /** The only subresource the datastore writes through. */
 export type Subresource = 'status';
@@ -106,20 +107,20 @@ export interface KubeApi {
 }
 
 /**
- * A failed API call. `code` is the HTTP status (0 when no response arrived: connection refused, reset, timeout);
- * `reason` the Status reason (NotFound, AlreadyExists, Conflict, Gone, Expired, Invalid...) when the server sent one.
+ * A failed API call. `status` is the HTTP status (0 when no response arrived: connection refused, reset, timeout) and
+ * the code `KubeApi<status>` (`KubeApiUnreachable` for 0); `reason` the Status reason (NotFound, AlreadyExists,
+ * Conflict, Gone, Expired, Invalid...) when the server sent one.
  */
-export class KubeApiError extends Error {
+export class KubeApiError extends GinghamError {
   constructor(
-    readonly code: number,
+    readonly status: number,
     readonly reason: string | undefined,
     message: string,
     /** Status.details.name: set when the failure is about one object (vs. the resource type not being served). */
     readonly detailsName?: string,
     options?: { cause?: unknown; request?: KubeRequest },
   ) {
-    super(message, options);
-    this.name = 'KubeApiError';
+    super(status === 0 ? 'KubeApiUnreachable' : `KubeApi${status}`, message, options);
     this.request = options?.request;
   }
 
@@ -130,7 +131,7 @@ export class KubeApiError extends Error {
 /** err with the failed call attached (a KubeApiError from the adapters' response handling has none yet). */
 export function withRequest(err: KubeApiError, request: KubeRequest): KubeApiError {
   if (err.request !== undefined) return err;
-  return new KubeApiError(err.code, err.reason, err.message, err.detailsName, { cause: err.cause, request });
+  return new KubeApiError(err.status, err.reason, err.message, err.detailsName, { cause: err.cause, request });
 }
 
 /** Builds a KubeApiError from a response body that may be a metav1.Status. */
