@@ -7,6 +7,7 @@ import { PORTS } from '../api/well-known';
 import { chartFiles, GOLDEN_VALUE_SETS, renderYaml } from './files';
 import { poolModes, renderManifests } from './render';
 import { strictFieldErrors } from './strict-fields';
+import { renderTemplate, TemplateError } from './templates';
 import { ChartValuesError, DEFAULT_VALUES, resolveValues, valuesSchema } from './values';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -26,6 +27,28 @@ describe('chart files', () => {
       const overrides = parse(read(`charts/gingham/testdata/${name}.values.yaml`)) ?? {};
       expect(read(`charts/gingham/testdata/${name}.golden.yaml`)).toBe(renderYaml(overrides));
     }
+  });
+});
+
+describe('templates', () => {
+  const templates = [...chartFiles(version)].filter(([rel]) => rel.startsWith('charts/gingham/templates/'));
+  const renderAll = (overrides: unknown): Obj[] => templates.flatMap(([, text]) => docs(renderTemplate(text, resolveValues(overrides))));
+  const key = (o: Obj): string => `${o.kind}/${o.metadata.name}`;
+  const byKey = (l: Obj[]): Obj[] => [...l].sort((a, b) => key(a).localeCompare(key(b)));
+
+  it.each([
+    ...Object.entries(GOLDEN_VALUE_SETS),
+    ['etcd without TLS, ipipCrossSubnet', { datastore: { type: 'etcd', etcd: { endpoints: ['http://127.0.0.1:2379'] } }, encapsulation: 'ipipCrossSubnet' }],
+    ['none, reflectors', { encapsulation: 'none', routeReflectors: { enabled: true }, namespace: 'gingham-system', image: { tag: 'dev' } }],
+    ['vxlanCrossSubnet, etcd TLS, reflectors', { encapsulation: 'vxlanCrossSubnet', datastore: { type: 'etcd', etcd: { endpoints: ['https://a:2379'], tlsSecret: 's' } }, routeReflectors: { enabled: true, perZone: 3 } }],
+  ])('the templates rendered with %s equal renderManifests', (_name, overrides) => {
+    expect(byKey(renderAll(overrides))).toEqual(byKey(renderManifests(resolveValues(overrides))));
+  });
+
+  it('the template renderer refuses what it does not implement', () => {
+    expect(() => renderTemplate('{{ include "x" . }}', {})).toThrow(TemplateError);
+    expect(() => renderTemplate('{{- if .Values.a }}\nx', {})).toThrow('an if without an end');
+    expect(() => renderTemplate('{{ .Values.missing }}', {})).toThrow('.Values.missing is not set');
   });
 });
 
