@@ -24,8 +24,9 @@ const HOST_PATHS = {
   netns: '/var/run/netns',
 } as const;
 
-function image(v: ChartValues): string {
-  return `${v.image.repository}:${v.image.tag}`;
+/** The start of every container: all run the one Gingham image, each with its `gingham` subcommand. */
+function container(v: ChartValues, name: string, command: string[]): { name: string; image: string; imagePullPolicy: string; command: string[] } {
+  return { name, image: `${v.image.repository}:${v.image.tag}`, imagePullPolicy: v.image.pullPolicy, command: ['gingham', ...command] };
 }
 
 /** calico-node's CALICO_IPV4POOL_IPIP / _VXLAN for an encapsulation value. */
@@ -134,10 +135,7 @@ function daemonSet(v: ChartValues): K8sObject {
           securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
           initContainers: [
             {
-              name: 'install-cni',
-              image: image(v),
-              imagePullPolicy: v.image.pullPolicy,
-              command: ['gingham', 'cni', 'install', '--bin-dir', '/host/opt/cni/bin', '--conf-dir', '/host/etc/cni/net.d'],
+              ...container(v, 'install-cni', ['cni', 'install', '--bin-dir', '/host/opt/cni/bin', '--conf-dir', '/host/etc/cni/net.d']),
               env: [
                 ...datastoreEnv(v),
                 { name: ENV.kubernetesNodeName, valueFrom: nodeName },
@@ -152,10 +150,7 @@ function daemonSet(v: ChartValues): K8sObject {
           ],
           containers: [
             {
-              name: 'gingham-node',
-              image: image(v),
-              imagePullPolicy: v.image.pullPolicy,
-              command: ['gingham', 'node', 'run'],
+              ...container(v, 'gingham-node', ['node', 'run']),
               env: [
                 ...datastoreEnv(v),
                 { name: ENV.nodeName, valueFrom: nodeName },
@@ -228,10 +223,7 @@ function deployment(v: ChartValues): K8sObject {
           ...(v.datastore.type === 'etcd' ? { hostNetwork: true } : {}),
           containers: [
             {
-              name: 'gingham-kube-controllers',
-              image: image(v),
-              imagePullPolicy: v.image.pullPolicy,
-              command: ['gingham', 'controllers', 'run'],
+              ...container(v, 'gingham-kube-controllers', ['controllers', 'run']),
               env: [
                 ...datastoreEnv(v),
                 { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
