@@ -39,7 +39,7 @@ describe('templates', () => {
   it.each([
     ...Object.entries(GOLDEN_VALUE_SETS),
     ['etcd without TLS, ipipCrossSubnet', { datastore: { type: 'etcd', etcd: { endpoints: ['http://127.0.0.1:2379'] } }, encapsulation: 'ipipCrossSubnet' }],
-    ['none, reflectors', { encapsulation: 'none', routeReflectors: { enabled: true }, namespace: 'gingham-system', image: { tag: 'dev' } }],
+    ['none, reflectors, a four-byte AS', { asNumber: 4200000000, encapsulation: 'none', routeReflectors: { enabled: true }, namespace: 'gingham-system', image: { tag: 'dev' } }],
     ['vxlanCrossSubnet, etcd TLS, reflectors', { encapsulation: 'vxlanCrossSubnet', datastore: { type: 'etcd', etcd: { endpoints: ['https://a:2379'], tlsSecret: 's' } }, routeReflectors: { enabled: true, perZone: 3 } }],
   ])('the templates rendered with %s equal renderManifests', (_name, overrides) => {
     expect(byKey(renderAll(overrides))).toEqual(byKey(renderManifests(resolveValues(overrides))));
@@ -153,7 +153,8 @@ describe('objects, as Calico ships them', () => {
     expect(main.livenessProbe!.httpGet).toEqual({ host: '127.0.0.1', path: '/liveness', port: PORTS.health });
     expect(main.readinessProbe!.httpGet).toEqual({ host: '127.0.0.1', path: '/readiness', port: PORTS.health });
     expect(env(main)).toMatchObject({ NODENAME: { fieldRef: { fieldPath: 'spec.nodeName' } }, CALICO_IPV4POOL_CIDR: '192.168.0.0/16', CALICO_IPV4POOL_BLOCK_SIZE: '26', CALICO_IPV4POOL_IPIP: 'Always', CALICO_IPV4POOL_VXLAN: 'Never', AS: '64512', IP: 'autodetect' });
-    expect(pod.initContainers![0]!.command).toEqual(['gingham', 'cni', 'install', '--bin-dir', '/host/opt/cni/bin', '--conf-dir', '/host/etc/cni/net.d']);
+    expect(pod.initContainers![0]!.command).toEqual(['gingham', 'cni', 'install', '--bin-dir', '/host/opt/cni/bin', '--conf-dir', '/host/etc/cni/net.d', '--mtu', '$(CNI_MTU)']);
+    expect(env(pod.initContainers![0]!)).toMatchObject({ CNI_MTU: { configMapKeyRef: { name: 'gingham-config', key: 'veth_mtu' } } });
     expect(pod.volumes!.map((v) => v.hostPath?.path).sort()).toEqual(['/etc/cni/net.d', '/lib/modules', '/opt/cni/bin', '/run/xtables.lock', '/var/lib/gingham', '/var/log/gingham', '/var/run/gingham', '/var/run/netns']);
   });
 

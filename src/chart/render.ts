@@ -135,10 +135,12 @@ function daemonSet(v: ChartValues): K8sObject {
           securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
           initContainers: [
             {
-              ...container(v, 'install-cni', ['cni', 'install', '--bin-dir', '/host/opt/cni/bin', '--conf-dir', '/host/etc/cni/net.d']),
+              ...container(v, 'install-cni', ['cni', 'install', '--bin-dir', '/host/opt/cni/bin', '--conf-dir', '/host/etc/cni/net.d', '--mtu', '$(CNI_MTU)']),
               env: [
                 ...datastoreEnv(v),
                 { name: ENV.kubernetesNodeName, valueFrom: nodeName },
+                // Kubernetes expands $(CNI_MTU) in the command (Calico: CNI_MTU from veth_mtu).
+                fromConfig('CNI_MTU', 'veth_mtu'),
               ],
               volumeMounts: [
                 { name: 'cni-bin-dir', mountPath: '/host/opt/cni/bin' },

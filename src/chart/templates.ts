@@ -2,7 +2,7 @@
 // source: every value is rendered as a sentinel that becomes `{{ .Values.x }}`, and each value that changes the shape
 // of an object (datastore, etcd TLS, reflectors, encapsulation) becomes an `{{- if }}` over the renders of its options,
 // kept only where the options differ. renderTemplate is the subset of Go's text/template these files use (if / else if
-// / else / end on their own lines, eq, `.Values.x`, `| quote`, `join`), so the tests render the templates with each
+// / else / end on their own lines, eq, `.Values.x`, `| int64`, `| quote`, `join`), so the tests render the templates with each
 // golden value set without a Helm binary and compare with renderManifests.
 import { stringify } from 'yaml';
 import { GinghamError } from '../lib/errors';
@@ -67,13 +67,23 @@ function sentinelValues(): Mutable {
   };
 }
 
+/**
+ * Integer values: Helm decodes values.yaml numbers as float64, which `quote` prints as 4.2e+09; `int64` first keeps a
+ * four-byte AS number whole.
+ */
+const INTEGERS = new Set(['asNumber', 'pool.blockSize', 'mtu', 'routeReflectors.perZone']);
+
 /** One object's YAML with sentinels turned into template actions. */
 function templated(obj: object): string {
   return stringify(obj, { lineWidth: 0 })
     .split('\n')
     .map((line) => {
       const whole = /^(\s*(?:- )?(?:[\w.-]+: )?)zzV\.([A-Za-z.]+?)\.Vzz$/.exec(line);
-      if (whole) return `${whole[1] ?? ''}{{ ${whole[2] === 'datastore.etcd.endpoints' ? 'join "," .Values.datastore.etcd.endpoints' : `.Values.${whole[2] ?? ''}`} | quote }}`;
+      if (whole) {
+        const p = whole[2] ?? '';
+        const expr = p === 'datastore.etcd.endpoints' ? 'join "," .Values.datastore.etcd.endpoints' : INTEGERS.has(p) ? `.Values.${p} | int64` : `.Values.${p}`;
+        return `${whole[1] ?? ''}{{ ${expr} | quote }}`;
+      }
       return line.replace(SENTINEL, (_m, p: string) => `{{ .Values.${p} }}`);
     })
     .join('\n');
@@ -131,12 +141,13 @@ function evalCond(cond: string, values: unknown): boolean {
 }
 
 function evalAction(action: string, values: unknown): string {
-  const m = /^(?:join "([^"]*)" )?\.Values\.([\w.]+)( \| quote)?$/.exec(action.trim());
+  const m = /^(?:join "([^"]*)" )?\.Values\.([\w.]+)( \| int64)?( \| quote)?$/.exec(action.trim());
   if (!m) throw new TemplateError(`unsupported action "{{ ${action} }}"`);
   const raw = lookup(values, m[2] ?? '');
   if (raw === undefined) throw new TemplateError(`.Values.${m[2] ?? ''} is not set`);
+  if (m[3] && !Number.isInteger(raw)) throw new TemplateError(`.Values.${m[2] ?? ''}: int64 of a non-integer ${JSON.stringify(raw)}`);
   const text = m[1] !== undefined ? (raw as unknown[]).join(m[1]) : String(raw);
-  return m[3] ? JSON.stringify(text) : text;
+  return m[4] ? JSON.stringify(text) : text;
 }
 
 /** Renders a template of the subset above with `.Values` = values. */
