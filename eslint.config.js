@@ -39,6 +39,7 @@ const IMPORT_TABLE = [
   { folder: 'felix', allow: ['lib', 'api', 'api/selector', 'api/k8s', 'netlink', 'felix/calc', 'felix/rules', 'felix/tables'] },
   { folder: 'cni', allow: ['lib', 'api', 'api/wire', 'datastore', 'netlink', 'ipam'] },
   { folder: 'cni/testing', allow: ['lib', 'api', 'datastore', 'netlink', 'ipam', 'cni'] },
+  { folder: 'chart', allow: ['lib', 'api'] },
   { folder: 'controllers', planned: true, allow: ['lib', 'api', 'api/selector', 'datastore', 'ipam'] },
   {
     folder: 'node/calc',
