@@ -25,6 +25,7 @@ import { NodeAgent } from './agent';
 import { autodetectAddress, type InterfaceAddresses } from './autodetect';
 import { AGENT_FAMILY } from './calc/family';
 import { NODE_CALC_KINDS } from './calc/kinds';
+import { startNodeCni, type NodeCniConfig } from './cni-serve';
 import { bgpReadiness, serveHealth } from './health';
 import type { NodeMetrics } from './metrics';
 import { ensureDefaultConfig, ensureDefaultPool, ensureNode, type StartupConfig } from './startup';
@@ -42,6 +43,8 @@ export interface NodeConfig {
   readonly nodenameFile: string;
   /** Where the pod MTU is written for the CNI plugin. */
   readonly mtuFile: string;
+  /** The CNI service (node/cni-serve.ts); absent: not served (the lab, where nodes share one filesystem). */
+  readonly cni?: NodeCniConfig;
 }
 
 export interface NodeDeps {
@@ -144,13 +147,14 @@ export async function runNode(cfg: NodeConfig, deps: NodeDeps): Promise<RunningN
       )
     : undefined;
 
+  const ipam = new IpamAllocator(store);
   const cache = new DatastoreCache(store, NODE_CALC_KINDS, (err) => log.error(`resource cache listener failed: ${describeError(err)}`));
   const agent = new NodeAgent(
     { nodeName: startup.nodeName, parentInterface: parent, hostMtu, mtuFile: cfg.mtuFile },
     {
       store,
       cache,
-      ipam: new IpamAllocator(store),
+      ipam,
       dataplane: new Dataplane({ netlink: nl, clock, logger, ...(deps.runCommand ? { runCommand: deps.runCommand } : {}), ...(metrics ? { metrics } : {}) }),
       clock,
       logger,
@@ -182,6 +186,8 @@ export async function runNode(cfg: NodeConfig, deps: NodeDeps): Promise<RunningN
   try {
     await agent.start();
     servers.push(await serveNodeStatus(cfg.statusSocket, reply));
+    // After the agent's first sync and apply: CNI is served on a reconciled node, and its conflist appears last.
+    if (cfg.cni) servers.push(await startNodeCni(cfg.cni, { nodeName: startup.nodeName, store, ipam, netlink: nl, sysctl: deps.sysctl, logger }));
     health = await serveHealth(cfg.health.host, cfg.health.port, () => bgpReadiness(reply().peers, clock.now() - started));
     servers.push(health);
     if (metrics && metricsModule && cfg.metrics) {
