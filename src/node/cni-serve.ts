@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import { datastoreBackend } from '../cni/backend';
 import { buildConflist, writeConflist } from '../cni/install';
 import { allocatorIpam } from '../cni/ipam-allocator-adapter';
+import { serialisedDumps } from '../cni/netlink-dumps';
 import type { Datastore } from '../datastore';
 import type { IpamAllocator } from '../ipam';
 import type { Logger } from '../lib/logger';
@@ -47,7 +48,7 @@ export async function startNodeCni(cfg: NodeCniConfig, deps: NodeCniDeps): Promi
   const server = await serveCni(cfg.socket, {
     nodeName: deps.nodeName,
     backend: datastoreBackend(deps.store, allocatorIpam(deps.ipam)),
-    host: deps.netlink,
+    host: serialisedDumps(deps.netlink),
     openNetns: async (netnsPath) => startNetnsNetlink({ argv: nsenterArgv({ path: netnsPath }) }),
     sysctl: deps.sysctl,
     readFile: readOptional,
