@@ -14,8 +14,13 @@ import { CURRENT_VERSION, SUPPORTED_VERSIONS, versionResult } from './cni-versio
 /** The configuration key naming the agent's CNI socket. */
 export const CNI_SOCKET_KEY = 'cni_socket';
 
-/** Connecting to a unix socket is immediate unless the agent's backlog is full: well under the 100 ms budget. */
-export const CONNECT_TIMEOUT_MS = 80;
+/**
+ * A unix-socket connect succeeds or fails in the kernel at once (ENOENT, ECONNREFUSED, EAGAIN on a full backlog), so
+ * "agent down" is answered in a few milliseconds without this timer. It only guards against a wedged peer; a short
+ * value misfires when the shim itself is starved of CPU (50 pod starts at once on 2 cores took > 80 ms to see
+ * 'connect'), hence seconds, not milliseconds.
+ */
+export const CONNECT_TIMEOUT_MS = 2000;
 /** Below kubelet's 2-minute runtime request timeout (Antrea: 30 s); the agent's own IPAM timeouts are shorter. */
 export const REPLY_TIMEOUT_MS = 100_000;
 
