@@ -16,7 +16,7 @@ import { IpamAllocator } from '../../src/ipam';
 import { startEtcd, type EtcdServer } from '../lib/etcd';
 import { cleanupAll, makeWorkDir, spawnDaemon, stopProcess, waitFor, type ManagedProcess } from '../lib/process';
 import { describeIf, requireTools } from '../lib/tools';
-import { addNetns, addNodeNamespace, deleteNetns, execIn, invokePlugin, ping, relayIntoNamespace, type PluginRun } from './cni-lab';
+import { addNetns, addNodeNamespace, deleteNetns, execIn, invokePlugin, ping, relayIntoNamespace, resultIp, type PluginRun } from './cni-lab';
 
 const ok = requireTools('cni-agent', ['ip', 'nsenter', 'etcd', 'python3'], { root: true });
 
@@ -31,12 +31,6 @@ const NODE = `gh-cnia-node-${suffix}`;
 const POOL = '10.249.0.0/24';
 const HOST_IP = '10.248.0.1';
 const CONCURRENT = 50;
-
-function ipOf(r: PluginRun): string {
-  const a = (r.json?.ips as Array<{ address: string }> | undefined)?.[0]?.address;
-  if (!a) throw new Error(`no address in ${r.stdout} ${r.stderr}`);
-  return a.split('/')[0]!;
-}
 
 describeIf(ok)('CNI served by the node agent (real kernel, real etcd)', () => {
   let etcd: EtcdServer;
@@ -106,7 +100,7 @@ describeIf(ok)('CNI served by the node agent (real kernel, real etcd)', () => {
     newPod('a');
     const add = await run('ADD', 'a', 'ctr-a', conf());
     expect(add.code).toBe(0);
-    const ip = ipOf(add);
+    const ip = resultIp(add);
     expect(ip.startsWith('10.249.0.')).toBe(true);
     expect(add.json).toMatchObject({ cniVersion: '1.0.0', interfaces: [{ name: vethNameForWorkload('default', 'a'), mac: 'ee:ee:ee:ee:ee:ee' }, { name: 'eth0' }], ips: [{ address: `${ip}/32`, interface: 1 }] });
     expect(ping(podNs('a'), HOST_IP).ok).toBe(true);
@@ -116,7 +110,7 @@ describeIf(ok)('CNI served by the node agent (real kernel, real etcd)', () => {
     // The runtime lost the result and asks again: same address, nothing leaked.
     const again = await run('ADD', 'a', 'ctr-a', conf());
     expect(again.code).toBe(0);
-    expect(ipOf(again)).toBe(ip);
+    expect(resultIp(again)).toBe(ip);
     expect(ping(podNs('a'), HOST_IP).ok).toBe(true);
     const check = await run('CHECK', 'a', 'ctr-a', conf({ prevResult: again.json }));
     expect(check).toMatchObject({ code: 0, stdout: '' });
@@ -138,7 +132,7 @@ describeIf(ok)('CNI served by the node agent (real kernel, real etcd)', () => {
     const wallMs = Date.now() - t0;
     process.stdout.write(`${CONCURRENT} concurrent ADDs through the agent: ${wallMs} ms\n`);
     expect(adds.filter((r) => r.code !== 0).map((r) => r.stdout)).toEqual([]);
-    const ips = adds.map(ipOf);
+    const ips = adds.map(resultIp);
     expect(new Set(ips).size).toBe(CONCURRENT);
     const check = await runCheck(store, {}, Date.now());
     expect(check.text).toContain('Check complete; found 0 problems.');
@@ -153,7 +147,7 @@ describeIf(ok)('CNI served by the node agent (real kernel, real etcd)', () => {
     newPod('d');
     const add = await run('ADD', 'd', 'ctr-d', conf());
     expect(add.code).toBe(0);
-    expect(ipOf(add).startsWith('10.249.0.')).toBe(true);
+    expect(resultIp(add).startsWith('10.249.0.')).toBe(true);
     await stopProcess(agent!.pid);
     agent = undefined;
     expect(existsSync(socket())).toBe(false);
@@ -177,7 +171,7 @@ describeIf(ok)('CNI served by the node agent (real kernel, real etcd)', () => {
     await startAgent();
     const back = await run('ADD', 'e', 'ctr-e', conf());
     expect(back.code).toBe(0);
-    expect(ipOf(back).startsWith('10.249.0.')).toBe(true);
+    expect(resultIp(back).startsWith('10.249.0.')).toBe(true);
     expect((await run('DEL', 'e', 'ctr-e', conf())).code).toBe(0);
     expect((await runCheck(store, {}, Date.now())).text).toContain('Check complete; found 0 problems.');
   }, 120000);
