@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import type { RoutesReply, StatusReply } from '../../src/bgp/session/status-service';
+import type { RoutesReply, StatusReply } from '../../src/bgp/status-service';
 
 const ROOT = path.join(__dirname, '..', '..');
 /** GINGHAM_DIST: another build of src/ (e.g. one private to a working copy); default the package's dist/. */

@@ -2,6 +2,7 @@
 // not store defaults in this resource; confd applies them when it reads it. So `defaults` leaves the object as
 // written and `effectiveBGPConfiguration` gives the values a speaker must use.
 
+import { communityProblem } from '../lib/community';
 import { parseAsn } from './asn';
 import { checkAsn, checkCidr, checkDuration, checkEnum, checkIntRange, checkIp } from './checks';
 import type { Problems } from './errors';
@@ -72,15 +73,6 @@ const specShape = obj([
 
 /** Fields a per-node "node.<name>" BGPConfiguration may set; everything else is cluster-wide only. */
 const PER_NODE_FIELDS = new Set(['logSeverityScreen', 'listenPort', 'prefixAdvertisements', 'bindMode', 'ignoredInterfaces']);
-
-// "aa:nn" (two 16-bit halves, RFC 1997) or "aa:nn:mm" (three 32-bit parts, RFC 8092 large community).
-export function communityProblem(value: string): string | undefined {
-  const std = /^(\d+):(\d+)$/.exec(value);
-  if (std) return Number(std[1]) <= 0xffff && Number(std[2]) <= 0xffff ? undefined : 'standard community parts must be 0-65535';
-  const large = /^(\d+):(\d+):(\d+)$/.exec(value);
-  if (large) return large.slice(1).every((x) => Number(x) <= 0xffffffff) ? undefined : 'large community parts must be 0-4294967295';
-  return `"${value}" must be a community "aa:nn" or "aa:nn:mm"`;
-}
 
 export function checkSecretKeyRef(p: Problems, path: string, ref: SecretKeyRef | undefined): void {
   if (!ref) return;

@@ -4,7 +4,7 @@
 import { parseAsn } from './asn';
 import { checkCidr, checkEnum, checkIntRange } from './checks';
 import type { Problems } from './errors';
-import { communityProblem } from './kind-bgp-configuration';
+import { communityProblem } from '../lib/community';
 import { clone, type KindInfo, type Resource } from './meta';
 import { arr, f, int, intOrStr, obj, str } from './schema';
 

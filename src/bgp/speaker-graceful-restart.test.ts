@@ -4,7 +4,7 @@
 // restart; a restarting speaker holds its routes back until its peers' End-of-RIB or its deferral timer.
 import { FakeClock } from '../lib/fake-clock';
 import type { Speaker } from './speaker';
-import type { PeerConfig } from './session/peer-config';
+import type { PeerConfig } from './speaker';
 import { MemoryNetwork } from './session/testing/memory-network';
 import { memorySpeaker, peerConfig, route, run } from './testing/speaker';
 

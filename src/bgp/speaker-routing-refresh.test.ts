@@ -42,7 +42,11 @@ describe('enhanced route refresh markers', () => {
   it('answers a ROUTE-REFRESH between BoRR and EoRR when both sides do enhanced route refresh', () => {
     const routing = new SpeakerRouting({ asn: 65000, routerId: '10.0.0.100' }, nullLogger, new FakeClock(0), () => false);
     const sent: Buffer[] = [];
-    const mk = (address: string): Peer => ({ config: peerConfig({ address: '10.0.0.100', asn: 65000 }, { address, asn: 65000 }, { routeReflectorClient: true }), sendUpdates: (m: readonly Buffer[]) => sent.push(...m) }) as unknown as Peer;
+    const mk = (address: string): Peer => {
+      const peer = { config: peerConfig({ address: '10.0.0.100', asn: 65000 }, { address, asn: 65000 }), sendUpdates: (m: readonly Buffer[]) => sent.push(...m) } as unknown as Peer;
+      routing.setPolicy(peer, { routeReflectorClient: true });
+      return peer;
+    };
     const info = (id: string, enhanced: boolean) => ({
       localAddress: '10.0.0.100',
       peerRouterId: id,

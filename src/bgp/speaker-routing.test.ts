@@ -3,9 +3,11 @@
 // drops, withdrawals on session loss, best-path subscriptions, and one UPDATE for many prefixes sharing attributes.
 import { FakeClock } from '../lib/fake-clock';
 import type { BestPathChange, LocalRoute, RouteView, Speaker } from './speaker';
-import type { PeerConfig } from './session/peer-config';
+import type { PeerConfig } from './speaker';
 import { MemoryNetwork } from './session/testing/memory-network';
 import { memorySpeaker, peerConfig, route, run } from './testing/speaker';
+import { translateFilterSpec, type BgpFilterSpec } from './config/bgp-filter';
+import type { PeerFilters } from './rib/filter-rule';
 
 interface Node {
   speaker: Speaker;
@@ -25,6 +27,14 @@ function peerCfg(local: Node, remote: Node, extra: Partial<PeerConfig> = {}): Pe
 function link(a: Node, b: Node, aSide: Partial<PeerConfig> = {}, bSide: Partial<PeerConfig> = {}): void {
   a.speaker.setPeer(peerCfg(a, b, aSide));
   b.speaker.setPeer(peerCfg(b, a, { passive: true, ...bSide }));
+}
+
+/** Calico BGPFilter rule text as the RIB's rules (the translation must find no problem). */
+function filters(spec: BgpFilterSpec): PeerFilters {
+  const problems: string[] = [];
+  const out = translateFilterSpec(spec, problems);
+  expect(problems).toEqual([]);
+  return out;
 }
 
 const find = (routes: RouteView[], prefix: string): RouteView | undefined => routes.find((r) => r.prefix === prefix);
@@ -210,15 +220,15 @@ describe('route propagation (in-memory network, fake clock)', () => {
     const a = await make('10.0.0.1', 65000);
     const b = await make('10.0.0.2', 65000);
     const ext = await make('10.1.0.1', 65100);
-    const importRules = { importV4: [{ action: 'Reject' as const, cidr: '10.244.2.0/24', matchOperator: 'Equal' as const }] };
+    const importRules = filters({ importV4: [{ action: 'Reject', cidr: '10.244.2.0/24', matchOperator: 'Equal' }] });
     link(a, b, { filters: importRules });
     link(a, ext, {
-      filters: {
+      filters: filters({
         exportV4: [
-          { action: 'Reject' as const, cidr: '10.244.3.0/24', matchOperator: 'Equal' as const },
-          { action: 'Accept' as const, operations: [{ addCommunity: { value: '65000:99' } }, { prependASPath: { prefix: [65000] } }] },
+          { action: 'Reject', cidr: '10.244.3.0/24', matchOperator: 'Equal' },
+          { action: 'Accept', operations: [{ addCommunity: { value: '65000:99' } }, { prependASPath: { prefix: [65000] } }] },
         ],
-      },
+      }),
     });
     b.speaker.setLocalRoutes([route('10.244.1.0/24'), route('10.244.2.0/24'), route('10.244.3.0/24')]);
     await run(clock, 3);
@@ -227,18 +237,50 @@ describe('route propagation (in-memory network, fake clock)', () => {
     expect(atExt.map((r) => r.prefix)).toEqual(['10.244.1.0/24']);
     expect(atExt[0]?.attributes).toMatchObject({ communities: [65000 * 65536 + 99], asPath: [{ type: 'sequence', asns: [65000, 65000] }] });
 
-    // New import rules: the session stays up and the peer re-sends its routes.
+    // New import rules: the session stays up (no NOTIFICATION either way) and the peer re-sends its routes.
     const before = a.speaker.status().peers.find((p) => p.address === b.address)?.establishedTransitions;
-    a.speaker.setPeer(peerCfg(a, b, { filters: { importV4: [{ action: 'Reject', cidr: '10.244.1.0/24', matchOperator: 'Equal' }] } }));
+    a.speaker.setPeer(peerCfg(a, b, { filters: filters({ importV4: [{ action: 'Reject', cidr: '10.244.1.0/24', matchOperator: 'Equal' }] }) }));
     await run(clock, 2);
     expect(a.speaker.receivedRoutes().map((r) => r.prefix).sort()).toEqual(['10.244.2.0/24', '10.244.3.0/24']);
     expect(a.speaker.status().peers.find((p) => p.address === b.address)?.establishedTransitions).toBe(before);
+    expect(a.speaker.status().peers.find((p) => p.address === b.address)?.lastError).toBeUndefined();
+    expect(b.speaker.status().peers[0]?.lastError).toBeUndefined();
+  });
+
+  it('keeps the session when only routing policy changes (filters, next hop), and resets it when the hold time changes', async () => {
+    const a = await make('10.0.0.1', 65000);
+    const ext = await make('10.1.0.1', 65100);
+    link(a, ext);
+    a.speaker.setLocalRoutes([route('10.244.1.0/24'), route('10.244.2.0/24')]);
+    await run(clock, 3);
+    expect(ext.speaker.receivedRoutes().map((r) => r.prefix).sort()).toEqual(['10.244.1.0/24', '10.244.2.0/24']);
+    const transitions = (): number | undefined => a.speaker.status().peers[0]?.establishedTransitions;
+    expect(transitions()).toBe(1);
+
+    // Export filter and next-hop mode change: the difference is sent on the same session, no NOTIFICATION.
+    a.speaker.setPeer(peerCfg(a, ext, { nextHopMode: 'self', filters: filters({ exportV4: [{ action: 'Reject', cidr: '10.244.2.0/24', matchOperator: 'Equal' }] }) }));
+    await run(clock, 2);
+    expect(ext.speaker.receivedRoutes().map((r) => r.prefix)).toEqual(['10.244.1.0/24']);
+    expect(transitions()).toBe(1);
+    expect(a.speaker.status().peers[0]?.state).toBe('Established');
+    expect(ext.speaker.status().peers[0]?.lastError).toBeUndefined();
+    expect(a.speaker.status().peers[0]?.lastError).toBeUndefined();
+
+    // A session setting (the hold time in our OPEN): the session starts over.
+    a.speaker.setPeer(peerCfg(a, ext, { holdTime: 15, nextHopMode: 'self', filters: filters({ exportV4: [{ action: 'Reject', cidr: '10.244.2.0/24', matchOperator: 'Equal' }] }) }));
+    await run(clock, 1);
+    // ext (passive) takes a's new connection at once, even within its restart delay: a second session, not the first.
+    expect(ext.speaker.status().peers[0]?.establishedTransitions).toBe(2);
+    await run(clock, 10);
+    expect(a.speaker.status().peers[0]?.state).toBe('Established');
+    expect(a.speaker.status().peers[0]?.negotiatedHoldTime).toBe(15);
+    expect(ext.speaker.receivedRoutes().map((r) => r.prefix)).toEqual(['10.244.1.0/24']);
   });
 
   it('export rules on interface and priority see the kernel route behind a local route, and follow its changes', async () => {
     const a = await make('10.0.0.1', 65000);
     const ext = await make('10.1.0.1', 65100);
-    link(a, ext, { filters: { exportV4: [{ action: 'Accept', interface: 'cali*', priority: 1024 }, { action: 'Reject', cidr: '10.244.0.0/16', prefixLength: { min: 32 }, matchOperator: 'In' }] } });
+    link(a, ext, { filters: filters({ exportV4: [{ action: 'Accept', interface: 'cali*', priority: 1024 }, { action: 'Reject', cidr: '10.244.0.0/16', prefixLength: { min: 32 }, matchOperator: 'In' }] }) });
     const borrowed = (ifname: string): LocalRoute => ({ ...route('10.244.7.9/32'), interface: ifname, priority: 1024 });
     a.speaker.setLocalRoutes([route('10.244.1.0/26'), borrowed('cali0123456789a'), { ...route('10.244.7.10/32'), interface: 'cali99', priority: 512 }]);
     await run(clock, 3);

@@ -1,11 +1,10 @@
-// Adapts the speaker's status and RIB to the status API's reply shapes (see session/status-service.ts).
+// Adapts the speaker's status and RIB to the status API's reply shapes (see status-service.ts).
 import type { Speaker } from './speaker';
-import type { RoutesReply, RoutesRequest, StatusHandlers, StatusReply } from './session/status-service';
+import type { RoutesReply, RoutesRequest, StatusHandlers, StatusReply } from './status-service';
 import { formatCommunity } from './packet/attr-communities';
 import { formatAsPath } from './packet/attr-as-path';
+import { formatOrigin } from './packet/attr-origin';
 import type { Clock } from '../lib/clock';
-
-const ORIGIN_NAMES = ['IGP', 'EGP', 'incomplete'];
 
 export function statusHandlers(speaker: Speaker, clock: Clock): StatusHandlers {
   return {
@@ -35,7 +34,7 @@ export function statusHandlers(speaker: Speaker, clock: Clock): StatusHandlers {
           prefix: r.prefix,
           nextHop: r.attributes.nextHop,
           asPath: formatAsPath(r.attributes.asPath ?? []),
-          origin: r.attributes.origin === undefined ? undefined : ORIGIN_NAMES[r.attributes.origin],
+          origin: r.attributes.origin === undefined ? undefined : formatOrigin(r.attributes.origin),
           localPref: r.attributes.localPref,
           med: r.attributes.med,
           communities: (r.attributes.communities ?? []).map(formatCommunity),

@@ -2,7 +2,7 @@
 // withdrawals, hold timer expiry, collisions, OPEN errors, shutdown. Real daemons are in e2e/interop.
 import { FakeClock } from '../lib/fake-clock';
 import type { Speaker } from './speaker';
-import type { PeerConfig } from './session/peer-config';
+import type { PeerConfig } from './speaker';
 import { MemoryNetwork } from './session/testing/memory-network';
 import { memorySpeaker, peerConfig, route, run } from './testing/speaker';
 
@@ -91,6 +91,26 @@ describe('Speaker sessions (in-memory network, fake clock)', () => {
     await run(clock, 40);
     expect(a.speaker.status().peers[0]?.state).toBe('Established');
     expect(b.speaker.status().peers[0]?.state).toBe('Established');
+  });
+
+  it('reports a send hold timer expiry as "Send Hold Timer Expired" in the peer status (RFC 9687 code 8)', async () => {
+    // Hold time 0 on both sides: the stuck peer's own hold timer cannot end the session first.
+    a.speaker.setPeer(peerCfg({ address: a.address, asn: 65000, routerId: a.address }, { address: b.address, asn: 65000 }, { holdTime: 0 }));
+    b.speaker.setPeer(peerCfg({ address: b.address, asn: 65000, routerId: b.address }, { address: a.address, asn: 65000 }, { passive: true, holdTime: 0 }));
+    await run(clock, 2);
+    expect(a.speaker.status().peers[0]?.state).toBe('Established');
+    for (const s of net.socketsOf(a.address)) s.stall();
+    a.speaker.setLocalRoutes([route('10.244.1.0/24')]);
+    await run(clock, 470);
+    expect(a.speaker.status().peers[0]?.state).toBe('Established');
+    // The send hold time is max(8 minutes, 2 x hold) = 480 s (RFC 9687 §4); the session then restarts on a fresh
+    // connection, so look each second until it is down.
+    for (let i = 0; i < 20 && a.speaker.status().peers[0]?.state === 'Established'; i++) await run(clock, 1);
+    const st = a.speaker.status().peers[0];
+    expect(st?.state).not.toBe('Established');
+    // What `bgp status` and `node status` show (was "BGP Error: Unknown error code 8 / subcode 0").
+    expect(st?.lastError).toBe('BGP Error: Send Hold Timer Expired');
+    expect(st?.info).toMatch(/ BGP Error: Send Hold Timer Expired$/);
   });
 
   it('keeps exactly one connection when both sides connect at once (collision, RFC 4271 §6.8)', async () => {

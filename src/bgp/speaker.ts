@@ -9,13 +9,29 @@ import { stepTitle, type StepName } from './rib/decision-steps';
 import type { Path } from './rib/path';
 import { prefixText } from './rib/prefix-words';
 import { SpeakerRouting, normalizeAddress, type BestPathChange, type LocalRoute } from './speaker-routing';
-import { Peer, needsReset, type PeerStatus } from './session/peer';
-import type { PeerConfig } from './session/peer-config';
+import { Peer, type PeerStatus } from './session/peer';
+import { sessionNeedsReset, type SessionConfig } from './session/peer-config';
 import type { BgpSocket, Listener, Transport } from './session/transport';
+import { importPolicyChanged, PEER_POLICY_FIELDS, reflectorRoleChanged, type PeerPolicy } from './rib/peer-policy';
 
 export { tcpListener, type Listener } from './session/transport';
 export { normalizeAddress, type BestPathChange, type LocalRoute } from './speaker-routing';
-export { GRACEFUL_RESTART_DEFAULTS, PEER_DEFAULTS, type PeerConfig, type PeerFilters } from './session/peer-config';
+export { GRACEFUL_RESTART_DEFAULTS, PEER_DEFAULTS, type GracefulRestartConfig, type SessionConfig } from './session/peer-config';
+export type { PeerPolicy } from './rib/peer-policy';
+export type { FilterRule, PeerFilters } from './rib/filter-rule';
+
+/** One peer as the façade takes it: the session's settings and the routing policy, split apart by setPeer. */
+export type PeerConfig = SessionConfig & PeerPolicy;
+
+function splitPeerConfig(cfg: PeerConfig): { session: SessionConfig; policy: PeerPolicy } {
+  const session: Record<string, unknown> = { ...cfg };
+  const policy: Record<string, unknown> = {};
+  for (const k of PEER_POLICY_FIELDS) {
+    if (cfg[k] !== undefined) policy[k] = cfg[k];
+    delete session[k];
+  }
+  return { session: session as unknown as SessionConfig, policy: policy as PeerPolicy };
+}
 
 export interface SpeakerConfig {
   readonly asn: number;
@@ -86,7 +102,7 @@ export class Speaker {
   }
 
   private hasReflectorClients(): boolean {
-    for (const p of this.peers.values()) if (p.config.routeReflectorClient === true) return true;
+    for (const p of this.peers.values()) if (this.routing.policyOf(p).routeReflectorClient === true) return true;
     return false;
   }
 
@@ -104,7 +120,7 @@ export class Speaker {
     const peer = this.peers.get(remote);
     if (peer === undefined) {
       // RFC 4271 §8.2.1.1 leaves unconfigured peers to local policy: we refuse them.
-      this.log.warn(`refused connection from unconfigured address ${remote}`);
+      this.log.info(`refused connection from ${remote}:${socket.remotePort ?? 0}: not a configured peer`);
       socket.destroy();
       return;
     }
@@ -112,42 +128,43 @@ export class Speaker {
   }
 
   /**
-   * Adds a peer, or changes one: only a change that affects the OPEN (or the peer's reflector-client role) resets
-   * that peer's session. A change of import policy (allowOwnAs, import filters) asks the peer to re-send its routes
-   * (ROUTE-REFRESH, RFC 2918) instead of resetting; export changes (nextHopMode, export filters) send the difference.
+   * Adds a peer, or changes one. Only a change of the session's settings (what the OPEN, the timers and the
+   * transport need: sessionNeedsReset) or of the peer's reflector-client role resets that peer's session. A change
+   * of routing policy keeps it: new import policy (allowOwnAs, import filters) asks the peer to re-send its routes
+   * (ROUTE-REFRESH, RFC 2918), new export policy (nextHopMode, export filters) sends the difference. Only a peer that
+   * did not negotiate route refresh is reset for new import policy, as there is no other way to see its routes again.
    */
   setPeer(cfg: PeerConfig): void {
+    const { session, policy } = splitPeerConfig(cfg);
     const existing = this.peers.get(cfg.address);
     if (existing !== undefined) {
-      if (!needsReset(existing.config, cfg)) {
-        const before = existing.config;
-        existing.updateConfig(cfg);
-        this.routing.peerConfigChanged(existing);
-        const importChanged =
-          (before.allowOwnAs ?? 0) !== (cfg.allowOwnAs ?? 0) ||
-          JSON.stringify([before.filters?.importV4, before.filters?.importV6]) !== JSON.stringify([cfg.filters?.importV4, cfg.filters?.importV6]);
-        if (importChanged && !existing.requestRefresh()) {
+      const before = this.routing.policyOf(existing);
+      if (!sessionNeedsReset(existing.config, session) && !reflectorRoleChanged(before, policy)) {
+        existing.updateConfig(session);
+        this.routing.setPolicy(existing, policy);
+        if (importPolicyChanged(before, policy) && existing.session() !== undefined && !existing.requestRefresh()) {
           existing.stop('import policy changed and the peer cannot refresh');
           this.peers.delete(cfg.address);
-          this.startPeer(cfg);
+          this.startPeer(session, policy);
         }
         return;
       }
       existing.stop('peer configuration changed');
       this.peers.delete(cfg.address);
     }
-    this.startPeer(cfg);
+    this.startPeer(session, policy);
   }
 
-  private startPeer(cfg: PeerConfig): void {
-    const peer = new Peer(cfg, {
+  private startPeer(session: SessionConfig, policy: PeerPolicy): void {
+    const peer = new Peer(session, {
       clock: this.deps.clock,
       transport: this.deps.transport,
       logger: this.deps.logger,
       routing: this.routing,
       restarting: () => this.routing.restarting,
     });
-    this.peers.set(cfg.address, peer);
+    this.routing.setPolicy(peer, policy);
+    this.peers.set(session.address, peer);
     if (!this.closed) peer.start();
   }
 

@@ -1,12 +1,13 @@
 // `gingham bgp run|status|routes`: the BGP speaker on its own, and its status read over the status socket.
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { parseSpeakerFile, DEFAULT_STATUS_SOCKET, type SpeakerFile } from '../bgp/speaker-config';
+import { parseSpeakerFile, DEFAULT_STATUS_SOCKET, type SpeakerFile } from '../bgp/config/speaker-config';
 import { Speaker } from '../bgp/speaker';
 import { statusHandlers } from '../bgp/speaker-status';
-import { serveStatus, StatusClient, type StatusReply, type RoutesReply } from '../bgp/session/status-service';
+import { serveStatus, StatusClient, type StatusReply, type RoutesReply } from '../bgp/status-service';
 import type { CliDeps } from './deps';
 import { boxTable } from './table';
+import { describeError } from '../lib/errors';
 
 /** "2h3m", "45s": how long ago `since` was, for the SINCE column. */
 export function formatSince(since: number, now: number): string {
@@ -63,6 +64,31 @@ function applyPeersAndRoutes(speaker: Speaker, file: SpeakerFile): void {
   speaker.setLocalRoutes(file.originate);
 }
 
+/** The configuration example `gingham bgp run --help` prints (the README's, parsed by a test). */
+export const SPEAKER_EXAMPLE = `
+Example speaker.yaml:
+  asNumber: 65000
+  routerId: 192.0.2.1
+  listen: { address: 192.0.2.1, port: 179 }
+  statusSocket: /var/run/gingham/bgp.sock     # the default
+  gracefulRestart: { restartTime: 120 }       # RFC 4724, peers opt in below
+  peers:
+    - address: 192.0.2.2
+      asNumber: 65001                         # eBGP
+      holdTime: 90                            # 0, or 3 and more
+      families: [ipv4, ipv6]
+      gracefulRestart: true
+    - address: 192.0.2.3
+      asNumber: 65000                         # iBGP
+      passive: true                           # wait for the peer to connect
+  originate:
+    - prefix: 10.10.0.0/24
+      communities: ["65000:100"]
+
+SIGHUP re-reads the file, SIGTERM closes every session and exits. While it runs:
+  gingham bgp status [--socket PATH]     gingham bgp routes [--peer ADDRESS]
+`;
+
 export function registerBgp(program: Command, deps: CliDeps): void {
   const bgp = program.command('bgp').description('the BGP speaker on its own');
 
@@ -72,12 +98,13 @@ export function registerBgp(program: Command, deps: CliDeps): void {
     .requiredOption('-c, --config <file>', 'speaker configuration (YAML)')
     .option('--log-format <format>', 'text or json', 'text')
     .option('--log-level <levels>', 'e.g. info or info,bgp=debug')
+    .addHelpText('after', SPEAKER_EXAMPLE)
     .action(async (opts: { config: string; logFormat: string; logLevel?: string }) => {
       let text: string;
       try {
         text = fs.readFileSync(opts.config, 'utf8');
       } catch (err) {
-        throw new Error(`cannot read ${opts.config}: ${(err as Error).message}`);
+        throw new Error(`cannot read ${opts.config}: ${describeError(err)}`);
       }
       const file = parseSpeakerFile(text, opts.config);
       if (opts.logFormat !== 'text' && opts.logFormat !== 'json') throw new Error('--log-format: must be text or json');
@@ -100,7 +127,7 @@ export function registerBgp(program: Command, deps: CliDeps): void {
           applyPeersAndRoutes(speaker, next);
           logger.info('reloaded configuration', { peers: next.peers.length, routes: next.originate.length });
         } catch (err) {
-          logger.error(`reload failed, keeping the running configuration: ${(err as Error).message}`);
+          logger.error(`reload failed, keeping the running configuration: ${describeError(err)}`);
         }
       }
       logger.info('shutting down');

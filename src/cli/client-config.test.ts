@@ -16,7 +16,7 @@ function errorOf(fn: () => unknown): string {
 
 describe('client configuration', () => {
   it("reads the tutorial's CalicoAPIConfig file verbatim (trailing spaces, empty metadata)", () => {
-    // ../shared/seed lines 1391-1396: /etc/calico/calicoctl.cfg as the tutorial writes it.
+    // The tutorial (see src/api/testdata/tutorial/README.md), lines 1391-1396: /etc/calico/calicoctl.cfg as the tutorial writes it.
     const text = 'apiVersion: projectcalico.org/v3  \nkind: CalicoAPIConfig  \nmetadata:  \nspec:  \n  datastoreType: "kubernetes"  \n  kubeconfig: "/etc/kubernetes/admin.conf"\n';
     const cfg = parseClientConfig(text, '/etc/gingham/gingham.cfg', io());
     expect(cfg.datastoreType).toBe('kubernetes');
@@ -37,7 +37,7 @@ describe('client configuration', () => {
   const bad: Array<{ name: string; text: string; want: string }> = [
     { name: 'wrong apiVersion', text: 'apiVersion: v1\nkind: CalicoAPIConfig\n', want: "invalid config file f: unknown APIVersion 'v1'" },
     { name: 'wrong kind', text: 'apiVersion: projectcalico.org/v3\nkind: IPPool\n', want: "expected kind 'CalicoAPIConfig', got 'IPPool'" },
-    { name: 'unknown spec field', text: 'apiVersion: projectcalico.org/v3\nkind: CalicoAPIConfig\nspec:\n  etcdEndpoint: x\n', want: 'f: spec.etcdEndpoint: unknown field' },
+    { name: 'unknown spec field', text: 'apiVersion: projectcalico.org/v3\nkind: CalicoAPIConfig\nspec:\n  etcdEndpoint: x\n', want: 'f: spec.etcdEndpoint: unknown field (did you mean etcdEndpoints?)' },
     { name: 'bad datastore type', text: 'datastoreType: etcd\n', want: 'f: datastoreType: must be etcdv3 or kubernetes (got "etcd")' },
     { name: 'bad endpoint', text: 'etcdEndpoints: 127.0.0.1:2379\n', want: 'f: etcdEndpoints: "127.0.0.1:2379" is not an endpoint URL' },
     { name: 'bool field as string', text: 'k8sInsecureSkipTLSVerify: "yes please"\n', want: 'f: k8sInsecureSkipTLSVerify: must be true or false' },

@@ -1,9 +1,10 @@
 // Gingham's IPAM allocator (src/ipam) seen through the narrow CniIpam interface the plugins use.
 import type { IpamAllocator } from '../ipam';
+import { familyOf } from '../lib/ip';
 import type { CniIpam } from './cni-ipam';
 
 function hostPrefix(ip: string): string {
-  return ip.includes('/') ? ip : `${ip}/${ip.includes(':') ? 128 : 32}`;
+  return ip.includes('/') ? ip : `${ip}/${familyOf(ip) === 6 ? 128 : 32}`;
 }
 
 export function allocatorIpam(a: Pick<IpamAllocator, 'autoAssign' | 'ipsByHandle' | 'releaseByHandle'>): CniIpam {

@@ -13,6 +13,7 @@ import type { PluginContext } from './plugin-context';
 import { checkPodNetwork, setupPodNetwork, teardownPodNetwork, type PodNetworkSpec } from './pod-network';
 import { HOST_VETH_MAC, POD_GATEWAY_V4, vethNameForWorkload } from './veth-name';
 import { buildWorkloadEndpoint, type WorkloadIdentity } from './workload-endpoint';
+import { familyOf } from '../lib/ip';
 
 export const GINGHAM_IPAM = 'gingham-ipam';
 
@@ -44,7 +45,7 @@ async function ipamRun(ctx: PluginContext, command: 'ADD' | 'DEL'): Promise<CniR
 
 /** Host-prefix form of every address (host-local returns the subnet's prefix, e.g. 10.244.3.5/24). */
 function hostPrefixes(r: CniResult): string[] {
-  return r.ips.map((ip) => `${ip.address.split('/')[0]}/${ip.address.includes(':') ? 128 : 32}`);
+  return r.ips.map((ip) => `${ip.address.split('/')[0]}/${familyOf(ip.address) === 6 ? 128 : 32}`);
 }
 
 export async function cmdAdd(ctx: PluginContext): Promise<CniResult> {

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import {
   canonicalCidr,
+  cidrFromBytes,
+  familyOf,
+  ipAddrBytes,
+  ipAddrFromBytes,
+  ipBytes,
+  ipTextFromBytes,
   cidrContains,
   cidrLast,
   cidrSize,
@@ -92,5 +98,33 @@ describe('CIDRs', () => {
     expect(isLinkLocal(parseCidr('169.254.1.0/24'))).toBe(true);
     expect(isLinkLocal(parseCidr('fe80::/64'))).toBe(true);
     expect(isLinkLocal(parseCidr('10.0.0.0/8'))).toBe(false);
+  });
+});
+
+describe('byte views and familyOf', () => {
+  it.each([
+    ['10.1.2.3', 4, '0a010203'],
+    ['2001:db8::1', 6, '20010db8000000000000000000000001'],
+    ['::ffff:1.2.3.4', 6, '00000000000000000000ffff01020304'],
+  ] as const)('%s: family %d, octets %s, and back', (text, family, hex) => {
+    expect(familyOf(text)).toBe(family);
+    expect(ipBytes(text)?.toString('hex')).toBe(hex);
+    const back = ipTextFromBytes(Buffer.from(hex, 'hex'));
+    expect(back).toBe(formatIp(parseIp(text)));
+    expect(ipAddrBytes(parseIp(text)).toString('hex')).toBe(hex);
+    expect(ipAddrFromBytes(Buffer.from(hex, 'hex'))).toEqual(parseIp(text));
+  });
+
+  it('familyOf takes CIDR text and refuses what is not an address', () => {
+    expect(familyOf('10.0.0.0/8')).toBe(4);
+    expect(familyOf('fd00::/64')).toBe(6);
+    for (const bad of ['', '10.0.0', '010.0.0.1', '1::2::3', 'eth0', 'fe80::1%eth0']) expect(familyOf(bad)).toBeUndefined();
+    expect(ipBytes('300.1.1.1')).toBeUndefined();
+    expect(ipTextFromBytes(new Uint8Array(5))).toBeUndefined();
+  });
+
+  it('cidrFromBytes builds a prefix and checks its length', () => {
+    expect(cidrFromBytes(Uint8Array.from([10, 244, 0, 0]), 16)).toEqual(parseCidr('10.244.0.0/16'));
+    expect(cidrFromBytes(Uint8Array.from([10, 244, 0, 0]), 33)).toBeUndefined();
   });
 });

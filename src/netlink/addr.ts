@@ -1,11 +1,11 @@
 // Address text <-> bytes for the netlink layer: IPv4/IPv6 addresses, CIDRs (canonicalised: host bits cleared, IPv6 in
 // RFC 5952 form) and MAC addresses. Pure functions; invalid input throws NetlinkError EINVAL naming the bad text, so
 // a caller's typo surfaces as the same typed error as a kernel refusal.
-import { isIPv4, isIPv6 } from 'node:net';
-import { formatIpv6Groups } from '../lib/ip';
+import { familyOf, ipBytes, ipTextFromBytes, type IpFamily } from '../lib/ip';
 import { NetlinkError } from './netlink-error';
 
-export type Family = 4 | 6;
+/** lib/ip's family type: 4 or 6. */
+export type Family = IpFamily;
 
 export interface ParsedCidr {
   readonly family: Family;
@@ -21,41 +21,23 @@ function invalid(what: string, text: string): NetlinkError {
 }
 
 export function ipFamily(ip: string): Family {
-  if (isIPv4(ip)) return 4;
-  if (isIPv6(ip)) return 6;
-  throw invalid('IP address', ip);
+  const f = ip.includes('/') ? undefined : familyOf(ip);
+  if (f === undefined) throw invalid('IP address', ip);
+  return f;
 }
 
-/** 4 or 16 bytes for an IPv4 or IPv6 address text. */
+/** 4 or 16 bytes for an IPv4 or IPv6 address text (lib/ip parses it). */
 export function ipToBytes(ip: string): Buffer {
-  if (isIPv4(ip)) return Buffer.from(ip.split('.').map((p) => Number(p)));
-  if (!isIPv6(ip)) throw invalid('IP address', ip);
-  let text = ip;
-  // An embedded dotted quad (::ffff:1.2.3.4) becomes two hex groups.
-  const lastColon = text.lastIndexOf(':');
-  const tail = text.slice(lastColon + 1);
-  if (tail.includes('.')) {
-    const b = ipToBytes(tail);
-    text = `${text.slice(0, lastColon + 1)}${b.readUInt16BE(0).toString(16)}:${b.readUInt16BE(2).toString(16)}`;
-  }
-  const [head = '', rest] = text.split('::');
-  const headGroups = head === '' ? [] : head.split(':');
-  const restGroups = rest === undefined || rest === '' ? [] : rest.split(':');
-  const fill = rest === undefined ? 0 : 8 - headGroups.length - restGroups.length;
-  const groups = [...headGroups, ...new Array<string>(fill).fill('0'), ...restGroups];
-  const out = Buffer.alloc(16);
-  groups.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), i * 2));
-  return out;
+  const b = ipBytes(ip);
+  if (b === undefined) throw invalid('IP address', ip);
+  return b;
 }
 
 /** Text for 4 or 16 address bytes; IPv6 in RFC 5952 §4 form (lower case, longest run of 2+ zero groups as "::"). */
 export function bytesToIp(b: Uint8Array): string {
-  if (b.length === 4) return Array.from(b).join('.');
-  if (b.length !== 16) throw invalid('address length', String(b.length));
-  const buf = Buffer.from(b);
-  const groups: number[] = [];
-  for (let i = 0; i < 8; i++) groups.push(buf.readUInt16BE(i * 2));
-  return formatIpv6Groups(groups);
+  const text = ipTextFromBytes(b);
+  if (text === undefined) throw invalid('address length', String(b.length));
+  return text;
 }
 
 /** Canonical form of an address text ('2001:DB8:0::1' -> '2001:db8::1'). */
@@ -67,8 +49,8 @@ export function canonicalIp(ip: string): string {
 export function parseCidr(cidr: string): ParsedCidr {
   const slash = cidr.indexOf('/');
   const ipText = slash < 0 ? cidr : cidr.slice(0, slash);
-  if (!isIPv4(ipText) && !isIPv6(ipText)) throw invalid('CIDR', cidr);
-  const family = ipFamily(ipText);
+  const family = familyOf(ipText);
+  if (family === undefined) throw invalid('CIDR', cidr);
   const max = family === 4 ? 32 : 128;
   const lenText = slash < 0 ? String(max) : cidr.slice(slash + 1);
   if (!/^\d{1,3}$/.test(lenText) || Number(lenText) > max) throw invalid('CIDR', cidr);

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CNI_WIRE_VERSION, type CniWireReply } from '../api/wire/cni';
 import { CONFLIST_NAME } from '../cni/install';
-import { MemoryDatastore } from '../datastore';
+import { MemoryDatastore } from '../datastore/memory/memory-datastore';
 import { IpamAllocator } from '../ipam';
 import { nullLogger } from '../lib/logger';
 import { requestUnixJson } from '../lib/unix-json-client';

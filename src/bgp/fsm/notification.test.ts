@@ -1,4 +1,5 @@
-import { describeNotification, encodeShutdownCommunication, fsmErrorNotification, shutdownNotification } from './notification';
+import { describeNotification } from '../packet/notification';
+import { encodeShutdownCommunication, fsmErrorNotification, shutdownNotification } from './notification';
 import type { FsmState } from './states';
 
 describe('encodeShutdownCommunication (RFC 9003 §2)', () => {

@@ -1,12 +1,10 @@
-// The NOTIFICATION messages the FSM sends, and the one-line descriptions of NOTIFICATIONs that go into transition
-// reasons. Builds plain NotificationMessage data; the codec encodes it.
-import { CeaseSubcode, ErrorCode, FsmSubcode, notificationName } from '../packet/constants';
-import type { BgpError } from '../packet/bgp-error';
+// The NOTIFICATION messages the FSM sends. Builds plain NotificationMessage data; the codec encodes it, and
+// packet/notification.ts describes it (describeNotification).
+import { CeaseSubcode, ErrorCode, FsmSubcode } from '../packet/constants';
 import type { NotificationMessage } from '../packet/types';
 import type { FsmState } from './states';
 
-/** RFC 9687 §5: error code 8, Send Hold Timer Expired (not yet in packet/constants). */
-export const SEND_HOLD_TIMER_EXPIRED = 8;
+export { notificationFromError } from '../packet/notification';
 
 /** RFC 9003 §2: the Shutdown Communication length is one octet. */
 export const MAX_SHUTDOWN_COMMUNICATION_OCTETS = 255;
@@ -15,11 +13,6 @@ const EMPTY = Buffer.alloc(0);
 
 export function notification(code: number, subcode: number, data: Buffer = EMPTY): NotificationMessage {
   return { type: 'notification', code, subcode, data };
-}
-
-/** The NOTIFICATION a decoding or validation error maps to (its code, subcode and data, RFC 4271 §6). */
-export function notificationFromError(error: BgpError): NotificationMessage {
-  return notification(error.errorCode, error.subcode, error.data);
 }
 
 /**
@@ -62,10 +55,4 @@ export function fsmErrorNotification(state: FsmState): NotificationMessage {
     default:
       return notification(ErrorCode.FiniteStateMachine, FsmSubcode.Unspecified);
   }
-}
-
-/** "Cease / Administrative Shutdown: maintenance", "Hold Timer Expired", "Send Hold Timer Expired". */
-export function describeNotification(n: Pick<NotificationMessage, 'code' | 'subcode' | 'shutdownMessage'>): string {
-  const name = n.code === SEND_HOLD_TIMER_EXPIRED ? 'Send Hold Timer Expired' : notificationName(n.code, n.subcode);
-  return n.shutdownMessage !== undefined && n.shutdownMessage !== '' ? `${name}: ${n.shutdownMessage}` : name;
 }

@@ -1,5 +1,6 @@
 // COMMUNITIES (type 8, optional transitive; RFC 1997): 32-bit values, shown as "ASN:value" or by their well-known
 // name (constants.ts). Owns the codec and the text forms.
+import { parseStandardCommunity } from '../../lib/community';
 import { WellKnownCommunity } from './constants';
 import { BgpEncodeError } from './header';
 import { lengthError, type AttrSite } from './update-error';
@@ -34,16 +35,8 @@ export function formatCommunity(n: number): string {
 
 /**
  * "65000:100", or a well-known name in either spelling ("NO_EXPORT", "no-export", "no_export"); undefined if the text
- * is neither.
+ * is neither. The text parser is lib/community.ts, shared with api/ and the speaker's configuration.
  */
 export function parseCommunity(text: string): number | undefined {
-  const colon = text.indexOf(':');
-  if (colon < 0) return WellKnownCommunity[text.toUpperCase().replace(/-/g, '_')];
-  const hi = text.slice(0, colon);
-  const lo = text.slice(colon + 1);
-  if (!/^\d{1,5}$/.test(hi) || !/^\d{1,5}$/.test(lo)) return undefined;
-  const a = Number(hi);
-  const b = Number(lo);
-  if (a > 0xffff || b > 0xffff) return undefined;
-  return a * 65536 + b;
+  return parseStandardCommunity(text, { names: true });
 }

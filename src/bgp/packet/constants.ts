@@ -1,5 +1,5 @@
 // Numbers of the BGP-4 wire protocol, named. Sources: RFC 4271 §4, RFC 4486, RFC 5492, RFC 6608, RFC 7313,
-// RFC 4760, RFC 6793, RFC 4724, RFC 7911, RFC 8654, RFC 9072, IANA "BGP Parameters" registries.
+// RFC 4760, RFC 6793, RFC 9687, RFC 4724, RFC 7911, RFC 8654, RFC 9072, IANA "BGP Parameters" registries.
 
 export const BGP_PORT = 179;
 export const BGP_VERSION = 4;
@@ -28,6 +28,8 @@ export enum ErrorCode {
   FiniteStateMachine = 5,
   Cease = 6,
   RouteRefreshMessage = 7,
+  /** RFC 9687 §5: the peer stopped reading and our send hold timer ran out. */
+  SendHoldTimerExpired = 8,
 }
 
 /** RFC 4271 §6.1 */
@@ -150,6 +152,7 @@ const SUBCODE_NAMES: Record<number, Record<number, string>> = {
     10: 'BFD Down',
   },
   [ErrorCode.RouteRefreshMessage]: { 0: 'Reserved', 1: 'Invalid Message Length' },
+  [ErrorCode.SendHoldTimerExpired]: { 0: 'Unspecific' },
 };
 
 const CODE_NAMES: Record<number, string> = {
@@ -160,6 +163,7 @@ const CODE_NAMES: Record<number, string> = {
   5: 'Finite State Machine Error',
   6: 'Cease',
   7: 'ROUTE-REFRESH Message Error',
+  8: 'Send Hold Timer Expired',
 };
 
 export function errorCodeName(code: number): string {
@@ -172,7 +176,8 @@ export function errorSubcodeName(code: number, subcode: number): string {
 
 /** "Cease / Administrative Shutdown", as logs and `bgp status` show a NOTIFICATION. */
 export function notificationName(code: number, subcode: number): string {
-  if (code === ErrorCode.HoldTimerExpired && subcode === 0) return errorCodeName(code);
+  // The timer codes have no subcodes (RFC 4271 §6.5, RFC 9687 §5): their name alone.
+  if ((code === ErrorCode.HoldTimerExpired || code === ErrorCode.SendHoldTimerExpired) && subcode === 0) return errorCodeName(code);
   return `${errorCodeName(code)} / ${errorSubcodeName(code, subcode)}`;
 }
 
@@ -245,15 +250,5 @@ export enum RouteRefreshSubtype {
   EndOfRouteRefresh = 2,
 }
 
-/** RFC 1997 and IANA well-known communities. */
-export const WellKnownCommunity: Readonly<Record<string, number>> = {
-  GRACEFUL_SHUTDOWN: 0xffff0000,
-  ACCEPT_OWN: 0xffff0001,
-  LLGR_STALE: 0xffff0006,
-  NO_LLGR: 0xffff0007,
-  BLACKHOLE: 0xffff029a,
-  NO_EXPORT: 0xffffff01,
-  NO_ADVERTISE: 0xffffff02,
-  NO_EXPORT_SUBCONFED: 0xffffff03,
-  NOPEER: 0xffffff04,
-};
+/** RFC 1997 and IANA well-known communities (the table is lib/community.ts, where community text is parsed). */
+export { WELL_KNOWN_COMMUNITIES as WellKnownCommunity } from '../../lib/community';

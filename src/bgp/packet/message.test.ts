@@ -120,7 +120,7 @@ describe('message dispatcher', () => {
       'UPDATE 1 nlri, 0 withdrawn, next hop 192.0.2.1, as-path [65001 set{1 2}]',
       'UPDATE End-of-RIB ipv4/unicast',
       'UPDATE End-of-RIB ipv6/unicast',
-      'NOTIFICATION Cease / Administrative Shutdown: "maintenance"',
+      'NOTIFICATION Cease / Administrative Shutdown: maintenance',
       'KEEPALIVE',
       'ROUTE-REFRESH ipv4/unicast BoRR',
       'ROUTE-REFRESH ipv6/unicast',

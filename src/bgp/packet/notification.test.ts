@@ -143,6 +143,7 @@ describe('NOTIFICATION', () => {
     [7, 0, 'ROUTE-REFRESH Message Error / Reserved'],
     [7, 1, 'ROUTE-REFRESH Message Error / Invalid Message Length'],
     [6, 99, 'Cease / subcode 99'],
+    [8, 0, 'Send Hold Timer Expired'],
     [42, 1, 'Unknown error code 42 / subcode 1'],
   ];
 
@@ -171,8 +172,8 @@ describe('NOTIFICATION', () => {
     expect(checked).toBeGreaterThanOrEqual(40);
   });
 
-  it('describes data and communications', () => {
-    expect(describeNotification({ ...note(6, 2, '03627965'), shutdownMessage: 'bye' })).toBe('Cease / Administrative Shutdown: "bye"');
-    expect(describeNotification(note(3, 11, 'aabbcc'))).toBe('UPDATE Message Error / Malformed AS_PATH (3 octets of data)');
+  it('describes communications (data is not part of the text)', () => {
+    expect(describeNotification({ ...note(6, 2, '03627965'), shutdownMessage: 'bye' })).toBe('Cease / Administrative Shutdown: bye');
+    expect(describeNotification(note(3, 11, 'aabbcc'))).toBe('UPDATE Message Error / Malformed AS_PATH');
   });
 });

@@ -81,9 +81,12 @@ export function encodeNotification(msg: NotificationMessage, maxBody: number): B
   return Buffer.concat([Buffer.from([msg.code, msg.subcode]), data]);
 }
 
-/** "Cease / Administrative Shutdown: "maintenance"", "UPDATE Message Error / Malformed AS_PATH (3 octets of data)". */
-export function describeNotification(msg: NotificationMessage): string {
+/**
+ * The one text form of a NOTIFICATION, used by logs, FSM reasons and the peer status (`bgp status`, `node status`):
+ * "Hold Timer Expired", "Send Hold Timer Expired", "Cease / Administrative Shutdown: maintenance" (with the RFC 9003
+ * communication when there is one).
+ */
+export function describeNotification(msg: Pick<NotificationMessage, 'code' | 'subcode' | 'shutdownMessage'>): string {
   const name = notificationName(msg.code, msg.subcode);
-  if (msg.shutdownMessage !== undefined) return `${name}: ${JSON.stringify(msg.shutdownMessage)}`;
-  return msg.data.length > 0 ? `${name} (${msg.data.length} octets of data)` : name;
+  return msg.shutdownMessage !== undefined && msg.shutdownMessage !== '' ? `${name}: ${msg.shutdownMessage}` : name;
 }

@@ -5,6 +5,7 @@
 //
 // This is the hot path of a full-table load, so IPv4 decoding builds its text straight from the octets (no regex, no
 // split) and IPv6 uses one module-level scratch buffer instead of allocating per prefix.
+import { familyOf, formatIpv4Bytes, formatIpv6Bytes, parseIpv4, parseIpv6 } from '../../lib/ip';
 import { BgpEncodeError } from './header';
 import { UpdateSubcode } from './constants';
 import type { Family, Prefix } from './types';
@@ -17,123 +18,9 @@ export function familyBits(family: Family): number {
 
 // ---------------------------------------------------------------- address text
 
-/** Dotted quad of 4 octets at `off`. */
-export function formatIpv4(buf: Buffer, off = 0): string {
-  return `${buf[off] ?? 0}.${buf[off + 1] ?? 0}.${buf[off + 2] ?? 0}.${buf[off + 3] ?? 0}`;
-}
-
-/**
- * The address as an unsigned 32-bit number, or undefined unless `text` is exactly four decimal octets 0-255 without
- * leading zeros (a leading zero reads as octal in some tools, so we refuse to guess).
- */
-export function parseIpv4(text: string): number | undefined {
-  const n = text.length;
-  if (n < 7 || n > 15) return undefined;
-  let value = 0;
-  let octet = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 46 /* . */) {
-      if (digits === 0 || dots === 3) return undefined;
-      value = value * 256 + octet;
-      octet = 0;
-      digits = 0;
-      dots++;
-    } else if (c >= 48 && c <= 57) {
-      if (digits > 0 && octet === 0) return undefined; // leading zero
-      octet = octet * 10 + (c - 48);
-      digits++;
-      if (octet > 255) return undefined;
-    } else {
-      return undefined;
-    }
-  }
-  if (dots !== 3 || digits === 0) return undefined;
-  return value * 256 + octet;
-}
-
-/** Canonical IPv6 text (RFC 5952 §4): lower case, no leading zeros, the longest run of two or more zero groups as "::". */
-export function formatIpv6(buf: Buffer, off = 0): string {
-  const g = new Array<number>(8);
-  for (let i = 0; i < 8; i++) g[i] = ((buf[off + 2 * i] ?? 0) << 8) | (buf[off + 2 * i + 1] ?? 0);
-  // RFC 5952 §4.2.3: the longest run wins, the first one on a tie; a single zero group is not shortened (§4.2.2).
-  let bestAt = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestAt = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (from: number, to: number): string => g.slice(from, to).map((v) => v.toString(16)).join(':');
-  if (bestAt < 0) return hex(0, 8);
-  return `${hex(0, bestAt)}::${hex(bestAt + bestLen, 8)}`;
-}
-
-function parseHexGroup(s: string): number | undefined {
-  if (s.length === 0 || s.length > 4) return undefined;
-  let v = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    let d: number;
-    if (c >= 48 && c <= 57) d = c - 48;
-    else if (c >= 97 && c <= 102) d = c - 87;
-    else if (c >= 65 && c <= 70) d = c - 55;
-    else return undefined;
-    v = v * 16 + d;
-  }
-  return v;
-}
-
-/** Parses one side of a "::" into 16-bit groups; a trailing dotted quad counts as two groups. */
-function parseGroups(part: string, allowV4Tail: boolean): number[] | undefined {
-  if (part === '') return [];
-  const pieces = part.split(':');
-  const groups: number[] = [];
-  for (let i = 0; i < pieces.length; i++) {
-    const piece = pieces[i] ?? '';
-    if (allowV4Tail && i === pieces.length - 1 && piece.includes('.')) {
-      const v4 = parseIpv4(piece);
-      if (v4 === undefined) return undefined;
-      groups.push(v4 >>> 16, v4 & 0xffff);
-    } else {
-      const v = parseHexGroup(piece);
-      if (v === undefined) return undefined;
-      groups.push(v);
-    }
-  }
-  return groups;
-}
-
-/** Parses IPv6 text (RFC 4291 §2.2 forms, including "::" and an embedded dotted quad) into 16 octets at `off`. */
-export function parseIpv6(text: string, out: Buffer = Buffer.alloc(16), off = 0): Buffer | undefined {
-  if (text.length < 2 || text.length > 45) return undefined;
-  const dbl = text.indexOf('::');
-  let groups: number[];
-  if (dbl === -1) {
-    const all = parseGroups(text, true);
-    if (all?.length !== 8) return undefined;
-    groups = all;
-  } else {
-    if (text.indexOf('::', dbl + 1) !== -1) return undefined;
-    const tailText = text.slice(dbl + 2);
-    const head = parseGroups(text.slice(0, dbl), false);
-    const tail = parseGroups(tailText, true);
-    if (head === undefined || tail === undefined || head.length + tail.length > 7) return undefined;
-    groups = [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
-  }
-  for (let i = 0; i < 8; i++) out.writeUInt16BE(groups[i] ?? 0, off + 2 * i);
-  return out;
-}
+// The address text parsers and formatters are lib/ip.ts's (one parser for every layer); the codec uses their
+// byte-level forms, which allocate nothing per IPv4 prefix.
+export { formatIpv4Bytes as formatIpv4, formatIpv6Bytes as formatIpv6, parseIpv4, parseIpv6 } from '../../lib/ip';
 
 /** Canonical text of an address of the family, or undefined if it does not parse. */
 export function canonicalAddress(family: Family, text: string): string | undefined {
@@ -142,10 +29,10 @@ export function canonicalAddress(family: Family, text: string): string | undefin
     if (v === undefined) return undefined;
     const b = Buffer.allocUnsafe(4);
     b.writeUInt32BE(v, 0);
-    return formatIpv4(b);
+    return formatIpv4Bytes(b);
   }
   const b = parseIpv6(text);
-  return b && formatIpv6(b);
+  return b && formatIpv6Bytes(b);
 }
 
 // ---------------------------------------------------------------- prefixes: text
@@ -158,7 +45,7 @@ export function parsePrefix(text: string, pathId?: number): Prefix | undefined {
   const lenText = text.slice(slash + 1);
   if (!/^\d{1,3}$/.test(lenText)) return undefined;
   const length = Number(lenText);
-  const family: Family = addr.includes(':') ? 'ipv6' : 'ipv4';
+  const family: Family = familyOf(addr) === 6 ? 'ipv6' : 'ipv4';
   if (length > familyBits(family)) return undefined;
   const address = canonicalAddress(family, addr);
   if (address === undefined) return undefined;
@@ -220,7 +107,7 @@ export function decodePrefixes(buf: Buffer, family: Family, addPath: boolean): P
     } else {
       scratch6.fill(0);
       buf.copy(scratch6, 0, i, i + n);
-      address = formatIpv6(scratch6);
+      address = formatIpv6Bytes(scratch6);
     }
     i += n;
     out.push(addPath ? { family, address, length, pathId } : { family, address, length });

@@ -6,19 +6,13 @@ import { parseIpv4 } from '../packet/prefix';
 import type { AsPathSegment } from '../packet/types';
 import type { Path } from './path';
 
-export type StepName =
-  | 'only-path'
-  | 'next-hop'
-  | 'local-origin'
-  | 'local-pref'
-  | 'as-path'
-  | 'origin'
-  | 'med'
-  | 'ebgp-over-ibgp'
-  | 'router-id'
-  | 'cluster-list'
-  | 'peer-address'
-  | 'none';
+/** What decides when the comparators do not run: no usable path, a single path, or one resolvable next hop. */
+export const OUTCOME_STEPS = ['none', 'only-path', 'next-hop'] as const;
+/** The comparators of DECISION_STEPS, in order. */
+export const COMPARATOR_STEPS = ['local-origin', 'local-pref', 'as-path', 'origin', 'med', 'ebgp-over-ibgp', 'router-id', 'cluster-list', 'peer-address'] as const;
+/** Every step name a decision can report, each once (the Loc-RIB stores a step as its index here). */
+export const STEP_NAMES = [...OUTCOME_STEPS, ...COMPARATOR_STEPS] as const;
+export type StepName = (typeof STEP_NAMES)[number];
 
 export interface DecisionOptions {
   /** Our AS: the neighbouring AS of a route originated inside it (RFC 4271 §9.1.2.2 c, neighborAS). */
@@ -30,7 +24,7 @@ export interface DecisionOptions {
 }
 
 export interface DecisionStep {
-  readonly name: StepName;
+  readonly name: (typeof COMPARATOR_STEPS)[number];
   /** What `gingham bgp routes` prints for the step that decided. */
   readonly title: string;
   readonly rfc: string;

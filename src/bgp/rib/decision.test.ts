@@ -1,7 +1,7 @@
 // Table-driven tests of the decision process: each step deciding once, MED only within one neighbouring AS and
 // independent of arrival order, route-reflection tie-breaks (ORIGINATOR_ID, CLUSTER_LIST), multipath.
 import { decide } from './decision';
-import { neighborAs, pathLength, type DecisionOptions, type StepName } from './decision-steps';
+import { COMPARATOR_STEPS, DECISION_STEPS, neighborAs, pathLength, stepTitle, STEP_NAMES, type DecisionOptions, type StepName } from './decision-steps';
 import type { Path } from './path';
 import { path, seq, source } from './testing';
 
@@ -169,5 +169,13 @@ describe('decision process (RFC 4271 §9.1.2.2, RFC 4456 §9)', () => {
     expect(neighborAs([], 65000)).toBe(65000);
     expect(neighborAs([{ type: 'confed-sequence', asns: [64512] }, seq(7)], 65000)).toBe(7);
     expect(neighborAs([{ type: 'set', asns: [1, 2] }], 65000)).toBe(65000);
+  });
+});
+
+describe('step names', () => {
+  it('COMPARATOR_STEPS lists DECISION_STEPS in their order, and every step name has a title', () => {
+    expect(DECISION_STEPS.map((s) => s.name)).toEqual([...COMPARATOR_STEPS]);
+    expect(new Set(STEP_NAMES).size).toBe(STEP_NAMES.length);
+    for (const n of STEP_NAMES) expect(stepTitle(n)).not.toBe(n);
   });
 });

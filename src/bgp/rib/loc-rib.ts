@@ -14,7 +14,7 @@
 import type { Family, PathAttributes, Prefix } from '../packet/types';
 import { AttrInterner } from './attr-intern';
 import { decide } from './decision';
-import type { DecisionOptions, StepName } from './decision-steps';
+import { STEP_NAMES, type DecisionOptions, type StepName } from './decision-steps';
 import type { Path, PathSource } from './path';
 import { grownFloat64, grownInt32, grownUint8 } from '../../lib/typed-arrays';
 import { PrefixIndex } from './prefix-index';
@@ -27,21 +27,7 @@ export const ABSENT = -2;
 /** set() / remove(): the best path and multipath set stayed as they were. */
 export const UNCHANGED = -1;
 
-const STEP_NAMES: readonly StepName[] = [
-  'none',
-  'only-path',
-  'next-hop',
-  'local-origin',
-  'local-pref',
-  'as-path',
-  'origin',
-  'med',
-  'ebgp-over-ibgp',
-  'router-id',
-  'cluster-list',
-  'peer-address',
-];
-const STEP_INDEX = new Map<StepName, number>(STEP_NAMES.map((n, i) => [n, i]));
+const STEP_INDEX = new Map<StepName, number>(STEP_NAMES.map((n, i) => [n, i] as const));
 const ONLY_PATH = STEP_INDEX.get('only-path') as number;
 
 /** A prefix as queries see it (made on demand, not stored). */
@@ -389,14 +375,6 @@ export class LocRib {
     for (const id of this.entryIds(family)) {
       const d = this.dest(family, id);
       if (d !== undefined) yield d;
-    }
-  }
-
-  /** Re-runs the decision for every prefix (decision options changed); calls `changed` where the result moved. */
-  redecideAll(changed: (family: Family, id: number) => void): void {
-    for (const family of FAMILIES) {
-      const t = this.tables[family];
-      for (const id of this.entryIds(family)) if (this.redecide(t, id, -1)) changed(family, id);
     }
   }
 

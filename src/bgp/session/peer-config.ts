@@ -1,10 +1,10 @@
-// What the session layer needs to know about one neighbour, and the OPEN capabilities that follow from it.
+// What the session layer needs to know about one neighbour (the OPEN, the timers, the transport), and the OPEN
+// capabilities that follow from it. Routing policy (filters, next hop, reflector client, ...) is not here: the
+// routing side holds it (rib/peer-policy.ts), so changing it never resets a session.
 import type { Capability, Family } from '../packet/types';
 import { Afi, Safi } from '../packet/constants';
-import type { NextHopMode } from '../rib/export-policy';
-import type { BGPFilterRule } from '../../api/kind-bgp-filter';
 
-export interface PeerConfig {
+export interface SessionConfig {
   /** Name used in logs and status (defaults to the address). */
   readonly name: string;
   readonly address: string;
@@ -22,31 +22,13 @@ export interface PeerConfig {
   readonly keepaliveTime?: number;
   /** Seconds before retrying an outbound connection (Calico's BIRD: 5). */
   readonly connectRetryTime: number;
+  /** Seconds an inbound connection may take to send its OPEN before it is closed (default 5; fsm openWaitSeconds). */
+  readonly openWaitTime?: number;
   readonly families: readonly Family[];
   /** Advertise RFC 8654 extended messages. */
   readonly extendedMessage: boolean;
-  /** RFC 4456: this iBGP peer is a route-reflector client of ours (default false). */
-  readonly routeReflectorClient?: boolean;
-  /** How NEXT_HOP is set on routes sent to this peer (see rib/export-policy.ts; default 'auto'). */
-  readonly nextHopMode?: NextHopMode;
-  /** How many times our own AS may appear in a received AS_PATH before the route is a loop (default 0). */
-  readonly allowOwnAs?: number;
-  /**
-   * RFC 4486 §4: at most `limit` prefixes (both families) from this peer; beyond it the session is closed with Cease /
-   * Maximum Number of Prefixes Reached and started again after `restartDelay` seconds.
-   */
-  readonly maxPrefixes?: { readonly limit: number; readonly restartDelay: number };
-  /** BGPFilter rules for this peer (the peer's filters concatenated in order), per direction and family. */
-  readonly filters?: PeerFilters;
   /** RFC 4724 graceful restart, both roles, when set (advertised in the OPEN). */
   readonly gracefulRestart?: GracefulRestartConfig;
-}
-
-export interface PeerFilters {
-  readonly importV4?: readonly BGPFilterRule[];
-  readonly importV6?: readonly BGPFilterRule[];
-  readonly exportV4?: readonly BGPFilterRule[];
-  readonly exportV6?: readonly BGPFilterRule[];
 }
 
 export interface GracefulRestartConfig {
@@ -83,7 +65,7 @@ export function afiFamily(afi: number, safi: number): Family | undefined {
  * Our OPEN's capabilities for this peer (RFC 5492). `restarting` is the graceful restart R bit: this speaker has just
  * restarted and is deferring its routes (RFC 4724 §3).
  */
-export function localCapabilities(cfg: PeerConfig, restarting = false): Capability[] {
+export function localCapabilities(cfg: SessionConfig, restarting = false): Capability[] {
   const caps: Capability[] = cfg.families.map((f) => ({ kind: 'multiprotocol', afi: familyAfi(f), safi: Safi.Unicast }));
   caps.push({ kind: 'route-refresh' }, { kind: 'enhanced-route-refresh' });
   caps.push({ kind: 'four-octet-as', asn: cfg.localAsn });
@@ -99,4 +81,24 @@ export function localCapabilities(cfg: PeerConfig, restarting = false): Capabili
     });
   }
   return caps;
+}
+
+/**
+ * True when changing from `a` to `b` needs a new OPEN (and so a session reset). The name and graceful restart
+ * timers are not in it: they apply from the next OPEN on.
+ */
+export function sessionNeedsReset(a: SessionConfig, b: SessionConfig): boolean {
+  return (
+    a.address !== b.address ||
+    a.port !== b.port ||
+    a.asn !== b.asn ||
+    a.localAsn !== b.localAsn ||
+    a.routerId !== b.routerId ||
+    a.localAddress !== b.localAddress ||
+    a.passive !== b.passive ||
+    a.holdTime !== b.holdTime ||
+    a.keepaliveTime !== b.keepaliveTime ||
+    a.extendedMessage !== b.extendedMessage ||
+    a.families.join() !== b.families.join()
+  );
 }

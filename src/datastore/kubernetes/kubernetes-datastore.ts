@@ -19,6 +19,7 @@ import { endpointFromKubeconfig, HttpKubeApi, inClusterEndpoint } from './http-a
 import type { KubeApi } from './kube-api';
 import { KubeWatch } from './kube-watch';
 import { storageFor, type KindStorage } from './kind-storage';
+import { describeError } from '../../lib/errors';
 
 export interface KubernetesDatastoreOptions {
   readonly api: KubeApi;
@@ -201,7 +202,7 @@ export function connectKubernetes(opts: ConnectOptions = {}): KubernetesDatastor
       api = createClientNodeApi(text);
     } catch (err) {
       if (opts.client === 'client-node') throw err;
-      log.info('@kubernetes/client-node cannot be loaded here; using the node:http client', { error: err instanceof Error ? err.message : String(err) });
+      log.info('@kubernetes/client-node cannot be loaded here; using the node:http client', { error: describeError(err) });
     }
   }
   if (api === undefined) {

@@ -55,6 +55,16 @@ describe('computeNode', () => {
       check: (o) => expect(exportsOf(o)).toEqual(['10.244.0.0/24', '10.244.1.9/32']),
     },
     {
+      name: 'a disabled pool (no new allocations) keeps its exports, routes and NAT outgoing',
+      in: input({ pools: [pool({ disabled: true, natOutgoing: true })] as NodeResources['pools'] }),
+      check: (o) => {
+        const enabled = computeNode(input({ pools: [pool({ natOutgoing: true })] as NodeResources['pools'] }));
+        expect(exportsOf(o)).toEqual(['10.244.0.0/24', '10.244.1.9/32']);
+        expect(routesOf(o)).toEqual(routesOf(enabled));
+        expect(o.dataplane).toEqual(enabled.dataplane);
+      },
+    },
+    {
       name: 'exports: a pool with disableBGPExport exports nothing',
       in: input({ pools: [pool({ disableBGPExport: true })] as NodeResources['pools'] }),
       check: (o) => expect(exportsOf(o)).toEqual([]),
@@ -107,7 +117,9 @@ describe('computeNode', () => {
         bgpFilters: [v3('BGPFilter', 'f1', { exportV4: [{ action: 'Reject', matchOperator: 'Equal', cidr: '10.244.0.0/24' }] })],
       }),
       check: (o) => {
-        expect(o.speakerPeers.get('10.0.0.2')?.filters?.exportV4).toEqual([{ action: 'Reject', matchOperator: 'Equal', cidr: '10.244.0.0/24' }]);
+        expect(o.speakerPeers.get('10.0.0.2')?.filters?.exportV4).toEqual([
+          { action: 'reject', match: { prefix: { prefix: { family: 'ipv4', address: '10.244.0.0', length: 24 }, operator: 'equal' } } },
+        ]);
         expect(o.problems.map((p) => p.key)).toEqual(['no-filter 10.0.0.2 missing']);
       },
     },

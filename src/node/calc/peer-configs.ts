@@ -1,41 +1,25 @@
 // The speaker's peer configurations from the computed peerings (node/bgp-peers.ts): one PeerConfig per started
-// peering, keyed by address. Pure. A peering that must not start, and a BGPFilter a peer names that does not exist,
-// are returned as problems.
+// peering, keyed by address. Pure. A peering that must not start, a BGPFilter a peer names that does not exist and
+// one the speaker cannot translate are returned as problems.
 import type { BGPFilter } from '../../api/kind-bgp-filter';
-import { GRACEFUL_RESTART_DEFAULTS, PEER_DEFAULTS, type PeerConfig, type PeerFilters } from '../../bgp/speaker';
+import { GRACEFUL_RESTART_DEFAULTS, PEER_DEFAULTS, type PeerConfig } from '../../bgp/speaker';
 import type { DesiredPeer } from '../bgp-peers';
+import { bgpFilterRules } from '../bgp-filter-rules';
 import { AGENT_FAMILY } from './family';
 import type { CalcProblem } from './problems';
 
-type FilterRules = NonNullable<PeerFilters['importV4']>[number];
-
-/**
- * A peer's BGPFilters apply in the order listed: their rules are concatenated per direction and family. Undefined when
- * the peer names no filter.
- */
-export function peerFilters(p: DesiredPeer, filters: ReadonlyMap<string, NonNullable<BGPFilter['spec']>>, problems: CalcProblem[]): PeerFilters | undefined {
-  if (p.filters.length === 0) return undefined;
-  const out: Record<'importV4' | 'importV6' | 'exportV4' | 'exportV6', FilterRules[]> = { importV4: [], importV6: [], exportV4: [], exportV6: [] };
-  for (const name of p.filters) {
-    const spec = filters.get(name);
-    if (spec === undefined) {
-      problems.push({ key: `no-filter ${p.address} ${name}`, message: `BGP session ${p.name}: BGPFilter ${name} does not exist (ignored until it does)` });
-      continue;
-    }
-    for (const k of ['importV4', 'importV6', 'exportV4', 'exportV6'] as const) out[k].push(...(spec[k] ?? []));
-  }
-  return out;
-}
-
 export function speakerPeers(routerId: string, peers: readonly DesiredPeer[], filters: readonly BGPFilter[], problems: CalcProblem[]): Map<string, PeerConfig> {
-  const specs = new Map(filters.map((f) => [f.metadata.name, f.spec ?? {}]));
+  // A peer's BGPFilters apply in the order listed, translated into the speaker's rules (node/bgp-filter-rules.ts).
+  const rules = bgpFilterRules(filters, (name, why) => problems.push({ key: `bad-filter ${name}`, message: `BGPFilter ${name} ignored: ${why.join('; ')}` }));
   const want = new Map<string, PeerConfig>();
   for (const p of peers) {
     if (p.notStarted !== undefined) {
       problems.push({ key: `not-started ${p.address}`, message: `not starting BGP session ${p.name} to ${p.address}: ${p.notStarted}` });
       continue;
     }
-    const pf = peerFilters(p, specs, problems);
+    const pf = rules.forPeer(p.filters, (name) =>
+      problems.push({ key: `no-filter ${p.address} ${name}`, message: `BGP session ${p.name}: BGPFilter ${name} does not exist (ignored until it does)` }),
+    );
     want.set(p.address, {
       name: p.name,
       address: p.address,

@@ -1,6 +1,7 @@
 // Test-only: an in-memory network of BGP sockets, so session tests run with a FakeClock and no real TCP.
 // Data written on one end arrives at the other on a later macrotask (setImmediate), like a real socket; an end can be
-// frozen (its writes are held back, like a peer stopped with SIGSTOP) or refuse connections.
+// frozen (its writes are held back, like a peer stopped with SIGSTOP), stalled (held and never drained, like a peer
+// that stopped reading) or refuse connections.
 import { EventEmitter } from 'node:events';
 import type { BgpSocket, ConnectOptions, Listener, Transport } from '../transport';
 
@@ -8,8 +9,9 @@ export class MemorySocket extends EventEmitter implements BgpSocket {
   peer: MemorySocket | undefined;
   private destroyed = false;
   frozen = false;
+  /** The reader at the other end stopped: writes are held and report no progress (no 'drain'), as a full send buffer. */
+  private stalled = false;
   private held: Buffer[] = [];
-  readonly writableNeedDrain = false;
   noDelay = false;
 
   constructor(
@@ -27,7 +29,17 @@ export class MemorySocket extends EventEmitter implements BgpSocket {
     if (this.frozen) this.held.push(copy);
     else this.deliver(copy);
     cb?.(null);
-    return true;
+    return !this.stalled;
+  }
+
+  get writableNeedDrain(): boolean {
+    return this.stalled;
+  }
+
+  /** From now on nothing this end writes is read (RFC 9687's stuck peer): writes are held and never drain. */
+  stall(): void {
+    this.stalled = true;
+    this.frozen = true;
   }
 
   private deliver(data: Buffer): void {
@@ -40,6 +52,7 @@ export class MemorySocket extends EventEmitter implements BgpSocket {
   /** Releases what a frozen end wrote. */
   thaw(): void {
     this.frozen = false;
+    this.stalled = false;
     const held = this.held;
     this.held = [];
     for (const b of held) this.deliver(b);
@@ -64,6 +77,16 @@ export class MemorySocket extends EventEmitter implements BgpSocket {
         setImmediate(() => peer.emit('close', false));
       }
     });
+  }
+
+  /**
+   * This end disappears without a FIN or RST reaching the other end (a crash behind a dropped link): from now on
+   * nothing written here arrives there, and closing this end is not seen there.
+   */
+  vanish(): void {
+    const other = this.peer;
+    this.peer = undefined;
+    if (other !== undefined) other.peer = undefined;
   }
 
   get isDestroyed(): boolean {

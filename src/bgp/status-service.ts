@@ -1,7 +1,7 @@
 // The speaker's status API: gRPC (@grpc/grpc-js) over a unix socket, mode 0600, read by `gingham bgp status` and
 // `gingham bgp routes`. Messages are JSON-encoded (a gRPC service definition with JSON serializers), so the types
 // below are the schema; no .proto file has to ship with the build.
-import { jsonService, serveUnix, UnixJsonClient } from '../../lib/unix-grpc';
+import { jsonService, serveUnix, UnixJsonClient } from '../lib/unix-grpc';
 
 export interface StatusRequest {
   readonly _?: never;

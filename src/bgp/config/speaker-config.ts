@@ -1,21 +1,19 @@
 // The YAML file of `gingham bgp run -c speaker.yaml`: structure checked with a JSON schema (ajv), then meaning
 // (addresses, prefixes, AS numbers) checked by hand. Every problem names its field, e.g.
 // `peers[1].asNumber: must be an AS number from 1 to 4294967295`.
-import net from 'node:net';
 import Ajv, { type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
-import { GinghamError } from '../lib/errors';
-import { formatIpv6Groups } from '../lib/ip';
-import type { Family, Prefix } from './packet/types';
-import type { PeerConfig } from './session/peer-config';
-import { GRACEFUL_RESTART_DEFAULTS, PEER_DEFAULTS, type GracefulRestartConfig, type PeerFilters } from './session/peer-config';
-import { API_VERSION, validateResource, type Resource } from '../api/resource';
-import { ValidationError } from '../api/errors';
-import type { BGPFilterRule, BGPFilterSpec } from '../api/kind-bgp-filter';
+import { GinghamError } from '../../lib/errors';
+import { parseAsn as parseAsnText } from '../../lib/asn';
+import { parseLargeCommunity, parseStandardCommunity } from '../../lib/community';
+import { familyBits, formatCidr, formatIp, ipFamily, maskCidr, parseIp, tryParseIp } from '../../lib/ip';
+import type { Family, Prefix } from '../packet/types';
+import { GRACEFUL_RESTART_DEFAULTS, PEER_DEFAULTS, type GracefulRestartConfig, type PeerFilters } from '../speaker';
+import { peerFilterRules, translateFilterSpec, type BgpFilterSpec } from './bgp-filter';
 
 /** Seconds a restarting speaker waits at most for its peers' End-of-RIB before sending its routes. */
 const DEFAULT_DEFERRAL_TIME = 60;
-import type { LocalRoute, SpeakerConfig } from './speaker';
+import type { LocalRoute, PeerConfig, SpeakerConfig } from '../speaker';
 
 export class ConfigError extends GinghamError {
   constructor(
@@ -38,6 +36,37 @@ export const DEFAULT_STATUS_SOCKET = '/var/run/gingham/bgp.sock';
 
 const asnSchema = { anyOf: [{ type: 'integer' }, { type: 'string' }] };
 
+/** One rule of a Calico BGPFilter spec (projectcalico.org/v3 BGPFilterRuleV4/V6): its shape; meaning in bgp-filter.ts. */
+const filterRuleSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    cidr: { type: 'string' },
+    prefixLength: { type: 'object', additionalProperties: false, properties: { min: { type: 'integer' }, max: { type: 'integer' } } },
+    matchOperator: { type: 'string' },
+    source: { type: 'string' },
+    interface: { type: 'string' },
+    peerType: { type: 'string' },
+    communities: { type: 'object', additionalProperties: false, properties: { values: { type: 'array', items: { type: 'string' } } } },
+    asPathPrefix: { type: 'array', items: asnSchema },
+    priority: { type: 'integer' },
+    action: { type: 'string' },
+    operations: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          addCommunity: { type: 'object', additionalProperties: false, properties: { value: { type: 'string' } } },
+          prependASPath: { type: 'object', additionalProperties: false, properties: { prefix: { type: 'array', items: asnSchema } } },
+          setPriority: { type: 'object', additionalProperties: false, properties: { value: { type: 'integer' } } },
+        },
+      },
+    },
+  },
+};
+const filterRules = { type: 'array', items: filterRuleSchema };
+
 const schema = {
   type: 'object',
   additionalProperties: false,
@@ -54,7 +83,14 @@ const schema = {
     statusSocket: { type: 'string', minLength: 1 },
     logLevel: { type: 'string' },
     clusterId: { anyOf: [{ type: 'integer' }, { type: 'string' }] },
-    filters: { type: 'object', additionalProperties: { type: 'object' } },
+    filters: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { importV4: filterRules, importV6: filterRules, exportV4: filterRules, exportV6: filterRules },
+      },
+    },
     alwaysCompareMed: { type: 'boolean' },
     gracefulRestart: {
       type: 'object',
@@ -83,6 +119,7 @@ const schema = {
           holdTime: { type: 'integer', minimum: 0, maximum: 65535 },
           keepaliveTime: { type: 'integer', minimum: 1, maximum: 21845 },
           connectRetryTime: { type: 'integer', minimum: 1, maximum: 65535 },
+          openWaitTime: { type: 'integer', minimum: 1, maximum: 240 },
           families: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: ['ipv4', 'ipv6'] } },
           extendedMessage: { type: 'boolean' },
           routeReflectorClient: { type: 'boolean' },
@@ -145,105 +182,30 @@ function describeAjvError(e: ErrorObject): string {
   }
 }
 
-/** Plain ("64512") or dotted ("1.10" = 1 * 65536 + 10) AS numbers, RFC 5396. */
+/** Plain ("64512") or dotted ("1.10" = 1 * 65536 + 10) AS numbers, RFC 5396; AS 0 is reserved (RFC 7607). */
 export function parseAsn(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isInteger(value) && value >= 1 && value <= 0xffffffff ? value : undefined;
-  if (typeof value !== 'string') return undefined;
-  const dotted = /^(\d{1,5})\.(\d{1,5})$/.exec(value);
-  if (dotted) {
-    const hi = Number(dotted[1]);
-    const lo = Number(dotted[2]);
-    if (hi > 65535 || lo > 65535) return undefined;
-    const v = hi * 65536 + lo;
-    return v >= 1 ? v : undefined;
-  }
-  if (!/^\d{1,10}$/.test(value)) return undefined;
-  return parseAsn(Number(value));
+  const n = parseAsnText(value);
+  return n === undefined || n < 1 ? undefined : n;
 }
 
 /** "10.0.0.0/24" or "2001:db8::/32" with host bits zero; returns the canonical Prefix or an error text. */
 export function parsePrefix(text: string): Prefix | string {
   const slash = text.indexOf('/');
   if (slash < 0) return 'must be a CIDR such as 10.244.0.0/24';
-  const addr = text.slice(0, slash);
   const lenText = text.slice(slash + 1);
   if (!/^\d{1,3}$/.test(lenText)) return 'prefix length must be a number';
+  const ip = tryParseIp(text.slice(0, slash));
+  if (ip === undefined) return 'must be a CIDR such as 10.244.0.0/24';
   const length = Number(lenText);
-  if (net.isIPv4(addr)) {
-    if (length > 32) return 'prefix length must be at most 32 for IPv4';
-    const bytes = addr.split('.').map(Number);
-    const value = (((bytes[0] ?? 0) << 24) | ((bytes[1] ?? 0) << 16) | ((bytes[2] ?? 0) << 8) | (bytes[3] ?? 0)) >>> 0;
-    const mask = length === 0 ? 0 : (0xffffffff << (32 - length)) >>> 0;
-    if ((value & ~mask) >>> 0 !== 0) return `host bits set (did you mean ${ipv4Text(value & mask)}/${length}?)`;
-    return { family: 'ipv4', address: ipv4Text(value), length };
-  }
-  if (net.isIPv6(addr)) {
-    if (length > 128) return 'prefix length must be at most 128 for IPv6';
-    const bytes = ipv6Bytes(addr);
-    for (let bit = length; bit < 128; bit++) {
-      if (((bytes[bit >> 3] ?? 0) >> (7 - (bit & 7))) & 1) return 'host bits set';
-    }
-    return { family: 'ipv6', address: canonicalIpv6(addr), length };
-  }
-  return 'must be a CIDR such as 10.244.0.0/24';
-}
-
-function ipv4Text(v: number): string {
-  return `${(v >>> 24) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
-}
-
-function ipv6Bytes(addr: string): Buffer {
-  const sock = new net.SocketAddress({ address: addr, family: 'ipv6' });
-  const groups = expandIpv6(sock.address);
-  const b = Buffer.alloc(16);
-  groups.forEach((g, i) => b.writeUInt16BE(g, i * 2));
-  return b;
-}
-
-function expandIpv6(addr: string): number[] {
-  let text = addr;
-  // An embedded IPv4 tail ("::ffff:1.2.3.4") becomes two groups.
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (v4 && v4[1] !== undefined) {
-    const o = v4[1].split('.').map(Number);
-    text = text.slice(0, -v4[1].length) + `${(((o[0] ?? 0) << 8) | (o[1] ?? 0)).toString(16)}:${(((o[2] ?? 0) << 8) | (o[3] ?? 0)).toString(16)}`;
-  }
-  const [head, tail] = text.split('::') as [string, string | undefined];
-  const h = head.length > 0 ? head.split(':') : [];
-  const t = tail !== undefined && tail.length > 0 ? tail.split(':') : [];
-  const fill = tail === undefined ? [] : new Array<string>(8 - h.length - t.length).fill('0');
-  return [...h, ...fill, ...t].map((g) => parseInt(g, 16));
+  if (length > familyBits(ip.family)) return `prefix length must be at most ${familyBits(ip.family)} for IPv${ip.family}`;
+  const masked = maskCidr({ family: ip.family, addr: ip.value, prefixLen: length });
+  if (masked.addr !== ip.value) return ip.family === 4 ? `host bits set (did you mean ${formatCidr(masked)}?)` : 'host bits set';
+  return { family: ip.family === 4 ? 'ipv4' : 'ipv6', address: formatIp(ip), length };
 }
 
 /** RFC 5952 text form. */
 export function canonicalIpv6(addr: string): string {
-  return formatIpv6Groups(expandIpv6(addr));
-}
-
-function parseCommunityText(text: string): number | undefined {
-  const named: Record<string, number> = {
-    'no-export': 0xffffff01,
-    'no-advertise': 0xffffff02,
-    'no-export-subconfed': 0xffffff03,
-    'no-peer': 0xffffff04,
-    'graceful-shutdown': 0xffff0000,
-    blackhole: 0xffff029a,
-  };
-  const n = named[text.toLowerCase()];
-  if (n !== undefined) return n;
-  const m = /^(\d{1,5}):(\d{1,5})$/.exec(text);
-  if (!m) return undefined;
-  const hi = Number(m[1]);
-  const lo = Number(m[2]);
-  if (hi > 65535 || lo > 65535) return undefined;
-  return ((hi << 16) | lo) >>> 0;
-}
-
-function parseLargeCommunityText(text: string): [number, number, number] | undefined {
-  const m = /^(\d{1,10}):(\d{1,10}):(\d{1,10})$/.exec(text);
-  if (!m) return undefined;
-  const v = [Number(m[1]), Number(m[2]), Number(m[3])] as [number, number, number];
-  return v.every((x) => x <= 0xffffffff) ? v : undefined;
+  return formatIp(parseIp(addr));
 }
 
 interface RawPeer {
@@ -257,6 +219,8 @@ interface RawPeer {
   holdTime?: number;
   keepaliveTime?: number;
   connectRetryTime?: number;
+  /** Seconds an inbound connection may take to send its OPEN (default 5). */
+  openWaitTime?: number;
   families?: Family[];
   extendedMessage?: boolean;
   routeReflectorClient?: boolean;
@@ -285,7 +249,7 @@ interface RawFile {
   clusterId?: number | string;
   alwaysCompareMed?: boolean;
   gracefulRestart?: { restartTime?: number; staleTime?: number; deferralTime?: number; forwardingPreserved?: boolean };
-  filters?: Record<string, BGPFilterSpec>;
+  filters?: Record<string, BgpFilterSpec>;
   peers?: RawPeer[];
   originate?: RawRoute[];
 }
@@ -305,8 +269,8 @@ export function parseSpeakerFile(text: string, source = 'speaker.yaml'): Speaker
   const problems: string[] = [];
   const asn = parseAsn(raw.asNumber);
   if (asn === undefined) problems.push('asNumber: must be an AS number from 1 to 4294967295 (plain or dotted)');
-  if (!net.isIPv4(raw.routerId) || raw.routerId === '0.0.0.0') problems.push('routerId: must be a non-zero IPv4 address (RFC 6286)');
-  if (raw.listen !== undefined && !net.isIP(raw.listen.address)) problems.push('listen.address: must be an IP address');
+  if (ipFamily(raw.routerId) !== 4 || raw.routerId === '0.0.0.0') problems.push('routerId: must be a non-zero IPv4 address (RFC 6286)');
+  if (raw.listen !== undefined && ipFamily(raw.listen.address) === undefined) problems.push('listen.address: must be an IP address');
   const clusterId = parseClusterId(raw.clusterId);
   if (raw.clusterId !== undefined && clusterId === undefined) {
     problems.push('clusterId: must be a non-zero IPv4 address or a number from 1 to 4294967295 (RFC 4456 CLUSTER_ID)');
@@ -325,14 +289,14 @@ export function parseSpeakerFile(text: string, source = 'speaker.yaml'): Speaker
   const peers: PeerConfig[] = [];
   (raw.peers ?? []).forEach((p, i) => {
     const at = `peers[${i}]`;
-    if (!net.isIP(p.address)) problems.push(`${at}.address: must be an IP address`);
+    if (ipFamily(p.address) === undefined) problems.push(`${at}.address: must be an IP address`);
     if (seen.has(p.address)) problems.push(`${at}.address: ${p.address} is configured twice`);
     seen.add(p.address);
     const peerAsn = parseAsn(p.asNumber);
     if (peerAsn === undefined) problems.push(`${at}.asNumber: must be an AS number from 1 to 4294967295`);
     const localAsn = p.localAsNumber === undefined ? asn : parseAsn(p.localAsNumber);
     if (localAsn === undefined && p.localAsNumber !== undefined) problems.push(`${at}.localAsNumber: must be an AS number from 1 to 4294967295`);
-    if (p.localAddress !== undefined && !net.isIP(p.localAddress)) problems.push(`${at}.localAddress: must be an IP address`);
+    if (p.localAddress !== undefined && ipFamily(p.localAddress) === undefined) problems.push(`${at}.localAddress: must be an IP address`);
     const holdTime = p.holdTime ?? PEER_DEFAULTS.holdTime;
     if (holdTime === 1 || holdTime === 2) problems.push(`${at}.holdTime: must be 0 or at least 3 seconds (RFC 4271 §4.2)`);
     if (p.keepaliveTime !== undefined && holdTime !== 0 && p.keepaliveTime > holdTime / 3) {
@@ -349,11 +313,12 @@ export function parseSpeakerFile(text: string, source = 'speaker.yaml'): Speaker
       asn: peerAsn,
       localAsn,
       routerId: raw.routerId,
-      localAddress: p.localAddress ?? (raw.listen?.address !== undefined && net.isIP(raw.listen.address) === net.isIP(p.address) && !isWildcard(raw.listen.address) ? raw.listen.address : undefined),
+      localAddress: p.localAddress ?? (raw.listen?.address !== undefined && ipFamily(raw.listen.address) === ipFamily(p.address) && !isWildcard(raw.listen.address) ? raw.listen.address : undefined),
       passive: p.passive ?? false,
       holdTime,
       keepaliveTime: p.keepaliveTime,
       connectRetryTime: p.connectRetryTime ?? PEER_DEFAULTS.connectRetryTime,
+      ...(p.openWaitTime !== undefined ? { openWaitTime: p.openWaitTime } : {}),
       families: p.families ?? PEER_DEFAULTS.families,
       extendedMessage: p.extendedMessage ?? PEER_DEFAULTS.extendedMessage,
       ...(p.routeReflectorClient !== undefined ? { routeReflectorClient: p.routeReflectorClient } : {}),
@@ -372,24 +337,24 @@ export function parseSpeakerFile(text: string, source = 'speaker.yaml'): Speaker
       problems.push(`${at}.prefix: ${prefix}`);
       return;
     }
-    if (r.nextHop !== undefined && net.isIP(r.nextHop) !== (prefix.family === 'ipv4' ? 4 : 6)) {
+    if (r.nextHop !== undefined && ipFamily(r.nextHop) !== (prefix.family === 'ipv4' ? 4 : 6)) {
       problems.push(`${at}.nextHop: must be an ${prefix.family === 'ipv4' ? 'IPv4' : 'IPv6'} address for ${r.prefix}`);
     }
     const communities: number[] = [];
     (r.communities ?? []).forEach((c, j) => {
-      const v = parseCommunityText(c);
+      const v = parseStandardCommunity(c, { names: true });
       if (v === undefined) problems.push(`${at}.communities[${j}]: must be ASN:VALUE (each 0-65535) or a well-known name such as no-export`);
       else communities.push(v);
     });
     const large: Array<[number, number, number]> = [];
     (r.largeCommunities ?? []).forEach((c, j) => {
-      const v = parseLargeCommunityText(c);
+      const v = parseLargeCommunity(c);
       if (v === undefined) problems.push(`${at}.largeCommunities[${j}]: must be GLOBAL:LOCAL1:LOCAL2 (each 0-4294967295)`);
       else large.push(v);
     });
     originate.push({
       prefix,
-      nextHop: r.nextHop === undefined ? undefined : net.isIPv6(r.nextHop) ? canonicalIpv6(r.nextHop) : r.nextHop,
+      nextHop: r.nextHop === undefined ? undefined : ipFamily(r.nextHop) === 6 ? canonicalIpv6(r.nextHop) : r.nextHop,
       communities,
       largeCommunities: large,
       med: r.med,
@@ -416,36 +381,22 @@ export function parseSpeakerFile(text: string, source = 'speaker.yaml'): Speaker
 }
 
 /**
- * The file's named BGPFilter specs (projectcalico.org/v3 `spec` bodies), validated as BGPFilter resources; problems
- * are reported as `filters.<name>.<field>`.
+ * The file's named filters: Calico BGPFilter `spec` bodies (projectcalico.org/v3), translated into the RIB's rules;
+ * problems are reported as `filters.<name>.<field>`.
  */
-function parseFilters(raw: Record<string, BGPFilterSpec>, problems: string[]): Map<string, BGPFilterSpec> {
-  const out = new Map<string, BGPFilterSpec>();
+function parseFilters(raw: Record<string, BgpFilterSpec>, problems: string[]): Map<string, PeerFilters> {
+  const out = new Map<string, PeerFilters>();
   for (const [name, spec] of Object.entries(raw)) {
-    try {
-      validateResource({ apiVersion: API_VERSION, kind: 'BGPFilter', metadata: { name }, spec } as Resource);
-      out.set(name, spec);
-    } catch (err) {
-      if (!(err instanceof ValidationError)) throw err;
-      for (const fp of err.problems) problems.push(`filters.${name}.${fp.path.replace(/^spec\./, '').replace(/^metadata\.name$/, '(name)')}: ${fp.rule}`);
-    }
+    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name)) problems.push(`filters.${name}: a filter name must be a lowercase RFC 1123 subdomain`);
+    out.set(name, translateFilterSpec(spec, problems, `filters.${name}.`));
   }
   return out;
 }
 
-/** A peer's filters, the named specs' rule lists concatenated in the peer's order. */
-function peerFilters(names: string[] | undefined, specs: Map<string, BGPFilterSpec>, at: string, problems: string[]): { filters?: PeerFilters } {
-  if (names === undefined || names.length === 0) return {};
-  const lists: { -readonly [K in keyof PeerFilters]: BGPFilterRule[] } = { importV4: [], importV6: [], exportV4: [], exportV6: [] };
-  names.forEach((n, i) => {
-    const spec = specs.get(n);
-    if (spec === undefined) {
-      problems.push(`${at}[${i}]: no filter named "${n}" under filters`);
-      return;
-    }
-    for (const k of ['importV4', 'importV6', 'exportV4', 'exportV6'] as const) lists[k]?.push(...(spec[k] ?? []));
-  });
-  return { filters: lists };
+/** A peer's filters, the named filters' rule lists concatenated in the peer's order. */
+function peerFilters(names: string[] | undefined, filters: Map<string, PeerFilters>, at: string, problems: string[]): { filters?: PeerFilters } {
+  const f = peerFilterRules(names ?? [], filters, (n, i) => problems.push(`${at}[${i}]: no filter named "${n}" under filters`));
+  return f === undefined ? {} : { filters: f };
 }
 
 /** RFC 4456 CLUSTER_ID: dotted quad (as BIRD and Calico write it) or a 32-bit number; returned as a dotted quad. */
@@ -453,7 +404,7 @@ function parseClusterId(v: number | string | undefined): string | undefined {
   if (v === undefined) return undefined;
   let n: number | undefined;
   if (typeof v === 'number' || /^\d{1,10}$/.test(v)) n = Number(v);
-  else if (net.isIPv4(v)) n = v.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
+  else if (ipFamily(v) === 4) n = v.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
   if (n === undefined || !Number.isInteger(n) || n < 1 || n > 0xffffffff) return undefined;
   return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }

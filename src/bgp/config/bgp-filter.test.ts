@@ -1,8 +1,21 @@
-// BGPFilter semantics, table-driven: first match decides, default Accept, every criterion and operation.
-import { compileFilter, globRegExp, type KernelRoute } from './filter-bgp';
-import type { BGPFilterRule } from '../../api/kind-bgp-filter';
+// BGPFilter semantics end to end, table-driven: Calico's rule text translated into the RIB's rule model
+// (bgp-filter.ts) and evaluated (rib/filter-bgp.ts): first match decides, default Accept, every criterion and
+// operation; and the translation's errors, each naming its field.
+import { compileFilter, globRegExp, type CompiledFilter, type KernelRoute } from '../rib/filter-bgp';
 import type { Prefix } from '../packet/types';
-import { path, seq, source } from './testing';
+import { path, seq, source } from '../rib/testing';
+import { peerFilterRules, translateFilterSpec, type BgpFilterRuleSpec } from './bgp-filter';
+
+type BGPFilterRule = BgpFilterRuleSpec;
+
+/** Translates rules of one family's list (V6 when the first CIDR is IPv6) and compiles them; fails on any problem. */
+function compile(rules: readonly BGPFilterRule[]): CompiledFilter {
+  const v6 = rules.some((r) => r.cidr?.includes(':') === true);
+  const problems: string[] = [];
+  const lists = translateFilterSpec(v6 ? { importV6: rules } : { importV4: rules }, problems);
+  expect(problems).toEqual([]);
+  return compileFilter(v6 ? lists.importV6 : lists.importV4);
+}
 
 const p = (text: string): Prefix => {
   const [address, len] = text.split('/') as [string, string];
@@ -82,13 +95,13 @@ describe('globRegExp', () => {
 describe('BGPFilter semantics', () => {
   it.each(cases)('$name', ({ rules, prefix, from, attrs, kernel, accept, rule }) => {
     const r = path(from ?? ebgp, attrs ?? {}, p(prefix));
-    const v = compileFilter(rules)({ prefix: r.prefix, attrs: r.attrs, source: r.source, ...(kernel ? { kernel } : {}) });
+    const v = compile(rules)({ prefix: r.prefix, attrs: r.attrs, source: r.source, ...(kernel ? { kernel } : {}) });
     expect(v.accept).toBe(accept);
     if (rule !== undefined) expect(v.rule).toBe(rule);
   });
 
   it('operations: addCommunity and prependASPath on Accept, a new object only when something changed', () => {
-    const f = compileFilter([
+    const f = compile([
       { action: 'Accept', cidr: '10.0.0.0/24', matchOperator: 'Equal', operations: [{ addCommunity: { value: '65000:100' } }, { prependASPath: { prefix: [65000, 65000] } }] },
       { action: 'Accept', cidr: '10.0.1.0/24', matchOperator: 'Equal', operations: [{ setPriority: { value: 10 } }] },
     ]);
@@ -98,5 +111,34 @@ describe('BGPFilter semantics', () => {
     expect(v.attrs.asPath).toEqual([seq(65000, 65000), seq(65100)]);
     const r2 = path(ebgp, {}, p('10.0.1.0/24'));
     expect(f({ prefix: r2.prefix, attrs: r2.attrs, source: r2.source }).attrs).toBe(r2.attrs);
+  });
+});
+
+describe('BGPFilter translation errors name the field', () => {
+  it.each<[string, BGPFilterRule, string]>([
+    ['bad action', { action: 'Allow' }, 'importV4[0].action: must be Accept or Reject'],
+    ['cidr without operator', { action: 'Reject', cidr: '10.0.0.0/8' }, 'importV4[0].matchOperator: cidr and matchOperator must be set together'],
+    ['IPv6 cidr in a V4 list', { action: 'Reject', cidr: '2001:db8::/32', matchOperator: 'In' }, 'importV4[0].cidr: must be an IPv4 CIDR in a V4 rule list'],
+    ['prefixLength out of range', { action: 'Reject', cidr: '10.0.0.0/8', matchOperator: 'In', prefixLength: { max: 33 } }, 'importV4[0].prefixLength.max: must be an integer from 0 to 32'],
+    ['community halves', { action: 'Reject', communities: { values: ['70000:1'] } }, 'importV4[0].communities.values[0]: standard community parts must be 0-65535'],
+    ['AS number', { action: 'Accept', operations: [{ prependASPath: { prefix: ['x'] } }] }, 'importV4[0].operations[0].prependASPath.prefix[0]: is not a valid AS number'],
+    ['operations on Reject', { action: 'Reject', operations: [{ addCommunity: { value: '1:1' } }] }, 'importV4[0].operations: are allowed only with action Accept'],
+  ])('%s', (_name, rule, want) => {
+    const problems: string[] = [];
+    const lists = translateFilterSpec({ importV4: [rule] }, problems);
+    expect(problems).toContain(want);
+    expect(lists.importV4).toEqual([]);
+  });
+
+  it('concatenates a peer\'s filters in its order and reports a missing one', () => {
+    const problems: string[] = [];
+    const a = translateFilterSpec({ exportV4: [{ action: 'Reject', cidr: '10.0.0.0/8', matchOperator: 'In' }] }, problems);
+    const b = translateFilterSpec({ exportV4: [{ action: 'Accept' }], importV6: [{ action: 'Reject' }] }, problems);
+    const missing: string[] = [];
+    const f = peerFilterRules(['b', 'nope', 'a'], new Map([['a', a], ['b', b]]), (name, i) => missing.push(`${i}:${name}`));
+    expect(f?.exportV4?.map((r) => r.action)).toEqual(['accept', 'reject']);
+    expect(f?.importV6).toHaveLength(1);
+    expect(missing).toEqual(['1:nope']);
+    expect(peerFilterRules([], new Map(), () => undefined)).toBeUndefined();
   });
 });
