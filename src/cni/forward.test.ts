@@ -66,8 +66,8 @@ describe('the CNI shim', () => {
     expect(r.standalone).toEqual([]);
   });
 
-  it('agent not reachable: DEL releases through the standalone path', async () => {
-    const r = await shim(cniEnv('DEL'), forwarded, unreachable);
+  it.each(['DEL', 'GC', 'FROB'])('agent not reachable: %s runs the standalone path (DEL releases; others get its answer)', async (command) => {
+    const r = await shim(cniEnv(command), forwarded, unreachable);
     expect(r).toMatchObject({ code: 0, out: '', standalone: [forwarded] });
   });
 

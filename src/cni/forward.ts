@@ -83,10 +83,11 @@ export async function runShim(kind: CniWirePlugin, io: ShimIo, deps: ShimDeps): 
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);
     if (err instanceof UnixJsonError && err.code === UNIX_JSON_ERR.CONNECT) {
-      // DEL must not wait for the agent: release through the datastore directly (idempotent either way).
-      if (command === 'DEL') return deps.standalone(kind, stdin);
+      if (command === 'ADD' || command === 'CHECK') return fail(io, kind, new CniError(CNI_ERR.TRY_AGAIN_LATER, 'gingham node agent not reachable', detail), version);
       if (command === 'STATUS') return fail(io, kind, new CniError(CNI_ERR.PLUGIN_NOT_AVAILABLE, 'gingham node agent not reachable', detail), version);
-      return fail(io, kind, new CniError(CNI_ERR.TRY_AGAIN_LATER, 'gingham node agent not reachable', detail), version);
+      // DEL must not wait for the agent: release through the datastore directly (idempotent either way). Any other
+      // command (GC, a typo) gets the standalone plugin's answer too: code 4 before any datastore client is loaded.
+      return deps.standalone(kind, stdin);
     }
     return fail(io, kind, new CniError(CNI_ERR.TRY_AGAIN_LATER, 'gingham node agent did not answer', detail), version);
   }
