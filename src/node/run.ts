@@ -26,6 +26,7 @@ import { NodeAgent } from './agent';
 import { autodetectAddress, type InterfaceAddresses } from './autodetect';
 import { AGENT_FAMILY } from './calc/family';
 import { nodeKinds } from './calc/kinds';
+import { startNodeCni, type NodeCniConfig } from './cni-serve';
 import { allReady, bgpReadiness, datastoreReadiness, serveHealth } from './health';
 import type { NodeMetrics } from './metrics';
 import { ensureDefaultConfig, ensureDefaultPool, ensureNode, type StartupConfig } from './startup';
@@ -45,6 +46,8 @@ export interface NodeConfig {
   readonly mtuFile: string;
   /** Enforce network policy (nftables through runCommand); absent: policy is not programmed. */
   readonly policy?: boolean;
+  /** The CNI service (node/cni-serve.ts); absent: not served (the lab, where nodes share one filesystem). */
+  readonly cni?: NodeCniConfig;
 }
 
 export interface NodeDeps {
@@ -157,13 +160,14 @@ export async function runNode(cfg: NodeConfig, deps: NodeDeps): Promise<RunningN
 
   const policy = cfg.policy && deps.runCommand ? new PolicyDataplane({ nodeName: startup.nodeName, runner: nftRunnerFrom(deps.runCommand), families: [4] }) : undefined;
   if (cfg.policy && policy === undefined) log.warn('network policy requested but no command runner: policy is not enforced');
+  const ipam = new IpamAllocator(store);
   const cache = new DatastoreCache(store, nodeKinds(policy !== undefined), (err) => log.error(`resource cache listener failed: ${describeError(err)}`));
   const agent = new NodeAgent(
     { nodeName: startup.nodeName, parentInterface: parent, hostMtu, mtuFile: cfg.mtuFile },
     {
       store,
       cache,
-      ipam: new IpamAllocator(store),
+      ipam,
       dataplane: new Dataplane({ netlink: nl, clock, logger, ...(deps.runCommand ? { runCommand: deps.runCommand } : {}), ...(metrics ? { metrics } : {}), ...(policy ? { policy } : {}) }),
       clock,
       logger,
@@ -205,6 +209,8 @@ export async function runNode(cfg: NodeConfig, deps: NodeDeps): Promise<RunningN
     servers.push(health);
     await agent.start();
     monitor.start();
+    // After the agent's first sync and apply: CNI is served on a reconciled node, and its conflist appears last.
+    if (cfg.cni) servers.push(await startNodeCni(cfg.cni, { nodeName: startup.nodeName, store, ipam, netlink: nl, sysctl: deps.sysctl, logger }));
     if (metrics && metricsModule && cfg.metrics) {
       metricsServer = await metricsModule.serveMetrics(cfg.metrics.host, cfg.metrics.port, metrics);
       servers.push(metricsServer);
