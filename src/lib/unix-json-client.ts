@@ -3,6 +3,7 @@
 // start is what this is for; @grpc/grpc-js costs hundreds of milliseconds to load). Failures are typed: a caller
 // tells "nobody is listening" (CONNECT) from "the server took the request and then failed" (TIMEOUT, PROTOCOL).
 import net from 'node:net';
+import { GinghamError } from './errors';
 
 export const UNIX_JSON_ERR = {
   /** No server: the socket file is missing, refused the connection, or did not accept in time. */
@@ -15,15 +16,11 @@ export const UNIX_JSON_ERR = {
 
 export type UnixJsonErrorCode = (typeof UNIX_JSON_ERR)[keyof typeof UNIX_JSON_ERR];
 
-// Not a GinghamError subclass on purpose: lib/errors would be one more module in the shim's start-up.
-export class UnixJsonError extends Error {
-  constructor(
-    readonly code: UnixJsonErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'UnixJsonError';
+// lib/errors imports nothing, so the shim's start-up pays one small module for it.
+export class UnixJsonError extends GinghamError {
+  declare readonly code: UnixJsonErrorCode;
+  constructor(code: UnixJsonErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
   }
 }
 
