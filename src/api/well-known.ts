@@ -46,6 +46,8 @@ export const ENV = {
   metricsEnabled: 'FELIX_PROMETHEUSMETRICSENABLED',
   metricsHost: 'FELIX_PROMETHEUSMETRICSHOST',
   metricsPort: 'FELIX_PROMETHEUSMETRICSPORT',
+  /** `enforce`: program network policy with nftables (off until every workload's kns.<ns> profile exists). */
+  policy: 'GINGHAM_POLICY',
   datastoreType: 'DATASTORE_TYPE',
   etcdEndpoints: 'ETCD_ENDPOINTS',
   kubernetesNodeName: 'KUBERNETES_NODE_NAME',

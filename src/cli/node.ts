@@ -45,6 +45,14 @@ function port(text: string, field: string): number {
   return n;
 }
 
+/** GINGHAM_POLICY: `enforce` turns network policy on; empty or `off` leaves it off; anything else is refused. */
+function policyMode(text: string | undefined): boolean {
+  const v = (text ?? '').toLowerCase();
+  if (v === '' || v === 'off') return false;
+  if (v === 'enforce') return true;
+  throw new CliExit(1, `node run: ${ENV.policy}: "${text ?? ''}" is neither enforce nor off`);
+}
+
 /** The flags and the environment, as runNode's configuration. Felix's metrics switch is `true` or off. */
 export function nodeConfig(opts: RunOptions, env: NodeJS.ProcessEnv): NodeConfig {
   let startup;
@@ -62,6 +70,7 @@ export function nodeConfig(opts: RunOptions, env: NodeJS.ProcessEnv): NodeConfig
     ...(metricsOn ? { metrics: { host: env[ENV.metricsHost] ?? LISTEN_HOSTS.metrics, port: port(env[ENV.metricsPort] ?? String(PORTS.metrics), ENV.metricsPort) } } : {}),
     nodenameFile: opts.nodenameFile,
     mtuFile: opts.mtuFile,
+    ...(policyMode(env[ENV.policy]) ? { policy: true } : {}),
   };
 }
 

@@ -15,11 +15,11 @@ describe('describeError', () => {
     expect(describeError(new GinghamError('BadThing', 'the thing is bad'))).toBe('BadThing: the thing is bad');
   });
 
-  it('walks the cause chain, with each cause\'s code', () => {
+  it('walks the cause chain, with each cause\'s code unless its message already names it', () => {
     const inner = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:2379'), { code: 'ECONNREFUSED' });
     const mid = new GinghamError('DATASTORE_UNAVAILABLE', 'IPPool default: unreachable', { cause: inner });
     expect(describeError(new Outer('cannot start', mid))).toBe(
-      'OUTER: cannot start: caused by DATASTORE_UNAVAILABLE: IPPool default: unreachable: caused by ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:2379',
+      'OUTER: cannot start: caused by DATASTORE_UNAVAILABLE: IPPool default: unreachable: caused by connect ECONNREFUSED 127.0.0.1:2379',
     );
   });
 

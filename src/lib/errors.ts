@@ -45,7 +45,8 @@ export function describeError(err: unknown, opts: DescribeOptions = {}): string 
 function withCode(err: unknown, message: string, codes: boolean): string {
   if (!codes || !(err instanceof Error)) return message;
   const code = (err as { code?: unknown }).code;
-  if (typeof code !== 'string' || code === '' || message.startsWith(code)) return message;
+  // Node's system errors already name their errno in the message ("connect ECONNREFUSED 127.0.0.1:179").
+  if (typeof code !== 'string' || code === '' || message.includes(code)) return message;
   return message === '' ? code : `${code}: ${message}`;
 }
 
