@@ -107,6 +107,9 @@ async function kubernetesBackend(): Promise<Backend> {
     }
     // The tutorial creates its namespace with kubectl before applying policies to it.
     await api.create({ group: '', version: 'v1', plural: 'namespaces' }, { metadata: { name: 'develop' } });
+    // In Kubernetes mode a Calico Node is a view of the Kubernetes Node, which the kubelet registers; the tutorial's
+    // `apply` of master1 then updates it (create and delete of a Node are refused, as Calico refuses them).
+    await api.create({ group: '', version: 'v1', plural: 'nodes' }, { metadata: { name: 'master1' } });
   } finally {
     api.close();
   }
