@@ -1,0 +1,194 @@
+// NOT YET RUN IN CI: no test file calls this runner yet. Its one trial run stalled when the lab's pod servers stopped
+// (issue 12 notes); the test files that call describeConformance land once it passes.
+//
+// The runner of the upstream Kubernetes network-policy conformance cases (netpol-cases.ts) on a real lab: one
+// `gingham lab up` (two nodes, GINGHAM_POLICY=enforce in every agent) per test file, the x/y/z fixture applied once
+// with `gingham lab apply -f` (testdata/netpol/fixture.yaml, pods alternating between master1 and node1 so both the
+// same-node and the cross-node path are judged), then per case: its policies applied (each step's complete set; objects
+// of the previous step not in it deleted), label steps through `gingham lab label`, and every probe judged on the full
+// 9x9 matrix. A matrix is probed by one client process per source pod (testdata/netpol/prober.py, inside the pod's
+// network namespace, its 8 targets in parallel, 1 s timeout) so a matrix costs about one timeout; mismatches are
+// re-probed until the matrix holds or 20 s pass (programming is asynchronous; upstream polls too), and a failure prints
+// the expected matrix with the wrong cells marked. Between cases every policy is deleted and every label restored; the
+// pods stay. SCTP cases skip, printing the kernel's reason, only where socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP) fails.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describeIf, requireTools } from '../lib/tools';
+import { TestLab, eventually } from './lab-harness';
+import { CASES, PODS, probesSctp, renderMatrix, type CaseStep, type ConformanceCase, type LabelChange, type NetworkPolicyObject, type PodId, type ProbeExpectation } from './netpol-cases';
+
+const TESTDATA = path.join(__dirname, 'testdata', 'netpol');
+const PROBE_TIMEOUT_S = 1;
+const MATRIX_DEADLINE_MS = 20_000;
+
+/** Why this kernel has no SCTP sockets (the error of socket(AF_INET, SOCK_STREAM, 132)), or undefined where it has them. */
+export function sctpUnavailable(): string | undefined {
+  const r = spawnSync('python3', ['-c', 'import socket; socket.socket(socket.AF_INET, socket.SOCK_STREAM, 132)'], { encoding: 'utf8', timeout: 10_000 });
+  if (r.status === 0) return undefined;
+  return (r.stderr.trim().split('\n').pop() ?? `python3 exited ${r.status}`).trim();
+}
+
+interface Fixture {
+  readonly ip: Record<PodId, string>;
+  readonly netns: Record<PodId, string>;
+}
+
+function runAsync(cmd: string, args: readonly string[], timeoutMs: number): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+/** One probe of the whole matrix: "from>to" -> connected. */
+async function probeMatrix(f: Fixture, p: Pick<ProbeExpectation, 'protocol' | 'port'>): Promise<Map<string, boolean>> {
+  const out = new Map<string, boolean>();
+  await Promise.all(
+    PODS.map(async (from) => {
+      const targets = PODS.filter((t) => t !== from);
+      const r = await runAsync('ip', ['netns', 'exec', f.netns[from], 'python3', path.join(TESTDATA, 'prober.py'), p.protocol.toLowerCase(), String(p.port), String(PROBE_TIMEOUT_S), ...targets.map((t) => f.ip[t])], 15_000);
+      let res: Record<string, boolean>;
+      try {
+        res = JSON.parse(r.stdout) as Record<string, boolean>;
+      } catch {
+        throw new Error(`prober in ${from} (${f.netns[from]}) exited ${r.status}: ${r.stderr}${r.stdout}`);
+      }
+      for (const t of targets) out.set(`${from}>${t}`, res[f.ip[t]] === true);
+    }),
+  );
+  return out;
+}
+
+function mismatches(expected: ReadonlySet<string>, actual: ReadonlyMap<string, boolean>): string[] {
+  const bad: string[] = [];
+  for (const [pair, connected] of actual) if (connected === expected.has(pair)) bad.push(`${pair.replace('>', '->')} ${connected ? 'connected' : 'blocked'}`);
+  return bad;
+}
+
+/** Probes until the matrix is as expected or the deadline passes; throws with the diff. Returns the probes made. */
+async function expectMatrix(f: Fixture, label: string, p: ProbeExpectation, deadlineMs = MATRIX_DEADLINE_MS): Promise<number> {
+  const end = Date.now() + deadlineMs;
+  let actual = await probeMatrix(f, p);
+  let rounds = 1;
+  while (mismatches(p.denied, actual).length > 0 && Date.now() < end) {
+    // Re-probe only the mismatched rows' pairs would save little: a row costs one timeout either way.
+    actual = await probeMatrix(f, p);
+    rounds++;
+  }
+  const bad = mismatches(p.denied, actual);
+  if (bad.length > 0) {
+    throw new Error(`${label} ${p.protocol}/${p.port}: ${bad.length} of 72 pairs wrong after ${rounds} rounds (X denied, . connected, ! = observed instead):\n${renderMatrix(p.denied, actual)}\nwrong: ${bad.join(', ')}`);
+  }
+  return rounds;
+}
+
+const key = (o: NetworkPolicyObject): string => `${o.metadata.namespace}/${o.metadata.name}`;
+
+export function describeConformance(title: string, tag: string, select: (c: ConformanceCase) => boolean): void {
+  const ok = requireTools(`netpol conformance ${title}`, ['ip', 'etcd', 'etcdctl', 'python3', 'nft'], { root: true });
+  const sctp = ok ? sctpUnavailable() : undefined;
+  const cases = CASES.filter(select);
+
+  describeIf(ok)(`upstream NetworkPolicy conformance ${title} (x/y/z on two nodes, agent enforcing)`, () => {
+    let lab: TestLab;
+    let fx: Fixture;
+    const dir = mkdtempSync(path.join(tmpdir(), 'gingham-e2e-netpol-'));
+    const saved = process.env.GINGHAM_POLICY;
+    let current: NetworkPolicyObject[] = [];
+    let files = 0;
+
+    const labFile = (verb: 'apply' | 'delete', objs: readonly unknown[]): void => {
+      if (objs.length === 0) return;
+      const file = path.join(dir, `${verb}-${files++}.yaml`);
+      writeFileSync(file, objs.map((o) => JSON.stringify(o, null, 2)).join('\n---\n') + '\n');
+      const r = lab.run(['lab', verb, '-f', file], 120_000);
+      if (r.status !== 0) throw new Error(`gingham lab ${verb} -f ${file} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+    };
+    const label = (l: LabelChange, restore: boolean): void => {
+      const kv = Object.entries(l.labels).map(([k, v]) => (restore ? `${k}-` : `${k}=${v}`));
+      const r = lab.run(['lab', 'label', l.kind, ...(l.namespace ? ['-n', l.namespace] : []), l.name, ...kv], 60_000);
+      if (r.status !== 0) throw new Error(`gingham lab label ${l.kind} ${l.name} ${kv.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+    };
+    const setPolicies = (want: NetworkPolicyObject[]): void => {
+      const keep = new Set(want.map(key));
+      labFile('apply', want);
+      labFile('delete', current.filter((o) => !keep.has(key(o))));
+      current = want;
+    };
+
+    beforeAll(() => {
+      if (sctp !== undefined) process.stderr.write(`netpol conformance: SCTP cases skip: this kernel has no SCTP sockets: socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP): ${sctp}\n`);
+      process.env.GINGHAM_POLICY = 'enforce';
+      lab = new TestLab(tag);
+      lab.up(['--nodes', '2', '--pods-per-node', '0']);
+      const r = lab.run(['lab', 'apply', '-f', path.join(TESTDATA, 'fixture.yaml')], 240_000);
+      if (r.status !== 0) throw new Error(`lab apply fixture failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+      const st = lab.status();
+      const ip = {} as Record<PodId, string>;
+      const netns = {} as Record<PodId, string>;
+      const nodes = new Set<string>();
+      for (const id of PODS) {
+        const p = st.pods.find((x) => (x as { k8sNamespace?: string }).k8sNamespace === id[0] && x.name === id[1]);
+        if (!p?.ip) throw new Error(`fixture pod ${id[0]}/${id[1]} has no address: ${JSON.stringify(p)}`);
+        ip[id] = p.ip;
+        netns[id] = p.namespace;
+        nodes.add(p.node);
+      }
+      if (nodes.size < 2) throw new Error(`fixture pods on ${[...nodes].join(', ')}: expected two nodes`);
+      fx = { ip, netns };
+    }, 420_000);
+
+    afterAll(() => {
+      if (saved === undefined) delete process.env.GINGHAM_POLICY;
+      else process.env.GINGHAM_POLICY = saved;
+      rmSync(dir, { recursive: true, force: true });
+      expect(lab?.down().status).toBe(0);
+    }, 120_000);
+
+    it('with no policy every pod reaches every pod (TCP and UDP, ports 80 and 81)', async () => {
+      // The namespaces' profiles (kns.x, ...) must be programmed before anything is judged: allow a slow first sync.
+      await expectMatrix(fx, 'baseline', { protocol: 'TCP', port: 80, denied: new Set() }, 90_000);
+      for (const p of [{ protocol: 'TCP', port: 81 }, { protocol: 'UDP', port: 80 }, { protocol: 'UDP', port: 81 }] as const) await expectMatrix(fx, 'baseline', { ...p, denied: new Set() });
+    }, 180_000);
+
+    for (const c of cases) {
+      const skip = probesSctp(c) && sctp !== undefined;
+      const name = `${c.id} ${c.name}${skip ? ` (SKIPPED: no SCTP sockets in this kernel: ${sctp})` : ''}`;
+      (skip ? it.skip : it)(
+        name,
+        async () => {
+          const labelled: LabelChange[] = [];
+          try {
+            for (const step of c.steps) await runStep(c, step, labelled);
+          } finally {
+            setPolicies([]);
+            for (const l of labelled.reverse()) label(l, true);
+          }
+        },
+        120_000,
+      );
+    }
+
+    async function runStep(c: ConformanceCase, step: CaseStep, labelled: LabelChange[]): Promise<void> {
+      if (step.policies) setPolicies(step.policies((p) => fx.ip[p]));
+      for (const l of step.labels ?? []) {
+        label(l, false);
+        labelled.push(l);
+      }
+      // Give the agents a moment before the first probe, so an expectation that equals the previous state is not judged
+      // before the change had a chance to land (expectMatrix waits for the rest).
+      await eventually(() => false, 1500, 1500);
+      for (const p of step.probes) await expectMatrix(fx, `${c.id} ${step.title}`, p);
+    }
+  });
+}
