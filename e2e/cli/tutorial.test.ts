@@ -66,14 +66,16 @@ function backendCommands(dir: string, env: Record<string, string>, extraArgs: re
 /**
  * Kubernetes mode keeps a Node on the Kubernetes Node, and reads back what Calico's KDD conversion derives from it
  * (libcalico-go backend/k8s/resources/node.go K8sNodeToCalico): orchRefs naming the Kubernetes node, the BGP address
- * in spec.addresses, and the Kubernetes labels echoed in the projectcalico.org/kube-labels annotation.
+ * in spec.addresses, and the Kubernetes labels echoed in the projectcalico.org/kube-labels annotation. The Kubernetes
+ * Node here is registered without labels (as the fixture's kubelet stand-in does below), so the tutorial's labels are
+ * Calico labels (kept in projectcalico.org/labels) and kube-labels is empty.
  */
 function kubernetesModeView(res: Resource): Resource {
   if (res.kind !== 'Node') return res;
   const spec = (res.spec ?? {}) as { bgp?: { ipv4Address?: string } };
   return {
     ...res,
-    metadata: { ...res.metadata, annotations: { 'projectcalico.org/kube-labels': JSON.stringify(res.metadata.labels ?? {}) } },
+    metadata: { ...res.metadata, annotations: { 'projectcalico.org/kube-labels': '{}' } },
     spec: {
       ...spec,
       ...(spec.bgp?.ipv4Address ? { addresses: [{ address: spec.bgp.ipv4Address, type: 'CalicoNodeIP' }] } : {}),
