@@ -124,7 +124,8 @@ export interface GcPlan {
 export const isPodAllocation = (a: Pick<GcAllocation, 'attrs'>): boolean => !!a.attrs['namespace'] && !!a.attrs['pod'];
 export const isTunnelAllocation = (a: Pick<GcAllocation, 'attrs'>): boolean => TUNNEL_TYPES.has(a.attrs['type'] ?? '');
 
-function poolOf(pools: readonly GcPool[], blockCidrText: string): string | undefined {
+/** The pool a block belongs to (metrics' `ippool` label). */
+export function poolOf(pools: readonly GcPool[], blockCidrText: string): string | undefined {
   const c = tryParseCidr(blockCidrText);
   if (c === undefined) return undefined;
   return pools.find((p) => {
