@@ -11,6 +11,7 @@ import type { SpeakerDeps } from '../bgp/speaker';
 import type { Datastore } from '../datastore';
 import type { Netlink } from '../netlink/netlink';
 import type { NodeDeps } from '../node/run';
+import type { KubePort } from '../controllers/kube-port';
 import type { ClientConfig, ConfigIo } from './client-config';
 
 export interface CliDeps {
@@ -30,6 +31,8 @@ export interface CliDeps {
   readonly configIo: ConfigIo;
   /** Connects to the datastore a configuration names. The caller closes it. */
   readonly openDatastore: (cfg: ClientConfig) => Promise<Datastore>;
+  /** The Kubernetes API for `controllers run` (KUBECONFIG or in-cluster); absent where the build has none. */
+  readonly openKube?: () => KubePort;
   /** The node process's access to this host (`node run`); absent where the build has none. */
   readonly nodeHost?: NodeHostDeps;
 }

@@ -16,6 +16,7 @@ import { RtNetlink } from '../netlink/rtnetlink';
 import { procSysWriter } from '../cni/sysctl';
 import type { CommandRunner } from '../felix/nat-outgoing';
 import { openDatastore } from './open-datastore';
+import { clientNodeKubePort } from './controllers-kube';
 
 // Node's deprecation warnings are for developers, not for an operator's terminal (grpc-js triggers DEP0123 on every
 // TLS connection to an etcd named by IP address).
@@ -44,6 +45,7 @@ const deps: CliDeps = {
   listener: tcpListener,
   logger: createLogger,
   nodeHost: { openNetlink: () => new RtNetlink(), sysctl: procSysWriter(), runCommand },
+  openKube: () => clientNodeKubePort(process.env.KUBECONFIG ? fs.readFileSync(process.env.KUBECONFIG, 'utf8') : undefined),
   stdout: (text) => {
     process.stdout.write(text);
   },

@@ -1,0 +1,60 @@
+// The controllers' Kubernetes API port (controllers/kube-port.ts) on @kubernetes/client-node: nodes and pods, stripped
+// to what the controllers use as they are read (Calico strips pods in its informer for memory, issue #5037).
+// The client is loaded lazily with require (an ES module; see datastore/kubernetes/client-node-api.ts).
+import type * as K8s from '@kubernetes/client-node';
+import type { KubePod, PodLookup } from '../controllers/ipam-gc';
+import type { KubePodEntry, KubePort } from '../controllers/kube-port';
+import type { KubeNodeInfo } from '../controllers/node-sync';
+
+type ClientNode = typeof K8s;
+
+const statusOf = (err: unknown): number => {
+  const e = err as { code?: unknown; statusCode?: unknown } | undefined;
+  return typeof e?.code === 'number' ? e.code : typeof e?.statusCode === 'number' ? e.statusCode : 0;
+};
+
+function stripPod(p: K8s.V1Pod): KubePod {
+  const ips = (p.status?.podIPs ?? []).map((x) => x.ip).filter((x): x is string => typeof x === 'string' && x !== '');
+  if (ips.length === 0 && p.status?.podIP) ips.push(p.status.podIP);
+  return {
+    ...(p.spec?.nodeName ? { nodeName: p.spec.nodeName } : {}),
+    podIPs: ips,
+    ...(p.status?.phase ? { phase: p.status.phase } : {}),
+    ...(p.status?.reason ? { reason: p.status.reason } : {}),
+  };
+}
+
+const stripNode = (n: K8s.V1Node): KubeNodeInfo => ({ name: n.metadata?.name ?? '', labels: { ...(n.metadata?.labels ?? {}) } });
+
+/** A KubePort from kubeconfig text, or the in-cluster service account when undefined. */
+export function clientNodeKubePort(kubeconfig: string | undefined): KubePort {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const k8s = require('@kubernetes/client-node') as ClientNode;
+  const kc = new k8s.KubeConfig();
+  if (kubeconfig !== undefined) kc.loadFromString(kubeconfig);
+  else kc.loadFromCluster();
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  return {
+    async listNodes(): Promise<KubeNodeInfo[]> {
+      return (await core.listNode()).items.map(stripNode);
+    },
+    async getNode(name: string): Promise<KubeNodeInfo | undefined> {
+      try {
+        return stripNode(await core.readNode({ name }));
+      } catch (err) {
+        if (statusOf(err) === 404) return undefined;
+        throw err;
+      }
+    },
+    async listPods(): Promise<KubePodEntry[]> {
+      return (await core.listPodForAllNamespaces()).items.map((p) => ({ namespace: p.metadata?.namespace ?? '', name: p.metadata?.name ?? '', pod: stripPod(p) }));
+    },
+    async getPod(namespace: string, name: string): Promise<PodLookup> {
+      try {
+        return stripPod(await core.readNamespacedPod({ name, namespace }));
+      } catch (err) {
+        return statusOf(err) === 404 ? 'not-found' : 'unknown';
+      }
+    },
+  };
+}
