@@ -21,6 +21,7 @@ PACKAGES=(
   containernetworking-plugins        # the reference host-local IPAM plugin
   procps psmisc                      # pgrep / fuser used by the test harnesses
   iputils-ping                       # real packets across the lab and dataplane tests
+  curl                               # HTTP from lab pods (gingham lab exec POD -- curl) and agent health checks
   openssl                            # throwaway CAs for the TLS tests (API server fixture, etcd with client certs)
 )
 # kubectl, for the `kubectl gingham` plugin e2e test: Debian's kubernetes-client unless some kubectl is installed.

@@ -1,5 +1,5 @@
 // `gingham lab down` after a crash: `gingham lab up` is killed (SIGKILL) once etcd and the first agent run, leaving a
-// half-built lab with live daemons; `lab down` must find them by the recorded PIDs and the lab's namespace prefix and
+// half-built lab with live daemons; `lab down` must find them by the recorded PIDs and the namespaces state.json names and
 // remove every namespace, process and file. Also: `--route-reflector` on a fresh lab (the tutorial's steps done by
 // `up`), and `lab exec` into a pod. Needs `npm run build`.
 import { spawn } from 'node:child_process';

@@ -248,6 +248,15 @@ export class RawBgpPeer {
     return theirOpen;
   }
 
+  /** Stops reading (a peer that vanished: nothing is acknowledged by the application, nothing is closed). */
+  stopReading(): void {
+    this.socket.pause();
+  }
+
+  resumeReading(): void {
+    this.socket.resume();
+  }
+
   async waitClosed(timeoutMs: number): Promise<void> {
     await waitFor(() => this.isClosed, timeoutMs, 'the peer to close the connection', 20);
   }

@@ -55,16 +55,13 @@ const V1_NAMES: Readonly<Record<string, { kind: string; plural: string }>> = { I
 
 /** Calico's CRDs for kinds Gingham stores without modelling their spec. */
 const UNMODELLED: ReadonlyArray<{ kind: string; plural: string; namespaced: boolean }> = [
-  { kind: 'GlobalNetworkSet', plural: 'globalnetworksets', namespaced: false },
   { kind: 'HostEndpoint', plural: 'hostendpoints', namespaced: false },
   { kind: 'IPReservation', plural: 'ipreservations', namespaced: false },
   { kind: 'KubeControllersConfiguration', plural: 'kubecontrollersconfigurations', namespaced: false },
-  { kind: 'NetworkSet', plural: 'networksets', namespaced: true },
-  { kind: 'Tier', plural: 'tiers', namespaced: false },
 ];
 
-/** Kinds that live outside the CRDs in Kubernetes mode. */
-const NOT_CRDS = new Set(['Node', 'WorkloadEndpoint']);
+/** Kinds that live outside the CRDs in Kubernetes mode (Profiles are derived from Namespaces and ServiceAccounts). */
+const NOT_CRDS = new Set(['Node', 'Profile', 'WorkloadEndpoint']);
 
 function v1Spec(kind: string, spec: JsonSchema): JsonSchema {
   if (kind !== 'BlockAffinity') return spec;

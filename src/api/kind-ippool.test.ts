@@ -70,7 +70,7 @@ describe('IPPool validation', () => {
     },
     { name: 'APIv1 field', spec: { cidr: '10.0.0.0/16', ipip: { enabled: true } }, want: ['spec.ipip: must not be set (APIv1 field; use spec.ipipMode)'] },
     { name: 'wrong type', spec: { cidr: '10.0.0.0/16', natOutgoing: 'yes please' }, want: ['spec.natOutgoing: must be true or false'] },
-    { name: 'unknown field', spec: { cidr: '10.0.0.0/16', blockSzie: 24 }, want: ['spec.blockSzie: unknown field'] },
+    { name: 'unknown field', spec: { cidr: '10.0.0.0/16', blockSzie: 24 }, want: ['spec.blockSzie: unknown field (did you mean blockSize?)'] },
   ];
   it.each(cases)('$name', ({ spec, want }) => {
     expect(problemsOf(make('IPPool', 'default-ipv4-ippool', spec))).toEqual(want);

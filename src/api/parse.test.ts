@@ -160,9 +160,9 @@ describe('parseResources documents and lists', () => {
   const errors: Array<{ name: string; text: string; want: string }> = [
     { name: 'broken YAML', text: 'kind: IPPool\n  bad: [\n', want: 'e.yaml: document 1: invalid YAML at line 1, column 7: Nested mappings are not allowed in compact mappings' },
     { name: 'duplicate key', text: `${pool('a', '10.1.0.0/16')}kind: IPPool\n`, want: 'e.yaml: document 1: invalid YAML at line 7, column 1: Map keys must be unique' },
-    { name: 'unknown kind', text: 'apiVersion: projectcalico.org/v3\nkind: Pool\nmetadata: {name: a}\n', want: 'e.yaml: document 1: Pool a: kind: unknown kind "Pool"' },
+    { name: 'unknown kind', text: 'apiVersion: projectcalico.org/v3\nkind: Pool\nmetadata: {name: a}\n', want: 'e.yaml: document 1: Pool a: kind: unknown kind "Pool" (did you mean IPPool?)' },
     { name: 'missing apiVersion', text: 'kind: IPPool\nmetadata: {name: a}\n', want: 'e.yaml: document 1: no apiVersion is not supported (expected projectcalico.org/v3)' },
-    { name: 'misspelt field in document 2', text: `${pool('a', '10.1.0.0/16')}---\n${pool('b', '10.2.0.0/16')}  blockSzie: 26\n`, want: 'e.yaml: document 2: IPPool b: spec.blockSzie: unknown field' },
+    { name: 'misspelt field in document 2', text: `${pool('a', '10.1.0.0/16')}---\n${pool('b', '10.2.0.0/16')}  blockSzie: 26\n`, want: 'e.yaml: document 2: IPPool b: spec.blockSzie: unknown field (did you mean blockSize?)' },
     { name: 'bad list item', text: 'kind: IPPoolList\napiVersion: projectcalico.org/v3\nitems:\n- metadata: {name: a}\n- 7\n', want: 'e.yaml: document 1: item 1: a resource must be a mapping' },
     { name: 'unknown list kind', text: 'kind: PoolList\napiVersion: projectcalico.org/v3\nitems: []\n', want: 'e.yaml: document 1: unknown kind "PoolList"' },
     { name: 'scalar document', text: 'hello\n', want: 'e.yaml: document 1: a resource must be a mapping' },

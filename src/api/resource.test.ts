@@ -35,7 +35,7 @@ describe('kind registry', () => {
   it('matches manifest kinds exactly', () => {
     expect(kindInfo('IPPool')?.plural).toBe('ippools');
     expect(kindInfo('ippool')).toBeUndefined();
-    expect(KINDS.filter((k) => k.namespaced).map((k) => k.kind).sort()).toEqual(['NetworkPolicy', 'WorkloadEndpoint']);
+    expect(KINDS.filter((k) => k.namespaced).map((k) => k.kind).sort()).toEqual(['NetworkPolicy', 'NetworkSet', 'WorkloadEndpoint']);
   });
 });
 
@@ -59,7 +59,7 @@ describe('metadata validation', () => {
   });
 
   it('refuses an unknown kind and a wrong apiVersion', () => {
-    expect(problemsOf(make('Pool', 'p', {}))).toEqual(['kind: unknown kind "Pool"']);
+    expect(problemsOf(make('Pool', 'p', {}))).toEqual(['kind: unknown kind "Pool" (did you mean IPPool?)']);
     const res = make('IPPool', 'p', { cidr: '10.0.0.0/16' });
     (res as { apiVersion: string }).apiVersion = 'v1';
     expect(problemsOf(res)).toEqual([`apiVersion: must be ${API_VERSION}`]);

@@ -2,6 +2,7 @@
 // scalar coercion), defaults, validation (metadata + the kind's own rules). Callers (datastore, CLI, node) use
 // these and never a kind file's functions directly, so metadata rules are applied the same way everywhere.
 
+import { didYouMean } from '../lib/suggest';
 import { checkLabels, checkName } from './checks';
 import { Problems, ValidationError } from './errors';
 import { blockAffinityKind } from './kind-block-affinity';
@@ -12,12 +13,15 @@ import { calicoNodeStatusKind } from './kind-calico-node-status';
 import { clusterInformationKind } from './kind-cluster-information';
 import { felixConfigurationKind } from './kind-felix-configuration';
 import { globalNetworkPolicyKind } from './kind-global-network-policy';
+import { globalNetworkSetKind, networkSetKind } from './kind-network-set';
 import { ipamBlockKind } from './kind-ipam-block';
 import { ipamConfigurationKind } from './kind-ipam-configuration';
 import { ipamHandleKind } from './kind-ipam-handle';
 import { ipPoolKind } from './kind-ippool';
 import { networkPolicyKind } from './kind-network-policy';
 import { nodeKind } from './kind-node';
+import { profileKind } from './kind-profile';
+import { tierKind } from './kind-tier';
 import { workloadEndpointKind } from './kind-workload-endpoint';
 import { API_VERSION, clone, objectMetaShape, type KindInfo, type ObjectMeta, type Resource } from './meta';
 import { any, decodeShape, f, obj, str, type Shape } from './schema';
@@ -34,12 +38,16 @@ export const KINDS: readonly KindInfo[] = [
   clusterInformationKind,
   felixConfigurationKind,
   globalNetworkPolicyKind,
+  globalNetworkSetKind,
   ipamBlockKind,
   ipamConfigurationKind,
   ipamHandleKind,
   ipPoolKind,
   networkPolicyKind,
+  networkSetKind,
   nodeKind,
+  profileKind,
+  tierKind,
   workloadEndpointKind,
 ] as readonly KindInfo[];
 
@@ -57,6 +65,11 @@ export function kindInfo(kind: string): KindInfo | undefined {
 /** A kind named on the command line: kind, plural or alias, any case ("ippool", "IPPools", "ipp", "bgpPeer"). */
 export function resolveKind(name: string): KindInfo | undefined {
   return byAlias.get(name.toLowerCase());
+}
+
+/** " (did you mean ippool?)" for a resource type the command line does not know, or "". */
+export function suggestKind(name: string): string {
+  return didYouMean(name.toLowerCase(), byAlias.keys());
 }
 
 /** The whole-resource shape of a kind (TypeMeta, ObjectMeta, spec, status) in Go print order. */
@@ -88,7 +101,7 @@ export function decodeResource(raw: unknown): Resource {
   const name = typeof meta.name === 'string' ? meta.name : '';
   const info = kindInfo(kind);
   if (!info) {
-    p.add('kind', kind ? `unknown kind "${kind}"` : 'is required');
+    p.add('kind', kind ? `unknown kind "${kind}"${didYouMean(kind, KINDS.map((k) => k.kind))}` : 'is required');
     throw new ValidationError(kind || '<no kind>', name, p.list);
   }
   const decoded = decodeShape(raw, resourceShape(info), '', p) as Resource | undefined;
@@ -117,7 +130,7 @@ export function validateResource(res: Resource): void {
   const info = kindInfo(res.kind);
   const p = new Problems();
   if (!info) {
-    p.add('kind', `unknown kind "${res.kind}"`);
+    p.add('kind', `unknown kind "${res.kind}"${didYouMean(res.kind, KINDS.map((k) => k.kind))}`);
     p.throwIfAny(res.kind, res.metadata?.name ?? '');
     return;
   }

@@ -3,6 +3,7 @@
 // into string fields as calicoctl's YAML layer does (`route-reflector: true` becomes the label value "true"), and
 // printing in calicoctl's order (JSON in Go struct order, YAML with sorted keys) with Go's omitempty behaviour.
 
+import { didYouMean } from '../lib/suggest';
 import type { Problems } from './errors';
 
 export type Shape =
@@ -98,7 +99,7 @@ export function decodeShape(value: unknown, shape: Shape, path: string, problems
         const field = shape.fields.find((fd) => fd.name === k);
         if (!field) {
           if (shape.open) out[k] = v;
-          else problems.add(join(path, k), 'unknown field');
+          else problems.add(join(path, k), `unknown field${didYouMean(k, shape.fields.map((fd) => fd.name))}`);
           continue;
         }
         const d = decodeShape(v, field.shape, join(path, k), problems);

@@ -120,7 +120,7 @@ export class Speaker {
     const peer = this.peers.get(remote);
     if (peer === undefined) {
       // RFC 4271 §8.2.1.1 leaves unconfigured peers to local policy: we refuse them.
-      this.log.warn(`refused connection from unconfigured address ${remote}`);
+      this.log.info(`refused connection from ${remote}:${socket.remotePort ?? 0}: not a configured peer`);
       socket.destroy();
       return;
     }

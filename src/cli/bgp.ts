@@ -63,6 +63,31 @@ function applyPeersAndRoutes(speaker: Speaker, file: SpeakerFile): void {
   speaker.setLocalRoutes(file.originate);
 }
 
+/** The configuration example `gingham bgp run --help` prints (the README's, parsed by a test). */
+export const SPEAKER_EXAMPLE = `
+Example speaker.yaml:
+  asNumber: 65000
+  routerId: 192.0.2.1
+  listen: { address: 192.0.2.1, port: 179 }
+  statusSocket: /var/run/gingham/bgp.sock     # the default
+  gracefulRestart: { restartTime: 120 }       # RFC 4724, peers opt in below
+  peers:
+    - address: 192.0.2.2
+      asNumber: 65001                         # eBGP
+      holdTime: 90                            # 0, or 3 and more
+      families: [ipv4, ipv6]
+      gracefulRestart: true
+    - address: 192.0.2.3
+      asNumber: 65000                         # iBGP
+      passive: true                           # wait for the peer to connect
+  originate:
+    - prefix: 10.10.0.0/24
+      communities: ["65000:100"]
+
+SIGHUP re-reads the file, SIGTERM closes every session and exits. While it runs:
+  gingham bgp status [--socket PATH]     gingham bgp routes [--peer ADDRESS]
+`;
+
 export function registerBgp(program: Command, deps: CliDeps): void {
   const bgp = program.command('bgp').description('the BGP speaker on its own');
 
@@ -72,6 +97,7 @@ export function registerBgp(program: Command, deps: CliDeps): void {
     .requiredOption('-c, --config <file>', 'speaker configuration (YAML)')
     .option('--log-format <format>', 'text or json', 'text')
     .option('--log-level <levels>', 'e.g. info or info,bgp=debug')
+    .addHelpText('after', SPEAKER_EXAMPLE)
     .action(async (opts: { config: string; logFormat: string; logLevel?: string }) => {
       let text: string;
       try {

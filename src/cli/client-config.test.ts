@@ -37,7 +37,7 @@ describe('client configuration', () => {
   const bad: Array<{ name: string; text: string; want: string }> = [
     { name: 'wrong apiVersion', text: 'apiVersion: v1\nkind: CalicoAPIConfig\n', want: "invalid config file f: unknown APIVersion 'v1'" },
     { name: 'wrong kind', text: 'apiVersion: projectcalico.org/v3\nkind: IPPool\n', want: "expected kind 'CalicoAPIConfig', got 'IPPool'" },
-    { name: 'unknown spec field', text: 'apiVersion: projectcalico.org/v3\nkind: CalicoAPIConfig\nspec:\n  etcdEndpoint: x\n', want: 'f: spec.etcdEndpoint: unknown field' },
+    { name: 'unknown spec field', text: 'apiVersion: projectcalico.org/v3\nkind: CalicoAPIConfig\nspec:\n  etcdEndpoint: x\n', want: 'f: spec.etcdEndpoint: unknown field (did you mean etcdEndpoints?)' },
     { name: 'bad datastore type', text: 'datastoreType: etcd\n', want: 'f: datastoreType: must be etcdv3 or kubernetes (got "etcd")' },
     { name: 'bad endpoint', text: 'etcdEndpoints: 127.0.0.1:2379\n', want: 'f: etcdEndpoints: "127.0.0.1:2379" is not an endpoint URL' },
     { name: 'bool field as string', text: 'k8sInsecureSkipTLSVerify: "yes please"\n', want: 'f: k8sInsecureSkipTLSVerify: must be true or false' },

@@ -13,6 +13,7 @@
 // any way to reach the API server uses ~/.kube/config when it exists (else in-cluster credentials).
 import { parse as parseYaml } from 'yaml';
 import { GinghamError } from '../lib/errors';
+import { didYouMean } from '../lib/suggest';
 
 export const DEFAULT_CONFIG_PATH = '/etc/gingham/gingham.cfg';
 
@@ -205,7 +206,7 @@ export function parseClientConfig(text: string, source: string, io: ConfigIo): C
       throw new ClientConfigError(`invalid config file ${source}: expected kind 'CalicoAPIConfig', got '${String(doc.kind ?? '')}'`);
     }
     for (const k of Object.keys(doc)) {
-      if (!['apiVersion', 'kind', 'metadata', 'spec'].includes(k)) throw new ClientConfigError(`${source}: ${k}: unknown field`);
+      if (!['apiVersion', 'kind', 'metadata', 'spec'].includes(k)) throw new ClientConfigError(`${source}: ${k}: unknown field${didYouMean(k, ['apiVersion', 'kind', 'metadata', 'spec'])}`);
     }
     spec = doc.spec ?? {};
     prefix = 'spec.';
@@ -214,7 +215,7 @@ export function parseClientConfig(text: string, source: string, io: ConfigIo): C
   const raw: RawSpec = {};
   for (const [k, v] of Object.entries(spec as Record<string, unknown>)) {
     const field = SPEC_FIELDS.find((fd) => fd.json === k);
-    if (!field) throw new ClientConfigError(`${source}: ${prefix}${k}: unknown field`);
+    if (!field) throw new ClientConfigError(`${source}: ${prefix}${k}: unknown field${didYouMean(k, SPEC_FIELDS.map((fd) => fd.json))}`);
     if (v === null || v === undefined) continue;
     if (field.type === 'string' && typeof v !== 'string') {
       throw new ClientConfigError(`${source}: ${prefix}${k}: must be a string`);

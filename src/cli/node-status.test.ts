@@ -4,6 +4,16 @@ const NOW = new Date(2026, 11, 1, 12, 0, 0).getTime();
 const at = (h: number, m: number, s: number): number => new Date(2026, 11, 1, h, m, s).getTime();
 
 describe('formatNodeStatus', () => {
+  it('says under the running line whether the datastore answers, and since when', () => {
+    const lost = { backend: 'etcdv3', connected: false, since: at(11, 59, 29), lastError: 'etcd http://10.0.0.1:2379: connection refused' };
+    expect(formatNodeStatus([], NOW, lost).split('\n').slice(0, 3)).toEqual([
+      'Gingham process is running.',
+      'Datastore (etcdv3) UNREACHABLE for 31 s, since 11:59:29: etcd http://10.0.0.1:2379: connection refused. Routing continues on the last state read.',
+      '',
+    ]);
+    expect(formatNodeStatus([], NOW, { backend: 'etcdv3', connected: true, since: at(3, 57, 22) }).split('\n')[1]).toBe('Datastore (etcdv3) reachable since 03:57:22.');
+  });
+
   it("prints calicoctl's layout: running line, IPv4 table, no IPv6 peers", () => {
     const text = formatNodeStatus(
       [

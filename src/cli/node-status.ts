@@ -15,7 +15,7 @@
 //
 // STATE and INFO follow BIRD's `show protocols` (what calicoctl reads): STATE is up when Established, down when
 // administratively stopped, start otherwise; INFO is the BGP state, then the last error.
-import type { NodeStatusPeer } from '../api/wire/node-status';
+import type { NodeStatusDatastore, NodeStatusPeer } from '../api/wire/node-status';
 import { boxTable } from './table';
 
 function two(n: number): string {
@@ -46,10 +46,18 @@ function familyTable(label: string, peers: readonly NodeStatusPeer[], now: numbe
   return `${label} BGP status\n${boxTable(['PEER ADDRESS', 'PEER TYPE', 'STATE', 'SINCE', 'INFO'], rows)}`;
 }
 
-export function formatNodeStatus(peers: readonly NodeStatusPeer[], now: number): string {
+/** Gingham's line under the running line (calicoctl has none): whether the agent's datastore answers. */
+export function formatDatastore(d: NodeStatusDatastore, now: number): string {
+  if (d.connected) return `Datastore (${d.backend}) reachable since ${formatSince(d.since, now)}.`;
+  const seconds = Math.max(0, Math.round((now - d.since) / 1000));
+  return `Datastore (${d.backend}) UNREACHABLE for ${seconds} s, since ${formatSince(d.since, now)}: ${d.lastError ?? 'unknown cause'}. Routing continues on the last state read.`;
+}
+
+export function formatNodeStatus(peers: readonly NodeStatusPeer[], now: number, datastore?: NodeStatusDatastore): string {
   const v4 = peers.filter((p) => !p.address.includes(':'));
   const v6 = peers.filter((p) => p.address.includes(':'));
-  return `Gingham process is running.\n\n${familyTable('IPv4', v4, now)}\n${familyTable('IPv6', v6, now)}\n`;
+  const store = datastore === undefined ? '' : `${formatDatastore(datastore, now)}\n`;
+  return `Gingham process is running.\n${store}\n${familyTable('IPv4', v4, now)}\n${familyTable('IPv6', v6, now)}\n`;
 }
 
 /** What `node status` prints when no agent answers on the status socket (calicoctl's wording, our name). */

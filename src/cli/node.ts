@@ -8,6 +8,7 @@ import os from 'node:os';
 import type { Command } from 'commander';
 import { ENV, LISTEN_HOSTS, PATHS, PORTS } from '../api/well-known';
 import type { NodeStatusReply } from '../api/wire/node-status';
+import { InUseError } from '../lib/errors';
 import { parseLevelSpec, type LogFormat } from '../lib/logger';
 import { runNode, type NodeConfig } from '../node/run';
 import { parseStartupEnv, StartupConfigError } from '../node/startup';
@@ -64,6 +65,12 @@ export function nodeConfig(opts: RunOptions, env: NodeJS.ProcessEnv): NodeConfig
   };
 }
 
+/** An exclusive port or socket held by another process ends `node run` with exit 1 and its name; anything else propagates. */
+function inUse(err: unknown): never {
+  if (err instanceof InUseError) throw new CliExit(1, `node run: ${err.message}`);
+  throw err;
+}
+
 export function registerNode(program: Command, deps: CliDeps): void {
   const node = program.command('node').description('the per-node agent and its status');
 
@@ -87,8 +94,12 @@ export function registerNode(program: Command, deps: CliDeps): void {
     const nl = host.openNetlink();
     try {
       await withDatastore(deps, opts, async (store) => {
-        const running = await runNode(cfg, { clock: deps.clock, logger, store, netlink: nl, sysctl: host.sysctl, transport: deps.transport, listener: deps.listener, runCommand: host.runCommand });
-        const sig = await deps.waitForSignal(['SIGTERM', 'SIGINT']);
+        const running = await runNode(cfg, { clock: deps.clock, logger, store, netlink: nl, sysctl: host.sysctl, transport: deps.transport, listener: deps.listener, runCommand: host.runCommand }).catch(inUse);
+        const sig = await Promise.race([deps.waitForSignal(['SIGTERM', 'SIGINT']), running.failed.then((err) => ({ err }))]);
+        if (typeof sig !== 'string') {
+          await running.stop();
+          inUse(sig.err);
+        }
         logger.child('node').info(`${sig}: stopping (kernel routes stay in place for the next agent)`);
         await running.stop();
       });
@@ -105,7 +116,7 @@ export function registerNode(program: Command, deps: CliDeps): void {
       const client = nodeStatusClient(opts.statusSocket);
       try {
         const reply = await client.call<NodeStatusReply>('GetNodeStatus', {}, 5000);
-        deps.stdout(formatNodeStatus(reply.peers, reply.now));
+        deps.stdout(formatNodeStatus(reply.peers, reply.now, reply.datastore));
       } catch (err) {
         if (err instanceof UnreachableError && err.nothingAnswered) throw new CliExit(1, NOT_RUNNING.trimEnd());
         throw err;

@@ -105,6 +105,7 @@ describe('gingham get', () => {
   it('names what is wrong: unknown type, unknown column, unknown format', async () => {
     const h = cliHarness();
     expect((await h.run('get', 'widgets')).stderr).toBe("resource type 'widgets' is not supported\n");
+    expect((await h.run('get', 'ippol')).stderr).toBe("resource type 'ippol' is not supported (did you mean ippool?)\n");
     expect((await h.run('get', 'ippools', '-o', 'custom-columns=NAME,COLOUR')).stderr).toMatch(/^Unknown heading COLOUR, valid values are: NAME, CIDR, /);
     expect((await h.run('get', 'ippools', '-o', 'xml')).stderr).toMatch(/^unrecognized output format 'xml'/);
     expect((await h.run('get')).code).toBe(1);

@@ -22,6 +22,16 @@ function write(name: string, text: string): string {
 }
 
 describe('gingham apply/create/replace/validate', () => {
+  it('warns (and still writes) when a BGPPeer or IPPool selector matches no node', async () => {
+    const h = cliHarness();
+    await h.store.create({ apiVersion: 'projectcalico.org/v3', kind: 'Node', metadata: { name: 'master1', labels: { 'route-reflector': 'true' } }, spec: {} });
+    const f = write('rr.yaml', 'apiVersion: projectcalico.org/v3\nkind: BGPPeer\nmetadata:\n  name: rr\nspec:\n  nodeSelector: all()\n  peerSelector: route-reflecter == "true"\n');
+    const r = await h.run('apply', '-f', f);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('Warning: BGPPeer rr: peerSelector "route-reflecter == "true"" matches no node: the selected nodes get no peer from it\n');
+    expect(r.stdout).toBe("Successfully applied 1 'BGPPeer' resource(s)\n");
+  });
+
   it.each(TUTORIAL_MANIFESTS)("applies the tutorial's $file verbatim and reads it back with defaults", async ({ file, get }) => {
     const h = cliHarness();
     const r = await h.run('apply', '-f', tutorialPath(file));

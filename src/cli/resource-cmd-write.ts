@@ -8,6 +8,8 @@ import { failureSummary, successSummary } from './resource-errors';
 import { locationOf } from './resource-input';
 import { addFileOptions, readInput, settleAll, type FileCliOptions } from './resource-targets';
 import { checkResource, executeWrites, planWrites, type WriteAction } from './resource-write';
+import { selectorWarnings } from './selector-warnings';
+import type { Resource } from '../api/resource';
 import { CliExit } from './run';
 
 const PAST: Readonly<Record<WriteAction | 'validate', string>> = { create: 'created', apply: 'applied', replace: 'replaced', validate: 'validated' };
@@ -39,6 +41,11 @@ async function runWrite(deps: CliDeps, action: WriteAction | 'validate', opts: W
     if (errors.length > 0) throw new CliExit(1, failureSummary(action, kinds, errors, action !== 'replace'));
     const result = await executeWrites(ds, plan);
     if (result.error !== undefined) throw new CliExit(1, failureSummary(action, kinds, [result.error], action !== 'replace'));
+    const selecting = plan.filter((p) => p.op !== 'skip' && (p.next.kind === 'BGPPeer' || p.next.kind === 'IPPool')).map((p) => p.next);
+    if (selecting.length > 0) {
+      const nodes = await ds.list<Resource>('Node').catch(() => undefined);
+      for (const w of selectorWarnings(selecting, nodes?.items ?? [])) deps.stderr(`Warning: ${w}\n`);
+    }
   });
   deps.stdout(`${successSummary(PAST[action], kinds)}\n`);
 }

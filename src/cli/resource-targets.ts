@@ -2,7 +2,7 @@
 // (kind, plural or alias, any case, as calicoctl accepts them: `ippool`, `IPPools`, `ipp`). Also the options these
 // commands share with create/apply/replace (-f, -R, --skip-empty, -n, -c).
 import type { Command } from 'commander';
-import { resolveKind, type KindInfo, type Resource } from '../api/resource';
+import { resolveKind, suggestKind, type KindInfo, type Resource } from '../api/resource';
 import { addDatastoreOptions } from './datastore-options';
 import { InputError, readResources, type LocatedResource } from './resource-input';
 import { settleNamespace, type NamespaceFlags } from './resource-namespace';
@@ -43,7 +43,7 @@ export async function readInput(opts: FileCliOptions, readStdin: () => Promise<s
 
 export function kindFromArg(arg: string): KindInfo {
   const info = resolveKind(arg);
-  if (!info) throw new CliExit(1, `resource type '${arg}' is not supported`);
+  if (!info) throw new CliExit(1, `resource type '${arg}' is not supported${suggestKind(arg)}`);
   return info;
 }
 

@@ -13,3 +13,4 @@ export { MemoryDatastore, type MemoryDatastoreOptions } from './memory/memory-da
 // process, the BGP speaker included.
 export { CALICO_V3_ROOT } from './etcd/etcd-keys';
 export { casElection, decideLease, electionCapable, LEASE_ERR, LeaseError, type ElectionCapable, type Leadership, type LeaseDecision, type LeaseElection, type LeaseRecord, type LeaseRecordStore, type StoredLeaseRecord } from './lease';
+export { DatastoreMonitor, probeDatastore, formatOutage, type DatastoreHealth, type DatastoreMonitorOptions } from './monitor';

@@ -131,10 +131,9 @@ describe('calculateDataplane: routes per pool mode', () => {
     expect(out.vxlanFdb.map((f) => `${f.mac} -> ${f.dst}`)).toEqual([`${vxlanMacForNode('node1')} -> 10.0.0.15`, '66:00:00:00:00:02 -> 10.0.0.16', `${vxlanMacForNode('node3')} -> 10.0.1.20`]);
   });
 
-  it('a disabled pool routes nothing through its tunnel, and a route outside every pool goes direct', () => {
-    const out = calculateDataplane(input({ ipipMode: 'Always', disabled: true }, { bgpRoutes: [{ prefix: '10.96.0.0/12', nextHops: ['10.0.0.15'] }] }));
+  it('a route outside every pool goes direct, not through the pool\'s tunnel', () => {
+    const out = calculateDataplane(input({ ipipMode: 'Always' }, { bgpRoutes: [{ prefix: '10.96.0.0/12', nextHops: ['10.0.0.15'] }] }));
     expect(out.routes.map(describeRoute)).toContain('10.96.0.0/12 via 10.0.0.15 dev eth0');
-    expect(out.needsIpip).toBe(false);
   });
 });
 

@@ -25,7 +25,8 @@ export interface CalcPool {
   readonly cidr: string;
   readonly ipipMode?: EncapMode;
   readonly vxlanMode?: EncapMode;
-  readonly disabled?: boolean;
+  // No `disabled`: a disabled pool stops new allocations only (Calico's IPPoolSpec.Disabled is read by IPAM alone);
+  // its existing workloads keep their routes and tunnels.
 }
 
 export interface CalcNode {
@@ -101,7 +102,7 @@ function addressOf(text: string): string {
 }
 
 export function calculateDataplane(input: DataplaneInput): DesiredDataplane {
-  const pools = input.pools.filter((p) => !p.disabled).map((p) => ({ pool: p, cidr: parseCidr(p.cidr) }));
+  const pools = input.pools.map((p) => ({ pool: p, cidr: parseCidr(p.cidr) }));
   const v4Pools = pools.filter((p) => p.cidr.family === 4);
   const self = input.nodes.find((n) => n.name === input.nodeName);
   const selfAddr = tryCidr(self?.ipv4Address);

@@ -13,8 +13,8 @@ describe('natRestoreInput', () => {
     ]);
   });
 
-  it('an empty chain when no enabled pool has natOutgoing', () => {
-    expect(natRestoreInput([{ cidr: '10.244.0.0/16', natOutgoing: true, disabled: true }, { cidr: '10.1.0.0/16' }])).toBe('*nat\n:gingham-nat-outgoing - [0:0]\nCOMMIT\n');
+  it('an empty chain when no pool has natOutgoing', () => {
+    expect(natRestoreInput([{ cidr: '10.244.0.0/16' }, { cidr: '10.1.0.0/16' }])).toBe('*nat\n:gingham-nat-outgoing - [0:0]\nCOMMIT\n');
   });
 });
 

@@ -15,7 +15,8 @@ export const NAT_CHAIN = 'gingham-nat-outgoing';
 export interface NatPool {
   readonly cidr: string;
   readonly natOutgoing?: boolean;
-  readonly disabled?: boolean;
+  // No `disabled`: a disabled pool's existing pods keep NAT outgoing (felix/dataplane/linux/masq_mgr.go reads only
+  // Masquerade).
 }
 
 /** Runs a command with the given stdin; resolves with its exit code and output (never rejects for a non-zero exit). */
@@ -25,7 +26,7 @@ export type CommandRunner = (argv: readonly string[], stdin?: string) => Promise
 export function natRestoreInput(pools: readonly NatPool[]): string {
   const v4 = pools.filter((p) => tryParseCidr(p.cidr)?.family === 4).map((p) => ({ ...p, cidr: canonicalCidr(p.cidr) }));
   const all = [...new Set(v4.map((p) => p.cidr))].sort();
-  const masq = [...new Set(v4.filter((p) => p.natOutgoing && !p.disabled).map((p) => p.cidr))].sort();
+  const masq = [...new Set(v4.filter((p) => p.natOutgoing).map((p) => p.cidr))].sort();
   const lines = ['*nat', `:${NAT_CHAIN} - [0:0]`];
   for (const src of masq) {
     for (const dst of all) lines.push(`-A ${NAT_CHAIN} -s ${src} -d ${dst} -m comment --comment "gingham: pod to pod" -j RETURN`);

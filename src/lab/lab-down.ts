@@ -1,9 +1,10 @@
 // `gingham lab down`: removes everything `up` made, also after a crash: the daemons by PID (recorded PIDs that still
-// belong to this lab, and any process inside the lab's namespaces), every namespace with the lab's prefix (their
-// links, bridges and routes go with them), then the state directory.
+// belong to this lab, and any process inside the lab's namespaces), exactly the namespaces state.json names (their
+// links, bridges and routes go with them; never a prefix match, so another lab whose prefix extends this one's is left
+// alone), then the state directory. `up` writes state.json before it creates anything, so a crashed `up` is covered.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { listNamespaces, namespacePids, runOk, stopPids, type LabSys } from './lab-sys';
-import { labPaths, readState, recordedPids } from './lab-state';
+import { labNamespaces, labPaths, readState, recordedPids } from './lab-state';
 
 export interface LabDownReport {
   readonly stopped: readonly number[];
@@ -20,15 +21,16 @@ function ownedBy(pid: number, dir: string): boolean {
   }
 }
 
-export async function labDown(stateDir: string, prefixHint: string, sys: LabSys): Promise<LabDownReport> {
+export async function labDown(stateDir: string, sys: LabSys): Promise<LabDownReport> {
   const p = labPaths(stateDir);
-  let prefix = prefixHint;
+  let mine: string[] = [];
   try {
-    prefix = readState(p).prefix;
+    mine = labNamespaces(readState(p));
   } catch {
-    // no state.json (up crashed early, or nothing there): the prefix given on the command line
+    // no state.json: `up` never got as far as creating a namespace; only recorded PIDs can be ours
   }
-  const namespaces = listNamespaces(sys).filter((n) => n.startsWith(prefix));
+  const existing = new Set(listNamespaces(sys));
+  const namespaces = mine.filter((n) => existing.has(n));
   const pids = new Set<number>(recordedPids(p).filter((pid) => ownedBy(pid, stateDir)));
   for (const ns of namespaces) for (const pid of namespacePids(sys, ns)) if (pid !== process.pid) pids.add(pid);
   const stopped = [...pids];

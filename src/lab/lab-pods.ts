@@ -7,8 +7,11 @@ import { execIn, ipIn, runOk, type LabSys } from './lab-sys';
 import type { LabPaths, LabPodState } from './lab-state';
 import type { LabPod, LabTopology } from './lab-topology';
 
-export function containerId(pod: LabPod): string {
-  return `lab-${pod.name}`;
+/** A pod of the lab: one `up` made (namespace default, no labels) or one of the lab's Kubernetes pods. */
+export type LabPodSpec = LabPod & { readonly k8sNamespace?: string };
+
+export function containerId(pod: LabPodSpec): string {
+  return pod.k8sNamespace === undefined || pod.k8sNamespace === 'default' ? `lab-${pod.name}` : `lab-${pod.k8sNamespace}-${pod.name}`;
 }
 
 /** The network configuration a runtime passes for one node: the conflist's first plugin with its name/version. */
@@ -25,7 +28,7 @@ export function pluginConfig(p: LabPaths, node: string): string {
   });
 }
 
-export function runPlugin(sys: LabSys, p: LabPaths, t: LabTopology, pod: LabPod, command: 'ADD' | 'DEL'): { status: number | null; stdout: string; stderr: string } {
+export function runPlugin(sys: LabSys, p: LabPaths, t: LabTopology, pod: LabPodSpec, command: 'ADD' | 'DEL'): { status: number | null; stdout: string; stderr: string } {
   const node = t.nodes.find((n) => n.name === pod.node)!;
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
@@ -34,12 +37,12 @@ export function runPlugin(sys: LabSys, p: LabPaths, t: LabTopology, pod: LabPod,
     CNI_NETNS: `/var/run/netns/${pod.namespace}`,
     CNI_IFNAME: 'eth0',
     CNI_PATH: `${p.cniBinDir}:/usr/lib/cni:/opt/cni/bin`,
-    CNI_ARGS: `IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=${pod.name};K8S_POD_INFRA_CONTAINER_ID=${containerId(pod)}`,
+    CNI_ARGS: `IgnoreUnknown=1;K8S_POD_NAMESPACE=${pod.k8sNamespace ?? 'default'};K8S_POD_NAME=${pod.name};K8S_POD_INFRA_CONTAINER_ID=${containerId(pod)}`,
   };
   return execIn(sys, node.namespace, [path.join(p.cniBinDir, 'gingham')], { env, input: pluginConfig(p, node.name), timeoutMs: 60_000 });
 }
 
-export async function createPod(sys: LabSys, p: LabPaths, t: LabTopology, pod: LabPod): Promise<LabPodState> {
+export async function createPod(sys: LabSys, p: LabPaths, t: LabTopology, pod: LabPodSpec): Promise<LabPodState> {
   runOk(sys, 'ip', ['netns', 'add', pod.namespace]);
   ipIn(sys, pod.namespace, ['link', 'set', 'lo', 'up']);
   const r = runPlugin(sys, p, t, pod, 'ADD');

@@ -1,9 +1,12 @@
 // The lab's state directory (default /var/run/gingham-lab): state.json describing what `up` built (read by status,
 // exec, apply and down), one PID file per daemon written the moment it starts (so `down` finds them after a crash),
 // logs, the etcd data, the CNI executables and the per-node files (status socket, nodename, MTU).
-import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { withFileLock, writeAtomic } from './lab-lock';
+import type { LabSys } from './lab-sys';
 import type { LabEncap, LabTopology } from './lab-topology';
+import type { LabCluster } from './lab-k8s';
 
 export const DEFAULT_LAB_DIR = '/var/run/gingham-lab';
 export const DEFAULT_LAB_PREFIX = 'glab-';
@@ -11,9 +14,16 @@ export const DEFAULT_LAB_PREFIX = 'glab-';
 export interface LabPodState {
   readonly name: string;
   readonly node: string;
+  /** The pod's network namespace. */
   readonly namespace: string;
   readonly ip?: string;
   readonly error?: string;
+  /** The Kubernetes namespace of a pod made from the lab's Kubernetes objects (absent: a pod `up` made, in default). */
+  readonly k8sNamespace?: string;
+  /** The PID of the server answering on the pod's ports (pod-server.ts). */
+  readonly serverPid?: number;
+  /** The WorkloadEndpoint labels, profiles and ports last written for the pod (JSON), to write only changes. */
+  readonly endpointApplied?: string;
 }
 
 export interface LabState {
@@ -23,13 +33,22 @@ export interface LabState {
   readonly topology: LabTopology;
   readonly etcdPid?: number;
   readonly agentPids: Readonly<Record<string, number>>;
+  /** Daemons an operator stopped with `gingham lab stop` ('etcd' or a node name): status says "stopped", not "not running". */
+  readonly stopped?: readonly string[];
   readonly pods: readonly LabPodState[];
   readonly warnings: readonly string[];
+  /** The Kubernetes objects the lab keeps as its API server (lab-k8s.ts). */
+  readonly cluster?: LabCluster;
+  /** ClusterIPs allocated, by service ns/name. */
+  readonly clusterIPs?: Readonly<Record<string, string>>;
+  /** Calico objects the lab wrote for the cluster (`Kind ns/name` keys), so that removed ones are deleted. */
+  readonly calicoWritten?: readonly string[];
 }
 
 export interface LabPaths {
   readonly dir: string;
   readonly stateFile: string;
+  readonly lockFile: string;
   readonly pidDir: string;
   readonly logDir: string;
   readonly etcdData: string;
@@ -44,6 +63,7 @@ export function labPaths(dir: string): LabPaths {
   return {
     dir,
     stateFile: path.join(dir, 'state.json'),
+    lockFile: path.join(dir, 'state.lock'),
     pidDir: path.join(dir, 'pids'),
     logDir: path.join(dir, 'logs'),
     etcdData: path.join(dir, 'etcd'),
@@ -55,10 +75,30 @@ export function labPaths(dir: string): LabPaths {
   };
 }
 
+/** Replaces state.json atomically (write a temporary file, rename). Only `up` calls it unlocked, before anything else runs. */
 export function writeState(p: LabPaths, s: LabState): void {
-  const tmp = `${p.stateFile}.tmp`;
-  writeFileSync(tmp, JSON.stringify(s, null, 2) + '\n');
-  renameSync(tmp, p.stateFile);
+  writeAtomic(p.stateFile, JSON.stringify(s, null, 2) + '\n');
+}
+
+/**
+ * Read-modify-write of state.json under the lab's lock: the state is read again inside the lock, so concurrent
+ * commands (restarting several nodes at once) each change only their part and nothing is lost.
+ */
+export async function updateState(p: LabPaths, sys: Pick<LabSys, 'alive' | 'sleep'>, change: (s: LabState) => LabState): Promise<LabState> {
+  return withFileLock(p.lockFile, { alive: (pid) => sys.alive(pid), sleep: (ms) => sys.sleep(ms), pid: process.pid, now: Date.now }, () => {
+    const next = change(readState(p));
+    writeState(p, next);
+    return next;
+  });
+}
+
+/**
+ * Exactly the network namespaces this lab made or may have made: the LAN, every node and every pod it records. `down`
+ * and `up`'s conflict check use these names, never a prefix match (a lab with prefix `nw-` must not touch `nw-b-lan`).
+ */
+export function labNamespaces(s: Pick<LabState, 'topology' | 'pods'>): string[] {
+  const t = s.topology;
+  return [...new Set([t.lanNamespace, ...t.nodes.map((n) => n.namespace), ...t.pods.map((x) => x.namespace), ...s.pods.map((x) => x.namespace)])];
 }
 
 export class LabNotUpError extends Error {

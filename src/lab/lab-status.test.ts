@@ -6,6 +6,7 @@ import { labPaths, recordPid, writeState, type LabState } from './lab-state';
 import { execTarget, LabTargetError, labStatus } from './lab-status';
 import type { LabSys, RunResult } from './lab-sys';
 import { labTopology } from './lab-topology';
+import { upConflict } from './lab-up';
 
 /** A LabSys that records commands and answers `ip netns list` / `ip netns pids` from a table; nothing real runs. */
 function fakeSys(namespaces: string[], pidsIn: Record<string, number[]>, live: Set<number>): LabSys & { calls: string[] } {
@@ -46,12 +47,12 @@ describe('lab status, exec targets and down', () => {
   it('reports nodes, pods and which daemons run', () => {
     writeState(labPaths(dir), state(dir));
     const s = labStatus(dir, fakeSys([], {}, new Set([111, 222])));
-    expect(s.etcd).toEqual({ endpoint: 'http://10.0.0.1:2379', namespace: 'gx-lan', pid: 111, running: true });
+    expect(s.etcd).toEqual({ endpoint: 'http://10.0.0.1:2379', namespace: 'gx-lan', pid: 111, running: true, stopped: false });
     expect(s.nodes.map((n) => [n.name, n.address, n.running])).toEqual([
       ['master1', '10.0.0.12/24', true],
       ['node1', '10.0.0.15/24', false],
     ]);
-    expect(s.pods).toEqual([{ name: 'master1-pod0', node: 'master1', namespace: 'gx-master1-pod0', ip: '10.244.39.0' }]);
+    expect(s.pods).toEqual([{ name: 'master1-pod0', node: 'master1', namespace: 'gx-master1-pod0', k8sNamespace: 'default', ip: '10.244.39.0' }]);
   });
 
   it("gives a node's commands its status socket and the lab datastore, a pod its namespace, and names a bad target", () => {
@@ -61,14 +62,15 @@ describe('lab status, exec targets and down', () => {
     expect(n.env).toMatchObject({ GINGHAM_NODE_SOCKET: path.join(dir, 'nodes', 'node1', 'node.sock'), DATASTORE_TYPE: 'etcdv3', ETCD_ENDPOINTS: 'http://10.0.0.1:2379', PATH: `${path.join(dir, 'bin')}:/usr/bin` });
     expect(execTarget(s, dir, 'master1-pod0', {}).namespace).toBe('gx-master1-pod0');
     expect(() => execTarget(s, dir, 'nope', {})).toThrow(LabTargetError);
-    expect(() => execTarget(s, dir, 'nope', {})).toThrow(/"nope" is not a lab node or pod \(nodes: master1, node1; pods: master1-pod0, node1-pod0; or lan\)/);
+    expect(() => execTarget(s, dir, 'nope', {})).toThrow(/"nope" is not a lab node or pod \(nodes: master1, node1; pods: master1-pod0; or lan\)/);
   });
 
-  it('down without state.json (a crashed up) finds namespaces by prefix and their processes, and removes the directory', async () => {
+  it('down after a crashed up (state.json written first) finds its namespaces and their processes, and removes the directory', async () => {
+    writeState(labPaths(dir), { ...state(dir), etcdPid: undefined, agentPids: {}, pods: [] });
     recordPid(labPaths(dir), 'etcd', 999999); // a recorded PID whose command line does not name the lab: left alone
     const namespaces = ['gx-lan', 'gx-master1', 'other-ns'];
     const sys = fakeSys(namespaces, { 'gx-lan': [4242], 'gx-master1': [4343] }, new Set([4242, 4343, 999999]));
-    const r = await labDown(dir, 'gx-', sys);
+    const r = await labDown(dir, sys);
     expect([...r.stopped].sort()).toEqual([4242, 4343]);
     expect(sys.calls).toContain('kill 4242');
     expect(sys.calls).not.toContain('kill 999999');
@@ -77,9 +79,30 @@ describe('lab status, exec targets and down', () => {
     expect(existsSync(dir)).toBe(false);
   });
 
+  it("down removes exactly its own lab's namespaces and processes, never another lab's whose prefix extends its own", async () => {
+    const nw = labTopology({ nodes: 2, podsPerNode: 1, encap: 'none', subnets: 1, prefix: 'nw-' });
+    writeState(labPaths(dir), { prefix: 'nw-', stateDir: dir, encap: 'none', topology: nw, agentPids: {}, pods: [], warnings: [] });
+    const other = ['nw-b-lan', 'nw-b-master1', 'nw-b-node1', 'nw-b-master1-pod0'];
+    const namespaces = ['nw-lan', 'nw-master1', 'nw-node1', 'nw-master1-pod0', 'nw-node1-pod0', ...other];
+    const sys = fakeSys(namespaces, { 'nw-b-lan': [5151], 'nw-b-master1': [5252], 'nw-lan': [6161] }, new Set([5151, 5252, 6161]));
+    const r = await labDown(dir, sys);
+    expect(r.stopped).toEqual([6161]);
+    expect(sys.calls).not.toContain('kill 5151');
+    expect(namespaces).toEqual(other);
+    expect(sys.calls.filter((c) => c.startsWith('ip netns pids')).map((c) => c.split(' ')[3])).not.toContain('nw-b-lan');
+  });
+
+  it("up's conflict check names exactly its own namespaces (not another lab's with a longer prefix) and its state file", () => {
+    const nw = labTopology({ nodes: 2, podsPerNode: 1, encap: 'none', subnets: 1, prefix: 'nw-' });
+    expect(upConflict(labPaths(dir), nw, fakeSys(['nw-b-lan', 'nw-b-master1'], {}, new Set()))).toBeUndefined();
+    expect(upConflict(labPaths(dir), nw, fakeSys(['nw-b-lan', 'nw-node1'], {}, new Set()))).toBe('namespaces nw-node1');
+    writeState(labPaths(dir), state(dir));
+    expect(upConflict(labPaths(dir), nw, fakeSys([], {}, new Set()))).toBe(path.join(dir, 'state.json'));
+  });
+
   it('down leaves a directory that is not a lab alone', async () => {
     writeFileSync(path.join(dir, 'precious'), 'x');
-    const r = await labDown(dir, 'gx-', fakeSys([], {}, new Set()));
+    const r = await labDown(dir, fakeSys([], {}, new Set()));
     expect(r.removedDir).toBe(false);
     expect(existsSync(path.join(dir, 'precious'))).toBe(true);
   });

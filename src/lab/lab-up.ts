@@ -4,53 +4,31 @@
 // a forwarding host that routes it), `gingham node run` in each node namespace, optionally the tutorial's route
 // reflector, then pods through the installed CNI plugin. State and PIDs are written as they come into being, so
 // `gingham lab down` can undo a half-built lab.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildConflist, installCni, wrapperScript } from '../cni/install';
-import type { NodeStatusReply } from '../api/wire/node-status';
-import { nodeStatusClient } from '../node/status-api';
-import { execIn, ipIn, listNamespaces, runOk, stopPids, waitUntil, type LabSys } from './lab-sys';
-import { labPaths, readState, recordPid, writeState, type LabPaths, type LabPodState, type LabState } from './lab-state';
-import { labTopology, nodeEnvironment, type LabNode, type LabOptions, type LabTopology } from './lab-topology';
+import { ipIn, listNamespaces, runOk, waitUntil, type LabSys } from './lab-sys';
+import { labNamespaces, labPaths, readState, writeState, type LabPaths, type LabPodState, type LabState } from './lab-state';
+import { labTopology, type LabNode, type LabOptions, type LabTopology } from './lab-topology';
 import { createPod } from './lab-pods';
+import { labGingham, LabUpError, nodeStatus, startAgent, startEtcd, waitAgent, type AgentHealth, type LabSelf } from './lab-daemons';
+import { reconcileCluster, runPod, startServer } from './lab-cluster';
+import { emptyCluster, implicitNamespace } from './lab-k8s';
 
-/** Where the running gingham lives: the lab starts the same build inside the namespaces. */
-export interface LabSelf {
-  readonly node: string;
-  readonly gingham: string;
-  readonly cniPlugin: string;
-  readonly cniIpam: string;
-}
+export { labGingham, LabUpError, type LabSelf } from './lab-daemons';
 
 export interface LabUpDeps {
   readonly sys: LabSys;
   readonly self: LabSelf;
   readonly progress: (line: string) => void;
   readonly env: NodeJS.ProcessEnv;
+  readonly healthy?: AgentHealth;
 }
 
-export class LabUpError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'LabUpError';
-  }
-}
-
-const ETCD_READY_MS = 30_000;
-const AGENT_READY_MS = 60_000;
 const ESTABLISHED_MS = 45_000;
 
 export const IPIP_MISSING =
   'IPIP: this kernel has no ipip module, so tunl0 cannot be created. The nodes run and report it; traffic between pods on different nodes will not flow over IPIP (use --encap vxlan).';
-
-/** Runs `gingham ARGS` inside the LAN namespace against the lab's etcd (the host namespace cannot reach it). */
-export function labGingham(sys: LabSys, self: LabSelf, t: LabTopology, args: readonly string[], input?: string): { status: number | null; stdout: string; stderr: string } {
-  return execIn(sys, t.lanNamespace, [self.node, self.gingham, ...args], {
-    timeoutMs: 30_000,
-    ...(input !== undefined ? { input } : {}),
-    env: { ...process.env, DATASTORE_TYPE: 'etcdv3', ETCD_ENDPOINTS: t.etcdEndpoint },
-  });
-}
 
 function buildLan(sys: LabSys, t: LabTopology): void {
   runOk(sys, 'ip', ['netns', 'add', t.lanNamespace]);
@@ -62,29 +40,6 @@ function buildLan(sys: LabSys, t: LabTopology): void {
   }
   // The LAN namespace is the router between the two subnets.
   runOk(sys, 'ip', ['netns', 'exec', t.lanNamespace, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
-}
-
-async function startEtcd(sys: LabSys, p: LabPaths, t: LabTopology): Promise<number> {
-  mkdirSync(p.etcdData, { recursive: true, mode: 0o700 });
-  const peer = 'http://127.0.0.1:2380';
-  const pid = sys.spawnDetached(
-    'ip',
-    ['netns', 'exec', t.lanNamespace, 'etcd', '--name', 'lab', '--data-dir', p.etcdData, '--listen-client-urls', t.etcdEndpoint, '--advertise-client-urls', t.etcdEndpoint, '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `lab=${peer}`],
-    path.join(p.logDir, 'etcd.log'),
-    { ...process.env, ETCD_UNSUPPORTED_ARCH: process.env.ETCD_UNSUPPORTED_ARCH ?? '' },
-  );
-  recordPid(p, 'etcd', pid);
-  const ok = await waitUntil(
-    sys,
-    () => {
-      if (!sys.alive(pid)) throw new LabUpError(`etcd exited at start: ${logTail(path.join(p.logDir, 'etcd.log'))}`);
-      return execIn(sys, t.lanNamespace, ['etcdctl', '--endpoints', t.etcdEndpoint, '--command-timeout=2s', 'endpoint', 'health'], { env: { ...process.env, ETCDCTL_API: '3' } }).status === 0;
-    },
-    ETCD_READY_MS,
-    300,
-  );
-  if (!ok) throw new LabUpError(`etcd did not become healthy within ${ETCD_READY_MS / 1000} s; see ${path.join(p.logDir, 'etcd.log')}`);
-  return pid;
 }
 
 function buildNode(sys: LabSys, t: LabTopology, n: LabNode): void {
@@ -126,26 +81,16 @@ function installTools(p: LabPaths, self: LabSelf, t: LabTopology, encap: LabOpti
   }
 }
 
-function startAgent(sys: LabSys, p: LabPaths, self: LabSelf, t: LabTopology, n: LabNode, encap: LabOptions['encap']): number {
-  const dir = p.nodeDir(n.name);
-  const pid = sys.spawnDetached(
-    'ip',
-    ['netns', 'exec', n.namespace, self.node, self.gingham, 'node', 'run', '--status-socket', p.statusSocket(n.name), '--health-host', '127.0.0.1', '--nodename-file', path.join(dir, 'nodename'), '--mtu-file', path.join(dir, 'mtu'), '--log-level', 'info'],
-    path.join(p.logDir, `${n.name}.log`),
-    { ...process.env, ...nodeEnvironment(t, n, encap) },
-  );
-  recordPid(p, `node-${n.name}`, pid);
-  return pid;
+/** The labels kubelet puts on every real node, copied onto its Calico Node as kube-controllers' node sync does. */
+export function nodeLabels(n: Pick<LabNode, 'name'>): Record<string, string> {
+  return { 'kubernetes.io/hostname': n.name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': process.arch === 'x64' ? 'amd64' : process.arch };
 }
 
-export async function nodeStatus(socket: string, timeoutMs = 3000): Promise<NodeStatusReply | undefined> {
-  const client = nodeStatusClient(socket);
-  try {
-    return await client.call<NodeStatusReply>('GetNodeStatus', {}, timeoutMs);
-  } catch {
-    return undefined;
-  } finally {
-    client.close();
+function labelNodes(sys: LabSys, self: LabSelf, t: LabTopology): void {
+  for (const n of t.nodes) {
+    const args = ['patch', 'node', n.name, '-p', JSON.stringify({ metadata: { labels: nodeLabels(n) } })];
+    const r = labGingham(sys, self, t, args);
+    if (r.status !== 0) throw new LabUpError(`node labels: gingham ${args.join(' ')}: ${(r.stderr || r.stdout).trim()}`);
   }
 }
 
@@ -163,19 +108,28 @@ function routeReflector(sys: LabSys, self: LabSelf, t: LabTopology, node: string
   }
 }
 
+/**
+ * What stands in the way of a new lab in stateDir: its state.json, or one of exactly the namespaces it would create
+ * (another lab with a longer prefix, `nw-b-` beside `nw-`, is no conflict). undefined when the way is clear.
+ */
+export function upConflict(p: LabPaths, t: LabTopology, sys: LabSys): string | undefined {
+  try {
+    readState(p);
+    return p.stateFile;
+  } catch {
+    // no lab state here
+  }
+  const existing = new Set(listNamespaces(sys));
+  const taken = labNamespaces({ topology: t, pods: [] }).filter((n) => existing.has(n));
+  return taken.length > 0 ? `namespaces ${taken.join(', ')}` : undefined;
+}
+
 export async function labUp(opts: LabOptions, stateDir: string, deps: LabUpDeps): Promise<LabState> {
   const { sys, self, progress } = deps;
   const t = labTopology(opts);
   const p = labPaths(stateDir);
-  let existing = false;
-  try {
-    readState(p);
-    existing = true;
-  } catch {
-    existing = false;
-  }
-  const leftovers = listNamespaces(sys).filter((n) => n.startsWith(opts.prefix));
-  if (existing || leftovers.length > 0) throw new LabUpError(`a lab is already here (${existing ? p.stateFile : leftovers.join(', ')}); remove it first with: gingham lab down`);
+  const conflict = upConflict(p, t, sys);
+  if (conflict !== undefined) throw new LabUpError(`a lab is already here (${conflict}); remove it first with: gingham lab down --state-dir ${stateDir} --prefix ${opts.prefix}`);
   mkdirSync(p.logDir, { recursive: true, mode: 0o700 });
   let state: LabState = { prefix: opts.prefix, stateDir, encap: opts.encap, topology: t, agentPids: {}, pods: [], warnings: [] };
   const save = (s: LabState): LabState => {
@@ -208,9 +162,11 @@ export async function labUp(opts: LabOptions, stateDir: string, deps: LabUpDeps)
     agentPids[n.name] = startAgent(sys, p, self, t, n, opts.encap);
     state = save({ ...state, agentPids: { ...agentPids } });
     // The first agent creates the default pool and configuration; the others find them.
-    if (n === t.nodes[0]) await waitAgent(sys, p, n, agentPids[n.name]!);
+    if (n === t.nodes[0]) await waitAgent(sys, p, n, agentPids[n.name]!, deps.healthy);
   }
-  for (const n of t.nodes.slice(1)) await waitAgent(sys, p, n, agentPids[n.name]!);
+  for (const n of t.nodes.slice(1)) await waitAgent(sys, p, n, agentPids[n.name]!, deps.healthy);
+  progress('lab: node labels kubernetes.io/hostname, kubernetes.io/os, kubernetes.io/arch');
+  labelNodes(sys, self, t);
 
   if (opts.routeReflector !== undefined) {
     progress(`lab: ${opts.routeReflector} becomes the route reflector (cluster ID 1.1.1.1), mesh off`);
@@ -243,49 +199,17 @@ export async function labUp(opts: LabOptions, stateDir: string, deps: LabUpDeps)
     progress(`lab: ${w}`);
     state = save({ ...state, warnings: [...state.warnings, w] });
   }
+  // The pods `up` made are Kubernetes pods of the default namespace as far as the lab's cluster goes (label run=NAME,
+  // as `kubectl run` makes them), each with its server; the reconcile writes the namespace profiles, the endpoint
+  // labels and the (empty) service table.
+  const cluster = { ...emptyCluster(), namespaces: { default: implicitNamespace('default') }, pods: Object.fromEntries(t.pods.map((x) => [`default/${x.name}`, runPod(x.name, 'default', x.node, {}, [])])) };
+  const served = pods.map((x) => (x.ip ? { ...x, k8sNamespace: 'default', serverPid: startServer(sys, self, p, { ...x, k8sNamespace: 'default' }, [{ port: 80, protocol: 'TCP' }]) } : { ...x, k8sNamespace: 'default' }));
+  state = save({ ...state, pods: served, cluster });
+  if (pods.every((x) => x.ip)) {
+    progress('lab: pod servers started; namespace profiles, endpoint labels and the service table written');
+    state = await reconcileCluster(stateDir, { sys, self, progress, random: Math.random });
+  }
   const failed = pods.filter((x) => x.error);
   if (failed.length > 0) throw new LabUpError(`${failed.length} pod(s) could not be created: ${failed.map((f) => `${f.name}: ${f.error}`).join('; ')}`);
   return state;
-}
-
-async function waitAgent(sys: LabSys, p: LabPaths, n: LabNode, pid: number): Promise<void> {
-  const ok = await waitUntil(
-    sys,
-    async () => {
-      if (!sys.alive(pid)) throw new LabUpError(`gingham node run on ${n.name} exited: ${logTail(path.join(p.logDir, `${n.name}.log`))}`);
-      return (await nodeStatus(p.statusSocket(n.name), 1000)) !== undefined;
-    },
-    AGENT_READY_MS,
-    300,
-  );
-  if (!ok) throw new LabUpError(`gingham node run on ${n.name} did not answer on ${p.statusSocket(n.name)} within ${AGENT_READY_MS / 1000} s; see ${path.join(p.logDir, `${n.name}.log`)}`);
-}
-
-/** The last lines of a daemon's log, for an error that says why it stopped. */
-function logTail(file: string, lines = 3): string {
-  try {
-    const tail = readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join(' / ');
-    return `${tail} (log ${file})`;
-  } catch {
-    return `no log at ${file}`;
-  }
-}
-
-/**
- * Restarts one node's agent as an operator upgrading calico-node would: SIGTERM (its sessions close with a Cease; its
- * peers keep its routes under graceful restart and its kernel routes stay), then the same `gingham node run` again,
- * until it answers on its status socket. Returns the new PID.
- */
-export async function labRestartNode(stateDir: string, node: string, deps: Omit<LabUpDeps, 'env'>): Promise<number> {
-  const p = labPaths(stateDir);
-  const state = readState(p);
-  const n = state.topology.nodes.find((x) => x.name === node);
-  if (n === undefined) throw new LabUpError(`no node ${node} in this lab (nodes: ${state.topology.nodes.map((x) => x.name).join(', ')})`);
-  const old = state.agentPids[node];
-  if (old !== undefined) await stopPids(deps.sys, [old]);
-  deps.progress(`lab: gingham node run on ${node} stopped; starting it again`);
-  const pid = startAgent(deps.sys, p, deps.self, state.topology, n, state.encap);
-  writeState(p, { ...state, agentPids: { ...state.agentPids, [node]: pid } });
-  await waitAgent(deps.sys, p, n, pid);
-  return pid;
 }

@@ -17,3 +17,19 @@ export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/** A port or socket this process must own is held by another process; `what` names it ("BGP port 0.0.0.0:179"). */
+export class InUseError extends GinghamError {
+  static readonly CODE = 'IN_USE';
+  constructor(
+    readonly what: string,
+    options?: { cause?: unknown },
+  ) {
+    super(InUseError.CODE, `${what} is in use by another process`, options);
+  }
+}
+
+/** True for a Node.js system error with this errno code (EADDRINUSE, ECONNREFUSED, ...). */
+export function hasErrno(err: unknown, code: string): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
+}

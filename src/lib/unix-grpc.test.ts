@@ -34,6 +34,32 @@ describe('serveUnix', () => {
     expect(fs.existsSync(sock)).toBe(false);
   });
 
+  it('never replaces a socket a live process serves; replaces one nobody serves', async () => {
+    const sock = path.join(dir, 'status.sock');
+    const first = await serveUnix(sock, service, { Echo: () => ({ who: 'first' }) });
+    const inode = fs.statSync(sock).ino;
+    try {
+      await expect(serveUnix(sock, service, { Echo: () => ({}) }, 'status socket S')).rejects.toMatchObject({ code: 'IN_USE', message: 'status socket S is in use by another process' });
+      expect(fs.statSync(sock).ino).toBe(inode);
+      const client = new UnixJsonClient(sock, service, 'test server');
+      await expect(client.call('Echo', {})).resolves.toEqual({ who: 'first' });
+      client.close();
+    } finally {
+      await first.close();
+    }
+    // A socket file left by a process that died (nothing accepts on it) is stale.
+    const net = await import('node:net');
+    const dead = net.createServer().listen(sock);
+    await new Promise((r) => dead.once('listening', r));
+    // Closing a net server unlinks its file; recreate a dead one by binding and removing the listener without unlink.
+    const staleCopy = path.join(dir, 'copy.sock');
+    fs.linkSync(sock, staleCopy);
+    await new Promise((r) => dead.close(r));
+    fs.renameSync(staleCopy, sock);
+    const second = await serveUnix(sock, service, { Echo: () => ({ who: 'second' }) });
+    await second.close();
+  });
+
   it('a failed bind leaves no private directory behind', async () => {
     const sock = path.join(dir, 'x'.repeat(120), 'status.sock'); // longer than sun_path allows
     await expect(serveUnix(sock, service, { Echo: () => ({}) })).rejects.toThrow();

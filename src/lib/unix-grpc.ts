@@ -2,8 +2,10 @@
 // its path, with JSON messages, so a service is just a list of method names and TypeScript types; no .proto file
 // ships with the build. Used by the speaker's and the node agent's status APIs (`gingham bgp|node status`). Owns the server and client handles it creates.
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import { InUseError } from './errors';
 
 export type JsonServiceDefinition = grpc.ServiceDefinition<grpc.UntypedServiceImplementation>;
 
@@ -31,10 +33,27 @@ export interface UnixServer {
 
 export type JsonHandlers = Readonly<Record<string, (request: unknown) => unknown>>;
 
-/** Serves `handlers` on a unix socket (a stale socket file of an earlier run is replaced). */
-export async function serveUnix(socketPath: string, service: JsonServiceDefinition, handlers: JsonHandlers): Promise<UnixServer> {
+/** Whether a process accepts connections on the unix socket at socketPath (a file nobody serves is stale). */
+export function socketServed(socketPath: string): Promise<boolean> {
+  if (!fs.existsSync(socketPath)) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const s = net.connect(socketPath);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * Serves `handlers` on a unix socket. A stale socket file of an earlier run is replaced; one that a live process still
+ * serves is left alone (InUseError naming `what`): a second agent must not take the first one's status away.
+ */
+export async function serveUnix(socketPath: string, service: JsonServiceDefinition, handlers: JsonHandlers, what = `socket ${socketPath}`): Promise<UnixServer> {
   fs.mkdirSync(path.dirname(socketPath), { recursive: true, mode: 0o700 });
-  if (fs.existsSync(socketPath)) fs.unlinkSync(socketPath);
+  if (await socketServed(socketPath)) throw new InUseError(what);
+  fs.rmSync(socketPath, { force: true });
   const server = new grpc.Server();
   const impl: grpc.UntypedServiceImplementation = {};
   for (const name of Object.keys(service)) {

@@ -44,6 +44,8 @@ interface World {
   kernels: FakeNetlink[];
   /** A new agent for node i on its existing kernel (a restart). */
   restart(i: number): Promise<NodeAgent>;
+  /** The last iptables-restore input of each node (NAT outgoing). */
+  nat: string[];
 }
 
 async function world(ipipMode: 'Never' | 'CrossSubnet' | 'Always' = 'Never'): Promise<World> {
@@ -61,6 +63,7 @@ async function world(ipipMode: 'Never' | 'CrossSubnet' | 'Always' = 'Never'): Pr
   const agents: NodeAgent[] = [];
   const caches: DatastoreCache[] = [];
   const kernels: FakeNetlink[] = [];
+  const nat: string[] = NODES.map(() => '');
   const newAgent = (n: (typeof NODES)[number], nl: FakeNetlink): NodeAgent => {
     // One cache per simulated process (each node's agent is its own process).
     const cache = new DatastoreCache(store, NODE_CALC_KINDS);
@@ -71,7 +74,15 @@ async function world(ipipMode: 'Never' | 'CrossSubnet' | 'Always' = 'Never'): Pr
         store,
         cache,
         ipam: new IpamAllocator(store),
-        dataplane: new Dataplane({ netlink: nl, clock, logger: nullLogger }),
+        dataplane: new Dataplane({
+          netlink: nl,
+          clock,
+          logger: nullLogger,
+          runCommand: async (argv, stdin) => {
+            if (argv[0] === 'iptables-restore') nat[NODES.indexOf(n)] = stdin ?? '';
+            return { code: 0, stdout: '', stderr: '' };
+          },
+        }),
         clock,
         logger: nullLogger,
         newSpeaker: (cfg) => new Speaker(cfg, { clock, transport: net.transport(n.ip), listener: net.listener(), logger: nullLogger }),
@@ -96,7 +107,7 @@ async function world(ipipMode: 'Never' | 'CrossSubnet' | 'Always' = 'Never'): Pr
     await agent.start();
     return agent;
   };
-  return { store, clock, agents, caches, kernels, restart };
+  return { store, clock, agents, caches, kernels, restart, nat };
 }
 
 async function settleAll(w: World, seconds = 3): Promise<void> {
@@ -218,6 +229,89 @@ describe('NodeAgent (three nodes in memory)', () => {
       const routes = await ourRoutes(w.kernels[0]!);
       expect(routes).toContain('10.244.1.0/24 via 10.0.0.15 dev eth0');
       expect(routes.some((r) => r.startsWith('10.244.2.0/24'))).toBe(false);
+    } finally {
+      await teardown(w);
+    }
+  });
+
+  it('disabling the pool stops allocations only: existing pods keep their routes, exports and NAT outgoing', async () => {
+    const w = await world('Never');
+    try {
+      await settleAll(w);
+      const routes = await Promise.all(w.kernels.map((k) => ourRoutes(k)));
+      const exports = w.agents.map((a) => a.speakerInstance()!.localRoutes().map((r) => `${r.prefix.address}/${r.prefix.length}`));
+      expect(w.nat[0]).toContain('-A gingham-nat-outgoing -s 10.244.0.0/16 -m comment --comment "gingham: natOutgoing 10.244.0.0/16" -j MASQUERADE');
+      const nat = [...w.nat];
+      // Calico: "disabled: When set to true, Calico IPAM will not assign addresses from this pool" (and nothing else).
+      await updateWithRetry<IPPool>(w.store, 'IPPool', 'default-ipv4-ippool', undefined, (p) => ({ ...p, spec: { ...p.spec!, disabled: true } }));
+      await settleAll(w, 35);
+      expect(await Promise.all(w.kernels.map((k) => ourRoutes(k)))).toEqual(routes);
+      expect(w.agents.map((a) => a.speakerInstance()!.localRoutes().map((r) => `${r.prefix.address}/${r.prefix.length}`))).toEqual(exports);
+      expect(w.nat).toEqual(nat);
+    } finally {
+      await teardown(w);
+    }
+  });
+
+  it('an agent whose BGP port another process holds does not start, naming the port', async () => {
+    const store = new MemoryDatastore();
+    const clock = new FakeClock(0);
+    await store.create(v3('Node', 'master1', { bgp: { ipv4Address: '10.0.0.12/24' } }));
+    const nl = new FakeNetlink();
+    nl.addExistingLink('eth0', { up: true });
+    const cache = new DatastoreCache(store, NODE_CALC_KINDS);
+    const busy = { listen: () => Promise.reject(Object.assign(new Error('listen EADDRINUSE: address already in use 10.0.0.12:179'), { code: 'EADDRINUSE' })) };
+    const agent = new NodeAgent(
+      { nodeName: 'master1', parentInterface: 'eth0' },
+      { store, cache, ipam: new IpamAllocator(store), dataplane: new Dataplane({ netlink: nl, clock, logger: nullLogger }), clock, logger: nullLogger, newSpeaker: (cfg) => new Speaker(cfg, { clock, transport: new MemoryNetwork().transport('10.0.0.12'), listener: busy, logger: nullLogger }) },
+    );
+    try {
+      await expect(agent.start()).rejects.toMatchObject({ code: 'IN_USE', message: 'BGP port 10.0.0.12:179 is in use by another process' });
+      // Nothing was written to the kernel.
+      expect(nl.calls.filter((c) => c.startsWith('route'))).toEqual([]);
+    } finally {
+      await agent.close();
+      await cache.close();
+      await store.close();
+    }
+  });
+
+  it('a new AS number restarts every speaker without deleting a kernel route', async () => {
+    const w = await world('Never');
+    try {
+      await settleAll(w);
+      const before = await Promise.all(w.kernels.map((k) => ourRoutes(k)));
+      const calls = w.kernels.map((k) => k.calls.length);
+      await w.store.create(v3('BGPConfiguration', 'default', { asNumber: 64513 }));
+      // Every speaker restarts at once; a refused first connection (the peer's listener not up yet) must not cost a
+      // 5 s ConnectRetry: every session is back within 2 s.
+      await settleAll(w, 2);
+      expect(w.agents.map((a) => a.peerStatus().every((p) => p.state === 'Established'))).toEqual([true, true, true]);
+      for (let i = 0; i < 20; i++) {
+        await settleAll(w, 1);
+        expect(await Promise.all(w.kernels.map((k) => ourRoutes(k)))).toEqual(before);
+      }
+      expect(w.kernels.map((k, i) => k.calls.slice(calls[i]).filter((c) => c.startsWith('route del')))).toEqual([[], [], []]);
+      expect(w.agents.map((a) => a.peerStatus().every((p) => p.state === 'Established'))).toEqual([true, true, true]);
+      expect(w.agents.map((a) => a.speakerInstance()!.status().asn)).toEqual([64513, 64513, 64513]);
+    } finally {
+      await teardown(w);
+    }
+  });
+
+  it('a restarted agent keeps the routes of a peer that is not back for the graceful-restart time, then deletes them', async () => {
+    const w = await world('Never');
+    try {
+      await settleAll(w);
+      expect(await ourRoutes(w.kernels[1]!)).toContain('10.244.2.0/24 via 10.0.0.16 dev eth0');
+      // node2's agent stops and stays down; node1's agent restarts.
+      await w.agents[2]!.close();
+      w.agents.splice(2, 1);
+      await w.restart(1);
+      await settleAll(w, 100);
+      expect(await ourRoutes(w.kernels[1]!)).toContain('10.244.2.0/24 via 10.0.0.16 dev eth0');
+      await settleAll(w, 30);
+      expect(await ourRoutes(w.kernels[1]!)).not.toContain('10.244.2.0/24 via 10.0.0.16 dev eth0');
     } finally {
       await teardown(w);
     }

@@ -26,9 +26,10 @@ import type { Datastore, DatastoreCache } from '../datastore';
 import type { Dataplane } from '../felix/dataplane';
 import type { IpamAllocator } from '../ipam';
 import type { Clock, TimerHandle } from '../lib/clock';
-import { describeError } from '../lib/errors';
+import { describeError, hasErrno, InUseError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import type { Speaker, SpeakerConfig, SpeakerStatus } from '../bgp/speaker';
+import { GRACEFUL_RESTART_DEFAULTS } from '../bgp/session/peer-config';
 import type { DesiredPeer, PeerComputation } from './bgp-peers';
 import type { BestPathHops } from './calc/dataplane-state';
 import { computeNode, type NodeCalcOutput, type NodeResources } from './calc/node-calc';
@@ -50,6 +51,8 @@ export interface AgentDeps {
   readonly logger: Logger;
   /** Builds a speaker (production: TCP; tests: an in-memory network). The agent starts and closes it. */
   readonly newSpeaker: (cfg: SpeakerConfig) => Speaker;
+  /** Called once the agent cannot go on after start (its BGP port taken by another process); the process should exit. */
+  readonly onFatal?: (err: unknown) => void;
 }
 
 export interface AgentConfig {
@@ -62,7 +65,9 @@ export interface AgentConfig {
   readonly debounceMs?: number;
   /**
    * After start, keep kernel routes that are no longer computed until every BGP session has been Established for a
-   * moment, or this long at most (a restarted agent must not withdraw routes it has not relearned yet). Default 30 s.
+   * moment, or this long at most (a restarted agent must not withdraw routes it has not relearned yet). Default: the
+   * graceful-restart time (120 s), as BIRD keeps a restarting peer's routes for its restart time (proto/bgp/bgp.c
+   * bgp_graceful_restart_timeout) before it deletes them.
    */
   readonly startupHoldMs?: number;
   /** Where the pod MTU (host MTU minus the overhead of the encapsulations in use) is written for the CNI plugin. */
@@ -95,6 +100,9 @@ export class NodeAgent {
   private readonly bestPaths = new Map<string, BestPathHops>();
   private readonly startedAt: number;
   private holding = true;
+  private started = false;
+  /** A failure the agent cannot run with (InUseError of the BGP port). */
+  private fatal: unknown;
   private settledSince: number | undefined;
   private settleTimer: TimerHandle | undefined;
   private writtenMtu: number | undefined;
@@ -108,11 +116,20 @@ export class NodeAgent {
   }
 
   async start(): Promise<void> {
-    this.deps.dataplane.deferRouteDeletesUntil(this.deps.clock.now() + (this.cfg.startupHoldMs ?? 30_000));
+    this.hold();
     this.unsubscribeCache = this.deps.cache.subscribe({ onUpdates: () => this.schedule() });
     await this.deps.cache.start();
     this.deps.dataplane.start();
     await this.recompute();
+    if (this.fatal !== undefined) throw this.fatal;
+    this.started = true;
+  }
+
+  /** Keeps stale kernel routes until every session is back (checkSettled) or the graceful-restart time has passed. */
+  private hold(): void {
+    this.holding = true;
+    this.settledSince = undefined;
+    this.deps.dataplane.deferRouteDeletesUntil(this.deps.clock.now() + (this.cfg.startupHoldMs ?? GRACEFUL_RESTART_DEFAULTS.restartTime * 1000));
   }
 
   /** Runs a recomputation now (tests, and after start); concurrent calls coalesce. */
@@ -127,6 +144,10 @@ export class NodeAgent {
         try {
           await this.recomputeOnce();
         } catch (err) {
+          if (err === this.fatal) {
+            if (this.started) this.deps.onFatal?.(err);
+            return;
+          }
           this.log.error(`recomputation failed: ${describeError(err)}`);
         }
       } while (this.again && !this.closed);
@@ -228,15 +249,27 @@ export class NodeAgent {
     const key = JSON.stringify([local.asn, local.routerId, local.clusterId, local.address, local.listenPort]);
     if (this.speaker !== undefined && key === this.speakerKey) return false;
     if (this.speaker !== undefined) {
-      this.log.info("this node's BGP identity changed: restarting the speaker");
+      // As a SIGTERM restart: leave without a NOTIFICATION so peers keep our routes (RFC 4724 helpers), and keep the
+      // kernel routes learned so far until the new speaker's sessions are back.
+      this.log.info("this node's BGP identity changed: restarting the speaker (routes kept until its sessions are back)");
       this.unsubscribe?.();
-      await this.speaker.close('BGP identity changed');
+      await this.speaker.close('BGP identity changed', { gracefulRestart: true });
+      this.hold();
     }
     this.applied.clear();
     this.speakerKey = key;
     const speaker = this.deps.newSpeaker({ asn: local.asn, routerId: local.routerId, listen: { address: local.address, port: local.listenPort }, ...(local.clusterId ? { clusterId: local.clusterId } : {}) });
     this.speaker = speaker;
-    await speaker.start();
+    try {
+      await speaker.start();
+    } catch (err) {
+      // Another process holds the BGP port: running on without a speaker would show invented Idle sessions while that
+      // process does the routing. Fatal: start() rejects, and later onFatal is called.
+      this.speaker = undefined;
+      this.speakerKey = '';
+      this.fatal = hasErrno(err, 'EADDRINUSE') ? new InUseError(`BGP port ${local.address}:${local.listenPort}`, { cause: err }) : err;
+      throw this.fatal;
+    }
     this.bestPaths.clear();
     this.unsubscribe = speaker.subscribe((changes) => {
       for (const c of changes) {

@@ -3,6 +3,8 @@
 // within the start-up threshold every peer Established, and after it at least one. Otherwise 503 with the reason
 // ("BGP not established with 10.0.0.15,10.0.0.16").
 import http from 'node:http';
+import type { DatastoreHealth } from '../datastore';
+import { hasErrno, InUseError } from '../lib/errors';
 
 export interface Readiness {
   readonly ready: boolean;
@@ -25,6 +27,28 @@ export function bgpReadiness(peers: readonly PeerState[], sinceStartMs: number, 
   return { ready: false, reason: `BGP not established with ${down.join(',')}` };
 }
 
+/**
+ * How long the datastore may stay unreachable before readiness fails: libcalico-go's DefaultWatchRetryTimeout (600 s,
+ * lib/backend/watchersyncer/watchercache.go). Until then calico-node stays ready through a datastore outage: its
+ * syncer stays InSync while the watches resume from their revision, and Felix's readiness is the calculation graph's
+ * `Ready: syncStatus == InSync` (felix/calc/async_calc_graph.go reportHealth); only a connection failed for longer
+ * than the watch retry timeout makes the next resync report WaitForDatastore, which is not ready. The agent keeps
+ * routing on the last state it read meanwhile, so a short outage must not take every node out of service at once.
+ */
+export const DATASTORE_READY_GRACE_MS = 600_000;
+
+/** Readiness as far as the datastore goes: not ready once it has been unreachable for longer than graceMs. */
+export function datastoreReadiness(health: DatastoreHealth, now: number, graceMs = DATASTORE_READY_GRACE_MS): Readiness {
+  if (health.connected || now - health.since <= graceMs) return { ready: true };
+  return { ready: false, reason: `datastore (${health.backend}) unreachable for ${Math.round((now - health.since) / 1000)} s: ${health.lastError ?? 'unknown cause'}` };
+}
+
+/** Ready when every check is; the reasons of those that are not, joined. */
+export function allReady(checks: readonly Readiness[]): Readiness {
+  const reasons = checks.filter((c) => !c.ready).map((c) => c.reason ?? 'unknown');
+  return reasons.length === 0 ? { ready: true } : { ready: false, reason: reasons.join('; ') };
+}
+
 export interface HealthServer {
   readonly port: number;
   close(): Promise<void>;
@@ -44,7 +68,7 @@ export function serveHealth(host: string, port: number, readiness: () => Readine
     return send(404, 'not found\n');
   });
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => reject(hasErrno(err, 'EADDRINUSE') ? new InUseError(`health port ${host}:${port}`, { cause: err }) : err));
     server.listen(port, host, () => {
       const addr = server.address();
       resolve({

@@ -26,4 +26,14 @@ describe('NodeMetrics', () => {
       await srv.close();
     }
   });
+
+  it('exposes whether the datastore answers', async () => {
+    let health = { connected: true, since: 1_700_000_000_000 };
+    const m = new NodeMetrics(() => [], () => health);
+    expect(await m.text()).toContain('gingham_datastore_connected 1');
+    health = { connected: false, since: 1_700_000_031_000 };
+    const text = await m.text();
+    expect(text).toContain('gingham_datastore_connected 0');
+    expect(text).toContain('gingham_datastore_state_since_seconds 1700000031');
+  });
 });

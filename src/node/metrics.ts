@@ -22,8 +22,27 @@ export class NodeMetrics {
   private readonly resync: Histogram;
   private readonly applyErrors: Counter;
 
-  constructor(sessions: () => readonly SessionSample[]) {
+  /** datastore: 1 while the datastore answers, 0 while it does not (DatastoreMonitor's state). */
+  constructor(sessions: () => readonly SessionSample[], datastore?: () => { readonly connected: boolean; readonly since: number }) {
     const registers = [this.registry];
+    if (datastore !== undefined) {
+      new Gauge({
+        name: 'gingham_datastore_connected',
+        help: '1 while the datastore answers the agent, 0 while it is unreachable',
+        registers,
+        collect() {
+          this.set(datastore().connected ? 1 : 0);
+        },
+      });
+      new Gauge({
+        name: 'gingham_datastore_state_since_seconds',
+        help: 'When the datastore last became reachable or unreachable (seconds since the epoch)',
+        registers,
+        collect() {
+          this.set(datastore().since / 1000);
+        },
+      });
+    }
     new Gauge({
       name: 'gingham_bgp_sessions',
       help: 'BGP sessions by RFC 4271 state',

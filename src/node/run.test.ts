@@ -75,4 +75,52 @@ describe('runNode', () => {
     expect((err as Error).message).toContain('IP: the node address 10.9.9.9/24');
     await store.close();
   });
+
+  it('a second node process exits naming the status socket the first still serves, leaving it and the kernel alone', async () => {
+    const first = await setup('10.0.0.12');
+    const node = await runNode(first.cfg, first.deps);
+    try {
+      const second = await setup('10.0.0.12');
+      const err = await runNode({ ...second.cfg, statusSocket: first.cfg.statusSocket }, second.deps).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'IN_USE', message: `status socket ${first.cfg.statusSocket} is in use by another process` });
+      expect((second.deps.netlink as FakeNetlink).calls.filter((c) => c.startsWith('route'))).toEqual([]);
+      // The first one still answers, with the datastore's state.
+      const client = nodeStatusClient(first.cfg.statusSocket);
+      try {
+        const reply = await client.call<NodeStatusReply>('GetNodeStatus', {}, 2000);
+        expect(reply.nodeName).toBe('node1');
+        expect(reply.datastore).toEqual({ backend: 'memory', connected: true, since: 0 });
+      } finally {
+        client.close();
+      }
+      await second.store.close();
+    } finally {
+      await node.stop();
+      await first.store.close();
+    }
+  });
+
+  it('a node process whose health port is taken exits naming it', async () => {
+    const first = await setup('10.0.0.12');
+    const node = await runNode({ ...first.cfg, health: { host: '127.0.0.1', port: 0 } }, first.deps);
+    try {
+      const port = await new Promise<number>((resolve) => {
+        void import('node:net').then((net) => {
+          const srv = net.createServer().listen(0, '127.0.0.1', () => resolve((srv.address() as { port: number }).port));
+          blockers.push(srv);
+        });
+      });
+      const second = await setup('10.0.0.12');
+      const err = await runNode({ ...second.cfg, statusSocket: path.join(dir, 'second.sock'), health: { host: '127.0.0.1', port } }, second.deps).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'IN_USE', message: `health port 127.0.0.1:${port} is in use by another process` });
+      expect((second.deps.netlink as FakeNetlink).calls.filter((c) => c.startsWith('route'))).toEqual([]);
+      await second.store.close();
+    } finally {
+      for (const b of blockers.splice(0)) b.close();
+      await node.stop();
+      await first.store.close();
+    }
+  });
 });
+
+const blockers: Array<{ close(): void }> = [];

@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { NodeStatusReply } from '../api/wire/node-status';
 import { Speaker, type SpeakerDeps } from '../bgp/speaker';
 import type { SysctlWriter } from '../cni/sysctl';
-import { DatastoreCache, type Datastore } from '../datastore';
+import { DatastoreCache, DatastoreMonitor, probeDatastore, type Datastore } from '../datastore';
 import { Dataplane } from '../felix/dataplane';
 import type { CommandRunner } from '../felix/nat-outgoing';
 import { IpamAllocator } from '../ipam';
@@ -25,7 +25,7 @@ import { NodeAgent } from './agent';
 import { autodetectAddress, type InterfaceAddresses } from './autodetect';
 import { AGENT_FAMILY } from './calc/family';
 import { NODE_CALC_KINDS } from './calc/kinds';
-import { bgpReadiness, serveHealth } from './health';
+import { allReady, bgpReadiness, datastoreReadiness, serveHealth } from './health';
 import type { NodeMetrics } from './metrics';
 import { ensureDefaultConfig, ensureDefaultPool, ensureNode, type StartupConfig } from './startup';
 import { serveNodeStatus } from './status-api';
@@ -62,6 +62,10 @@ export interface NodeDeps {
 export interface RunningNode {
   readonly nodeName: string;
   readonly agent: NodeAgent;
+  /** Whether the datastore answers (logged on every change; in node status, the metrics and readiness). */
+  readonly datastore: DatastoreMonitor;
+  /** Resolves with the error when the agent cannot go on (its BGP port taken by another process): stop and exit 1. */
+  readonly failed: Promise<unknown>;
   /** Stops the servers, the agent and the cache (kernel routes stay for the next agent). */
   stop(): Promise<void>;
 }
@@ -129,6 +133,9 @@ export async function runNode(cfg: NodeConfig, deps: NodeDeps): Promise<RunningN
   }
 
   const ref: { agent?: NodeAgent } = {};
+  const monitor = new DatastoreMonitor({ backend: store.backend, probe: probeDatastore(store), clock, logger });
+  let fail: (err: unknown) => void = () => undefined;
+  const failed = new Promise<unknown>((resolve) => (fail = resolve));
   // prom-client is loaded only when metrics are on (it is a tenth of the process's idle memory).
   const metricsModule = cfg.metrics !== undefined ? await import('./metrics') : undefined;
   const metrics: NodeMetrics | undefined = metricsModule
@@ -141,6 +148,7 @@ export async function runNode(cfg: NodeConfig, deps: NodeDeps): Promise<RunningN
           updatesIn: p.updatesIn,
           updatesOut: p.updatesOut,
         })),
+        () => monitor.state(),
       )
     : undefined;
 
@@ -155,6 +163,7 @@ export async function runNode(cfg: NodeConfig, deps: NodeDeps): Promise<RunningN
       clock,
       logger,
       newSpeaker: (sc) => new Speaker(sc, { clock, transport: deps.transport, listener: deps.listener, logger }),
+      onFatal: (err) => fail(err),
     },
   );
   ref.agent = agent;
@@ -170,9 +179,11 @@ export async function runNode(cfg: NodeConfig, deps: NodeDeps): Promise<RunningN
       ...(p.lastError ? { lastError: p.lastError } : {}),
       ...(p.peer.notStarted ? { notStarted: p.peer.notStarted } : {}),
     })),
+    datastore: monitor.state(),
   });
   const servers: Array<{ close(): Promise<void> }> = [];
   const stop = async (): Promise<void> => {
+    monitor.close();
     for (const s of servers.splice(0).reverse()) await s.close();
     await agent.close();
     await cache.close();
@@ -180,10 +191,15 @@ export async function runNode(cfg: NodeConfig, deps: NodeDeps): Promise<RunningN
   let health: Awaited<ReturnType<typeof serveHealth>>;
   let metricsServer: { port: number; close(): Promise<void> } | undefined;
   try {
-    await agent.start();
+    // The status socket, the health port and (in agent.start) the BGP port are this node's agent's alone: when another
+    // process holds one, fail with an InUseError naming it, before anything is written to the kernel.
     servers.push(await serveNodeStatus(cfg.statusSocket, reply));
-    health = await serveHealth(cfg.health.host, cfg.health.port, () => bgpReadiness(reply().peers, clock.now() - started));
+    health = await serveHealth(cfg.health.host, cfg.health.port, () =>
+      allReady([bgpReadiness(reply().peers, clock.now() - started), datastoreReadiness(monitor.state(), clock.now())]),
+    );
     servers.push(health);
+    await agent.start();
+    monitor.start();
     if (metrics && metricsModule && cfg.metrics) {
       metricsServer = await metricsModule.serveMetrics(cfg.metrics.host, cfg.metrics.port, metrics);
       servers.push(metricsServer);
@@ -193,5 +209,5 @@ export async function runNode(cfg: NodeConfig, deps: NodeDeps): Promise<RunningN
     throw err;
   }
   log.info(`node agent running; status on ${cfg.statusSocket}, health on ${cfg.health.host}:${health.port}${metricsServer ? `, metrics on :${metricsServer.port}` : ''}`);
-  return { nodeName: startup.nodeName, agent, stop };
+  return { nodeName: startup.nodeName, agent, datastore: monitor, failed, stop };
 }

@@ -6,7 +6,7 @@ import { jsonService, serveUnix, UnixJsonClient, type UnixServer } from '../lib/
 const SERVICE = jsonService('gingham.node.v1.Status', ['GetNodeStatus']);
 
 export function serveNodeStatus(socketPath: string, status: () => NodeStatusReply): Promise<UnixServer> {
-  return serveUnix(socketPath, SERVICE, { GetNodeStatus: () => status() });
+  return serveUnix(socketPath, SERVICE, { GetNodeStatus: () => status() }, `status socket ${socketPath}`);
 }
 
 export function nodeStatusClient(socketPath: string): UnixJsonClient {

@@ -14,9 +14,22 @@ export interface NodeStatusPeer {
   readonly notStarted?: string;
 }
 
+/** Whether the agent's datastore answers (its DatastoreMonitor). */
+export interface NodeStatusDatastore {
+  /** 'etcdv3', 'kubernetes', ... */
+  readonly backend: string;
+  readonly connected: boolean;
+  /** Since when (ms since the epoch) it has been in this state. */
+  readonly since: number;
+  /** Why it is unreachable. */
+  readonly lastError?: string;
+}
+
 export interface NodeStatusReply {
   readonly nodeName: string;
   /** The agent's clock when it answered (ms since the epoch). */
   readonly now: number;
   readonly peers: readonly NodeStatusPeer[];
+  /** Absent from agents that predate it. */
+  readonly datastore?: NodeStatusDatastore;
 }

@@ -58,6 +58,7 @@ describe('speaker configuration', () => {
     },
     { name: 'next hop mode', text: 'asNumber: 1\nrouterId: 1.1.1.1\npeers: [{address: 127.0.0.2, asNumber: 2, nextHopMode: always}]', want: 'peers[0].nextHopMode: must be one of auto, self, keep' },
     { name: 'local AS', text: 'asNumber: 1\nrouterId: 1.1.1.1\npeers: [{address: 127.0.0.2, asNumber: 2, localAsNumber: 0}]', want: 'peers[0].localAsNumber: must be an AS number' },
+    { name: 'open-wait 0', text: 'asNumber: 1\nrouterId: 1.1.1.1\npeers: [{address: 127.0.0.2, asNumber: 2, openWaitTime: 0}]', want: 'peers[0].openWaitTime: must be >= 1' },
     { name: 'max prefixes', text: 'asNumber: 1\nrouterId: 1.1.1.1\npeers: [{address: 127.0.0.2, asNumber: 2, maxPrefixes: {limit: 0}}]', want: 'peers[0].maxPrefixes.limit: must be >= 1' },
     { name: 'allowOwnAs', text: 'asNumber: 1\nrouterId: 1.1.1.1\npeers: [{address: 127.0.0.2, asNumber: 2, allowOwnAs: -1}]', want: 'peers[0].allowOwnAs: must be >= 0' },
   ];
@@ -81,6 +82,7 @@ peers:
     expect(f.peers[1]).toMatchObject({ localAsn: 64999, allowOwnAs: 1 });
     expect(parseSpeakerFile('asNumber: 1\nrouterId: 1.1.1.1\npeers: [{address: 127.0.0.2, asNumber: 2, maxPrefixes: {limit: 5}}]').peers[0]?.maxPrefixes).toEqual({ limit: 5, restartDelay: 60 });
     expect(parseSpeakerFile('asNumber: 1\nrouterId: 1.1.1.1\nclusterId: 16909060').speaker.clusterId).toBe('1.2.3.4');
+    expect(parseSpeakerFile('asNumber: 1\nrouterId: 1.1.1.1\npeers: [{address: 127.0.0.2, asNumber: 2, openWaitTime: 10}]').peers[0]?.openWaitTime).toBe(10);
   });
 
   it('reads BGPFilter specs and attaches them to peers in order', () => {

@@ -119,6 +119,7 @@ const schema = {
           holdTime: { type: 'integer', minimum: 0, maximum: 65535 },
           keepaliveTime: { type: 'integer', minimum: 1, maximum: 21845 },
           connectRetryTime: { type: 'integer', minimum: 1, maximum: 65535 },
+          openWaitTime: { type: 'integer', minimum: 1, maximum: 240 },
           families: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: ['ipv4', 'ipv6'] } },
           extendedMessage: { type: 'boolean' },
           routeReflectorClient: { type: 'boolean' },
@@ -218,6 +219,8 @@ interface RawPeer {
   holdTime?: number;
   keepaliveTime?: number;
   connectRetryTime?: number;
+  /** Seconds an inbound connection may take to send its OPEN (default 5). */
+  openWaitTime?: number;
   families?: Family[];
   extendedMessage?: boolean;
   routeReflectorClient?: boolean;
@@ -315,6 +318,7 @@ export function parseSpeakerFile(text: string, source = 'speaker.yaml'): Speaker
       holdTime,
       keepaliveTime: p.keepaliveTime,
       connectRetryTime: p.connectRetryTime ?? PEER_DEFAULTS.connectRetryTime,
+      ...(p.openWaitTime !== undefined ? { openWaitTime: p.openWaitTime } : {}),
       families: p.families ?? PEER_DEFAULTS.families,
       extendedMessage: p.extendedMessage ?? PEER_DEFAULTS.extendedMessage,
       ...(p.routeReflectorClient !== undefined ? { routeReflectorClient: p.routeReflectorClient } : {}),

@@ -1,4 +1,4 @@
-import { resolveCollision } from './collision';
+import { chooseOnOpen, resolveCollision, type OpenArrival } from './collision';
 import { FsmError } from './fsm-error';
 
 describe('resolveCollision (RFC 4271 §6.8, RFC 6286 §2.3)', () => {
@@ -39,5 +39,40 @@ describe('resolveCollision (RFC 4271 §6.8, RFC 6286 §2.3)', () => {
     }
     expect(err).toBeInstanceOf(FsmError);
     expect((err as FsmError).code).toBe('FSM_BAD_BGP_ID');
+  });
+});
+
+describe('chooseOnOpen: which connection an arriving OPEN collides with (RFC 4271 §6.8, RFC 4724 §4.2)', () => {
+  // We are 10.0.0.2, the higher identifier: a real collision keeps our outbound connection.
+  const base: OpenArrival = { local: { bgpId: '10.0.0.2', asn: 65000 }, remote: { bgpId: '10.0.0.1', asn: 65000 }, direction: 'inbound' };
+  const cases: Array<{ name: string; arrival: Partial<OpenArrival>; want: string }> = [
+    { name: 'no other connection', arrival: {}, want: 'proceed' },
+    { name: 'the other is Idle', arrival: { other: { state: 'Idle', connected: false } }, want: 'proceed' },
+    { name: 'our connect is still in flight', arrival: { other: { state: 'Connect', connected: false, direction: 'outbound' } }, want: 'stop-other' },
+    // The bug of issue 11 item 1: a half-open connection in OpenSent "won" against the real peer's connection.
+    { name: 'the other has sent no OPEN (half-open, inbound)', arrival: { other: { state: 'OpenSent', connected: true, direction: 'inbound' } }, want: 'proceed' },
+    { name: 'the other has sent no OPEN (ours, outbound)', arrival: { other: { state: 'OpenSent', connected: true, direction: 'outbound' } }, want: 'proceed' },
+    { name: 'OpenConfirm, ours wins (higher local id)', arrival: { other: { state: 'OpenConfirm', connected: true, direction: 'outbound' } }, want: 'dump-this' },
+    {
+      name: 'OpenConfirm, the OPEN came on our outbound connection',
+      arrival: { direction: 'outbound', other: { state: 'OpenConfirm', connected: true, direction: 'inbound' } },
+      want: 'dump-other',
+    },
+    {
+      name: 'OpenConfirm, theirs wins (higher remote id)',
+      arrival: { remote: { bgpId: '10.0.0.9', asn: 65000 }, other: { state: 'OpenConfirm', connected: true, direction: 'outbound' } },
+      want: 'dump-other',
+    },
+    { name: 'Established, no graceful restart: the new one goes', arrival: { other: { state: 'Established', connected: true, direction: 'outbound' } }, want: 'dump-this' },
+    {
+      name: 'Established, the peer advertised graceful restart: it restarted',
+      arrival: { other: { state: 'Established', connected: true, direction: 'outbound' }, otherGracefulRestart: true },
+      want: 'restart-other',
+    },
+  ];
+  it.each(cases)('$name: $want', ({ arrival, want }) => {
+    const choice = chooseOnOpen({ ...base, ...arrival });
+    expect(choice.action).toBe(want);
+    expect(choice.reason.length).toBeGreaterThan(0);
   });
 });

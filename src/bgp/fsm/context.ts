@@ -22,8 +22,19 @@ export interface FsmConfigInput {
   readonly connectRetryMaxSeconds?: number;
   /** HoldTimer while waiting for the peer's OPEN: RFC 4271 §8.2.2 suggests "a large value", 4 minutes. Default 240. */
   readonly openSentHoldSeconds?: number;
+  /**
+   * HoldTimer while waiting for the peer's OPEN on a connection the peer opened. Every BGP speaker sends its OPEN as
+   * soon as its connection is up, so a connection that sends none within a few seconds is half-open or not BGP, and
+   * must not hold the peer's slot for the 240 s of openSentHoldSeconds. Default 5.
+   */
+  readonly openWaitSeconds?: number;
   /** Never initiate a connection; wait for the peer (Calico: the side with the higher address of a mesh pair). */
   readonly passive?: boolean;
+  /**
+   * Errors arm the damped automatic restart (default true). False for the FSM of an extra inbound connection, which
+   * goes with its connection (the peer's session restarts from its own FSM).
+   */
+  readonly autoRestart?: boolean;
   /** Capabilities to put in our OPEN (RFC 5492), in order. */
   readonly capabilities?: readonly Capability[];
   /** Damping: delay before the first automatic restart after an error. Default 5 (Calico: "error wait time 5,30"). */
@@ -48,7 +59,9 @@ export interface FsmConfig {
   readonly connectRetrySeconds: number;
   readonly connectRetryMaxSeconds: number;
   readonly openSentHoldSeconds: number;
+  readonly openWaitSeconds: number;
   readonly passive: boolean;
+  readonly autoRestart: boolean;
   readonly capabilities: readonly Capability[];
   readonly idleHoldInitialSeconds: number;
   readonly idleHoldMaxSeconds: number;
@@ -61,6 +74,7 @@ export const FSM_DEFAULTS = {
   connectRetrySeconds: 120,
   connectRetryMinCapSeconds: 30,
   openSentHoldSeconds: 240,
+  openWaitSeconds: 5,
   idleHoldInitialSeconds: 5,
   idleHoldMaxSeconds: 30,
   errorForgetSeconds: 300,
@@ -86,6 +100,8 @@ export interface FsmContext {
   readonly connectRetryCounter: number;
   /** Outbound connection attempts since the last start or successful connection; drives the connect back-off. */
   readonly connectAttempts: number;
+  /** In OpenSent: the HoldTimer armed while waiting for the peer's OPEN (openSentHoldSeconds or openWaitSeconds). */
+  readonly openSentHoldSeconds?: number;
   /** Present from the peer's OPEN (OpenConfirm) until the session ends. */
   readonly negotiatedHoldSeconds?: number;
   readonly negotiatedKeepaliveSeconds?: number;
@@ -127,6 +143,8 @@ export function resolveFsmConfig(input: FsmConfigInput): FsmConfig {
   }
   const openSentHoldSeconds = input.openSentHoldSeconds ?? FSM_DEFAULTS.openSentHoldSeconds;
   if (!isInt(openSentHoldSeconds, 3, 65535)) throw invalid(`openSentHoldSeconds ${openSentHoldSeconds} must be 3..65535`);
+  const openWaitSeconds = input.openWaitSeconds ?? FSM_DEFAULTS.openWaitSeconds;
+  if (!isInt(openWaitSeconds, 1, openSentHoldSeconds)) throw invalid(`openWaitSeconds ${openWaitSeconds} must be 1..openSentHoldSeconds (${openSentHoldSeconds})`);
   const idleHoldInitialSeconds = input.idleHoldInitialSeconds ?? FSM_DEFAULTS.idleHoldInitialSeconds;
   const idleHoldMaxSeconds = input.idleHoldMaxSeconds ?? Math.max(idleHoldInitialSeconds, FSM_DEFAULTS.idleHoldMaxSeconds);
   if (!isInt(idleHoldInitialSeconds, 0, 65535)) throw invalid(`idleHoldInitialSeconds ${idleHoldInitialSeconds} must be 0..65535`);
@@ -157,7 +175,9 @@ export function resolveFsmConfig(input: FsmConfigInput): FsmConfig {
     connectRetrySeconds,
     connectRetryMaxSeconds,
     openSentHoldSeconds,
+    openWaitSeconds,
     passive: input.passive ?? false,
+    autoRestart: input.autoRestart ?? true,
     capabilities,
     idleHoldInitialSeconds,
     idleHoldMaxSeconds,

@@ -11,7 +11,7 @@ export { FSM_DEFAULTS, buildOpen, initialContext, openMyAsField, peerAsnOf, reso
 export { transition, type FsmResult } from './transition';
 export { connectRetryDelaySeconds, nextIdleHoldSeconds } from './backoff';
 export { negotiateTimers, sendHoldSecondsFor, type NegotiatedTimers } from './negotiation';
-export { resolveCollision, type CollisionOutcome, type SpeakerIdentity } from './collision';
+export { chooseOnOpen, resolveCollision, type CollisionOutcome, type ConnectionView, type OpenArrival, type OpenArrivalChoice, type SpeakerIdentity } from './collision';
 export {
   encodeShutdownCommunication,
   fsmErrorNotification,

@@ -253,7 +253,7 @@ describe('scenario: hold timer expiry', () => {
     expect(link.a.connects).toEqual([0, 95_000]);
     expect([link.a.state, link.b.state]).toEqual(['Active', 'Active']);
     clock.advance(5_000);
-    expect(link.a.connects).toEqual([0, 95_000, 100_000]);
+    expect(link.a.connects).toEqual([0, 95_000, 96_000]);
     expect([link.a.state, link.b.state]).toEqual(['Established', 'Established']);
     expect(link.a.ctx.establishedTransitions).toBe(2);
     expect(link.a.ctx.connectRetryCounter).toBe(1);
@@ -326,13 +326,13 @@ describe('scenario: back-off', () => {
     const link = new Link(clock, A_CONFIG, B_CONFIG);
     link.a.deliver({ type: 'ManualStart' }); // b is not running: every connect is refused
     clock.advance(130_000);
-    // 5, 10, 20, then the 30 s cap.
-    expect(link.a.connects).toEqual([0, 5_000, 15_000, 35_000, 65_000, 95_000, 125_000]);
+    // A quick first retry (1 s), then 10, 20, then the 30 s cap.
+    expect(link.a.connects).toEqual([0, 1_000, 11_000, 31_000, 61_000, 91_000, 121_000]);
     expect(link.a.state).toBe('Active');
 
-    link.b.deliver({ type: 'ManualStart' }); // at 130 s; a's next attempt is due at 155 s
+    link.b.deliver({ type: 'ManualStart' }); // at 130 s; a's next attempt is due at 151 s
     clock.advance(30_000);
-    expect(link.a.connects.at(-1)).toBe(155_000);
+    expect(link.a.connects.at(-1)).toBe(151_000);
     expect([link.a.state, link.b.state]).toEqual(['Established', 'Established']);
     expect(link.a.ctx.connectAttempts).toBe(0);
 
@@ -340,7 +340,7 @@ describe('scenario: back-off', () => {
     link.b.deliver({ type: 'ManualStop' });
     expect(link.a.state).toBe('Idle');
     clock.advance(5_000 + 5_000 + 10_000);
-    expect(link.a.connects.slice(-3)).toEqual([165_000, 170_000, 180_000]);
+    expect(link.a.connects.slice(-3)).toEqual([165_000, 166_000, 176_000]);
   });
 
   it('the idle hold doubles per consecutive error up to the cap, and a stable session forgets it', () => {

@@ -62,12 +62,14 @@ export function start(ctx: FsmContext, mode: StartMode, what: string, extra: Par
 
 /**
  * Connect/Active → OpenSent on a TCP connection (events 16, 17): stop the ConnectRetryTimer, send our OPEN and wait for
- * the peer's under the large OpenSent hold time (RFC 4271 §8.2.2: "sets the HoldTimer to a large value").
+ * the peer's under the large OpenSent hold time (RFC 4271 §8.2.2: "sets the HoldTimer to a large value"), or, on a
+ * connection the peer opened, under the short open-wait (a peer that connects sends its OPEN at once; a connection
+ * that does not is half-open and must not hold the peer's slot for minutes).
  */
 export function enterOpenSent(ctx: FsmContext, direction: 'outbound' | 'inbound'): FsmResult {
-  const hold = ctx.config.openSentHoldSeconds;
+  const hold = direction === 'inbound' ? ctx.config.openWaitSeconds : ctx.config.openSentHoldSeconds;
   return {
-    next: { ...ctx, state: 'OpenSent', connectAttempts: 0 },
+    next: { ...ctx, state: 'OpenSent', connectAttempts: 0, openSentHoldSeconds: hold },
     actions: [stopTimer('connectRetry'), send(buildOpen(ctx.config)), startTimer('hold', hold)],
     reason: `TCP connection established (${direction}): OPEN sent, waiting ${hold}s for the peer's OPEN`,
   };
@@ -133,7 +135,10 @@ export function toIdle(ctx: FsmContext, cause: string, opts: IdleOptions): FsmRe
   let reason = cause;
   if (ctx.state === 'Established') actions.push({ type: 'session-down', reason: cause });
   let idleHoldSeconds = ctx.idleHoldSeconds;
-  if (opts.restart === 'damp') {
+  // An extra connection's FSM (RFC 4271 §6.8: one per connection until the collision is settled) never restarts by
+  // itself: the peer's session restarts from its own FSM, so a restart announced here would not happen.
+  const damp = opts.restart === 'damp' && ctx.config.autoRestart;
+  if (damp) {
     actions.push(startTimer('idleHold', ctx.idleHoldSeconds));
     reason = `${cause}; automatic restart in ${ctx.idleHoldSeconds}s`;
     idleHoldSeconds = nextIdleHoldSeconds(ctx.config, ctx.idleHoldSeconds);
@@ -165,7 +170,7 @@ export function toIdle(ctx: FsmContext, cause: string, opts: IdleOptions): FsmRe
     state: 'Idle',
     connectRetryCounter,
     idleHoldSeconds,
-    autoRestartPending: opts.restart === 'damp',
+    autoRestartPending: damp,
     ...(lastError !== undefined ? { lastError } : {}),
   };
   return { next, actions, reason };

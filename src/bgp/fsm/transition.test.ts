@@ -46,6 +46,8 @@ const collision = (down: boolean): Want => ({
   absent: ['start idleHold'],
 });
 const toOpenSent: Want = { state: 'OpenSent', actions: ['stop connectRetry', 'send open', 'start hold 240s'] };
+// A connection the peer opened waits for its OPEN only the short open-wait (a half-open one must not hold the slot).
+const toOpenSentInbound: Want = { state: 'OpenSent', actions: ['stop connectRetry', 'send open', 'start hold 5s'] };
 
 function row(from: FsmState, event: FsmEventType, want: Want): Case {
   return { name: `${from} + ${event}`, from, event, want };
@@ -91,8 +93,9 @@ const cases: Case[] = [
   row('Connect', 'IdleHoldResetTimerExpires', 'ignored'),
   row('Connect', 'SendHoldTimerExpires', 'ignored'),
   row('Connect', 'TcpCrAcked', toOpenSent),
-  row('Connect', 'TcpConnectionConfirmed', toOpenSent),
-  row('Connect', 'TcpConnectionFails', { state: 'Active', actions: ['drop'], absent: ['stop connectRetry', 'connect'] }),
+  row('Connect', 'TcpConnectionConfirmed', toOpenSentInbound),
+  // The first attempt failed: one quick retry (the peer's speaker may be restarting), not the 5 s ConnectRetryTimer.
+  row('Connect', 'TcpConnectionFails', { state: 'Active', actions: ['drop', 'start connectRetry 1s'], absent: ['stop connectRetry', 'connect'] }),
   row('Connect', 'BGPOpen', idleSilent),
   row('Connect', 'BGPHeaderErr', idleSilent),
   row('Connect', 'BGPOpenMsgErr', idleSilent),
@@ -117,7 +120,7 @@ const cases: Case[] = [
   row('Active', 'IdleHoldResetTimerExpires', 'ignored'),
   row('Active', 'SendHoldTimerExpires', 'ignored'),
   row('Active', 'TcpCrAcked', toOpenSent),
-  row('Active', 'TcpConnectionConfirmed', toOpenSent),
+  row('Active', 'TcpConnectionConfirmed', toOpenSentInbound),
   row('Active', 'TcpConnectionFails', idleSilent),
   row('Active', 'BGPOpen', idleSilent),
   row('Active', 'BGPHeaderErr', idleSilent),
@@ -271,6 +274,14 @@ describe('ConnectRetryCounter and damping state', () => {
     expect(next.connectRetryCounter).toBe(want.counter);
     expect(next.idleHoldSeconds).toBe(want.idleHold);
     expect(next.autoRestartPending).toBe(want.pending);
+  });
+
+  it('an extra connection (autoRestart false) announces and arms no restart of its own', () => {
+    const r = transition(at('OpenSent', { ...CONFIG, autoRestart: false }), EVENTS.HoldTimerExpires);
+    expect(r.next.state).toBe('Idle');
+    expect(r.next.autoRestartPending).toBe(false);
+    expect(r.reason).not.toMatch(/automatic restart/);
+    expect(r.actions).not.toContainEqual(expect.objectContaining({ type: 'start-timer', timer: 'idleHold' }));
   });
 
   it('counts Established transitions and records the last error', () => {
@@ -447,12 +458,17 @@ describe('reasons', () => {
     { name: 'OPEN', from: 'OpenSent', event: EVENTS.BGPOpen, want: 'received OPEN from AS 65001 id 10.0.0.2 (hold time 90s, keepalive 30s): KEEPALIVE sent' },
     { name: 'NOTIFICATION', from: 'Established', event: EVENTS.NotifMsg, want: 'NOTIFICATION received: Cease / Administrative Shutdown: maintenance; automatic restart in 5s' },
     { name: 'unexpected UPDATE', from: 'OpenSent', event: EVENTS.UpdateMsg, want: 'unexpected UPDATE in OpenSent: sent Finite State Machine Error / Receive Unexpected Message in OpenSent State; automatic restart in 5s' },
-    { name: 'connect refused', from: 'Connect', event: EVENTS.TcpConnectionFails, want: 'TCP connection failed (ECONNREFUSED): listening, retrying when the connect retry timer expires' },
+    { name: 'connect refused', from: 'Connect', event: EVENTS.TcpConnectionFails, want: 'TCP connection failed (ECONNREFUSED): listening, first retry in 1s' },
     { name: 'send hold', from: 'Established', event: EVENTS.SendHoldTimerExpires, want: 'send hold timer expired (480s without write progress): sent Send Hold Timer Expired; automatic restart in 5s' },
     { name: 'collision', from: 'OpenConfirm', event: EVENTS.OpenCollisionDump, want: 'connection lost collision resolution (RFC 4271 §6.8): sent Cease / Connection Collision Resolution' },
     { name: 'second connection', from: 'OpenSent', event: EVENTS.TcpConnectionConfirmed, want: 'TcpConnectionConfirmed ignored in OpenSent: a second connection is tracked by the session for collision detection (RFC 4271 §6.8)' },
   ];
   it.each(cases)('$name', ({ from, event, want }) => {
     expect(transition(at(from), event).reason).toBe(want);
+  });
+  it('a later connect failure waits out the ConnectRetryTimer (only the first retry is quick)', () => {
+    const r = transition({ ...at('Connect'), connectAttempts: 1 }, EVENTS.TcpConnectionFails);
+    expect(r.reason).toBe('TCP connection failed (ECONNREFUSED): listening, retrying when the connect retry timer expires');
+    expect(r.actions).toEqual([{ type: 'drop-connection' }]);
   });
 });

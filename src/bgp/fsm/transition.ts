@@ -36,6 +36,9 @@ import {
   type FsmResult,
 } from './steps';
 
+/** Seconds before the second outbound attempt when the first one failed (see Connect + TcpConnectionFails). */
+export const FIRST_RETRY_SECONDS = 1;
+
 export type { FsmResult } from './steps';
 
 const KEEPALIVE = { type: 'keepalive' } as const;
@@ -201,6 +204,17 @@ function connecting(ctx: FsmContext, event: FsmEvent): FsmResult {
       return enterOpenSent(ctx, 'inbound');
     case 'TcpConnectionFails': {
       const detail = `TCP connection failed${event.detail !== undefined ? ` (${event.detail})` : ''}`;
+      if (inConnect && ctx.connectAttempts === 0) {
+        // The first attempt since the start failed (refused: the peer's host is up, its speaker perhaps restarting,
+        // as every speaker does at once when the AS number changes): one quick retry instead of waiting out the
+        // ConnectRetryTimer (RFC 4271 §10 leaves ConnectRetryTime to the implementation). Later failures wait it out.
+        const quick = Math.min(FIRST_RETRY_SECONDS, ctx.config.connectRetrySeconds);
+        return {
+          next: { ...ctx, state: 'Active' },
+          actions: [{ type: 'drop-connection' }, startTimer('connectRetry', quick)],
+          reason: `${detail}: listening, first retry in ${quick}s`,
+        };
+      }
       if (inConnect) {
         // The ConnectRetryTimer started with this attempt keeps running; its expiry brings the next attempt.
         return {
@@ -245,7 +259,7 @@ function openSent(ctx: FsmContext, event: FsmEvent): FsmResult {
     case 'HoldTimerExpires':
       return failWith(
         ctx,
-        `hold timer expired waiting for OPEN (${ctx.config.openSentHoldSeconds}s)`,
+        `hold timer expired waiting for OPEN (${ctx.openSentHoldSeconds ?? ctx.config.openSentHoldSeconds}s)`,
         notification(ErrorCode.HoldTimerExpired, 0),
       );
     case 'TcpCrAcked':

@@ -149,4 +149,13 @@ describe('Connection write path', () => {
     clock.advance(2000);
     expect(socket.destroyed).toBe(true);
   });
+
+  it('reports a reset with its errno name (issue 11: connect and socket errors keep their errno)', () => {
+    const socket = new BackedUpSocket(4);
+    const closed: string[] = [];
+    new Connection(socket, 'outbound', { ...events(), closed: (r) => closed.push(r) }, new FakeClock(0));
+    socket.emit('error', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+    socket.emit('close', true);
+    expect(closed).toEqual(['connection reset (ECONNRESET)']);
+  });
 });

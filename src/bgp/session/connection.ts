@@ -45,6 +45,7 @@ export class Connection {
   private pumpQueued = false;
   private closed = false;
   private lingerTimer: TimerHandle | undefined;
+  private errorCode: string | undefined;
   readonly stats: ConnectionStats = { messagesIn: 0, messagesOut: 0, updatesIn: 0, updatesOut: 0, bytesIn: 0, bytesOut: 0 };
 
   constructor(
@@ -59,8 +60,13 @@ export class Connection {
       this.events.writeProgress();
       this.pump();
     });
-    socket.on('error', () => undefined); // the 'close' that follows reports it
-    socket.on('close', (hadError) => this.onClose(hadError ? 'connection reset' : 'connection closed by peer'));
+    // The 'close' that follows reports the error, with its errno name (ECONNRESET, ETIMEDOUT, EPIPE).
+    socket.on('error', (err: Error & { code?: unknown }) => {
+      if (typeof err.code === 'string') this.errorCode = err.code;
+    });
+    socket.on('close', (hadError) =>
+      this.onClose(hadError ? `connection reset${this.errorCode !== undefined ? ` (${this.errorCode})` : ''}` : 'connection closed by peer'),
+    );
   }
 
   get remoteAddress(): string {

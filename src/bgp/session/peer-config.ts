@@ -22,6 +22,8 @@ export interface SessionConfig {
   readonly keepaliveTime?: number;
   /** Seconds before retrying an outbound connection (Calico's BIRD: 5). */
   readonly connectRetryTime: number;
+  /** Seconds an inbound connection may take to send its OPEN before it is closed (default 5; fsm openWaitSeconds). */
+  readonly openWaitTime?: number;
   readonly families: readonly Family[];
   /** Advertise RFC 8654 extended messages. */
   readonly extendedMessage: boolean;

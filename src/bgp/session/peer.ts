@@ -10,10 +10,13 @@
 //   closed with Cease / Connection Collision Resolution.
 // - Connect attempts and their results are asynchronous: a result that arrives after the slot moved on is discarded
 //   (generation counter).
+// - A connection from the peer's address may never send an OPEN (half-open, a scanner, a dead peer's retry): it never
+//   wins a collision (fsm/collision.ts chooseOnOpen), gives up after the short open-wait, is replaced by the next
+//   connection from the peer, and is closed with the session. An inbound slot logs under its own name.
 import type { Clock, TimerHandle } from '../../lib/clock';
 import type { Logger } from '../../lib/logger';
 import { describeError } from '../../lib/errors';
-import { initialContext, resolveCollision, timerExpiryEvent, transition } from '../fsm';
+import { chooseOnOpen, initialContext, timerExpiryEvent, transition } from '../fsm';
 import type { FsmAction, FsmContext, FsmEvent, FsmState, TimerName } from '../fsm';
 import { validateOpen } from '../packet/open';
 import { codecOptionsFor, negotiate, type GracefulRestartCapability, type Negotiated } from '../packet/capabilities';
@@ -107,6 +110,10 @@ export interface PeerDeps {
 
 interface Slot {
   ctx: FsmContext;
+  /** The session's logger for the primary slot; an inbound connection's own until it carries the session. */
+  log: Logger;
+  /** The remote end, "address:port", once connected. */
+  remote?: string;
   conn?: Connection;
   direction?: Direction;
   readonly timers: Map<TimerName, TimerHandle>;
@@ -132,6 +139,10 @@ export class Peer {
   /** The slot whose session is (or just was) Established. */
   private sessionSlot: Slot | undefined;
   private running = false;
+  /** An inbound connection does not cut a restart delay short before this (RFC 4486 maximum-prefix restart). */
+  private restartNotBefore = 0;
+  /** The Established session is being replaced by a restarted peer's new connection (RFC 4724 §4.2). */
+  private replacing = false;
   private readonly log: Logger;
   private readonly counters = { messagesIn: 0, messagesOut: 0, updatesIn: 0, updatesOut: 0 };
 
@@ -139,9 +150,9 @@ export class Peer {
     private cfg: SessionConfig,
     private readonly deps: PeerDeps,
   ) {
-    this.primary = this.newSlot();
-    this.since = deps.clock.now();
     this.log = deps.logger.child(`peer.${cfg.name}`);
+    this.primary = this.newSlot(this.log);
+    this.since = deps.clock.now();
   }
 
   get config(): SessionConfig {
@@ -182,15 +193,19 @@ export class Peer {
     this.established?.conn?.sendUpdates(messages);
   }
 
-  private newSlot(): Slot {
+  /** A slot with a fresh FSM; `extra` for an extra inbound connection, whose FSM never restarts by itself. */
+  private newSlot(log: Logger, extra = false): Slot {
     return {
+      log,
       ctx: initialContext({
         localAsn: this.cfg.localAsn,
         bgpId: this.cfg.routerId,
         holdTimeSeconds: this.cfg.holdTime,
         keepaliveSeconds: this.cfg.keepaliveTime,
         connectRetrySeconds: this.cfg.connectRetryTime,
+        ...(this.cfg.openWaitTime !== undefined ? { openWaitSeconds: this.cfg.openWaitTime } : {}),
         passive: this.cfg.passive,
+        ...(extra ? { autoRestart: false } : {}),
         capabilities: this.capabilities(),
       }),
       timers: new Map(),
@@ -238,28 +253,51 @@ export class Peer {
 
   /** Hands an accepted TCP connection from this peer's address to the FSM. */
   acceptInbound(socket: BgpSocket): void {
+    const from = remoteText(socket);
     if (!this.running) {
-      socket.destroy();
+      this.refuse(socket, from, 'the peer is stopped');
       return;
     }
     const p = this.primary;
+    if (p.ctx.state === 'Idle' && p.ctx.config.passive && p.ctx.autoRestartPending && this.deps.clock.now() >= this.restartNotBefore) {
+      // A passive side never connects, so refusing while its damping delay runs only makes the peer back off (up to
+      // 30 s) and the session waits for the peer's next try: the peer's connection starts the session now.
+      this.log.info(`connection from ${from} during the restart delay: starting now (passive, the peer connects)`);
+      this.dispatch(p, { type: 'AutomaticStart' });
+    }
     if (p.conn === undefined && !p.connecting && (p.ctx.state === 'Connect' || p.ctx.state === 'Active')) {
-      this.attach(p, socket, 'inbound');
+      this.attach(p, socket, 'inbound', from);
       this.dispatch(p, { type: 'TcpConnectionConfirmed' });
       return;
     }
-    if (this.secondary !== undefined || p.ctx.state === 'Idle') {
-      // A third connection, or one while we are idle (backing off): refuse it.
-      this.log.debug('refusing inbound connection', { state: p.ctx.state });
-      socket.destroy();
+    if (p.ctx.state === 'Idle') {
+      this.refuse(socket, from, 'the session is Idle, waiting out its restart delay after an error');
       return;
     }
-    // Our own connection exists or is being opened: keep both until an OPEN tells us which one survives (§6.8).
-    const s = this.newSlot();
-    this.secondary = s;
-    this.dispatch(s, { type: 'ManualStartPassive' });
-    this.attach(s, socket, 'inbound');
-    this.dispatch(s, { type: 'TcpConnectionConfirmed' });
+    const s = this.secondary;
+    if (s !== undefined) {
+      if (s.direction !== 'inbound' || s.ctx.state !== 'OpenSent') {
+        this.refuse(socket, from, `the peer already has two connections (${p.ctx.state}, ${s.ctx.state})`);
+        return;
+      }
+      // The inbound connection has not sent its OPEN: a newer one from the peer replaces it (as BIRD, which closes
+      // an incoming connection still in OpenSent when the peer comes back).
+      s.log.info(`closing the connection from ${s.remote ?? '?'}: no OPEN received, replaced by a new connection from ${from}`);
+      this.releaseSlot(s);
+      this.secondary = undefined;
+    }
+    // Our own connection exists or is being opened, or a session is Established: keep both until an OPEN tells
+    // which one survives (RFC 4271 §6.8, fsm/collision.ts chooseOnOpen).
+    const slot = this.newSlot(this.log.child(`inbound-${socket.remotePort ?? 0}`), true);
+    this.secondary = slot;
+    this.dispatch(slot, { type: 'ManualStartPassive' });
+    this.attach(slot, socket, 'inbound', from);
+    this.dispatch(slot, { type: 'TcpConnectionConfirmed' });
+  }
+
+  private refuse(socket: BgpSocket, from: string, reason: string): void {
+    this.log.info(`refused connection from ${from}: ${reason}`);
+    socket.destroy();
   }
 
   /** Sends ROUTE-REFRESH for every negotiated family (RFC 2918), e.g. after import policy changed; false if it cannot. */
@@ -282,10 +320,10 @@ export class Peer {
     this.deps.clock.setTimeout(() => {
       if (slot !== this.established) return;
       this.log.warn(`more than ${limit} prefixes received: closing the session, restart in ${restartDelaySeconds}s`);
+      this.restartNotBefore = this.deps.clock.now() + restartDelaySeconds * 1000;
+      // The FSM's damped restart waits the configured delay, so the restart it announces is the one that happens.
+      slot.ctx = { ...slot.ctx, idleHoldSeconds: restartDelaySeconds };
       this.dispatch(slot, { type: 'AutomaticStop', subcode: CeaseSubcode.MaximumPrefixesReached, detail: `more than ${limit} prefixes received` });
-      if (this.running && slot === this.primary && slot.ctx.state === 'Idle') {
-        this.execute(slot, { type: 'start-timer', timer: 'idleHold', ms: restartDelaySeconds * 1000 });
-      }
     }, 0);
   }
 
@@ -328,12 +366,12 @@ export class Peer {
     const { next, actions, reason } = transition(slot.ctx, event);
     slot.ctx = next;
     if (from !== next.state) {
-      this.log.info(`${from} -> ${next.state}: ${reason}`);
+      slot.log.info(`${from} -> ${next.state}: ${reason}`);
       if (slot === this.primary || next.state === 'Established' || slot === this.established) {
         this.since = this.deps.clock.now();
       }
     } else {
-      this.log.debug(`${from}: ${reason}`);
+      slot.log.debug(`${from}: ${reason}`);
     }
     for (const action of actions) this.execute(slot, action);
     if (from !== next.state) {
@@ -342,7 +380,7 @@ export class Peer {
     }
   }
 
-  private afterStateChange(slot: Slot, _from: FsmState, to: FsmState, _reason: string): void {
+  private afterStateChange(slot: Slot, from: FsmState, to: FsmState, _reason: string): void {
     if (to !== 'Idle') return;
     // The next OPEN of this slot carries the capabilities as they are now (the graceful restart R bit clears once
     // the speaker has finished restarting).
@@ -352,12 +390,37 @@ export class Peer {
       this.secondary = undefined;
       return;
     }
-    if (slot === this.primary && this.secondary !== undefined) {
-      // The primary lost (collision or error) while the other connection lives on: promote it.
-      this.releaseSlot(slot);
-      this.primary = this.secondary;
+    if (slot !== this.primary || this.secondary === undefined) return;
+    if (from === 'Established' && !this.replacing) {
+      // The session went down: so does every connection of the peer. Promoting the other one would hand the session
+      // to a connection that has not sent an OPEN (a half-open one would hold the peer's slot; issue 11).
+      const other = this.secondary;
+      other.log.info(`closing the connection from ${other.remote ?? '?'} (${other.ctx.state}): the session went down`);
+      this.releaseSlot(other);
       this.secondary = undefined;
+      return;
     }
+    // The primary lost (collision, error, or replaced by a restarted peer) while the other connection lives on.
+    this.promoteSecondary();
+  }
+
+  /** The secondary slot carries on as the primary (the old primary is released). */
+  private promoteSecondary(): void {
+    const next = this.secondary;
+    if (next === undefined) return;
+    const old = this.primary.ctx;
+    this.releaseSlot(this.primary);
+    next.log = this.log;
+    // It now carries the peer's session: it restarts after errors, and the damping state and ConnectRetryCounter are
+    // the peer's, not a fresh connection's, so what the log and status report is what is used.
+    next.ctx = {
+      ...next.ctx,
+      config: { ...next.ctx.config, autoRestart: true },
+      connectRetryCounter: Math.max(next.ctx.connectRetryCounter, old.connectRetryCounter),
+      idleHoldSeconds: Math.max(next.ctx.idleHoldSeconds, old.idleHoldSeconds),
+    };
+    this.primary = next;
+    this.secondary = undefined;
   }
 
   private releaseSlot(slot: Slot): void {
@@ -440,7 +503,7 @@ export class Peer {
     if (conn === undefined) return;
     if (msg.type === 'notification') {
       if (slot === this.sessionSlot) this.notified = true;
-      this.lastError = `BGP Error: ${describeNotification(msg)}`;
+      if (slot !== this.secondary) this.lastError = `BGP Error: ${describeNotification(msg)}`;
       this.foldStats(conn);
       conn.notifyAndClose(msg);
       slot.conn = undefined;
@@ -474,8 +537,9 @@ export class Peer {
       (err: unknown) => {
         if (slot.generation !== generation || !this.isCurrent(slot)) return;
         slot.connecting = false;
-        this.lastError = `Socket: ${describeError(err)}`;
-        this.dispatch(slot, { type: 'TcpConnectionFails' });
+        const detail = socketErrorText(err);
+        this.lastError = `Socket: ${detail}`;
+        this.dispatch(slot, { type: 'TcpConnectionFails', detail });
       },
     );
   }
@@ -484,8 +548,9 @@ export class Peer {
     return slot === this.primary || slot === this.secondary;
   }
 
-  private attach(slot: Slot, socket: BgpSocket, direction: Direction): void {
+  private attach(slot: Slot, socket: BgpSocket, direction: Direction, remote = remoteText(socket)): void {
     slot.direction = direction;
+    slot.remote = remote;
     const conn: Connection = new Connection(
       socket,
       direction,
@@ -504,8 +569,16 @@ export class Peer {
           if (slot.conn !== conn) return;
           this.foldStats(conn);
           slot.conn = undefined;
-          if (this.lastError === undefined || slot.ctx.state === 'Established') this.lastError = `Socket: ${reason}`;
-          this.dispatch(slot, { type: 'TcpConnectionFails' });
+          if (slot === this.secondary && slot.ctx.state === 'OpenSent') {
+            // An extra inbound connection exists only for its connection: it goes, and its slot with it (the RFC's
+            // OpenSent -> Active is for the peer's one FSM, which keeps listening; this one would hold the slot).
+            slot.log.info(`OpenSent -> Idle: the connection from ${slot.remote ?? '?'} closed before its OPEN (${reason}): released`);
+            this.releaseSlot(slot);
+            this.secondary = undefined;
+            return;
+          }
+          if (slot !== this.secondary && (this.lastError === undefined || slot.ctx.state === 'Established')) this.lastError = `Socket: ${reason}`;
+          this.dispatch(slot, { type: 'TcpConnectionFails', detail: reason });
         },
       },
       this.deps.clock,
@@ -552,30 +625,44 @@ export class Peer {
     }
     // RFC 4271 §6.8: now that this connection's peer BGP Identifier is known, look for the other connection.
     const other = slot === this.primary ? this.secondary : this.primary;
-    if (other !== undefined && other.conn === undefined) {
-      // Our outbound attempt has not connected yet: it is simply stopped and this connection carries on (as BIRD).
-      this.releaseSlot(other);
-      this.primary = slot;
-      this.secondary = undefined;
-    } else if (other !== undefined && other.conn !== undefined) {
-      const otherState = other.ctx.state;
-      if (otherState === 'Established') {
-        // A new connection while a session is Established is the one that goes.
+    const choice = chooseOnOpen({
+      local: { bgpId: this.cfg.routerId, asn: this.cfg.localAsn },
+      remote: { bgpId: open.bgpId, asn: this.cfg.asn },
+      direction: slot.direction ?? 'inbound',
+      ...(other !== undefined ? { other: { state: other.ctx.state, connected: other.conn !== undefined, ...(other.direction !== undefined ? { direction: other.direction } : {}) } } : {}),
+      // Helper rules (RFC 4724 §4.2) apply when both sides advertised graceful restart.
+      otherGracefulRestart: this.cfg.gracefulRestart !== undefined && other?.negotiated?.gracefulRestart !== undefined,
+    });
+    switch (choice.action) {
+      case 'proceed':
+        if (other !== undefined && other.ctx.state !== 'Idle') slot.log.debug(choice.reason);
+        break;
+      case 'stop-other':
+        // Our outbound attempt has not connected yet: it is simply stopped and this connection carries on (as BIRD).
+        if (other !== undefined) {
+          this.releaseSlot(other);
+          if (other === this.primary) this.promoteSecondary();
+          else this.secondary = undefined;
+        }
+        break;
+      case 'dump-this':
+        this.log.info(`rejected the connection from ${slot.remote ?? '?'}: ${choice.reason}`);
         this.dispatch(slot, { type: 'OpenCollisionDump' });
         return;
-      }
-      if (otherState === 'OpenConfirm' || otherState === 'OpenSent') {
-        // The other connection's OPEN comes from the same peer, so this OPEN's identifier settles it now.
-        const keep = resolveCollision({ bgpId: this.cfg.routerId, asn: this.cfg.localAsn }, { bgpId: open.bgpId, asn: this.cfg.asn });
-        const keepDirection: Direction = keep === 'keep-locally-initiated' ? 'outbound' : 'inbound';
-        const loser = slot.direction === keepDirection ? other : slot;
-        this.log.info(`connection collision with ${open.bgpId}: keeping the ${keepDirection} connection`);
-        if (loser === slot) {
-          this.dispatch(slot, { type: 'OpenCollisionDump' });
-          return;
+      case 'dump-other':
+        this.log.info(choice.reason);
+        if (other !== undefined) this.dispatch(other, { type: 'OpenCollisionDump' });
+        break;
+      case 'restart-other':
+        if (other === undefined) break;
+        this.log.info(`new connection from ${slot.remote ?? '?'} with an OPEN: ${choice.reason}; closing the old session, its routes kept stale`);
+        this.replacing = true;
+        try {
+          this.dispatch(other, { type: 'TcpConnectionFails', detail: 'replaced by the restarted peer' });
+        } finally {
+          this.replacing = false;
         }
-        this.dispatch(other, { type: 'OpenCollisionDump' });
-      }
+        break;
     }
     slot.negotiated = negotiate(slot.ctx.config.capabilities, open);
     this.dispatch(slot, { type: 'BGPOpen', open });
@@ -619,11 +706,15 @@ export class Peer {
     slot.sendHoldMs = sendHoldSeconds * 1000;
     this.establishedCount++;
     this.lastError = undefined;
-    if (slot === this.secondary) {
-      // The inbound connection won: it becomes the primary; the old primary was already dumped.
-      this.releaseSlot(this.primary);
-      this.primary = slot;
-      this.secondary = undefined;
+    const other = slot === this.primary ? this.secondary : this.primary;
+    if (other !== undefined) {
+      // A connection whose OPEN has not arrived never wins (fsm/collision.ts): the session is here now.
+      other.log.info(`closing the connection${other.remote !== undefined ? ` from ${other.remote}` : ''} (${other.ctx.state}): the session is Established on another connection`);
+      if (slot === this.secondary) this.promoteSecondary();
+      else {
+        this.releaseSlot(other);
+        this.secondary = undefined;
+      }
     }
     this.since = this.deps.clock.now();
     this.notified = false;
@@ -650,4 +741,17 @@ export class Peer {
   updateConfig(cfg: SessionConfig): void {
     this.cfg = cfg;
   }
+}
+
+/** "address:port" of a socket's remote end, for logs. */
+function remoteText(socket: BgpSocket): string {
+  const addr = socket.remoteAddress ?? '?';
+  return `${addr.includes(':') ? `[${addr}]` : addr}:${socket.remotePort ?? 0}`;
+}
+
+/** A connect error as text that keeps its errno name (ECONNREFUSED, ETIMEDOUT) even when the message lacks it. */
+export function socketErrorText(err: unknown): string {
+  const text = describeError(err);
+  const code = typeof err === 'object' && err !== null && 'code' in err ? (err as { code: unknown }).code : undefined;
+  return typeof code === 'string' && !text.includes(code) ? `${code}: ${text}` : text;
 }

@@ -41,7 +41,7 @@ export const tcpTransport: Transport = {
       const socket = net.connect({ host: opts.host, port: opts.port, localAddress: opts.localAddress });
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(new Error(`connect to ${opts.host}:${opts.port} timed out after ${opts.timeoutMs} ms`));
+        reject(Object.assign(new Error(`connect ETIMEDOUT ${opts.host}:${opts.port} (no answer within ${opts.timeoutMs} ms)`), { code: 'ETIMEDOUT' }));
       }, opts.timeoutMs);
       socket.once('connect', () => {
         clearTimeout(timer);

@@ -1,17 +1,24 @@
 // Test-only helpers for speaker tests over the in-memory network: advancing the fake clock while messages flow, and
 // local routes from CIDR text.
 import type { FakeClock } from '../../lib/fake-clock';
-import { nullLogger } from '../../lib/logger';
+import { nullLogger, type Logger } from '../../lib/logger';
 import { Speaker, type SpeakerConfig } from '../speaker';
 import type { PeerConfig } from '../speaker';
 import type { LocalRoute } from '../speaker-routing';
 import { settle, type MemoryNetwork } from '../session/testing/memory-network';
 
 /** A started speaker listening on `address`:179 of the in-memory network, its router ID the address. */
-export async function memorySpeaker(net: MemoryNetwork, clock: FakeClock, address: string, asn: number, extra: Partial<SpeakerConfig> = {}): Promise<Speaker> {
+export async function memorySpeaker(
+  net: MemoryNetwork,
+  clock: FakeClock,
+  address: string,
+  asn: number,
+  extra: Partial<SpeakerConfig> = {},
+  logger: Logger = nullLogger,
+): Promise<Speaker> {
   const speaker = new Speaker(
     { asn, routerId: address, listen: { address, port: 179 }, ...extra },
-    { clock, transport: net.transport(address), listener: net.listener(), logger: nullLogger },
+    { clock, transport: net.transport(address), listener: net.listener(), logger },
   );
   await speaker.start();
   return speaker;

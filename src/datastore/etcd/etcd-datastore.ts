@@ -34,6 +34,7 @@ import { WatchDelivery } from '../watch-delivery';
 import { parseRevision } from '../watch-filter';
 import { decodeResource, encodeResource } from './etcd-codec';
 import { CALICO_V3_ROOT, collectionPrefix, parseResourceKey, resourceKey } from './etcd-keys';
+import { etcdCause, etcdName, noRetryPolicy } from './etcd-errors';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy, type RetryTarget } from './etcd-retry';
 import { EtcdWatch } from './etcd-watch';
 import { etcdElection } from './etcd-lease';
@@ -48,6 +49,7 @@ export interface EtcdDatastoreOptions {
   readonly auth?: { readonly username: string; readonly password: string };
   /** Deadline of each unary call. Default 5000. */
   readonly callTimeoutMs?: number;
+  /** Attempts, pauses and the time budget of one operation (DEFAULT_RETRY: 6 attempts within 10 s). */
   readonly retry?: RetryPolicy;
   /** How long watch() waits for etcd to accept a watch. Default 10000. */
   readonly watchConnectTimeoutMs?: number;
@@ -69,6 +71,9 @@ export class EtcdDatastore implements Datastore {
   private readonly newUid: () => string;
   private readonly watchConnectTimeoutMs: number;
   private readonly watches = new Set<EtcdWatch>();
+  private readonly callTimeoutMs: number;
+  /** "etcd http://10.0.0.1:2379": every Unavailable error starts its reason with it. */
+  private readonly name: string;
   private closed = false;
 
   constructor(opts: EtcdDatastoreOptions) {
@@ -78,10 +83,14 @@ export class EtcdDatastore implements Datastore {
       hosts: [...opts.endpoints],
       // Streams (watches) live until cancelled; only unary calls get a deadline.
       defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + callTimeoutMs }),
+      // No circuit breaker and no hidden retries: withRetry bounds every operation and keeps the real cause.
+      faultHandling: { host: () => noRetryPolicy, global: noRetryPolicy },
       ...(opts.tls ? { credentials: { rootCertificate: opts.tls.ca, privateKey: opts.tls.key, certChain: opts.tls.cert } } : {}),
       ...(opts.auth ? { auth: { username: opts.auth.username, password: opts.auth.password } } : {}),
     };
     this.client = new Etcd3(options);
+    this.callTimeoutMs = callTimeoutMs;
+    this.name = etcdName(opts.endpoints);
     this.root = (opts.root ?? CALICO_V3_ROOT).replace(/\/+$/, '');
     this.retry = opts.retry ?? DEFAULT_RETRY;
     this.clock = opts.clock ?? systemClock;
@@ -244,7 +253,10 @@ export class EtcdDatastore implements Datastore {
   /** Runs one etcd call with the retry bound, refusing once closed. */
   private run<R>(target: RetryTarget, fn: () => Promise<R>): Promise<R> {
     if (this.closed) return Promise.reject(new UnavailableError(target.op, target.kind, target.name, target.namespace, 'datastore closed'));
-    return withRetry(this.clock, this.retry, target, fn, () => this.closed);
+    return withRetry(this.clock, this.retry, target, fn, {
+      isClosed: () => this.closed,
+      describe: (err) => `${this.name}: ${etcdCause(err, this.callTimeoutMs)}`,
+    });
   }
 
   private decodeKv(info: KindInfo, kv: IKeyValue): StoredResource | undefined {

@@ -91,11 +91,44 @@ describe('withRetry', () => {
           closed = true;
           throw new GRPCUnavailableError('down');
         },
-        () => closed,
+        { isClosed: () => closed },
       ),
     );
     expect(calls).toBe(1);
     expect(((result as PromiseRejectedResult).reason as Error).message).toContain('datastore closed');
+  });
+
+  it('ends a hung operation within the time budget, naming what the last failure was', async () => {
+    const clock = new FakeClock();
+    let calls = 0;
+    const { result, elapsed } = await drive(
+      clock,
+      withRetry(clock, { ...policy, attempts: 10, budgetMs: 1000 }, target, () => {
+        // The first attempt is refused; the second never answers (a frozen etcd).
+        if (++calls === 1) return Promise.reject(new GRPCUnavailableError('connect ECONNREFUSED 127.0.0.1:2379'));
+        return new Promise<never>(() => undefined);
+      }, { describe: (e) => `etcd x: ${(e as Error).message}` }),
+    );
+    expect(calls).toBe(2);
+    expect(elapsed).toBe(1000);
+    const err = (result as PromiseRejectedResult).reason as UnavailableError;
+    expect(err.code).toBe(DatastoreErrorCode.Unavailable);
+    expect(err.message).toBe('IPPool p: get unavailable: etcd x: connect ECONNREFUSED 127.0.0.1:2379, then no answer within 1000 ms');
+  });
+
+  it('does not start a retry that the budget cannot wait for', async () => {
+    const clock = new FakeClock();
+    let calls = 0;
+    const { result, elapsed } = await drive(
+      clock,
+      withRetry(clock, { attempts: 10, initialDelayMs: 400, maxDelayMs: 400, budgetMs: 1000 }, target, async () => {
+        calls++;
+        throw new GRPCUnavailableError('down');
+      }),
+    );
+    expect(calls).toBe(3);
+    expect(elapsed).toBe(800);
+    expect(((result as PromiseRejectedResult).reason as Error).message).toContain('down (gave up after 3 attempts in 1000 ms)');
   });
 
   it('classifies errors', () => {

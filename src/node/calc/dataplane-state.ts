@@ -58,7 +58,7 @@ export function computeDataplaneState(input: DataplaneStateInput): DataplaneStat
       ...(n.spec?.ipv4VXLANTunnelAddr ? { ipv4VXLANTunnelAddr: n.spec.ipv4VXLANTunnelAddr } : {}),
       ...(n.spec?.vxlanTunnelMACAddr ? { vxlanTunnelMACAddr: n.spec.vxlanTunnelMACAddr } : {}),
     })),
-    pools: input.pools.map((p) => ({ cidr: p.spec?.cidr ?? '', ...(p.spec?.ipipMode ? { ipipMode: p.spec.ipipMode } : {}), ...(p.spec?.vxlanMode ? { vxlanMode: p.spec.vxlanMode } : {}), ...(p.spec?.disabled ? { disabled: true } : {}) })),
+    pools: input.pools.map((p) => ({ cidr: p.spec?.cidr ?? '', ...(p.spec?.ipipMode ? { ipipMode: p.spec.ipipMode } : {}), ...(p.spec?.vxlanMode ? { vxlanMode: p.spec.vxlanMode } : {}) })),
     blocks: input.blocks.map((b) => ({ cidr: b.spec?.cidr ?? '', ...(b.spec?.affinity?.startsWith('host:') ? { node: b.spec.affinity.slice(5) } : {}) })),
     workloads: input.workloads.map((w) => ({ interfaceName: w.spec?.interfaceName ?? '', ipNetworks: w.spec?.ipNetworks ?? [] })),
     bgpRoutes,
@@ -87,7 +87,7 @@ export function computeDataplaneState(input: DataplaneStateInput): DataplaneStat
           },
         }
       : {}),
-    natPools: input.pools.map((p) => ({ cidr: p.spec?.cidr ?? '', ...(p.spec?.natOutgoing ? { natOutgoing: true } : {}), ...(p.spec?.disabled ? { disabled: true } : {}) })),
+    natPools: input.pools.map((p) => ({ cidr: p.spec?.cidr ?? '', ...(p.spec?.natOutgoing ? { natOutgoing: true } : {}) })),
   };
   return { desired, podMtu: mtu - (want.needsVxlan ? VXLAN_OVERHEAD : want.needsIpip ? IPIP_OVERHEAD : 0), problems };
 }

@@ -46,7 +46,7 @@ export interface ExportInput {
 
 export function computeExports(input: ExportInput): LocalRoute[] {
   const { nodeName, localAddress } = input;
-  const exportable = input.pools.filter((p) => !p.spec?.disabled && !p.spec?.disableBGPExport).map((p) => tryParseCidr(p.spec?.cidr ?? '')).filter((c) => c !== undefined);
+  const exportable = input.pools.filter((p) => !p.spec?.disableBGPExport).map((p) => tryParseCidr(p.spec?.cidr ?? '')).filter((c) => c !== undefined);
   const inPools = (cidr: string): boolean => exportable.some((p) => cidrContains(p, parseIpOrCidr(cidr)));
   const own = input.blocks.filter((b) => b.spec?.affinity === `host:${nodeName}` && inPools(b.spec.cidr)).map((b) => b.spec?.cidr as string);
   const ownCidrs = own.map((c) => parseCidr(c));

@@ -55,6 +55,16 @@ describe('computeNode', () => {
       check: (o) => expect(exportsOf(o)).toEqual(['10.244.0.0/24', '10.244.1.9/32']),
     },
     {
+      name: 'a disabled pool (no new allocations) keeps its exports, routes and NAT outgoing',
+      in: input({ pools: [pool({ disabled: true, natOutgoing: true })] as NodeResources['pools'] }),
+      check: (o) => {
+        const enabled = computeNode(input({ pools: [pool({ natOutgoing: true })] as NodeResources['pools'] }));
+        expect(exportsOf(o)).toEqual(['10.244.0.0/24', '10.244.1.9/32']);
+        expect(routesOf(o)).toEqual(routesOf(enabled));
+        expect(o.dataplane).toEqual(enabled.dataplane);
+      },
+    },
+    {
       name: 'exports: a pool with disableBGPExport exports nothing',
       in: input({ pools: [pool({ disableBGPExport: true })] as NodeResources['pools'] }),
       check: (o) => expect(exportsOf(o)).toEqual([]),

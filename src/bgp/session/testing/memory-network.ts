@@ -79,6 +79,16 @@ export class MemorySocket extends EventEmitter implements BgpSocket {
     });
   }
 
+  /**
+   * This end disappears without a FIN or RST reaching the other end (a crash behind a dropped link): from now on
+   * nothing written here arrives there, and closing this end is not seen there.
+   */
+  vanish(): void {
+    const other = this.peer;
+    this.peer = undefined;
+    if (other !== undefined) other.peer = undefined;
+  }
+
   get isDestroyed(): boolean {
     return this.destroyed;
   }

@@ -1,0 +1,51 @@
+import { k8sNetworkPolicyToCalico, namespaceToProfile } from '../api/k8s';
+import type { WorkloadEndpoint } from '../api/kind-workload-endpoint';
+import { PolicyDataplane } from './policy-dataplane';
+import type { CommandResult, NftRunner } from './tables/nft-command';
+
+class FakeNft implements NftRunner {
+  scripts: string[] = [];
+  async run(args: readonly string[], stdin?: string): Promise<CommandResult> {
+    if (args[0] === '-j') return { code: 1, stdout: '', stderr: 'Error: No such file or directory' };
+    this.scripts.push(stdin ?? '');
+    return { code: 0, stdout: '', stderr: '' };
+  }
+}
+
+function wep(name: string, node: string, ips: string[], labels: Record<string, string>): WorkloadEndpoint {
+  return {
+    apiVersion: 'projectcalico.org/v3',
+    kind: 'WorkloadEndpoint',
+    metadata: { name, namespace: 'x', labels: { ...labels, 'projectcalico.org/namespace': 'x', 'projectcalico.org/orchestrator': 'k8s' } },
+    spec: { node, interfaceName: `cali${name}`, ipNetworks: ips, profiles: ['kns.x'] },
+  };
+}
+
+describe('PolicyDataplane', () => {
+  it('programs both families, local endpoints only, and then only what a change touches', async () => {
+    const nft = new FakeNft();
+    const dp = new PolicyDataplane({ nodeName: 'n1', runner: nft });
+    dp.setProfile(namespaceToProfile({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x' } }));
+    dp.setWorkloadEndpoint(wep('a', 'n1', ['10.0.0.1/32', 'fd00::1/128'], { pod: 'a' }));
+    dp.setWorkloadEndpoint(wep('b', 'n2', ['10.0.0.2/32', 'fd00::2/128'], { pod: 'b' }));
+    dp.setNetworkPolicy(
+      k8sNetworkPolicyToCalico({
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: { name: 'p', namespace: 'x' },
+        spec: { podSelector: { matchLabels: { pod: 'a' } }, ingress: [{ from: [{ podSelector: { matchLabels: { pod: 'b' } } }] }] },
+      }),
+    );
+    await dp.apply();
+    expect(nft.scripts).toHaveLength(2);
+    expect(nft.scripts[0]).toContain('"calia" : goto tw-');
+    expect(nft.scripts[0]).not.toContain('"calib"');
+    expect(nft.scripts[0]).toMatch(/add element ip gingham s[0-9a-f]{16} \{ 10\.0\.0\.2 \}/);
+    expect(nft.scripts[1]).toMatch(/add element ip6 gingham s[0-9a-f]{16} \{ fd00::2 \}/);
+    // The remote peer moves: only the set elements change, in each family.
+    dp.setWorkloadEndpoint(wep('b', 'n2', ['10.0.0.7/32', 'fd00::7/128'], { pod: 'b' }));
+    await dp.apply();
+    expect(nft.scripts[2]).toMatch(/^add table ip gingham\ndelete element ip gingham s\w+ \{ 10\.0\.0\.2 \}\nadd element ip gingham s\w+ \{ 10\.0\.0\.7 \}\n$/);
+    expect(nft.scripts[3]).toMatch(/^add table ip6 gingham\ndelete element ip6 gingham s\w+ \{ fd00::2 \}\nadd element ip6 gingham s\w+ \{ fd00::7 \}\n$/);
+  });
+});

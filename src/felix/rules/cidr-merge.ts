@@ -1,0 +1,75 @@
+// nftables interval sets reject overlapping elements ("interval overlaps with an existing one"), so addresses are
+// merged in userspace into disjoint intervals before they are written; `cidr minus except` is written the same
+// way, as ranges, so an ipBlock with except is one set lookup instead of Felix's iptables match blocks.
+
+import { formatIp, tryParseCidr } from '../../lib/ip';
+import type { Family } from './ir';
+
+type Interval = [bigint, bigint];
+
+function bits(f: Family): number {
+  return f === 4 ? 32 : 128;
+}
+
+function toInterval(cidr: string, family: Family): Interval | undefined {
+  const c = tryParseCidr(cidr.includes('/') ? cidr : `${cidr}/${family === 4 ? 32 : 128}`);
+  if (!c || c.family !== family) return undefined;
+  const host = BigInt(bits(family) - c.prefixLen);
+  const first = (c.addr >> host) << host;
+  return [first, first + (1n << host) - 1n];
+}
+
+function merge(list: Interval[]): Interval[] {
+  list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const out: Interval[] = [];
+  for (const iv of list) {
+    const last = out[out.length - 1];
+    if (last && iv[0] <= last[1] + 1n) {
+      if (iv[1] > last[1]) last[1] = iv[1];
+    } else out.push([iv[0], iv[1]]);
+  }
+  return out;
+}
+
+function subtract(from: Interval[], minus: Interval[]): Interval[] {
+  let cur = from;
+  for (const [lo, hi] of minus) {
+    const next: Interval[] = [];
+    for (const [a, b] of cur) {
+      if (hi < a || lo > b) next.push([a, b]);
+      else {
+        if (a < lo) next.push([a, lo - 1n]);
+        if (b > hi) next.push([hi + 1n, b]);
+      }
+    }
+    cur = next;
+  }
+  return cur;
+}
+
+function fmt(v: bigint, family: Family): string {
+  return formatIp({ family, value: v });
+}
+
+/** An interval as nft writes it: a prefix when it is one, else "first-last". */
+function intervalText([lo, hi]: Interval, family: Family): string {
+  const size = hi - lo + 1n;
+  const isPow2 = (size & (size - 1n)) === 0n;
+  if (isPow2 && lo % size === 0n) {
+    const len = bits(family) - (size.toString(2).length - 1);
+    return len === bits(family) ? fmt(lo, family) : `${fmt(lo, family)}/${len}`;
+  }
+  return `${fmt(lo, family)}-${fmt(hi, family)}`;
+}
+
+/** Disjoint, sorted nft elements covering `cidrs` of `family` minus `except`; others' family entries ignored. */
+export function disjointElements(cidrs: readonly string[], family: Family, except: readonly string[] = []): string[] {
+  const ins = merge(cidrs.map((c) => toInterval(c, family)).filter((x): x is Interval => x !== undefined));
+  const outs = merge(except.map((c) => toInterval(c, family)).filter((x): x is Interval => x !== undefined));
+  return subtract(ins, outs).map((iv) => intervalText(iv, family));
+}
+
+/** True when any of `cidrs` is of this family. */
+export function hasFamily(cidrs: readonly string[], family: Family): boolean {
+  return cidrs.some((c) => toInterval(c, family) !== undefined);
+}

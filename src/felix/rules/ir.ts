@@ -1,0 +1,81 @@
+// The intermediate representation of the policy dataplane: chains of rules with match criteria and verdicts,
+// named sets and verdict maps, per address family. Pure data, no syntax: the nftables renderer (felix/tables)
+// writes it, and an iptables renderer could be written from the same data (Felix's own layout, felix/rules).
+
+export type Family = 4 | 6;
+
+export type Direction = 'src' | 'dst';
+
+export type Match =
+  | { readonly kind: 'ctState'; readonly states: readonly ('established' | 'related' | 'invalid' | 'new')[] }
+  /** Interface name; a trailing "*" is a prefix wildcard. */
+  | { readonly kind: 'iifname' | 'oifname'; readonly name: string; readonly negate?: boolean }
+  /** (packet mark & mask) == value. */
+  | { readonly kind: 'mark'; readonly mask: number; readonly value: number; readonly negate?: boolean }
+  | { readonly kind: 'protocol'; readonly protocols: readonly string[]; readonly negate?: boolean }
+  /** Address in an anonymous set of disjoint CIDRs/ranges. */
+  | { readonly kind: 'addr'; readonly dir: Direction; readonly elements: readonly string[]; readonly negate?: boolean }
+  | { readonly kind: 'addrSet'; readonly dir: Direction; readonly set: string; readonly negate?: boolean }
+  /** Transport port in a list of ports and [min, max] ranges; needs a protocol match before it. */
+  | { readonly kind: 'ports'; readonly dir: Direction; readonly ports: readonly (number | readonly [number, number])[]; readonly negate?: boolean }
+  /** (address . protocol . port) of the given side in a named-port set. */
+  | { readonly kind: 'namedPortSet'; readonly dir: Direction; readonly set: string; readonly negate?: boolean }
+  | { readonly kind: 'icmp'; readonly type?: number; readonly code?: number; readonly negate?: boolean };
+
+export type Verdict =
+  | { readonly kind: 'accept' | 'drop' | 'return' }
+  | { readonly kind: 'jump' | 'goto'; readonly chain: string }
+  /** mark |= bits, then return (Calico's Allow and Pass inside a policy chain). */
+  | { readonly kind: 'markReturn'; readonly bits: number }
+  /** mark &= ~bits, then continue. */
+  | { readonly kind: 'clearMark'; readonly bits: number }
+  /** Log with a prefix, then continue. */
+  | { readonly kind: 'log'; readonly prefix: string }
+  /** Look the interface up in a verdict map (per-endpoint dispatch); no entry = continue. */
+  | { readonly kind: 'vmap'; readonly key: 'iifname' | 'oifname'; readonly map: string };
+
+export interface Rule {
+  readonly matches: readonly Match[];
+  readonly verdict: Verdict;
+  /** Shown by `nft list`: which policy and rule, or what the rule is for. */
+  readonly comment?: string;
+}
+
+export interface BaseHook {
+  readonly hook: 'forward' | 'input' | 'output';
+  readonly priority: number;
+}
+
+export interface Chain {
+  readonly name: string;
+  readonly hook?: BaseHook;
+  readonly rules: readonly Rule[];
+}
+
+export type SetType = 'addr' | 'addr-proto-port';
+
+export interface NamedSet {
+  readonly name: string;
+  readonly type: SetType;
+  /** Disjoint CIDRs/ranges (addr), or "addr . proto . port" (addr-proto-port). Sorted. */
+  readonly elements: readonly string[];
+  readonly comment?: string;
+}
+
+export interface VerdictMap {
+  readonly name: string;
+  readonly key: 'ifname';
+  /** interface name -> chain to go to. */
+  readonly entries: ReadonlyMap<string, string>;
+}
+
+export interface Ruleset {
+  readonly family: Family;
+  readonly chains: ReadonlyMap<string, Chain>;
+  readonly sets: ReadonlyMap<string, NamedSet>;
+  readonly maps: ReadonlyMap<string, VerdictMap>;
+}
+
+/** Calico's mark bits (felix/dataplane/driver.go allocation from the 0xffff0000 mask). */
+export const MARK_ACCEPT = 0x10000;
+export const MARK_PASS = 0x20000;

@@ -1,0 +1,206 @@
+// The whole policy ruleset of one family, in Felix's layout (felix/rules/{static,dispatch,endpoints,policy}.go):
+// - base chains on forward and input: traffic of no workload interface is left alone; conntrack first
+//   (established/related accepted, invalid dropped); the source pod's egress chain, then the destination pod's
+//   ingress chain, through per-interface verdict maps; an unknown workload interface is dropped (fail closed);
+//   pod -> host goes through the pod's egress policy and is then accepted (DefaultEndpointToHostAction Accept);
+//   host -> local pod is never policed (no output chain), so kubelet probes always work;
+// - endpoint chains, shared by every endpoint with the same (tiers, policies, profiles): clear the accept/pass
+//   marks, per tier clear pass, jump to each policy unless passed, return once accepted, end-of-tier drop unless
+//   the tier's default action is Pass; with no tier taking part, the profiles decide (kns.<ns> allows);
+// - policy and profile chains: rules rendered by policy-rules.ts;
+// - named sets for every selector and named port the rendered rules use.
+
+import { createHash } from 'node:crypto';
+import type { PolicyResolver, TierPolicies } from '../calc/policy-resolver';
+import type { RuleModel } from '../calc/policy-model';
+import { disjointElements } from './cidr-merge';
+import { MARK_ACCEPT, MARK_PASS, type Chain, type Family, type Match, type NamedSet, type Rule, type Ruleset, type VerdictMap } from './ir';
+import { renderRule } from './policy-rules';
+
+export interface RulesetOptions {
+  /** Workload interface prefix (FelixConfiguration interfacePrefix). */
+  interfacePrefix?: string;
+}
+
+export const CHAIN_FORWARD = 'forward';
+export const CHAIN_INPUT = 'input';
+export const CHAIN_FROM_WL = 'from-wl-dispatch';
+export const CHAIN_TO_WL = 'to-wl-dispatch';
+export const MAP_FROM_WL = 'from-wl';
+export const MAP_TO_WL = 'to-wl';
+
+const ACCEPTED: Match = { kind: 'mark', mask: MARK_ACCEPT, value: MARK_ACCEPT };
+const NOT_PASSED: Match = { kind: 'mark', mask: MARK_PASS, value: 0 };
+
+function hash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+export function policyChainName(policyId: string, inbound: boolean): string {
+  const name = `${inbound ? 'pi' : 'po'}-${policyId}`;
+  return name.length <= 200 ? name : `${inbound ? 'pi' : 'po'}-${hash(policyId)}`;
+}
+
+export function profileChainName(profile: string, inbound: boolean): string {
+  const name = `${inbound ? 'pri' : 'pro'}-${profile}`;
+  return name.length <= 200 ? name : `${inbound ? 'pri' : 'pro'}-${hash(profile)}`;
+}
+
+function ruleChain(name: string, rules: readonly RuleModel[], family: Family, what: string): Chain {
+  return { name, rules: rules.flatMap((r, i) => renderRule(r, family, `${what} rule ${i}`)) };
+}
+
+function baseChains(family: Family, prefix: string): Chain[] {
+  const wl = `${prefix}*`;
+  const conntrack: Rule[] = [
+    { matches: [{ kind: 'ctState', states: ['established', 'related'] }], verdict: { kind: 'accept' }, comment: 'conntrack: reply or related to an allowed connection' },
+    { matches: [{ kind: 'ctState', states: ['invalid'] }], verdict: { kind: 'drop' }, comment: 'conntrack: invalid' },
+  ];
+  const forward: Chain = {
+    name: CHAIN_FORWARD,
+    hook: { hook: 'forward', priority: 0 },
+    rules: [
+      { matches: [{ kind: 'iifname', name: wl, negate: true }, { kind: 'oifname', name: wl, negate: true }], verdict: { kind: 'return' }, comment: 'not workload traffic' },
+      ...conntrack,
+      { matches: [{ kind: 'iifname', name: wl }], verdict: { kind: 'jump', chain: CHAIN_FROM_WL }, comment: 'egress policy of the source workload' },
+      { matches: [{ kind: 'oifname', name: wl }], verdict: { kind: 'jump', chain: CHAIN_TO_WL }, comment: 'ingress policy of the destination workload' },
+      { matches: [ACCEPTED], verdict: { kind: 'accept' }, comment: 'policy accepted packet' },
+    ],
+  };
+  const input: Chain = {
+    name: CHAIN_INPUT,
+    hook: { hook: 'input', priority: 0 },
+    rules: [
+      { matches: [{ kind: 'iifname', name: wl, negate: true }], verdict: { kind: 'return' }, comment: 'not from a workload' },
+      ...conntrack,
+      ...(family === 6
+        ? [{ matches: [{ kind: 'protocol', protocols: ['icmpv6'] }, { kind: 'icmp', type: 133 }], verdict: { kind: 'accept' }, comment: 'ICMPv6 router solicitation' } as Rule,
+           { matches: [{ kind: 'protocol', protocols: ['icmpv6'] }, { kind: 'icmp', type: 135 }], verdict: { kind: 'accept' }, comment: 'ICMPv6 neighbour solicitation' } as Rule,
+           { matches: [{ kind: 'protocol', protocols: ['icmpv6'] }, { kind: 'icmp', type: 136 }], verdict: { kind: 'accept' }, comment: 'ICMPv6 neighbour advertisement' } as Rule]
+        : []),
+      { matches: [], verdict: { kind: 'jump', chain: CHAIN_FROM_WL }, comment: 'egress policy of the workload applies to workload -> host' },
+      { matches: [], verdict: { kind: 'accept' }, comment: 'DefaultEndpointToHostAction Accept' },
+    ],
+  };
+  const dispatch = (name: string, key: 'iifname' | 'oifname', map: string): Chain => ({
+    name,
+    rules: [
+      { matches: [], verdict: { kind: 'vmap', key, map }, comment: 'per-endpoint dispatch' },
+      { matches: [], verdict: { kind: 'drop' }, comment: 'unknown workload interface' },
+    ],
+  });
+  return [forward, input, dispatch(CHAIN_FROM_WL, 'iifname', MAP_FROM_WL), dispatch(CHAIN_TO_WL, 'oifname', MAP_TO_WL)];
+}
+
+/** The rules of an endpoint chain for one direction (felix/rules/endpoints.go endpointIptablesChain). */
+function endpointRules(tiers: readonly TierPolicies[], profiles: readonly string[], inbound: boolean): Rule[] {
+  const rules: Rule[] = [{ matches: [], verdict: { kind: 'clearMark', bits: MARK_ACCEPT | MARK_PASS }, comment: 'clear accept and pass marks' }];
+  if (!inbound) {
+    rules.push({ matches: [{ kind: 'protocol', protocols: ['udp'] }, { kind: 'ports', dir: 'dst', ports: [4789] }], verdict: { kind: 'drop' }, comment: 'drop VXLAN sent by a workload' });
+    rules.push({ matches: [{ kind: 'protocol', protocols: ['4'] }], verdict: { kind: 'drop' }, comment: 'drop IPIP sent by a workload' });
+  }
+  for (const t of tiers) {
+    rules.push({ matches: [], verdict: { kind: 'clearMark', bits: MARK_PASS }, comment: `start of tier ${t.tier}` });
+    for (const p of t.policies) {
+      rules.push({ matches: [NOT_PASSED], verdict: { kind: 'jump', chain: policyChainName(p, inbound) }, comment: `policy ${p}` });
+      rules.push({ matches: [ACCEPTED], verdict: { kind: 'return' }, comment: `return if policy ${p} accepted` });
+    }
+    if (t.defaultAction === 'Deny') rules.push({ matches: [NOT_PASSED], verdict: { kind: 'drop' }, comment: `end of tier ${t.tier}: drop if no policy passed the packet` });
+  }
+  for (const p of profiles) {
+    rules.push({ matches: [], verdict: { kind: 'jump', chain: profileChainName(p, inbound) }, comment: `profile ${p}` });
+    rules.push({ matches: [ACCEPTED], verdict: { kind: 'return' }, comment: `return if profile ${p} accepted` });
+  }
+  rules.push({ matches: [], verdict: { kind: 'drop' }, comment: 'drop if no profile matched' });
+  return rules;
+}
+
+function endpointChain(tiers: readonly TierPolicies[], profiles: readonly string[], inbound: boolean): Chain {
+  const key = JSON.stringify({ tiers, profiles });
+  return { name: `${inbound ? 'tw' : 'fw'}-${hash(key)}`, rules: endpointRules(tiers, profiles, inbound) };
+}
+
+function setFromIpSet(resolver: PolicyResolver, id: string, family: Family): NamedSet | undefined {
+  const s = resolver.ipSet(id);
+  if (!s) return undefined;
+  const members = s.members();
+  if (s.spec.kind === 'net') {
+    return { name: id, type: 'addr', elements: disjointElements(members, family), comment: `selector ${s.spec.selector}` };
+  }
+  const full = family === 4 ? '/32' : '/128';
+  const elements = members
+    .map((m) => m.split(' '))
+    .filter(([cidr]) => cidr?.endsWith(full) && (family === 4) === !cidr.includes(':'))
+    .map(([cidr, proto, port]) => `${cidr?.slice(0, -full.length)} . ${proto} . ${port}`)
+    .sort();
+  return { name: id, type: 'addr-proto-port', elements, comment: `named port ${s.spec.protocol}/${s.spec.portName} of ${s.spec.selector}` };
+}
+
+function setsUsed(chain: Chain, out: Set<string>): void {
+  for (const r of chain.rules) for (const m of r.matches) if (m.kind === 'addrSet' || m.kind === 'namedPortSet') out.add(m.set);
+}
+
+/**
+ * Builds the ruleset of one family from the resolver's current state. Chains of policies and profiles are
+ * memoised per model object, so an unchanged policy is not re-rendered.
+ */
+export class RulesetBuilder {
+  private readonly memo = new WeakMap<object, Partial<Record<'in' | 'out', Chain>>>();
+
+  constructor(
+    readonly family: Family,
+    private readonly options: RulesetOptions = {},
+  ) {}
+
+  build(resolver: PolicyResolver): Ruleset {
+    const prefix = this.options.interfacePrefix ?? 'cali';
+    const chains = new Map<string, Chain>();
+    for (const c of baseChains(this.family, prefix)) chains.set(c.name, c);
+    const fromWl = new Map<string, string>();
+    const toWl = new Map<string, string>();
+    const policies = new Set<string>();
+    const profiles = new Set<string>();
+    for (const ep of resolver.localEndpoints()) {
+      const pol = resolver.endpointPolicies(ep.id);
+      if (!pol) continue;
+      const ingress = endpointChain(pol.ingress, pol.profiles, true);
+      const egress = endpointChain(pol.egress, pol.profiles, false);
+      chains.set(ingress.name, ingress);
+      chains.set(egress.name, egress);
+      toWl.set(ep.interfaceName, ingress.name);
+      fromWl.set(ep.interfaceName, egress.name);
+      for (const t of [...pol.ingress, ...pol.egress]) for (const p of t.policies) policies.add(p);
+      for (const p of pol.profiles) profiles.add(p);
+    }
+    for (const id of policies) {
+      const p = resolver.activePolicy(id);
+      if (!p) continue;
+      chains.set(policyChainName(id, true), this.memoChain(p, 'in', () => ruleChain(policyChainName(id, true), p.inbound, this.family, `policy ${id} ingress`)));
+      chains.set(policyChainName(id, false), this.memoChain(p, 'out', () => ruleChain(policyChainName(id, false), p.outbound, this.family, `policy ${id} egress`)));
+    }
+    for (const name of profiles) {
+      const p = resolver.profile(name);
+      if (!p) continue;
+      chains.set(profileChainName(name, true), this.memoChain(p, 'in', () => ruleChain(profileChainName(name, true), p.inbound, this.family, `profile ${name} ingress`)));
+      chains.set(profileChainName(name, false), this.memoChain(p, 'out', () => ruleChain(profileChainName(name, false), p.outbound, this.family, `profile ${name} egress`)));
+    }
+    const used = new Set<string>();
+    for (const c of chains.values()) setsUsed(c, used);
+    const sets = new Map<string, NamedSet>();
+    for (const id of [...used].sort()) {
+      // A set the resolver does not hold (never expected) is written empty so the table stays loadable.
+      sets.set(id, setFromIpSet(resolver, id, this.family) ?? { name: id, type: id.startsWith('n') ? 'addr-proto-port' : 'addr', elements: [] });
+    }
+    const maps = new Map<string, VerdictMap>([
+      [MAP_FROM_WL, { name: MAP_FROM_WL, key: 'ifname', entries: fromWl }],
+      [MAP_TO_WL, { name: MAP_TO_WL, key: 'ifname', entries: toWl }],
+    ]);
+    return { family: this.family, chains, sets, maps };
+  }
+
+  private memoChain(model: object, dir: 'in' | 'out', make: () => Chain): Chain {
+    let rec = this.memo.get(model);
+    if (!rec) this.memo.set(model, (rec = {}));
+    return (rec[dir] ??= make());
+  }
+}

@@ -1,0 +1,161 @@
+// IR -> nftables text. One table per family owned by Gingham (`ip gingham`, `ip6 gingham`); every object is
+// rendered as a declaration plus a body (rule lines, set or map elements) so the table owner can diff objects and
+// write only what changed. Syntax as nft(8) 1.0.x reads it: anonymous sets for ports and CIDRs, named interval
+// sets for selectors, concatenated `addr . inet_proto . inet_service` sets for named ports, `ifname : verdict`
+// maps for dispatch, mark arithmetic for Calico's accept/pass protocol (felix/nftables uses the same forms).
+
+import type { Chain, Family, Match, NamedSet, Rule, Ruleset, Verdict, VerdictMap } from '../rules/ir';
+
+export type NftObjectKind = 'chain' | 'set' | 'map';
+
+/** One table object as text: `decl` creates it (`add <decl>`), `body` are its rules or elements. */
+export interface NftObject {
+  readonly kind: NftObjectKind;
+  readonly name: string;
+  readonly decl: string;
+  readonly body: readonly string[];
+}
+
+export interface RenderedTable {
+  readonly family: 'ip' | 'ip6';
+  readonly table: string;
+  readonly objects: ReadonlyMap<string, NftObject>;
+}
+
+export function nftFamily(f: Family): 'ip' | 'ip6' {
+  return f === 4 ? 'ip' : 'ip6';
+}
+
+/** Object key: kind and name, since a set and a chain may share a name. */
+export function objectKey(kind: NftObjectKind, name: string): string {
+  return `${kind}:${name}`;
+}
+
+function quote(s: string): string {
+  // nft strings have no escapes; comments are limited to 128 bytes (NFT_USERDATA_MAXLEN).
+  const clean = s.replace(/["\\\n]/g, "'");
+  return `"${Buffer.byteLength(clean) > 128 ? Buffer.from(clean).subarray(0, 125).toString().replace(/\uFFFD$/, '') + '...' : clean}"`;
+}
+
+const hex = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
+
+/** Protocol names nft knows in `meta l4proto`; others by number. */
+const NFT_PROTO: Readonly<Record<string, string>> = { tcp: 'tcp', udp: 'udp', sctp: 'sctp', icmp: 'icmp', icmpv6: '58', udplite: '136' };
+
+function proto(p: string): string {
+  return NFT_PROTO[p] ?? p;
+}
+
+function list(items: readonly string[]): string {
+  return items.length === 1 ? (items[0] as string) : `{ ${items.join(', ')} }`;
+}
+
+function renderMatch(m: Match, family: Family): string {
+  const ip = family === 4 ? 'ip' : 'ip6';
+  const neg = 'negate' in m && m.negate ? '!= ' : '';
+  switch (m.kind) {
+    case 'ctState':
+      return `ct state ${m.states.join(',')}`;
+    case 'iifname':
+    case 'oifname':
+      return `${m.kind} ${neg}${quote(m.name)}`;
+    case 'mark':
+      return `meta mark & ${hex(m.mask)} ${neg ? '!=' : '=='} ${hex(m.value)}`;
+    case 'protocol':
+      return `meta l4proto ${neg}${list(m.protocols.map(proto))}`;
+    case 'addr':
+      return `${ip} ${m.dir === 'src' ? 'saddr' : 'daddr'} ${neg}{ ${m.elements.join(', ')} }`;
+    case 'addrSet':
+      return `${ip} ${m.dir === 'src' ? 'saddr' : 'daddr'} ${neg}@${m.set}`;
+    case 'ports':
+      return `th ${m.dir === 'src' ? 'sport' : 'dport'} ${neg}{ ${m.ports.map((p) => (typeof p === 'number' ? String(p) : `${p[0]}-${p[1]}`)).join(', ')} }`;
+    case 'namedPortSet':
+      return `${ip} ${m.dir === 'src' ? 'saddr' : 'daddr'} . meta l4proto . th ${m.dir === 'src' ? 'sport' : 'dport'} ${neg}@${m.set}`;
+    case 'icmp': {
+      const icmp = family === 4 ? 'icmp' : 'icmpv6';
+      if (m.type !== undefined && m.code !== undefined) return `${icmp} type . ${icmp} code ${neg}{ ${m.type} . ${m.code} }`;
+      if (m.type !== undefined) return `${icmp} type ${neg}${m.type}`;
+      return `${icmp} code ${neg}${m.code ?? 0}`;
+    }
+  }
+}
+
+function renderVerdict(v: Verdict): string {
+  switch (v.kind) {
+    case 'accept':
+    case 'drop':
+    case 'return':
+      return v.kind;
+    case 'jump':
+    case 'goto':
+      return `${v.kind} ${v.chain}`;
+    case 'markReturn':
+      return `meta mark set meta mark | ${hex(v.bits)} return`;
+    case 'clearMark':
+      return `meta mark set meta mark & ${hex(~v.bits >>> 0)}`;
+    case 'log':
+      return `log prefix ${quote(v.prefix)}`;
+    case 'vmap':
+      return `${v.key} vmap @${v.map}`;
+  }
+}
+
+export function renderRule(r: Rule, family: Family): string {
+  const parts = [...r.matches.map((m) => renderMatch(m, family)), renderVerdict(r.verdict)];
+  if (r.comment) parts.push(`comment ${quote(r.comment)}`);
+  return parts.join(' ');
+}
+
+function chainObject(c: Chain, family: Family): NftObject {
+  const decl = c.hook ? `chain ${c.name} { type filter hook ${c.hook.hook} priority ${c.hook.priority}; policy accept; }` : `chain ${c.name}`;
+  return { kind: 'chain', name: c.name, decl, body: c.rules.map((r) => renderRule(r, family)) };
+}
+
+function setObject(s: NamedSet, family: Family): NftObject {
+  const addr = family === 4 ? 'ipv4_addr' : 'ipv6_addr';
+  const decl = s.type === 'addr' ? `set ${s.name} { type ${addr}; flags interval; }` : `set ${s.name} { type ${addr} . inet_proto . inet_service; }`;
+  return { kind: 'set', name: s.name, decl, body: [...s.elements] };
+}
+
+function mapObject(m: VerdictMap): NftObject {
+  const body = [...m.entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([iface, chain]) => `${quote(iface)} : goto ${chain}`);
+  return { kind: 'map', name: m.name, decl: `map ${m.name} { type ifname : verdict; }`, body };
+}
+
+export function renderTable(rs: Ruleset, table: string): RenderedTable {
+  const objects = new Map<string, NftObject>();
+  const add = (o: NftObject): void => void objects.set(objectKey(o.kind, o.name), o);
+  for (const s of rs.sets.values()) add(setObject(s, rs.family));
+  for (const m of rs.maps.values()) add(mapObject(m));
+  for (const c of rs.chains.values()) add(chainObject(c, rs.family));
+  return { family: nftFamily(rs.family), table, objects };
+}
+
+/** The whole table as one script (for an operator or a test); the owner writes deltas instead. */
+export function tableScript(t: RenderedTable): string {
+  const lines = [`add table ${t.family} ${t.table}`];
+  const objs = [...t.objects.values()];
+  for (const o of objs) lines.push(`add ${o.decl.replace(/^(\w+) /, `$1 ${t.family} ${t.table} `)}`);
+  for (const o of objs) lines.push(...bodyLines(t, o, o.body));
+  return lines.join('\n') + '\n';
+}
+
+/** `add rule ...` / `add element ...` lines adding `body` to object `o`. */
+export function bodyLines(t: Pick<RenderedTable, 'family' | 'table'>, o: Pick<NftObject, 'kind' | 'name'>, body: readonly string[]): string[] {
+  if (body.length === 0) return [];
+  if (o.kind === 'chain') return body.map((r) => `add rule ${t.family} ${t.table} ${o.name} ${r}`);
+  return chunks(body).map((c) => `add element ${t.family} ${t.table} ${o.name} { ${c.join(', ')} }`);
+}
+
+/** `delete element ...` lines for set or map elements (map elements are deleted by key). */
+export function deleteElementLines(t: Pick<RenderedTable, 'family' | 'table'>, o: Pick<NftObject, 'kind' | 'name'>, body: readonly string[]): string[] {
+  if (body.length === 0) return [];
+  const keys = o.kind === 'map' ? body.map((e) => e.split(' : ')[0] as string) : body;
+  return chunks(keys).map((c) => `delete element ${t.family} ${t.table} ${o.name} { ${c.join(', ')} }`);
+}
+
+function chunks(items: readonly string[], size = 1000): string[][] {
+  const out: string[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

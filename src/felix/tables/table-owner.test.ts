@@ -1,0 +1,142 @@
+import type { Ruleset } from '../rules/ir';
+import { NftError, failingLine, type CommandResult, type NftRunner } from './nft-command';
+import { renderTable, type RenderedTable } from './nft-render';
+import { NftTableOwner } from './table-owner';
+
+/** Records every call; answers listings from `listing` and transactions from `fail` (failure injection). */
+class FakeNft implements NftRunner {
+  calls: Array<{ args: readonly string[]; stdin?: string }> = [];
+  listing: string | undefined;
+  fail: CommandResult | undefined;
+
+  async run(args: readonly string[], stdin?: string): Promise<CommandResult> {
+    this.calls.push({ args, ...(stdin !== undefined ? { stdin } : {}) });
+    if (args[0] === '-j') {
+      if (this.listing === undefined) return { code: 1, stdout: '', stderr: 'Error: No such file or directory; did you mean table ‘filter’ in family ip?' };
+      return { code: 0, stdout: this.listing, stderr: '' };
+    }
+    if (this.fail) return this.fail;
+    return { code: 0, stdout: '', stderr: '' };
+  }
+
+  scripts(): string[] {
+    return this.calls.filter((c) => c.args[0] === '-f').map((c) => c.stdin ?? '');
+  }
+}
+
+function ruleset(opts: { elements?: string[]; ifaces?: Record<string, string>; extraRule?: boolean } = {}): RenderedTable {
+  const chains = new Map([
+    ['forward', { name: 'forward', hook: { hook: 'forward' as const, priority: 0 }, rules: [{ matches: [], verdict: { kind: 'jump' as const, chain: 'ep' }, comment: 'to ep' }] }],
+    [
+      'ep',
+      {
+        name: 'ep',
+        rules: [
+          { matches: [{ kind: 'addrSet' as const, dir: 'src' as const, set: 's1' }], verdict: { kind: 'accept' as const } },
+          ...(opts.extraRule ? [{ matches: [], verdict: { kind: 'drop' as const }, comment: 'extra' }] : []),
+        ],
+      },
+    ],
+  ]);
+  const rs: Ruleset = {
+    family: 4,
+    chains,
+    sets: new Map([['s1', { name: 's1', type: 'addr' as const, elements: opts.elements ?? ['10.0.0.1'] }]]),
+    maps: new Map([['to-wl', { name: 'to-wl', key: 'ifname' as const, entries: new Map(Object.entries(opts.ifaces ?? { calia: 'ep' })) }]]),
+  };
+  return renderTable(rs, 'gingham');
+}
+
+const listingOf = (objects: unknown[]): string => JSON.stringify({ nftables: [{ metainfo: {} }, { table: { family: 'ip', name: 'gingham' } }, ...objects] });
+
+describe('NftTableOwner', () => {
+  it('creates the table in one transaction on first sync, then writes only set element deltas', async () => {
+    const nft = new FakeNft();
+    const owner = new NftTableOwner(nft, 'ip');
+    const first = await owner.sync(ruleset());
+    expect(first.applied).toBe(true);
+    expect(nft.scripts()).toHaveLength(1);
+    expect(nft.scripts()[0]).toContain('add chain ip gingham forward { type filter hook forward priority 0; policy accept; }');
+    expect(nft.scripts()[0]).toContain('add element ip gingham s1 { 10.0.0.1 }');
+    expect(nft.scripts()[0]).not.toMatch(/flush table|delete table/);
+
+    expect((await owner.sync(ruleset())).applied).toBe(false);
+    await owner.sync(ruleset({ elements: ['10.0.0.1', '10.0.0.9'] }));
+    expect(nft.scripts()[1]).toBe('add table ip gingham\nadd element ip gingham s1 { 10.0.0.9 }\n');
+    await owner.sync(ruleset({ elements: ['10.0.0.9'] }));
+    expect(nft.scripts()[2]).toBe('add table ip gingham\ndelete element ip gingham s1 { 10.0.0.1 }\n');
+  });
+
+  it('rewrites a changed chain and replaces changed map entries by key', async () => {
+    const nft = new FakeNft();
+    const owner = new NftTableOwner(nft, 'ip');
+    await owner.sync(ruleset());
+    await owner.sync(ruleset({ extraRule: true, ifaces: { calia: 'ep', calib: 'ep' } }));
+    expect(nft.scripts()[1]?.split('\n')).toEqual([
+      'add table ip gingham',
+      'flush chain ip gingham ep',
+      'add rule ip gingham ep ip saddr @s1 accept',
+      'add rule ip gingham ep drop comment "extra"',
+      'add element ip gingham to-wl { "calib" : goto ep }',
+      '',
+    ]);
+  });
+
+  it('on restart adopts the existing table: flushes and refills its objects in one transaction, deletes stale ones last', async () => {
+    const nft = new FakeNft();
+    nft.listing = listingOf([
+      { chain: { family: 'ip', table: 'gingham', name: 'forward', hook: 'forward' } },
+      { chain: { family: 'ip', table: 'gingham', name: 'tw-old' } },
+      { rule: { family: 'ip', table: 'gingham', chain: 'tw-old', expr: [{ drop: null }] } },
+      { set: { family: 'ip', table: 'gingham', name: 's-old', elem: ['10.9.9.9'] } },
+    ]);
+    await new NftTableOwner(nft, 'ip').sync(ruleset());
+    const lines = nft.scripts()[0]?.split('\n') ?? [];
+    expect(lines[0]).toBe('add table ip gingham');
+    expect(lines.slice(1, 4).sort()).toEqual(['flush chain ip gingham forward', 'flush chain ip gingham tw-old', 'flush set ip gingham s-old']);
+    expect(lines.slice(-3)).toEqual(['delete chain ip gingham tw-old', 'delete set ip gingham s-old', '']);
+    expect(lines.some((l) => /flush table|delete table/.test(l))).toBe(false);
+    expect(nft.scripts()).toHaveLength(1);
+  });
+
+  it('raises a typed error naming the table and failing line, keeps nothing half-applied, retries in full', async () => {
+    const nft = new FakeNft();
+    const owner = new NftTableOwner(nft, 'ip');
+    await owner.sync(ruleset());
+    nft.fail = { code: 1, stdout: '', stderr: '/dev/stdin:2:1-3: Error: Could not process rule: No such file or directory\nadd element ...\n^^^\n' };
+    const err = await owner.sync(ruleset({ elements: ['10.0.0.2'] })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NftError);
+    expect(err).toMatchObject({ code: 'NftApplyFailed', table: 'ip gingham', line: 2, lineText: 'delete element ip gingham s1 { 10.0.0.1 }' });
+    nft.fail = undefined;
+    nft.listing = listingOf([{ set: { family: 'ip', table: 'gingham', name: 's1', elem: ['10.0.0.1'] } }]);
+    await owner.sync(ruleset({ elements: ['10.0.0.2'] }));
+    const retry = nft.scripts()[2] ?? '';
+    expect(retry).toContain('flush set ip gingham s1');
+    expect(retry).toContain('add element ip gingham s1 { 10.0.0.2 }');
+    expect(failingLine('x')).toBeUndefined();
+  });
+
+  it('detects tampering by comparing the listing with what was applied, and repairs it', async () => {
+    const nft = new FakeNft();
+    const owner = new NftTableOwner(nft, 'ip');
+    await owner.sync(ruleset());
+    const good = [
+      { chain: { family: 'ip', table: 'gingham', name: 'forward' } },
+      { rule: { family: 'ip', table: 'gingham', chain: 'forward', handle: 3, expr: [{ jump: { target: 'ep' } }], comment: 'to ep' } },
+      { chain: { family: 'ip', table: 'gingham', name: 'ep' } },
+      { rule: { family: 'ip', table: 'gingham', chain: 'ep', handle: 4, expr: [{ accept: null }] } },
+      { set: { family: 'ip', table: 'gingham', name: 's1', elem: ['10.0.0.1'] } },
+      { map: { family: 'ip', table: 'gingham', name: 'to-wl', elem: [['calia', { goto: { target: 'ep' } }]] } },
+    ];
+    nft.listing = listingOf(good);
+    expect(await owner.verify()).toEqual([]);
+    // Same content with new handles is not tampering.
+    nft.listing = listingOf(good.map((o) => ('rule' in o ? { rule: { ...o.rule, handle: 99 } } : o)));
+    expect(await owner.verify()).toEqual([]);
+    const scriptsBefore = nft.scripts().length;
+    nft.listing = listingOf([...good.slice(0, 3), { rule: { family: 'ip', table: 'gingham', chain: 'ep', handle: 5, expr: [{ drop: null }] } }, ...good.slice(3)]);
+    expect(await owner.verify()).toEqual(['chain:ep']);
+    expect(nft.scripts()).toHaveLength(scriptsBefore + 1);
+    expect(nft.scripts().at(-1)).toContain('flush chain ip gingham ep');
+  });
+});

@@ -1,0 +1,219 @@
+// The owner of one Gingham nftables table (`ip gingham` or `ip6 gingham`): a reconcile loop over table objects.
+// - sync(desired): diff the desired objects against what this owner last applied and write only the difference
+//   as ONE `nft -f -` transaction (atomic: all or nothing). Chains whose rules changed are flushed and refilled;
+//   sets and maps get element deltas; objects no longer wanted are deleted after everything referring to them.
+// - Start-up adopts an existing table: nothing is flushed up front, so a restarted agent keeps enforcing the last
+//   rules; the first sync rewrites every object in place within one transaction (the kube-router approach).
+// - verify(): `nft -j list table` compared with the kernel's own rendering of what was applied; objects changed
+//   or removed by hand, or added to the table, are rewritten by the next sync (Felix re-reads its tables every
+//   NftablesRefreshInterval for the same reason).
+// - A refused transaction raises NftError naming the table and the failing line; nothing was applied, the
+//   previous rules keep working, and the next sync retries with a full rewrite.
+
+import { bodyLines, deleteElementLines, objectKey, type NftObject, type RenderedTable } from './nft-render';
+import { failingLine, NftError, type NftRunner } from './nft-command';
+
+export interface SyncResult {
+  /** False when nothing differed and no transaction ran. */
+  readonly applied: boolean;
+  readonly lines: number;
+  readonly changedObjects: number;
+}
+
+interface Applied {
+  readonly obj: NftObject;
+  /** Canonical JSON of the object as the kernel lists it, recorded at the first verify after it was applied. */
+  kernel?: string;
+}
+
+type JsonObj = Record<string, unknown>;
+
+/** The kernel's listing of a table, per object key, in a canonical JSON form (handles dropped). */
+export function canonicalListing(json: string, table: string): Map<string, string> {
+  const parsed = JSON.parse(json) as { nftables?: JsonObj[] };
+  const rules = new Map<string, unknown[]>();
+  const out = new Map<string, string>();
+  const sortJson = (elems: unknown[]): string => JSON.stringify(elems.map((e) => JSON.stringify(e)).sort());
+  for (const item of parsed.nftables ?? []) {
+    const chain = item.chain as JsonObj | undefined;
+    const set = item.set as JsonObj | undefined;
+    const map = item.map as JsonObj | undefined;
+    const rule = item.rule as JsonObj | undefined;
+    if (chain && chain.table === table) rules.set(String(chain.name), []);
+    else if (set && set.table === table) out.set(objectKey('set', String(set.name)), sortJson((set.elem as unknown[]) ?? []));
+    else if (map && map.table === table) out.set(objectKey('map', String(map.name)), sortJson((map.elem as unknown[]) ?? []));
+    else if (rule && rule.table === table) rules.get(String(rule.chain))?.push({ expr: rule.expr, comment: rule.comment });
+  }
+  for (const [name, list] of rules) out.set(objectKey('chain', name), JSON.stringify(list));
+  return out;
+}
+
+export class NftTableOwner {
+  private applied = new Map<string, Applied>();
+  /** False until a sync succeeded (start-up) or after a failure: the next sync rewrites every object. */
+  private inSync = false;
+  private lastDesired?: RenderedTable;
+
+  constructor(
+    private readonly runner: NftRunner,
+    readonly family: 'ip' | 'ip6',
+    readonly table = 'gingham',
+  ) {}
+
+  /** Applies the difference between `desired` and what is programmed; throws NftError if nft refuses. */
+  async sync(desired: RenderedTable): Promise<SyncResult> {
+    this.lastDesired = desired;
+    const full = !this.inSync;
+    const existing = full ? await this.listObjects() : undefined;
+    const { lines, changed } = full ? this.fullScript(desired, existing ?? new Map()) : this.deltaScript(desired);
+    if (lines.length === 0) return { applied: false, lines: 0, changedObjects: 0 };
+    const script = [`add table ${this.family} ${this.table}`, ...lines];
+    const res = await this.runner.run(['-f', '-'], script.join('\n') + '\n');
+    if (res.code !== 0) {
+      this.inSync = false;
+      const line = failingLine(res.stderr);
+      throw new NftError('NftApplyFailed', `${this.family} ${this.table}`, line, line !== undefined ? script[line - 1] : undefined, res.stderr);
+    }
+    const next = new Map<string, Applied>();
+    for (const [k, obj] of desired.objects) {
+      const prev = this.applied.get(k);
+      next.set(k, prev && !changed.has(k) ? prev : { obj });
+    }
+    this.applied = next;
+    this.inSync = true;
+    return { applied: true, lines: script.length, changedObjects: changed.size };
+  }
+
+  /**
+   * Reads the table back and compares it with what was applied; returns the keys of objects found tampered with
+   * (changed, missing, or not ours). They are rewritten by the next sync; `repair` runs that sync now.
+   */
+  async verify(repair = true): Promise<string[]> {
+    const listing = await this.listCanonical();
+    const tampered: string[] = [];
+    if (!listing) {
+      if (this.applied.size > 0) {
+        this.inSync = false;
+        tampered.push('table');
+      }
+    } else {
+      for (const [k, a] of this.applied) {
+        const now = listing.get(k);
+        if (now === undefined) tampered.push(k);
+        else if (a.kernel === undefined) a.kernel = now;
+        else if (a.kernel !== now) tampered.push(k);
+      }
+      for (const k of listing.keys()) if (!this.applied.has(k)) tampered.push(k);
+      // Rewrite in place: dropping the record makes the next delta treat the object as unknown.
+      for (const k of tampered) this.applied.delete(k);
+      if (tampered.length > 0) this.inSync = false;
+    }
+    if (tampered.length > 0 && repair && this.lastDesired) await this.sync(this.lastDesired);
+    return tampered;
+  }
+
+  private async listRaw(): Promise<string | undefined> {
+    const res = await this.runner.run(['-j', 'list', 'table', this.family, this.table]);
+    if (res.code !== 0) {
+      if (/No such file or directory/.test(res.stderr)) return undefined;
+      throw new NftError('NftListFailed', `${this.family} ${this.table}`, undefined, undefined, res.stderr);
+    }
+    return res.stdout;
+  }
+
+  private async listCanonical(): Promise<Map<string, string> | undefined> {
+    const raw = await this.listRaw();
+    return raw === undefined ? undefined : canonicalListing(raw, this.table);
+  }
+
+  /** Object keys in the table now (start-up adoption, and recovery after a failure or tampering). */
+  private async listObjects(): Promise<Map<string, string>> {
+    return (await this.listCanonical()) ?? new Map();
+  }
+
+  private qualified(decl: string): string {
+    return decl.replace(/^(\w+) /, `$1 ${this.family} ${this.table} `);
+  }
+
+  private ref(o: Pick<NftObject, 'kind' | 'name'>): string {
+    return `${o.kind} ${this.family} ${this.table} ${o.name}`;
+  }
+
+  /**
+   * Every desired object rewritten in place, everything else in the table deleted, in one transaction: chains and
+   * maps are flushed first (dropping references), then declared, filled, and stale objects deleted last.
+   */
+  private fullScript(desired: RenderedTable, existing: Map<string, string>): { lines: string[]; changed: Set<string> } {
+    const flush: string[] = [];
+    const declare: string[] = [];
+    const fillSets: string[] = [];
+    const fillChains: string[] = [];
+    const fillMaps: string[] = [];
+    const del: string[] = [];
+    for (const k of existing.keys()) {
+      const [kind, ...rest] = k.split(':');
+      const name = rest.join(':');
+      flush.push(`flush ${kind} ${this.family} ${this.table} ${name}`);
+      if (!desired.objects.has(k)) del.push(`delete ${kind} ${this.family} ${this.table} ${name}`);
+    }
+    for (const o of desired.objects.values()) {
+      declare.push(`add ${this.qualified(o.decl)}`);
+      const lines = bodyLines(desired, o, o.body);
+      (o.kind === 'set' ? fillSets : o.kind === 'chain' ? fillChains : fillMaps).push(...lines);
+    }
+    // Delete chains before sets they may reference (all were flushed above).
+    del.sort((a, b) => Number(b.startsWith('delete chain')) - Number(a.startsWith('delete chain')));
+    return { lines: [...flush, ...declare, ...fillSets, ...fillChains, ...fillMaps, ...del], changed: new Set(desired.objects.keys()) };
+  }
+
+  private deltaScript(desired: RenderedTable): { lines: string[]; changed: Set<string> } {
+    const flush: string[] = [];
+    const removeElems: string[] = [];
+    const declare: string[] = [];
+    const fillSets: string[] = [];
+    const fillChains: string[] = [];
+    const fillMaps: string[] = [];
+    const delChains: string[] = [];
+    const delOthers: string[] = [];
+    const changed = new Set<string>();
+    for (const [k, o] of desired.objects) {
+      const prev = this.applied.get(k)?.obj;
+      const fill = o.kind === 'set' ? fillSets : o.kind === 'chain' ? fillChains : fillMaps;
+      if (!prev) {
+        declare.push(`add ${this.qualified(o.decl)}`);
+        if (o.kind !== 'chain') flush.push(`flush ${this.ref(o)}`);
+        else flush.push(`flush ${this.ref(o)}`);
+        fill.push(...bodyLines(desired, o, o.body));
+        changed.add(k);
+        continue;
+      }
+      if (prev.decl === o.decl && prev.body.length === o.body.length && prev.body.every((l, i) => l === o.body[i])) continue;
+      changed.add(k);
+      if (o.kind === 'chain' || prev.decl !== o.decl) {
+        flush.push(`flush ${this.ref(o)}`);
+        fill.push(...bodyLines(desired, o, o.body));
+        continue;
+      }
+      const before = new Set(prev.body);
+      const after = new Set(o.body);
+      const removed = prev.body.filter((e) => !after.has(e));
+      const added = o.body.filter((e) => !before.has(e));
+      if (o.kind === 'map') {
+        // A changed map entry is replaced: delete by key, add anew.
+        const addedKeys = new Set(added.map((e) => e.split(' : ')[0]));
+        removeElems.push(...deleteElementLines(desired, o, removed.filter((e) => !addedKeys.has(e.split(' : ')[0]))));
+        removeElems.push(...deleteElementLines(desired, o, prev.body.filter((e) => addedKeys.has(e.split(' : ')[0]))));
+      } else removeElems.push(...deleteElementLines(desired, o, removed));
+      fill.push(...bodyLines(desired, o, added));
+    }
+    for (const [k, a] of this.applied) {
+      if (desired.objects.has(k)) continue;
+      changed.add(k);
+      flush.push(`flush ${this.ref(a.obj)}`);
+      (a.obj.kind === 'chain' ? delChains : delOthers).push(`delete ${this.ref(a.obj)}`);
+    }
+    // A new object's declaration must precede the flush that makes re-creating it idempotent.
+    const lines = [...declare, ...flush, ...removeElems, ...fillSets, ...fillChains, ...fillMaps, ...delChains, ...delOthers];
+    return { lines, changed };
+  }
+}
