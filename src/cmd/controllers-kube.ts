@@ -2,7 +2,9 @@
 // to what the controllers use as they are read (Calico strips pods in its informer for memory, issue #5037).
 // The client is loaded lazily with require (an ES module; see datastore/kubernetes/client-node-api.ts).
 import type * as K8s from '@kubernetes/client-node';
+import { decodeK8sNetworkPolicy, decodeNamespace, decodeServiceAccount } from '../api/k8s';
 import type { KubePod, PodLookup } from '../controllers/ipam-gc';
+import type { K8sObjects } from '../controllers/k8s-sync';
 import type { KubePodEntry, KubePort } from '../controllers/kube-port';
 import type { KubeNodeInfo } from '../controllers/node-sync';
 
@@ -24,6 +26,27 @@ function stripPod(p: K8s.V1Pod): KubePod {
   };
 }
 
+/** The metadata the conversion reads (the decoders are strict; managedFields and the like are not theirs to judge). */
+const meta = (m: K8s.V1ObjectMeta | undefined): Record<string, unknown> => ({
+  name: m?.name ?? '',
+  ...(m?.namespace ? { namespace: m.namespace } : {}),
+  ...(m?.labels ? { labels: m.labels } : {}),
+  ...(m?.uid ? { uid: m.uid } : {}),
+});
+
+/** Decodes each object; one the decoder refuses is left out (the API server would not have stored it). */
+function decodeAll<T>(items: readonly unknown[], decode: (raw: unknown) => T): T[] {
+  const out: T[] = [];
+  for (const raw of items) {
+    try {
+      out.push(decode(raw));
+    } catch {
+      // not convertible: skipped, as Calico's converter skips it with an error log
+    }
+  }
+  return out;
+}
+
 const stripNode = (n: K8s.V1Node): KubeNodeInfo => ({ name: n.metadata?.name ?? '', labels: { ...(n.metadata?.labels ?? {}) } });
 
 /** A KubePort from kubeconfig text, or the in-cluster service account when undefined. */
@@ -34,7 +57,19 @@ export function clientNodeKubePort(kubeconfig: string | undefined): KubePort {
   if (kubeconfig !== undefined) kc.loadFromString(kubeconfig);
   else kc.loadFromCluster();
   const core = kc.makeApiClient(k8s.CoreV1Api);
+  const networking = kc.makeApiClient(k8s.NetworkingV1Api);
   return {
+    async listPolicyObjects(): Promise<K8sObjects> {
+      const [nps, nss, sas] = await Promise.all([networking.listNetworkPolicyForAllNamespaces(), core.listNamespace(), core.listServiceAccountForAllNamespaces()]);
+      return {
+        networkPolicies: decodeAll(
+          nps.items.map((p) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta(p.metadata), spec: JSON.parse(JSON.stringify(p.spec ?? {})) as unknown })),
+          decodeK8sNetworkPolicy,
+        ),
+        namespaces: decodeAll(nss.items.map((n) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: meta(n.metadata) })), decodeNamespace),
+        serviceAccounts: decodeAll(sas.items.map((a) => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(a.metadata) })), decodeServiceAccount),
+      };
+    },
     async listNodes(): Promise<KubeNodeInfo[]> {
       return (await core.listNode()).items.map(stripNode);
     },

@@ -6,7 +6,7 @@ describe('KubeControllersConfiguration', () => {
     const store = new MemoryDatastore();
     const created = await ensureControllersConfiguration(store);
     expect(created.spec).toEqual(DEFAULT_KCC_SPEC);
-    expect(effectiveConfig(created.spec)).toEqual({ nodeController: true, leakGracePeriodMs: 900_000, reconcilerPeriodMs: 300_000, syncLabels: true, healthChecks: true, prometheusMetricsPort: 9094 });
+    expect(effectiveConfig(created.spec)).toEqual({ nodeController: true, leakGracePeriodMs: 900_000, reconcilerPeriodMs: 300_000, syncLabels: true, policyController: true, namespaceController: true, serviceAccountController: true, healthChecks: true, prometheusMetricsPort: 9094 });
     await store.update({ ...created, spec: { controllers: { node: { leakGracePeriod: '30s' } } } });
     expect(effectiveConfig((await ensureControllersConfiguration(store)).spec).leakGracePeriodMs).toBe(30_000);
   });

@@ -33,6 +33,10 @@ export interface ControllersEffectiveConfig {
   readonly leakGracePeriodMs: number;
   readonly reconcilerPeriodMs: number;
   readonly syncLabels: boolean;
+  /** controllers.policy / namespace / serviceAccount present (etcd mode only). */
+  readonly policyController: boolean;
+  readonly namespaceController: boolean;
+  readonly serviceAccountController: boolean;
   readonly healthChecks: boolean;
   /** 0: metrics off. */
   readonly prometheusMetricsPort: number;
@@ -78,6 +82,9 @@ export function effectiveConfig(spec: unknown): ControllersEffectiveConfig {
     leakGracePeriodMs: duration(node?.['leakGracePeriod'], 'spec.controllers.node.leakGracePeriod', DEFAULT_LEAK_GRACE_PERIOD_MS),
     reconcilerPeriodMs: duration(node?.['reconcilerPeriod'], 'spec.controllers.node.reconcilerPeriod', 5 * 60_000),
     syncLabels: enabled(node?.['syncLabels'], 'spec.controllers.node.syncLabels', true),
+    policyController: record(controllers['policy'], 'spec.controllers.policy') !== undefined,
+    namespaceController: record(controllers['namespace'], 'spec.controllers.namespace') !== undefined,
+    serviceAccountController: record(controllers['serviceAccount'], 'spec.controllers.serviceAccount') !== undefined,
     healthChecks: enabled(s['healthChecks'], 'spec.healthChecks', true),
     prometheusMetricsPort: port as number,
   };

@@ -12,6 +12,7 @@
 //
 // Everything outside is in ControllersDeps (clock, datastore, the Kubernetes API port, the election), so a test runs
 // the whole process on fakes.
+import { NAMESPACE_PROFILE_PREFIX } from '../api/k8s';
 import type { ClusterInformationSpec } from '../api/kind-cluster-information';
 import type { CalicoNode } from '../api/kind-node';
 import { DatastoreCache, type Datastore, type LeaseElection, type Leadership } from '../datastore';
@@ -26,6 +27,7 @@ import { EMPTY_GC_STATE, reconcileIpamGc, type GcCandidate, type GcSnapshot, typ
 import { applyGcPlan } from './ipam-gc-apply';
 import type { KubePort } from './kube-port';
 import { ControllersMetrics } from './metrics';
+import { applySyncActions, reconcileK8sSync } from './k8s-sync';
 import { applyNodeActions, kubeNodeNameOf, reconcileNodeDeletes, reconcileNodeLabels } from './node-sync';
 
 export interface ControllersConfig {
@@ -141,6 +143,7 @@ class LeaderLoops {
       const actions = [...reconcileNodeDeletes(calicoNodes, kubeNodes), ...(this.eff.syncLabels ? reconcileNodeLabels(calicoNodes, kubeNodes) : [])];
       if (actions.length > 0) await applyNodeActions(actions, { store: this.deps.store, getKubeNode: (n) => this.deps.kube.getNode(n), logger: this.log });
     }
+    if (etcd) await this.syncPolicyObjects();
     if (!this.eff.nodeController) return;
 
     const alive = new Set(kubeNodes.map((n) => n.name));
@@ -182,6 +185,26 @@ class LeaderLoops {
     }
     this.metrics?.reclaimed(result.released);
     this.lastError = undefined;
+  }
+
+  /** etcd mode: NetworkPolicies, Namespaces, ServiceAccounts into Calico objects (k8s-sync.ts), each controller as configured. */
+  private async syncPolicyObjects(): Promise<void> {
+    const list = this.deps.kube.listPolicyObjects?.bind(this.deps.kube);
+    if (list === undefined || !(this.eff.policyController || this.eff.namespaceController || this.eff.serviceAccountController)) return;
+    const [k8s, nps, profiles] = await Promise.all([list(), this.deps.store.list('NetworkPolicy'), this.deps.store.list('Profile')]);
+    const actions = reconcileK8sSync(
+      {
+        networkPolicies: this.eff.policyController ? k8s.networkPolicies : [],
+        namespaces: this.eff.namespaceController ? k8s.namespaces : [],
+        serviceAccounts: this.eff.serviceAccountController ? k8s.serviceAccounts : [],
+      },
+      // A disabled controller's objects are left as they are: it sees none of them.
+      {
+        networkPolicies: this.eff.policyController ? nps.items : [],
+        profiles: profiles.items.filter((p) => (p.metadata.name.startsWith(NAMESPACE_PROFILE_PREFIX) ? this.eff.namespaceController : this.eff.serviceAccountController)),
+      },
+    );
+    if (actions.length > 0) await applySyncActions(this.deps.store, actions, this.log);
   }
 
   async stop(): Promise<void> {

@@ -1,5 +1,6 @@
 // A Kubernetes API port over plain maps, for the controllers' tests.
 import type { KubePod, PodLookup } from '../ipam-gc';
+import type { K8sObjects } from '../k8s-sync';
 import type { KubePodEntry, KubePort } from '../kube-port';
 import type { KubeNodeInfo } from '../node-sync';
 
@@ -8,6 +9,7 @@ export class FakeKube implements KubePort {
   readonly pods = new Map<string, KubePod>();
   /** When set, getPod answers 'unknown' (an API error) for every pod. */
   podApiDown = false;
+  policyObjects: K8sObjects = { networkPolicies: [], namespaces: [], serviceAccounts: [] };
 
   addNode(name: string, labels: Record<string, string> = {}): void {
     this.nodes.set(name, { name, labels });
@@ -30,6 +32,10 @@ export class FakeKube implements KubePort {
       const [namespace = '', name = ''] = k.split('/');
       return { namespace, name, pod };
     });
+  }
+
+  async listPolicyObjects(): Promise<K8sObjects> {
+    return this.policyObjects;
   }
 
   async getPod(namespace: string, name: string): Promise<PodLookup> {
