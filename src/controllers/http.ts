@@ -2,11 +2,9 @@
 // the same "all conditions Ready" check; Gingham's liveness only says the process serves) and /metrics (Prometheus, on
 // prometheusMetricsPort, 9094 by default). One small server per port, as in kube-controllers.
 import http from 'node:http';
+import { listenHttp, type ListeningHttp } from '../lib/http-listen';
 
-export interface Served {
-  readonly port: number;
-  close(): Promise<void>;
-}
+export type Served = ListeningHttp;
 
 export type Route = () => Promise<{ code: number; type: string; body: string }>;
 
@@ -22,18 +20,5 @@ export function serveRoutes(host: string, port: number, routes: Readonly<Record<
       (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${String(err)}\n`),
     );
   });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      const a = server.address();
-      resolve({
-        port: typeof a === 'object' && a !== null ? a.port : port,
-        close: () =>
-          new Promise<void>((done) => {
-            server.closeAllConnections();
-            server.close(() => done());
-          }),
-      });
-    });
-  });
+  return listenHttp(server, host, port);
 }
