@@ -1,17 +1,20 @@
 // `gingham controllers run` (calico-kube-controllers): the flags and the environment parsed into runControllers'
 // configuration (src/controllers/run.ts assembles the process), then run until SIGTERM/SIGINT.
 // The datastore comes from `-c FILE` or the environment (DATASTORE_TYPE, ETCD_ENDPOINTS, KUBECONFIG); the Kubernetes
-// API from KUBECONFIG or the in-cluster service account. In etcd mode replicas elect a leader through an etcd lease;
-// in Kubernetes mode there is no election yet, so run one replica (as kube-controllers requires).
+// API from KUBECONFIG or the in-cluster service account. Replicas elect a leader: through an etcd lease in etcd mode,
+// through the coordination.k8s.io/v1 Lease `gingham-kube-controllers` in $POD_NAMESPACE (kube-system) in Kubernetes mode.
 import os from 'node:os';
 import type { Command } from 'commander';
 import { LISTEN_HOSTS } from '../api/well-known';
 import { runControllers } from '../controllers/run';
-import { electionCapable } from '../datastore';
+import { casElection, electionCapable } from '../datastore';
 import { parseLevelSpec, type LogFormat } from '../lib/logger';
 import { addDatastoreOptions, withDatastore } from './datastore-options';
 import type { CliDeps } from './deps';
 import { CliExit } from './run';
+
+/** The etcd election and the Kubernetes Lease the replicas share. */
+const LEASE_NAME = 'gingham-kube-controllers';
 
 interface RunOptions {
   readonly config?: string;
@@ -42,7 +45,7 @@ export function registerControllers(program: Command, deps: CliDeps): void {
       .option('--metrics-host <host>', 'address /metrics listens on (its port is prometheusMetricsPort)', LISTEN_HOSTS.metrics)
       .option('--identity <name>', 'this replica in the leader election (default $POD_NAME, else host and pid)', process.env.POD_NAME ?? `${os.hostname()}-${process.pid}`)
       .option('--no-leader-election', 'lead unconditionally (run exactly one replica)')
-      .option('--lease-ttl <seconds>', 'etcd lease TTL of the leader', '15')
+      .option('--lease-ttl <seconds>', 'lease duration of the leader (etcd lease TTL, Lease leaseDurationSeconds)', '15')
       .option('--log-format <format>', 'text or json', 'text')
       .option('--log-level <spec>', 'levels, e.g. info or info,controllers=debug', 'info'),
   ).action(async (opts: RunOptions) => {
@@ -56,8 +59,11 @@ export function registerControllers(program: Command, deps: CliDeps): void {
       const datastoreType = store.backend === 'etcdv3' ? 'etcdv3' : 'kubernetes';
       let election;
       if (opts.leaderElection) {
-        if (electionCapable(store)) election = store.leaseElection('gingham-kube-controllers', ttl);
-        else logger.warn('no leader election on this datastore yet: run a single replica', { datastore: store.backend });
+        if (electionCapable(store)) election = store.leaseElection(LEASE_NAME, ttl);
+        else if (deps.openKubeLease !== undefined) {
+          const lease = deps.openKubeLease(process.env.POD_NAMESPACE ?? 'kube-system', LEASE_NAME);
+          election = casElection(lease, deps.clock, { leaseDurationMs: ttl * 1000, renewDeadlineMs: (ttl * 1000 * 2) / 3, retryPeriodMs: Math.max(1000, (ttl * 1000) / 7) });
+        } else logger.warn('no leader election on this datastore: run a single replica', { datastore: store.backend });
       }
       const running = await runControllers(
         {

@@ -7,6 +7,8 @@ import type { KubePod, PodLookup } from '../controllers/ipam-gc';
 import type { K8sObjects } from '../controllers/k8s-sync';
 import type { KubePodEntry, KubePort } from '../controllers/kube-port';
 import type { KubeNodeInfo } from '../controllers/node-sync';
+import type { LeaseRecordStore } from '../datastore';
+import { kubeLeaseStore } from './kube-lease';
 
 type ClientNode = typeof K8s;
 
@@ -49,13 +51,24 @@ function decodeAll<T>(items: readonly unknown[], decode: (raw: unknown) => T): T
 
 const stripNode = (n: K8s.V1Node): KubeNodeInfo => ({ name: n.metadata?.name ?? '', labels: { ...(n.metadata?.labels ?? {}) } });
 
-/** A KubePort from kubeconfig text, or the in-cluster service account when undefined. */
-export function clientNodeKubePort(kubeconfig: string | undefined): KubePort {
+function kubeConfig(kubeconfig: string | undefined): { k8s: ClientNode; kc: K8s.KubeConfig } {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const k8s = require('@kubernetes/client-node') as ClientNode;
   const kc = new k8s.KubeConfig();
   if (kubeconfig !== undefined) kc.loadFromString(kubeconfig);
   else kc.loadFromCluster();
+  return { k8s, kc };
+}
+
+/** A coordination.k8s.io/v1 Lease store (kube-lease.ts) from kubeconfig text, or the in-cluster service account. */
+export function clientNodeLeaseStore(kubeconfig: string | undefined, namespace: string, name: string): LeaseRecordStore {
+  const { k8s, kc } = kubeConfig(kubeconfig);
+  return kubeLeaseStore(kc.makeApiClient(k8s.CoordinationV1Api), namespace, name);
+}
+
+/** A KubePort from kubeconfig text, or the in-cluster service account when undefined. */
+export function clientNodeKubePort(kubeconfig: string | undefined): KubePort {
+  const { k8s, kc } = kubeConfig(kubeconfig);
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const networking = kc.makeApiClient(k8s.NetworkingV1Api);
   return {

@@ -16,7 +16,7 @@ import { RtNetlink } from '../netlink/rtnetlink';
 import { procSysWriter } from '../cni/sysctl';
 import type { CommandRunner } from '../felix/nat-outgoing';
 import { openDatastore } from './open-datastore';
-import { clientNodeKubePort } from './controllers-kube';
+import { clientNodeKubePort, clientNodeLeaseStore } from './controllers-kube';
 
 // Node's deprecation warnings are for developers, not for an operator's terminal (grpc-js triggers DEP0123 on every
 // TLS connection to an etcd named by IP address).
@@ -39,13 +39,17 @@ const runCommand: CommandRunner = (argv, stdin) =>
     child.stdin.end(stdin ?? '');
   });
 
+/** $KUBECONFIG's text, or undefined for the in-cluster service account (the controllers' Kubernetes API access). */
+const kubeconfigText = (): string | undefined => (process.env.KUBECONFIG ? fs.readFileSync(process.env.KUBECONFIG, 'utf8') : undefined);
+
 const deps: CliDeps = {
   clock: systemClock,
   transport: tcpTransport,
   listener: tcpListener,
   logger: createLogger,
   nodeHost: { openNetlink: () => new RtNetlink(), sysctl: procSysWriter(), runCommand },
-  openKube: () => clientNodeKubePort(process.env.KUBECONFIG ? fs.readFileSync(process.env.KUBECONFIG, 'utf8') : undefined),
+  openKube: () => clientNodeKubePort(kubeconfigText()),
+  openKubeLease: (namespace, name) => clientNodeLeaseStore(kubeconfigText(), namespace, name),
   stdout: (text) => {
     process.stdout.write(text);
   },
