@@ -1,5 +1,5 @@
 // The feed of the BGP propagation benchmark: N distinct IPv4 prefixes in a fixed order, written as the body of a
-// BIRD 2 static protocol. The order and pools are the reference harness's (../shared/bench/lib/genroutes.py), so both
+// BIRD 2 static protocol. The order and pools are the reference harness's (its genroutes.py), so both
 // harnesses feed the same table: /24s of 10/8, 100.64/10, 172.16/12, then /25s, /26s of the same, then /27s of 10/8.
 // The prefixes are only table content; nothing installs them in a kernel and no traffic goes to them.
 import fs from 'node:fs';

@@ -1,7 +1,7 @@
 // The etcd v3 datastore on a real etcd (Debian etcd-server): the conformance suite, Calico's key layout and value
 // format as etcd itself holds them, resuming a watch across an etcd restart, and Unavailable when etcd is gone.
 import { Etcd3 } from 'etcd3';
-import { runConformance } from '../../src/datastore/conformance';
+import { runConformance } from '../../src/datastore/testing/conformance';
 import { DatastoreErrorCode, isDatastoreError } from '../../src/datastore/errors';
 import { EtcdDatastore } from '../../src/datastore/etcd/etcd-datastore';
 import { CALICO_V3_ROOT } from '../../src/datastore/etcd/etcd-keys';

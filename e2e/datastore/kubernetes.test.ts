@@ -1,7 +1,7 @@
 // The kubernetes datastore, over both clients (the production @kubernetes/client-node adapter and node:http), against the Kubernetes API server TEST FIXTURE (e2e/k8s-fixture): the shared conformance
 // suite, then what only this backend has: the crd.projectcalico.org/v1 storage format, Node on the core Node,
 // WorkloadEndpoint from the Pod, watches that survive disconnects and re-list after 410 Gone.
-import { runConformance, CONFORMANCE_NAMESPACES } from '../../src/datastore/conformance';
+import { runConformance, CONFORMANCE_NAMESPACES } from '../../src/datastore/testing/conformance';
 import { DatastoreErrorCode, isDatastoreError } from '../../src/datastore/errors';
 import { createClientNodeApi, loadClientNode } from '../../src/datastore/kubernetes/client-node-api';
 import { METADATA_ANNOTATION } from '../../src/datastore/kubernetes/convert';

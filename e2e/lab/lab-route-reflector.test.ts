@@ -1,4 +1,4 @@
-// The tutorial's route-reflector steps (../shared/seed) in `gingham lab`, with its YAML verbatim (the copies in
+// The tutorial's route-reflector steps (the Calico tutorial) in `gingham lab`, with its YAML verbatim (the copies in
 // src/api/testdata/tutorial/01..03) applied by `gingham lab apply`: master1 labelled route-reflector with a cluster
 // ID, a BGPPeer from every node to it, then the mesh turned off (and the AS changed) in the default
 // BGPConfiguration. `gingham node status` inside the nodes shows `node specific` peers to the reflector, the

@@ -7,6 +7,7 @@ import { statusHandlers } from '../bgp/speaker-status';
 import { serveStatus, StatusClient, type StatusReply, type RoutesReply } from '../bgp/status-service';
 import type { CliDeps } from './deps';
 import { boxTable } from './table';
+import { describeError } from '../lib/errors';
 
 /** "2h3m", "45s": how long ago `since` was, for the SINCE column. */
 export function formatSince(since: number, now: number): string {
@@ -103,7 +104,7 @@ export function registerBgp(program: Command, deps: CliDeps): void {
       try {
         text = fs.readFileSync(opts.config, 'utf8');
       } catch (err) {
-        throw new Error(`cannot read ${opts.config}: ${(err as Error).message}`);
+        throw new Error(`cannot read ${opts.config}: ${describeError(err)}`);
       }
       const file = parseSpeakerFile(text, opts.config);
       if (opts.logFormat !== 'text' && opts.logFormat !== 'json') throw new Error('--log-format: must be text or json');
@@ -126,7 +127,7 @@ export function registerBgp(program: Command, deps: CliDeps): void {
           applyPeersAndRoutes(speaker, next);
           logger.info('reloaded configuration', { peers: next.peers.length, routes: next.originate.length });
         } catch (err) {
-          logger.error(`reload failed, keeping the running configuration: ${(err as Error).message}`);
+          logger.error(`reload failed, keeping the running configuration: ${describeError(err)}`);
         }
       }
       logger.info('shutting down');

@@ -16,7 +16,7 @@ function errorOf(fn: () => unknown): string {
 
 describe('client configuration', () => {
   it("reads the tutorial's CalicoAPIConfig file verbatim (trailing spaces, empty metadata)", () => {
-    // ../shared/seed lines 1391-1396: /etc/calico/calicoctl.cfg as the tutorial writes it.
+    // The tutorial (see src/api/testdata/tutorial/README.md), lines 1391-1396: /etc/calico/calicoctl.cfg as the tutorial writes it.
     const text = 'apiVersion: projectcalico.org/v3  \nkind: CalicoAPIConfig  \nmetadata:  \nspec:  \n  datastoreType: "kubernetes"  \n  kubeconfig: "/etc/kubernetes/admin.conf"\n';
     const cfg = parseClientConfig(text, '/etc/gingham/gingham.cfg', io());
     expect(cfg.datastoreType).toBe('kubernetes');

@@ -12,7 +12,7 @@
 // merged. Defaults: datastoreType is etcdv3 when etcd endpoints are given, kubernetes otherwise; kubernetes without
 // any way to reach the API server uses ~/.kube/config when it exists (else in-cluster credentials).
 import { parse as parseYaml } from 'yaml';
-import { GinghamError } from '../lib/errors';
+import { GinghamError, describeError } from '../lib/errors';
 import { didYouMean } from '../lib/suggest';
 
 export const DEFAULT_CONFIG_PATH = '/etc/gingham/gingham.cfg';
@@ -268,7 +268,7 @@ export function loadClientConfig(configPath: string | undefined, io: ConfigIo): 
   try {
     text = io.readFile(path);
   } catch (err) {
-    throw new ClientConfigError(`error reading config file ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new ClientConfigError(`error reading config file ${path}: ${describeError(err)}`);
   }
   if (text === undefined) {
     if (configPath !== undefined) throw new ClientConfigError(`error reading config file ${path}: no such file`);

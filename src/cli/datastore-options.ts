@@ -29,7 +29,7 @@ export async function withDatastore<T>(deps: CliDeps, opts: DatastoreCliOptions,
   try {
     ds = await deps.openDatastore(loadClientConfig(opts.config, deps.configIo));
   } catch (err) {
-    throw new CliExit(1, `Failed to create Gingham API client: ${oneLine(describeError(err))}`);
+    throw new CliExit(1, `Failed to create Gingham API client: ${oneLine(describeError(err, { codes: false }))}`);
   }
   try {
     return await fn(ds);

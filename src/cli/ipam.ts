@@ -102,7 +102,7 @@ export function registerIpam(program: Command, deps: CliDeps): void {
       try {
         fs.writeFileSync(opts.output, JSON.stringify(r.report, null, 2) + '\n');
       } catch (err) {
-        throw new CliExit(1, `cannot write report ${opts.output}: ${describeError(err)}`);
+        throw new CliExit(1, `cannot write report ${opts.output}: ${describeError(err, { codes: false })}`);
       }
     }
     deps.stdout(r.text + (opts.output !== undefined ? `Report written to ${opts.output}\n` : ''));

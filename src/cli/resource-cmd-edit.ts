@@ -6,7 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { checkUpdate } from '../api/immutable';
 import { applyDefaults, decodeResource, validateResource, type Resource } from '../api/resource';
 import type { Datastore } from '../datastore';
-import { describeError } from '../lib/errors';
+import { describeError, GinghamError } from '../lib/errors';
 import type { CliDeps } from './deps';
 import { addDatastoreOptions, withDatastore } from './datastore-options';
 import { jsonPatch, mergePatch } from './json-patch';
@@ -21,7 +21,11 @@ interface EditOptions {
 }
 
 /** Thrown by an edit function: the message is the whole error line. */
-class EditRefused extends Error {}
+class EditRefused extends GinghamError {
+  constructor(message: string) {
+    super('EditRefused', message);
+  }
+}
 
 /** Reads KIND/NAME, applies `edit`, checks and writes the result. Returns what was stored. */
 async function editOne(ds: Datastore, ref: Resource, edit: (current: Resource) => Resource): Promise<Resource> {
@@ -46,7 +50,7 @@ function parsePatchText(text: string): unknown {
     try {
       return parseYaml(text) as unknown;
     } catch (err) {
-      throw new CliExit(1, `the patch is neither JSON nor YAML: ${describeError(err)}`);
+      throw new CliExit(1, `the patch is neither JSON nor YAML: ${describeError(err, { codes: false })}`);
     }
   }
 }

@@ -105,7 +105,7 @@ async function runGet(deps: CliDeps, kindArg: string | undefined, names: string[
     try {
       deps.stdout(renderGet(result, format, { ...ctx, printNamespace }));
     } catch (err) {
-      throw new CliExit(1, describeError(err));
+      throw new CliExit(1, describeError(err, { codes: false }));
     }
     if (errors.length > 0) throw new CliExit(1, errors.join('\n'));
   });

@@ -19,10 +19,10 @@ export function describeFailure(err: unknown, ref?: Ref): string {
       case DatastoreErrorCode.Conflict:
         return `update conflict: ${id}`;
       default:
-        return oneLine(describeError(err));
+        return oneLine(describeError(err, { codes: false }));
     }
   }
-  return oneLine(describeError(err));
+  return oneLine(describeError(err, { codes: false }));
 }
 
 /** calicoctl's summary when nothing was done: one error in brackets, several one per line. */

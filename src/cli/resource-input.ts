@@ -7,6 +7,7 @@ import path from 'node:path';
 import { ManifestError } from '../api/errors';
 import { parseResources, type ParsedResource } from '../api/parse';
 import type { Resource } from '../api/resource';
+import { GinghamError, describeError } from '../lib/errors';
 
 export interface LocatedResource {
   readonly resource: Resource;
@@ -19,7 +20,11 @@ export interface LocatedResource {
 }
 
 /** The input cannot be read (missing file, bad YAML, unknown kind...): calicoctl's "Failed to execute command". */
-export class InputError extends Error {}
+export class InputError extends GinghamError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('BadInput', message, options);
+  }
+}
 
 export interface InputOptions {
   readonly recursive?: boolean;
@@ -53,7 +58,7 @@ function osMessage(err: unknown, file: string): string {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return `open ${file}: no such file or directory`;
   if (code === 'EACCES') return `open ${file}: permission denied`;
-  return `read ${file}: ${err instanceof Error ? err.message : String(err)}`;
+  return `read ${file}: ${describeError(err)}`;
 }
 
 function readText(file: string): string {

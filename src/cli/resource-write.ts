@@ -57,7 +57,7 @@ export function checkResource(res: Resource, action: string): Resource | string 
     validateResource(defaulted);
     return { ...defaulted, metadata: { ...res.metadata, ...(defaulted.metadata.namespace ? { namespace: defaulted.metadata.namespace } : {}) } };
   } catch (err) {
-    return describeError(err);
+    return describeError(err, { codes: false });
   }
 }
 
@@ -117,7 +117,7 @@ export async function planWrites(ds: Datastore, items: readonly LocatedResource[
     try {
       checkUpdate(applyDefaults(current), next);
     } catch (err) {
-      errors.push(`${locationOf(item)}: ${describeError(err)}`);
+      errors.push(`${locationOf(item)}: ${describeError(err, { codes: false })}`);
       continue;
     }
     plan.push({ item, op: 'update', before: current, next });

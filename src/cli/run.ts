@@ -38,7 +38,7 @@ export async function runCli(program: Command, argv: readonly string[], stderr: 
       if (err.message !== '') stderr(err.message.endsWith('\n') ? err.message : `${err.message}\n`);
       return err.exitCode;
     }
-    stderr(`gingham: ${oneLine(describeError(err))}\n`);
+    stderr(`gingham: ${oneLine(describeError(err, { codes: false }))}\n`);
     return 1;
   }
 }

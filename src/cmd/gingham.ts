@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // Entry point of the `gingham` binary (also installed as `kubectl-gingham`): the composition root that builds the
 // real clock, sockets, logger and datastore connector (open-datastore.ts) and hands them to the command tree.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import { buildProgram } from '../cli/program';
@@ -14,30 +13,13 @@ import { tcpTransport } from '../bgp/session/transport';
 import { tcpListener } from '../bgp/speaker';
 import { RtNetlink } from '../netlink/rtnetlink';
 import { procSysWriter } from '../cni/sysctl';
-import type { CommandRunner } from '../felix/nat-outgoing';
+import { spawnCommandRunner } from '../lib/command-runner';
 import { openDatastore } from './open-datastore';
 import { clientNodeKubePort, clientNodeLeaseStore } from './controllers-kube';
 
 // Node's deprecation warnings are for developers, not for an operator's terminal (grpc-js triggers DEP0123 on every
 // TLS connection to an etcd named by IP address).
 process.noDeprecation = true;
-
-/** Runs a system command with stdin (iptables-restore for NAT outgoing); never rejects for a non-zero exit. */
-const runCommand: CommandRunner = (argv, stdin) =>
-  new Promise((resolve) => {
-    const [cmd, ...args] = argv as [string, ...string[]];
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: 30_000, killSignal: 'SIGKILL' });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', (err) => resolve({ code: 127, stdout, stderr: `${stderr}${err.message}` }));
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    // A command that exits before reading its input makes the write fail with EPIPE: its exit code tells the
-    // caller what happened; an unhandled stream error would kill the agent.
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(stdin ?? '');
-  });
 
 /** $KUBECONFIG's text, or undefined for the in-cluster service account (the controllers' Kubernetes API access). */
 const kubeconfigText = (): string | undefined => (process.env.KUBECONFIG ? fs.readFileSync(process.env.KUBECONFIG, 'utf8') : undefined);
@@ -47,7 +29,7 @@ const deps: CliDeps = {
   transport: tcpTransport,
   listener: tcpListener,
   logger: createLogger,
-  nodeHost: { openNetlink: () => new RtNetlink(), sysctl: procSysWriter(), runCommand },
+  nodeHost: { openNetlink: () => new RtNetlink(), sysctl: procSysWriter(), runCommand: spawnCommandRunner() },
   openKube: () => clientNodeKubePort(kubeconfigText()),
   openKubeLease: (namespace, name) => clientNodeLeaseStore(kubeconfigText(), namespace, name),
   stdout: (text) => {
@@ -95,7 +77,7 @@ main(process.argv).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`gingham: ${describeError(err)}\n`);
+    process.stderr.write(`gingham: ${describeError(err, { codes: false })}\n`);
     process.exitCode = 1;
   },
 );

@@ -10,6 +10,7 @@ import { ClientConfigError, type ClientConfig, type EtcdClientConfig, type KubeC
 import type { Datastore } from '../datastore';
 import type { KubeApi } from '../datastore/kubernetes/kube-api';
 import type { Logger } from '../lib/logger';
+import { describeError } from '../lib/errors';
 
 // The backends are loaded when first opened (etcd3 brings gRPC, the kubernetes one @kubernetes/client-node), so
 // commands that never touch a datastore (version, validate, bgp, cni) start without them.
@@ -18,7 +19,7 @@ function readConfigFile(path: string, field: string): Buffer {
   try {
     return fs.readFileSync(path);
   } catch (err) {
-    throw new ClientConfigError(`${field} ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new ClientConfigError(`${field} ${path}: ${describeError(err)}`);
   }
 }
 
@@ -100,7 +101,7 @@ async function openKubernetes(k: KubeClientConfig, logger?: Logger): Promise<Dat
   try {
     api = createClientNodeApi(text);
   } catch (err) {
-    logger?.debug('@kubernetes/client-node unavailable; using the node:http client', { error: err instanceof Error ? err.message : String(err) });
+    logger?.debug('@kubernetes/client-node unavailable; using the node:http client', { error: describeError(err) });
   }
   if (api === undefined) {
     const endpoint = text !== undefined ? endpointFromKubeconfig(text) : inClusterEndpoint();

@@ -6,6 +6,7 @@
 import { PATHS } from '../api/well-known';
 import { CNI_ERR, CniError } from './cni-error';
 import { checkSupportedVersion } from './cni-version';
+import { describeError } from '../lib/errors';
 
 export type DatastoreType = 'etcdv3' | 'kubernetes';
 
@@ -92,7 +93,7 @@ function decode(text: string): Obj {
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new CniError(CNI_ERR.DECODE, 'network configuration on stdin is not valid JSON', err instanceof Error ? err.message : String(err));
+    throw new CniError(CNI_ERR.DECODE, 'network configuration on stdin is not valid JSON', describeError(err), { cause: err });
   }
   if (!isObj(parsed)) throw new CniError(CNI_ERR.DECODE, 'network configuration on stdin must be a JSON object');
   return parsed;

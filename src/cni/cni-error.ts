@@ -2,7 +2,7 @@
 // {cniVersion, code, msg, details} printed on stdout with a non-zero exit status (SPEC.md "Error"). This module owns
 // the well-known codes and the rendering; nothing here prints. Everything the plugin throws is turned into one of
 // these by toCniError, so the runtime never sees a stack trace.
-import { GinghamError } from '../lib/errors';
+import { GinghamError, describeError } from '../lib/errors';
 
 /** Well-known error codes (CNI SPEC.md "Well-known Error Codes"); 100+ are plugin-specific, 999 is "other". */
 export const CNI_ERR = {
@@ -44,7 +44,7 @@ export interface CniErrorJson {
 /** Turns anything thrown into a CniError; unknown failures become code 999 with their message only (no stack). */
 export function toCniError(err: unknown): CniError {
   if (err instanceof CniError) return err;
-  const text = err instanceof Error ? err.message : String(err);
+  const text = describeError(err);
   return new CniError(CNI_ERR.OTHER, text, undefined, { cause: err });
 }
 

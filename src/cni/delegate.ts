@@ -10,6 +10,7 @@ import type { NetConf } from './cni-config';
 import type { CniCommand } from './cni-env';
 import { CNI_ERR, CniError, type CniErrorCode } from './cni-error';
 import { parseResult, type CniResult } from './cni-result';
+import { describeError } from '../lib/errors';
 
 export const DEFAULT_PLUGIN_DIRS: readonly string[] = ['/opt/cni/bin', '/usr/lib/cni'];
 
@@ -77,7 +78,7 @@ export async function delegateIpam(command: CniCommand, type: string, netconf: R
   try {
     res = await opts.exec(file, { ...opts.env, CNI_COMMAND: command }, JSON.stringify(netconf), opts.timeoutMs ?? 60_000);
   } catch (err) {
-    throw new CniError(CNI_ERR.IO, `running IPAM plugin ${file} failed`, (err as Error).message);
+    throw new CniError(CNI_ERR.IO, `running IPAM plugin ${file} failed`, describeError(err), { cause: err });
   }
   if (res.code !== 0) {
     let e: { code?: unknown; msg?: unknown; details?: unknown } | undefined;

@@ -6,6 +6,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { CNI_ERR, CniError } from './cni-error';
+import { describeError } from '../lib/errors';
 
 export interface HostLockOptions {
   readonly path: string;
@@ -67,7 +68,7 @@ export async function acquireHostLock(opts: HostLockOptions): Promise<HostLock> 
   try {
     mkdirSync(path.dirname(opts.path), { recursive: true });
   } catch (err) {
-    throw new CniError(CNI_ERR.IO, `cannot create the directory of the IPAM lock ${opts.path}`, (err as Error).message);
+    throw new CniError(CNI_ERR.IO, `cannot create the directory of the IPAM lock ${opts.path}`, describeError(err), { cause: err });
   }
   const deadline = now() + opts.timeoutMs;
   for (;;) {
@@ -75,7 +76,7 @@ export async function acquireHostLock(opts: HostLockOptions): Promise<HostLock> 
     try {
       created = tryCreate(opts.path, pid);
     } catch (err) {
-      throw new CniError(CNI_ERR.IO, `cannot create the IPAM lock ${opts.path}`, (err as Error).message);
+      throw new CniError(CNI_ERR.IO, `cannot create the IPAM lock ${opts.path}`, describeError(err), { cause: err });
     }
     if (created) {
       return {

@@ -9,6 +9,7 @@ import type { CniEnv } from './cni-env';
 import { CNI_ERR, CniError } from './cni-error';
 import { handleIdFor, type CniIpam } from './cni-ipam';
 import type { CniResult } from './cni-result';
+import { describeError } from '../lib/errors';
 
 export interface IpamPluginDeps {
   readonly ipam: CniIpam;
@@ -31,7 +32,7 @@ export function podFromArgs(env: CniEnv): PodRef {
 /** Datastore outages are worth a retry (code 11); anything else keeps its message under code 999. */
 function ipamFailure(what: string, err: unknown): CniError {
   if (err instanceof CniError) return err;
-  const msg = err instanceof Error ? err.message : String(err);
+  const msg = describeError(err);
   if (err instanceof UnavailableError) return new CniError(CNI_ERR.TRY_AGAIN_LATER, `${what}: datastore unavailable`, msg, { cause: err });
   return new CniError(CNI_ERR.OTHER, `${what}: ${msg}`, undefined, { cause: err });
 }

@@ -12,6 +12,7 @@ import { CURRENT_VERSION, SUPPORTED_VERSIONS, versionResult } from './cni-versio
 import type { PluginContext } from './plugin-context';
 import { cmdAdd, cmdCheck, cmdDel, ipamDeps } from './plugin-gingham';
 import { ipamAdd, ipamCheck, ipamDel } from './plugin-ipam';
+import { describeError } from '../lib/errors';
 
 export type PluginKind = 'gingham' | 'gingham-ipam';
 
@@ -56,7 +57,7 @@ async function runCommand(kind: PluginKind, ctx: PluginContext): Promise<Record<
       try {
         await ctx.datastore.list('IPPool');
       } catch (err) {
-        throw new CniError(CNI_ERR.PLUGIN_NOT_AVAILABLE, 'datastore not reachable', err instanceof Error ? err.message : String(err));
+        throw new CniError(CNI_ERR.PLUGIN_NOT_AVAILABLE, 'datastore not reachable', describeError(err), { cause: err });
       }
       return undefined;
     case 'VERSION':
@@ -84,7 +85,7 @@ export async function runPlugin(kind: PluginKind, io: PluginIo, makeContext: Con
       return 0;
     }
     const text = await io.readStdin().catch((err: unknown) => {
-      throw new CniError(CNI_ERR.IO, 'cannot read the network configuration from stdin', err instanceof Error ? err.message : String(err));
+      throw new CniError(CNI_ERR.IO, 'cannot read the network configuration from stdin', describeError(err), { cause: err });
     });
     const peeked = peekVersion(text);
     if (peeked !== undefined && SUPPORTED_VERSIONS.includes(peeked)) version = peeked;

@@ -5,7 +5,7 @@
 import { workloadEndpointName, type WorkloadEndpoint } from '../api/kind-workload-endpoint';
 import type { Datastore } from '../datastore/datastore';
 import { AlreadyExistsError, NotFoundError } from '../datastore/errors';
-import { updateWithRetry } from '../datastore/cas';
+import { updateWithRetry, type CasOptions } from '../datastore/cas';
 import { API_VERSION } from '../datastore/types';
 
 export interface WorkloadIdentity {
@@ -55,8 +55,11 @@ function dropUndefined(wep: WorkloadEndpoint): WorkloadEndpoint {
   return { ...wep, spec };
 }
 
-/** Creates the endpoint, or replaces the stored one (a retried ADD, or a new sandbox of the same pod). */
-export async function writeWorkloadEndpoint(ds: Datastore, wep: WorkloadEndpoint): Promise<WorkloadEndpoint> {
+/**
+ * Creates the endpoint, or replaces the stored one (a retried ADD, or a new sandbox of the same pod) with the shared
+ * compare-and-swap loop (datastore/cas.ts; its default policy unless `cas` says otherwise).
+ */
+export async function writeWorkloadEndpoint(ds: Datastore, wep: WorkloadEndpoint, cas: CasOptions = {}): Promise<WorkloadEndpoint> {
   const clean = dropUndefined(wep);
   try {
     return await ds.create(clean);
@@ -66,7 +69,7 @@ export async function writeWorkloadEndpoint(ds: Datastore, wep: WorkloadEndpoint
   return updateWithRetry<WorkloadEndpoint>(ds, 'WorkloadEndpoint', clean.metadata.name, clean.metadata.namespace, (cur) => ({
     ...clean,
     metadata: { ...cur.metadata, labels: { ...cur.metadata.labels, ...clean.metadata.labels } },
-  }));
+  }), cas);
 }
 
 /** Deletes the endpoint if it belongs to this container. True when it was deleted; absent is not an error. */

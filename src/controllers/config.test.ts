@@ -1,4 +1,4 @@
-import { MemoryDatastore } from '../datastore';
+import { MemoryDatastore } from '../datastore/memory/memory-datastore';
 import { DEFAULT_KCC_SPEC, effectiveConfig, ensureControllersConfiguration } from './config';
 
 describe('KubeControllersConfiguration', () => {

@@ -1,5 +1,6 @@
 import { decodeK8sNetworkPolicy, decodeNamespace, decodeServiceAccount } from '../api/k8s';
-import { MemoryDatastore, type StoredResource } from '../datastore';
+import { type StoredResource } from '../datastore';
+import { MemoryDatastore } from '../datastore/memory/memory-datastore';
 import { nullLogger } from '../lib/logger';
 import { applySyncActions, reconcileK8sSync, type K8sObjects } from './k8s-sync';
 

@@ -1,5 +1,5 @@
 import type { CalicoNode } from '../api/kind-node';
-import { MemoryDatastore } from '../datastore';
+import { MemoryDatastore } from '../datastore/memory/memory-datastore';
 import { nullLogger } from '../lib/logger';
 import { applyNodeActions, KUBE_LABELS_ANNOTATION, reconcileNodeDeletes, reconcileNodeLabels, type KubeNodeInfo } from './node-sync';
 

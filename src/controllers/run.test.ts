@@ -1,5 +1,6 @@
 import http from 'node:http';
-import { MemoryDatastore, type StoredResource } from '../datastore';
+import { type StoredResource } from '../datastore';
+import { MemoryDatastore } from '../datastore/memory/memory-datastore';
 import { IpamAllocator } from '../ipam';
 import { FakeClock } from '../lib/fake-clock';
 import { nullLogger } from '../lib/logger';

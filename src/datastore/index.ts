@@ -1,13 +1,13 @@
-// The datastore's public surface for the layers below it (ipam, felix, node, controllers, cli, cmd). The memory
-// backend is exported by name; cmd/ chooses one (DATASTORE_TYPE) and hands the Datastore interface to everything else.
+// The datastore's public surface for the layers below it (ipam, felix, node, controllers, cli, cmd); cmd/ chooses a
+// backend (DATASTORE_TYPE) and hands the Datastore interface to everything else. The memory backend is a test helper
+// and not part of this surface: tests import it from './memory/memory-datastore'.
 export type { Datastore } from './datastore';
 export * from './types';
 export * from './errors';
 export { KINDS, kindInfo, kindByPlural, type KindInfo, type CrdInfo } from './kinds';
 export { labelsMatch, resourceMatches } from './label-selector';
-export { updateWithRetry, type CasOptions } from './cas';
+export { casLoop, retry, retryOnConflict, updateWithRetry, defaultCasPolicy, jitterBackoff, CasExhaustedError, type CasOptions, type CasPolicy, type CasRetry } from './cas';
 export { DatastoreCache, cacheKey, type CacheListener, type CacheUpdate } from './cache';
-export { MemoryDatastore, type MemoryDatastoreOptions } from './memory/memory-datastore';
 // The etcd backend is imported from './etcd/etcd-datastore' by whoever opens one (cmd/open-datastore.ts loads it
 // only when DATASTORE_TYPE is etcdv3): its client (etcd3, grpc-js, protobufjs) would otherwise be loaded by every
 // process, the BGP speaker included.

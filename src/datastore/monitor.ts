@@ -96,7 +96,7 @@ export class DatastoreMonitor {
     } catch (err) {
       watchdog.cancel();
       // After the watchdog fired, a late failure still brings the real cause.
-      this.record(false, startedAt, describeError(err));
+      this.record(false, startedAt, describeError(err, { codes: false }));
     } finally {
       this.inFlight = false;
       this.schedule(this.o.intervalMs ?? 5000);

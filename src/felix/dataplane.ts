@@ -13,7 +13,8 @@ import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import type { FdbEntry, Neighbour, Netlink, Route } from '../netlink/netlink';
 import { IPIP_DEVICE } from './calc-routes';
-import { NatOutgoing, type CommandRunner, type NatPool } from './nat-outgoing';
+import type { CommandRunner } from '../lib/command-runner';
+import { NatOutgoing, type NatPool } from './nat-outgoing';
 import { RouteTable, type ApplyResult } from './route-table';
 import { ensureVxlanDevice, IpipDevice, syncVxlanPeers, type IpipDeviceSpec, type VxlanDeviceSpec } from './tunnels';
 

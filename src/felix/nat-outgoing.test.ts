@@ -1,3 +1,6 @@
+import { CommandError } from '../lib/command-runner';
+import { describeError } from '../lib/errors';
+import { DataplaneError, DataplaneErrorCode } from './dataplane-error';
 import { NatOutgoing, natRestoreInput, type CommandRunner } from './nat-outgoing';
 
 describe('natRestoreInput', () => {
@@ -36,8 +39,28 @@ describe('NatOutgoing', () => {
     expect(calls.filter((c) => c.startsWith('iptables-restore --noflush'))).toHaveLength(2);
   });
 
-  it('reports a failed restore with iptables-restore\'s own words', async () => {
+  it('reports a failed restore as a DataplaneError caused by the CommandError (exit code, iptables-restore\'s own words)', async () => {
     const nat = new NatOutgoing(async () => ({ code: 2, stdout: '', stderr: 'iptables-restore: line 3 failed\n' }));
-    await expect(nat.apply([{ cidr: '10.244.0.0/16', natOutgoing: true }])).rejects.toThrow('iptables-restore of gingham-nat-outgoing failed (exit 2): iptables-restore: line 3 failed');
+    const err = await nat.apply([{ cidr: '10.244.0.0/16', natOutgoing: true }]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(DataplaneError);
+    expect((err as DataplaneError).code).toBe(DataplaneErrorCode.NatOutgoing);
+    const cause = (err as DataplaneError).cause as CommandError;
+    expect(cause).toBeInstanceOf(CommandError);
+    expect([cause.exitCode, cause.stderr, cause.argv[0]]).toEqual([2, 'iptables-restore: line 3 failed\n', 'iptables-restore']);
+    expect(describeError(err)).toBe(
+      'DATAPLANE_NAT_OUTGOING: cannot write the NAT-outgoing rules (gingham-nat-outgoing): caused by CommandFailed: iptables-restore of gingham-nat-outgoing failed (exit 2): iptables-restore: line 3 failed',
+    );
+  });
+
+  it('reports a failed POSTROUTING jump the same way', async () => {
+    const nat = new NatOutgoing(async (argv) => (argv.includes('-A') ? { code: 4, stdout: '', stderr: 'no chain\n' } : { code: argv.includes('-C') ? 1 : 0, stdout: '', stderr: '' }));
+    const err = (await nat.apply([{ cidr: '10.244.0.0/16', natOutgoing: true }]).catch((e: unknown) => e)) as DataplaneError;
+    expect(err.code).toBe(DataplaneErrorCode.NatOutgoing);
+    expect((err.cause as CommandError).exitCode).toBe(4);
+    // Not recorded as applied: the next call tries again.
+    expect(await nat.apply([{ cidr: '10.244.0.0/16', natOutgoing: true }]).catch((e: unknown) => (e as DataplaneError).code)).toBe(DataplaneErrorCode.NatOutgoing);
   });
 });

@@ -7,8 +7,12 @@
 //   -A gingham-nat-outgoing -s <pool> -d <any pool> -j RETURN        (each natOutgoing pool x every pool)
 //   -A gingham-nat-outgoing -s <pool> -j MASQUERADE                  (each natOutgoing pool)
 // The command runner is injected so the rule text is unit-tested and the kernel path is tested in a namespace.
+import { runChecked, type CommandRunner } from '../lib/command-runner';
 import { DeltaTracker } from '../lib/delta-tracker';
 import { canonicalCidr, tryParseCidr } from '../lib/ip';
+import { DataplaneError, DataplaneErrorCode } from './dataplane-error';
+
+export type { CommandRunner } from '../lib/command-runner';
 
 export const NAT_CHAIN = 'gingham-nat-outgoing';
 
@@ -18,9 +22,6 @@ export interface NatPool {
   // No `disabled`: a disabled pool's existing pods keep NAT outgoing (felix/dataplane/linux/masq_mgr.go reads only
   // Masquerade).
 }
-
-/** Runs a command with the given stdin; resolves with its exit code and output (never rejects for a non-zero exit). */
-export type CommandRunner = (argv: readonly string[], stdin?: string) => Promise<{ code: number; stdout: string; stderr: string }>;
 
 /** The iptables-restore input that makes our chain exactly right for these pools (IPv4 only). */
 export function natRestoreInput(pools: readonly NatPool[]): string {
@@ -47,16 +48,22 @@ export class NatOutgoing {
     const input = natRestoreInput(pools);
     this.chain.setDesired(NAT_CHAIN, input);
     if (this.chain.inSync) return { changed: false };
-    const restore = await this.run(['iptables-restore', '--noflush', '-w', '5'], input);
-    if (restore.code !== 0) throw new Error(`iptables-restore of ${NAT_CHAIN} failed (exit ${restore.code}): ${restore.stderr.trim()}`);
+    await this.checked(['iptables-restore', '--noflush', '-w', '5'], `iptables-restore of ${NAT_CHAIN}`, input);
     // The jump from POSTROUTING, once.
     const jump = ['POSTROUTING', '-m', 'comment', '--comment', 'gingham: nat outgoing', '-j', NAT_CHAIN];
     const check = await this.run(['iptables', '-w', '5', '-t', 'nat', '-C', ...jump]);
     if (check.code !== 0) {
-      const add = await this.run(['iptables', '-w', '5', '-t', 'nat', '-A', ...jump]);
-      if (add.code !== 0) throw new Error(`cannot add the POSTROUTING jump to ${NAT_CHAIN}: ${add.stderr.trim()}`);
+      await this.checked(['iptables', '-w', '5', '-t', 'nat', '-A', ...jump], `adding the POSTROUTING jump to ${NAT_CHAIN}`);
     }
     this.chain.markUpdated(NAT_CHAIN);
     return { changed: true };
+  }
+
+  private async checked(argv: readonly string[], what: string, stdin?: string): Promise<void> {
+    try {
+      await runChecked(this.run, argv, stdin, what);
+    } catch (err) {
+      throw new DataplaneError(DataplaneErrorCode.NatOutgoing, `cannot write the NAT-outgoing rules (${NAT_CHAIN})`, { cause: err });
+    }
   }
 }

@@ -23,6 +23,7 @@ import {
 } from '../netlink/netlink';
 import { parseCidr } from '../netlink/addr';
 import { diffRoutes, type LinkSeen, type PendingRoute } from './route-diff';
+import { describeError } from '../lib/errors';
 
 export interface RouteTableOptions {
   readonly netlink: Netlink;
@@ -284,7 +285,7 @@ export class RouteTable {
   }
 
   private onBackgroundError(err: unknown): void {
-    this.log.warn(`route table ${this.table}: apply failed: ${err instanceof Error ? err.message : String(err)}`);
+    this.log.warn(`route table ${this.table}: apply failed: ${describeError(err)}`);
     this.markResync();
     this.schedule('retry', this.retryMs);
   }

@@ -304,6 +304,12 @@ describe('compare-and-swap under injected conflicts and failures', () => {
     const msg = await messageOf(ipam.autoAssign({ handleId: 'h1', hostname: 'n1', num4: 1 }));
     expect(msg).toMatch(/^IPAMBlock 10\.244\.0\.\d+\/26: gave up after 3 attempts/);
     expect(await ipam.ipsByHandle('h1')).toEqual([]);
+    // The shared loop (datastore/cas.ts) keeps the last lost race as the cause.
+    for (let i = 0; i < 3; i++) store.failNext('update', conflict('IPAMBlock'), { kind: 'IPAMBlock' });
+    const err = await ipam.autoAssign({ handleId: 'h1', hostname: 'n1', num4: 1 }).catch((e: unknown) => e);
+    expect(isIpamError(err, IpamErrorCode.Contention)).toBe(true);
+    expect((err as Error).cause).toBeInstanceOf(ConflictError);
+    expect(await ipam.ipsByHandle('h1')).toEqual([]);
     await expectClean(store);
   });
 

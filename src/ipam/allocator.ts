@@ -17,7 +17,8 @@ import { addressAt, blockCidr, formatSeq, hostCidr, ordinalOf, parseAddress } fr
 import { affinityHost, freeCount, isEmpty, ordinalsOfHandle, ownerOf } from './block-query';
 import { assignInBlock, assignNext, releaseInBlock } from './ipam-block-write';
 import { claimBlock, deleteAffinity, deleteEmptyBlock, setAffinityState } from './ipam-claim';
-import { contention, isAlreadyExists, isConflict, isNotFound, jitterBackoff, type IpamContext } from './ipam-context';
+import { jitterBackoff, retry } from '../datastore/cas';
+import { contention, ipamCas, isAlreadyExists, isConflict, isNotFound, type IpamContext } from './ipam-context';
 import { IpamError, IpamErrorCode, invalidRequest } from './ipam-errors';
 import { dropHandleBlocks } from './ipam-handles';
 import { poolContaining, usablePools, type UsablePool } from './ipam-pools';
@@ -34,6 +35,7 @@ import type {
   ReleaseRequest,
   ReleaseResult,
 } from './ipam-types';
+import { describeError } from '../lib/errors';
 
 export interface IpamAllocatorOptions {
   readonly clock?: Clock;
@@ -102,7 +104,7 @@ export class IpamAllocator {
   /** Changes the stored IPAMConfiguration "default" (created when absent); validated as the API validates it. */
   async setConfig(patch: IpamConfigPatch): Promise<IpamConfig> {
     const { store } = this.ctx;
-    for (let attempt = 1; attempt <= this.ctx.maxAttempts; attempt++) {
+    return ipamCas(this.ctx, `${KIND_CONFIG} ${CONFIG_NAME}`, async () => {
       const current = await getConfigResource(store);
       const base = current?.spec ?? { strictAffinity: false, autoAllocateBlocks: true };
       const spec = { ...base };
@@ -118,9 +120,9 @@ export class IpamAllocator {
         return toConfig(saved);
       } catch (err) {
         if (!isConflict(err) && !isNotFound(err) && !isAlreadyExists(err)) throw err;
+        return retry(err);
       }
-    }
-    throw contention(this.ctx, `${KIND_CONFIG} ${CONFIG_NAME}`);
+    });
   }
 
   // ---- assignment ---------------------------------------------------------------------------------------------
@@ -154,7 +156,7 @@ export class IpamAllocator {
     try {
       await this.releaseIps(assigned.map((a) => ({ ip: a.address, handleId, sequenceNumber: a.sequenceNumber })));
     } catch (err) {
-      this.ctx.log.error('could not undo a partial assignment; ipam check will report it', { handle: handleId, error: String(err) });
+      this.ctx.log.error('could not undo a partial assignment; ipam check will report it', { handle: handleId, error: describeError(err) });
     }
   }
 
@@ -323,8 +325,7 @@ export class IpamAllocator {
     const pool = poolContaining(pools, ip);
     const text = addressText(ip);
     if (pool === undefined) throw new IpamError(IpamErrorCode.NotAssignable, `${text} is in no enabled IP pool${use ? ` that allows ${use}` : ''}; create or enable a pool containing it`);
-    for (let attempt = 1; attempt <= this.ctx.maxAttempts; attempt++) {
-      if (attempt > 1) await this.ctx.backoff(attempt - 1);
+    return ipamCas(this.ctx, `assigning ${text}`, async () => {
       // Use the block that holds the address whatever its size; only when none does, claim the pool-grid block.
       const blocks = await listBlocks(this.ctx.store, ip.family);
       const blk = blocks.find((b) => cidrContains(parseCidr(b.spec.cidr), ip));
@@ -335,7 +336,7 @@ export class IpamAllocator {
           throw new IpamError(IpamErrorCode.NotAssignable, `${text}: block ${formatCidr(cidr)} would overlap an existing block; run gingham ipam check`);
         }
         await claimBlock(this.ctx, host, cidr);
-        continue;
+        return retry();
       }
       const holder = blk.spec.affinity;
       if (config.strictAffinity && holder !== hostAffinity(host)) {
@@ -349,10 +350,9 @@ export class IpamAllocator {
         return r.ok ? r.assignment : { spec, ordinals: [], sequenceNumber: 0n };
       });
       const first = got[0];
-      if (first !== undefined) return first;
       // Taken or block changed between the read and the write: look again.
-    }
-    throw contention(this.ctx, `assigning ${text}`);
+      return first ?? retry();
+    });
   }
 
   // ---- release ------------------------------------------------------------------------------------------------
@@ -471,8 +471,7 @@ export class IpamAllocator {
 
   private async dropBlockAffinity(host: string, cidr: string): Promise<'deleted' | 'unaffined' | 'not-ours'> {
     const name = blockNameForCidr(cidr);
-    for (let attempt = 1; attempt <= this.ctx.maxAttempts; attempt++) {
-      if (attempt > 1) await this.ctx.backoff(attempt - 1);
+    return ipamCas(this.ctx, `IPAMBlock ${cidr}`, async () => {
       const blk = await getOrUndefined<StoredBlock>(this.ctx.store, KIND_BLOCK, name);
       if (blk === undefined || affinityHost(blk.spec) !== host) return 'not-ours';
       try {
@@ -487,9 +486,9 @@ export class IpamAllocator {
         return 'unaffined';
       } catch (err) {
         if (!isConflict(err) && !isNotFound(err)) throw err;
+        return retry(err);
       }
-    }
-    throw contention(this.ctx, `IPAMBlock ${cidr}`);
+    });
   }
 }
 

@@ -8,10 +8,12 @@ import { assignFromBlock, type AllocationOwner, type BlockAssignment } from './b
 import { addressAt, blockCidr, formatSeq, hostCidr, ipAtOrdinal } from './block-ordinals';
 import { isEmpty } from './block-query';
 import { releaseOrdinals, type BlockRelease, type OrdinalRelease } from './block-release';
-import { contention, isConflict, isNotFound, type IpamContext } from './ipam-context';
+import { retry, type CasRetry } from '../datastore/cas';
+import { ipamCas, isConflict, isNotFound, type IpamContext } from './ipam-context';
 import { adjustHandle } from './ipam-handles';
 import { getOrUndefined, KIND_BLOCK, type StoredBlock } from './ipam-store';
 import type { AssignedIp } from './ipam-types';
+import { describeError } from '../lib/errors';
 
 export type BlockFilter = (block: StoredBlock) => boolean;
 
@@ -39,8 +41,7 @@ export async function assignInBlock(
   prefetched?: StoredBlock,
 ): Promise<AssignedIp[]> {
   const name = blockNameForCidr(cidr);
-  for (let attempt = 1; attempt <= ctx.maxAttempts; attempt++) {
-    if (attempt > 1) await ctx.backoff(attempt - 1);
+  return ipamCas(ctx, `IPAMBlock ${cidr}`, async (attempt) => {
     // The caller's fresh read serves the first attempt; a Conflict means it was stale, so later attempts re-read.
     const blk = attempt === 1 && prefetched !== undefined ? prefetched : await getOrUndefined<StoredBlock>(ctx.store, KIND_BLOCK, name);
     if (blk === undefined || blk.spec.deleted || !accept(blk)) return [];
@@ -49,20 +50,19 @@ export async function assignInBlock(
     try {
       await ctx.store.update<IPAMBlock>({ ...blk, spec: a.spec });
     } catch (err) {
-      if (isConflict(err)) continue;
+      if (isConflict(err)) return retry(err);
       if (isNotFound(err)) return [];
       throw err;
     }
     try {
       await adjustHandle(ctx, owner.handleId, blk.spec.cidr, a.ordinals.length);
     } catch (err) {
-      ctx.log.warn('handle update failed; undoing the block assignment', { handle: owner.handleId, block: cidr, error: String(err) });
+      ctx.log.warn('handle update failed; undoing the block assignment', { handle: owner.handleId, block: cidr, error: describeError(err) });
       await releaseInBlock(ctx, cidr, a.ordinals.map((o) => ({ ordinal: o, handleId: owner.handleId, sequenceNumber: a.sequenceNumber })), { adjustHandles: false });
       throw err;
     }
     return describe(blk.spec, a);
-  }
-  throw contention(ctx, `IPAMBlock ${cidr}`);
+  });
 }
 
 /** The next `num` free addresses of the block. */
@@ -90,8 +90,7 @@ export async function releaseInBlock(
   opts: ReleaseInBlockOptions = {},
 ): Promise<BlockReleaseOutcome> {
   const name = blockNameForCidr(cidr);
-  for (let attempt = 1; attempt <= ctx.maxAttempts; attempt++) {
-    if (attempt > 1) await ctx.backoff(attempt - 1);
+  return ipamCas(ctx, `IPAMBlock ${cidr}`, async (): Promise<BlockReleaseOutcome | CasRetry> => {
     const blk = await getOrUndefined<StoredBlock>(ctx.store, KIND_BLOCK, name);
     if (blk === undefined || blk.spec.deleted) {
       const reqs = typeof requests === 'function' ? [] : requests;
@@ -115,7 +114,7 @@ export async function releaseInBlock(
         await ctx.store.update<IPAMBlock>({ ...blk, spec: r.spec });
       }
     } catch (err) {
-      if (isConflict(err) || isNotFound(err)) continue;
+      if (isConflict(err) || isNotFound(err)) return retry(err);
       throw err;
     }
     if (opts.adjustHandles !== false) {
@@ -124,6 +123,5 @@ export async function releaseInBlock(
       for (const [h, n] of perHandle) await adjustHandle(ctx, h, blk.spec.cidr, -n);
     }
     return outcome;
-  }
-  throw contention(ctx, `IPAMBlock ${cidr}`);
+  });
 }

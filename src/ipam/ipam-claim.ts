@@ -8,7 +8,8 @@ import { blockNameForCidr } from '../api/kind-ipam-block';
 import { cidrsOverlap, formatCidr, parseCidr, type Cidr } from '../lib/ip';
 import { newBlockSpec } from './block-ordinals';
 import { isEmpty } from './block-query';
-import { contention, initialSequence, isAlreadyExists, isConflict, isNotFound, type IpamContext } from './ipam-context';
+import { retry, retryOnConflict } from '../datastore/cas';
+import { initialSequence, ipamCas, isAlreadyExists, isConflict, isNotFound, type IpamContext } from './ipam-context';
 import { affinityName, affinityResource, blockResource, getOrUndefined, hostAffinity, KIND_AFFINITY, KIND_BLOCK, listBlocks, type StoredBlock, type StoredAffinity } from './ipam-store';
 
 /** Steps 1-3. True when the host owns the block afterwards; false when another host won it. */
@@ -54,18 +55,16 @@ async function pendingAffinity(ctx: IpamContext, host: string, cidr: string): Pr
 }
 
 export async function setAffinityState(ctx: IpamContext, host: string, cidr: string, state: AffinityState): Promise<BlockAffinity | undefined> {
-  for (let attempt = 1; attempt <= ctx.maxAttempts; attempt++) {
-    if (attempt > 1) await ctx.backoff(attempt - 1);
+  return ipamCas(ctx, `BlockAffinity ${affinityName(host, cidr)}`, async () => {
     const current = await getOrUndefined<StoredAffinity>(ctx.store, KIND_AFFINITY, affinityName(host, cidr));
     if (current === undefined) return undefined;
     if (current.spec.state === state) return current;
     try {
       return await ctx.store.update<BlockAffinity>({ ...current, spec: { ...current.spec, state } });
     } catch (err) {
-      if (!isConflict(err)) throw err;
+      return retryOnConflict(err);
     }
-  }
-  throw contention(ctx, `BlockAffinity ${affinityName(host, cidr)}`);
+  });
 }
 
 export async function deleteAffinity(ctx: IpamContext, host: string, cidr: string): Promise<void> {
@@ -78,8 +77,7 @@ export async function deleteAffinity(ctx: IpamContext, host: string, cidr: strin
 
 /** Deletes the block only while it is empty (CAS on its resourceVersion). True when it is gone. */
 export async function deleteEmptyBlock(ctx: IpamContext, cidr: string): Promise<boolean> {
-  for (let attempt = 1; attempt <= ctx.maxAttempts; attempt++) {
-    if (attempt > 1) await ctx.backoff(attempt - 1);
+  return ipamCas(ctx, `IPAMBlock ${cidr}`, async () => {
     const blk = await getOrUndefined<StoredBlock>(ctx.store, KIND_BLOCK, blockNameForCidr(cidr));
     if (blk === undefined) return true;
     if (!isEmpty(blk.spec)) return false;
@@ -88,7 +86,7 @@ export async function deleteEmptyBlock(ctx: IpamContext, cidr: string): Promise<
       return true;
     } catch (err) {
       if (!isConflict(err) && !isNotFound(err)) throw err;
+      return retry(err);
     }
-  }
-  throw contention(ctx, `IPAMBlock ${cidr}`);
+  });
 }

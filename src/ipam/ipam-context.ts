@@ -1,6 +1,7 @@
-// What every IPAM datastore step shares: the store, the retry bound of its compare-and-swap loops, a short jittered
-// pause between attempts (so writers racing for one block spread out instead of colliding in lock step), the clock
-// that stamps claim times and initial sequence numbers, and the logger.
+// What every IPAM datastore step shares: the store, the retry bound of its compare-and-swap loops (datastore/cas.ts),
+// a short jittered pause between attempts (so writers racing for one block spread out instead of colliding in lock
+// step), the clock that stamps claim times and initial sequence numbers, and the logger.
+import { casLoop, type Backoff, type CasRetry } from '../datastore/cas';
 import type { Datastore } from '../datastore/datastore';
 import { DatastoreErrorCode, isDatastoreError } from '../datastore/errors';
 import type { Clock } from '../lib/clock';
@@ -14,16 +15,12 @@ export interface IpamContext {
   readonly clock: Clock;
   readonly log: Logger;
   /** Pause before retry `attempt` (1-based) of a lost compare-and-swap. */
-  readonly backoff: (attempt: number) => Promise<void>;
+  readonly backoff: Backoff;
 }
 
-/** Jittered pause: none for the first retry, then up to min(2^attempt, 20) ms. */
-export function jitterBackoff(clock: Clock, random: () => number = Math.random): (attempt: number) => Promise<void> {
-  return (attempt) => {
-    if (attempt <= 1) return Promise.resolve();
-    const ms = Math.floor(random() * Math.min(2 ** attempt, 20));
-    return new Promise((resolve) => clock.setTimeout(resolve, ms));
-  };
+/** datastore/cas.ts's loop with IPAM's bound and pause, ending in IpamError Contention (cause: the last lost race). */
+export function ipamCas<T>(ctx: IpamContext, what: string, attempt: (n: number) => Promise<T | CasRetry>): Promise<T> {
+  return casLoop({ maxAttempts: ctx.maxAttempts, backoff: ctx.backoff, giveUp: (w, _n, cause) => contention(ctx, w, cause) }, what, attempt);
 }
 
 export function isConflict(err: unknown): boolean {

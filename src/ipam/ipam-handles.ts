@@ -1,6 +1,7 @@
 // IPAMHandle bookkeeping: how many addresses a handle holds in each block, so release by handle visits only those
 // blocks. Each change is a compare-and-swap (create when absent, delete when the last count drops to zero).
-import { contention, isAlreadyExists, isConflict, isNotFound, type IpamContext } from './ipam-context';
+import { retry } from '../datastore/cas';
+import { ipamCas, isAlreadyExists, isConflict, isNotFound, type IpamContext } from './ipam-context';
 import { getOrUndefined, handleResource, KIND_HANDLE, type StoredHandle } from './ipam-store';
 
 /** Adds `delta` (may be negative) to the handle's count for `block`; drops zero entries and an empty handle. */
@@ -32,8 +33,7 @@ export async function dropHandleBlocks(ctx: IpamContext, handleId: string, block
 }
 
 async function setHandleCounts(ctx: IpamContext, handleId: string, change: (counts: Record<string, number>) => void, known?: StoredHandle): Promise<void> {
-  for (let attempt = 1; attempt <= ctx.maxAttempts; attempt++) {
-    if (attempt > 1) await ctx.backoff(attempt - 1);
+  return ipamCas(ctx, `IPAMHandle ${handleId}`, async (attempt) => {
     // A handle the caller just read serves the first attempt (CAS on its resourceVersion catches any change since).
     const current = attempt === 1 && known !== undefined ? known : await getOrUndefined<StoredHandle>(ctx.store, KIND_HANDLE, handleId);
     const counts: Record<string, number> = current && !current.spec.deleted ? { ...current.spec.block } : {};
@@ -49,10 +49,10 @@ async function setHandleCounts(ctx: IpamContext, handleId: string, change: (coun
         const next = handleResource(handleId, counts);
         await ctx.store.update({ ...next, metadata: { ...current.metadata } });
       }
-      return;
+      return undefined;
     } catch (err) {
       if (!isConflict(err) && !isAlreadyExists(err) && !isNotFound(err)) throw err;
+      return retry(err);
     }
-  }
-  throw contention(ctx, `IPAMHandle ${handleId}`);
+  });
 }

@@ -3,6 +3,7 @@
 // server's defaults, a Deployment's pods named as its ReplicaSet names them, replicas spread over the nodes, ClusterIPs
 // from the service range, and the Calico objects kube-controllers would write for them (src/api/k8s does the
 // conversion). The shell that makes pods, servers and DNAT maps out of this is lab-cluster.ts.
+import { GinghamError } from '../lib/errors';
 import { createHash } from 'node:crypto';
 import { Problems } from '../api/errors';
 import {
@@ -59,10 +60,9 @@ export const emptyCluster = (): LabCluster => ({ namespaces: {}, pods: {}, deplo
 
 export type LabK8sObject = K8sNamespace | K8sPod | LabDeployment | LabService | K8sNetworkPolicy;
 
-export class LabObjectError extends Error {
+export class LabObjectError extends GinghamError {
   constructor(message: string) {
-    super(message);
-    this.name = 'LabObjectError';
+    super('LabObjectInvalid', message);
   }
 }
 

@@ -7,6 +7,7 @@ import { withFileLock, writeAtomic } from './lab-lock';
 import type { LabSys } from './lab-sys';
 import type { LabEncap, LabTopology } from './lab-topology';
 import type { LabCluster } from './lab-k8s';
+import { GinghamError } from '../lib/errors';
 
 export const DEFAULT_LAB_DIR = '/var/run/gingham-lab';
 export const DEFAULT_LAB_PREFIX = 'glab-';
@@ -101,10 +102,9 @@ export function labNamespaces(s: Pick<LabState, 'topology' | 'pods'>): string[] 
   return [...new Set([t.lanNamespace, ...t.nodes.map((n) => n.namespace), ...t.pods.map((x) => x.namespace), ...s.pods.map((x) => x.namespace)])];
 }
 
-export class LabNotUpError extends Error {
+export class LabNotUpError extends GinghamError {
   constructor(dir: string) {
-    super(`no lab in ${dir} (start one with: gingham lab up)`);
-    this.name = 'LabNotUpError';
+    super('LabNotUp', `no lab in ${dir} (start one with: gingham lab up)`);
   }
 }
 

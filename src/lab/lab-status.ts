@@ -4,6 +4,7 @@
 import path from 'node:path';
 import type { LabSys } from './lab-sys';
 import { labPaths, readState, type LabPodState, type LabState } from './lab-state';
+import { GinghamError } from '../lib/errors';
 
 export interface LabStatus {
   readonly stateDir: string;
@@ -51,10 +52,9 @@ export function labStatus(stateDir: string, sys: LabSys): LabStatus {
   };
 }
 
-export class LabTargetError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'LabTargetError';
+export class LabTargetError extends GinghamError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('LabTargetUnknown', message, options);
   }
 }
 

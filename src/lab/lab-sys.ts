@@ -3,14 +3,14 @@
 // can see what would be run. Every command has a timeout; every wait is bounded.
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { GinghamError } from '../lib/errors';
 
-export class LabCommandError extends Error {
+export class LabCommandError extends GinghamError {
   constructor(
     readonly command: string,
     readonly output: string,
   ) {
-    super(`${command}: ${output.trim() || 'failed'}`);
-    this.name = 'LabCommandError';
+    super('LabCommandFailed', `${command}: ${output.trim() || 'failed'}`);
   }
 }
 

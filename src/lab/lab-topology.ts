@@ -2,6 +2,7 @@
 // the options alone (pure, so `up`, `status` and `down` agree on names). The default is the tutorial's: master1
 // 10.0.0.12, node1 10.0.0.15, node2 10.0.0.16 on 10.0.0.0/24, more nodes at .17, .18, ...; with two subnets every
 // second node sits on 10.0.1.0/24 behind the lab's router (the LAN namespace routes between its two bridges).
+import { GinghamError } from '../lib/errors';
 
 export type LabEncap = 'none' | 'vxlan' | 'ipip';
 
@@ -53,13 +54,12 @@ export const LAB_BLOCK_SIZE = 24;
 export const LAB_MAX_NODES = 100;
 export const LAB_MAX_PODS = 20;
 
-export class LabOptionError extends Error {
+export class LabOptionError extends GinghamError {
   constructor(
     readonly field: string,
     message: string,
   ) {
-    super(`${field}: ${message}`);
-    this.name = 'LabOptionError';
+    super('LabOptionInvalid', `${field}: ${message}`);
   }
 }
 

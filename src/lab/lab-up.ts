@@ -94,7 +94,7 @@ function labelNodes(sys: LabSys, self: LabSelf, t: LabTopology): void {
   }
 }
 
-/** The tutorial's route-reflector steps (../shared/seed): label, cluster ID, a BGPPeer to the reflector, mesh off. */
+/** The tutorial's route-reflector steps (manifests in src/api/testdata/tutorial/): label, cluster ID, a BGPPeer to the reflector, mesh off. */
 function routeReflector(sys: LabSys, self: LabSelf, t: LabTopology, node: string): void {
   const steps: Array<{ args: string[]; input?: string }> = [
     { args: ['label', 'node', node, 'route-reflector=true'] },

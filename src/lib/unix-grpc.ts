@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { InUseError } from './errors';
+import { GinghamError, InUseError, describeError } from './errors';
 
 export type JsonServiceDefinition = grpc.ServiceDefinition<grpc.UntypedServiceImplementation>;
 
@@ -64,7 +64,7 @@ export async function serveUnix(socketPath: string, service: JsonServiceDefiniti
         .then(() => handler(call.request))
         .then(
           (v) => cb(null, v),
-          (err: unknown) => cb({ code: grpc.status.INTERNAL, details: err instanceof Error ? err.message : String(err) }, null),
+          (err: unknown) => cb({ code: grpc.status.INTERNAL, details: describeError(err) }, null),
         );
     };
   }
@@ -133,13 +133,12 @@ export class UnixJsonClient {
 }
 
 /** A call that failed; `grpcCode` UNAVAILABLE (14) or DEADLINE_EXCEEDED (4) means nothing answered. */
-export class UnreachableError extends Error {
-  override readonly name = 'UnreachableError';
+export class UnreachableError extends GinghamError {
   constructor(
     message: string,
     readonly grpcCode: number,
   ) {
-    super(message);
+    super('Unreachable', message);
   }
 
   get nothingAnswered(): boolean {

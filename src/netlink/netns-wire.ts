@@ -5,6 +5,7 @@
 // NetlinkErrors cross the pipe by errno, op and object and come back as NetlinkError (IpipUnavailableError for that
 // case), so callers branch on the same codes as in-process. JSON has no undefined: null stands for it both ways.
 import { IpipUnavailableError, NetlinkError } from './netlink-error';
+import { describeError } from '../lib/errors';
 
 export interface WireRequest {
   readonly id: number;
@@ -32,7 +33,7 @@ export function errorToWire(err: unknown): WireError {
   if (err instanceof NetlinkError) {
     return { name: err.name, code: err.code, errno: err.errno, op: err.op, object: err.object, message: err.message };
   }
-  return { name: 'Error', code: 'UNEXPECTED', message: err instanceof Error ? err.message : String(err) };
+  return { name: 'Error', code: 'UNEXPECTED', message: describeError(err) };
 }
 
 export function errorFromWire(e: WireError): Error {

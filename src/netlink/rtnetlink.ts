@@ -118,13 +118,16 @@ function openNetns(ref: NetnsRef, op: string, object: string): { fd?: number; pi
   return { fd, close: () => closeSync(fd) };
 }
 
+/** How much later than our own deadline the netlink library times a request out (to drop its record of it). */
+const LIBRARY_TIMEOUT_MARGIN_MS = 100;
+
 export class RtNetlink implements Netlink {
   private readonly sock: RtNetlinkSocket;
   private readonly timeoutMs: number;
   private readonly batchWindow: number;
   private closed = false;
-  /** Rejecters of requests in flight, so close() fails them at once instead of leaving them to time out. */
-  private readonly inFlight = new Set<(err: Error) => void>();
+  /** Fails a request in flight with EBADF, so close() ends them at once instead of leaving them to time out. */
+  private readonly inFlight = new Set<() => void>();
 
   constructor(opts: RtNetlinkOptions = {}) {
     // 1 MiB buffers: a full route dump of a large cluster, or a batch of a few hundred ACKs, must not overflow.
@@ -137,7 +140,7 @@ export class RtNetlink implements Netlink {
     if (this.closed) return;
     this.closed = true;
     this.sock.socket.close();
-    for (const reject of this.inFlight) reject(new Error('netlink socket closed'));
+    for (const failClosed of this.inFlight) failClosed();
     this.inFlight.clear();
   }
 
@@ -145,23 +148,25 @@ export class RtNetlink implements Netlink {
   private async request(type: number, stream: AttrStream, flags: number, op: string, object: () => string): Promise<rt.Message[]> {
     if (this.closed) throw new NetlinkError('EBADF', op, object(), { detail: 'netlink socket closed' });
     let msgs;
-    let rejectOnClose: ((err: Error) => void) | undefined;
+    let failClosed: (() => void) | undefined;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const closedEarly = new Promise<never>((_, reject) => {
-        rejectOnClose = reject;
-        this.inFlight.add(reject);
+      // Closing and the deadline fail the request with their own errno here; nothing is inferred from message text.
+      const ended = new Promise<never>((_, reject) => {
+        failClosed = () => reject(new NetlinkError('EBADF', op, object(), { detail: 'netlink socket closed' }));
+        this.inFlight.add(failClosed);
+        timer = setTimeout(() => reject(new NetlinkError('ETIMEDOUT', op, object(), { detail: `no reply in ${this.timeoutMs} ms` })), this.timeoutMs);
       });
-      [msgs] = await Promise.race([
-        this.sock.socket.request(type, stream.bufs, { flags, checkError: false, timeout: this.timeoutMs }),
-        closedEarly,
-      ]);
+      // The library's own timeout (later than ours) only releases its bookkeeping for the request.
+      const sent = this.sock.socket.request(type, stream.bufs, { flags, checkError: false, timeout: this.timeoutMs + LIBRARY_TIMEOUT_MARGIN_MS });
+      [msgs] = await Promise.race([sent, ended]);
     } catch (err) {
-      const text = err instanceof Error ? err.message : String(err);
+      if (err instanceof NetlinkError) throw err;
       const code = (err as { code?: unknown }).code;
-      const errno = typeof code === 'string' ? code : /timeout/i.test(text) ? 'ETIMEDOUT' : /closed/.test(text) ? 'EBADF' : 'EIO';
-      throw new NetlinkError(errno, op, object(), { cause: err });
+      throw new NetlinkError(typeof code === 'string' ? code : 'EIO', op, object(), { cause: err });
     } finally {
-      if (rejectOnClose) this.inFlight.delete(rejectOnClose);
+      if (failClosed) this.inFlight.delete(failClosed);
+      clearTimeout(timer);
     }
     const out: rt.Message[] = [];
     for (const m of msgs) {

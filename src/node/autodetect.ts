@@ -8,6 +8,7 @@
 // The result keeps the interface's prefix length ("10.0.0.12/24"), which Node.spec.bgp.ipv4Address stores and the
 // CrossSubnet decision uses. Pure, apart from can-reach, whose route lookup is injected.
 import { cidrContains, isLinkLocal, parseCidr, parseIp, type IpFamily } from '../lib/ip';
+import { GinghamError, describeError } from '../lib/errors';
 
 /** Interface names first-found never picks (Calico's DEFAULT_INTERFACES_TO_EXCLUDE). */
 export const DEFAULT_EXCLUDES: readonly RegExp[] = [
@@ -46,8 +47,10 @@ export type AutodetectMethod =
   | { readonly kind: 'can-reach'; readonly destination: string }
   | { readonly kind: 'cidr'; readonly cidrs: readonly string[] };
 
-export class AutodetectError extends Error {
-  override readonly name = 'AutodetectError';
+export class AutodetectError extends GinghamError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('AutodetectInvalid', message, options);
+  }
 }
 
 /** Parses IP_AUTODETECTION_METHOD; errors name the variable and what was wrong. */
@@ -63,7 +66,7 @@ export function parseAutodetectMethod(text: string | undefined, variable = 'IP_A
       try {
         return new RegExp(s);
       } catch (err) {
-        throw new AutodetectError(`${variable}: ${key}: "${s}" is not a regular expression (${err instanceof Error ? err.message : String(err)})`);
+        throw new AutodetectError(`${variable}: ${key}: "${s}" is not a regular expression (${describeError(err)})`);
       }
     });
   if (list.length === 0 && key !== 'first-found') throw new AutodetectError(`${variable}: "${t}" needs a value after "="`);

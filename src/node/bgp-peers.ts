@@ -23,6 +23,7 @@ import type { BGPPeer } from '../api/kind-bgp-peer';
 import type { CalicoNode } from '../api/kind-node';
 import { compileSelector } from '../api/selector';
 import { parseIp, tryParseIp } from '../lib/ip';
+import { describeError } from '../lib/errors';
 
 export const DEFAULT_ASN = 64512;
 export const DEFAULT_BGP_PORT = PORTS.bgp;
@@ -158,7 +159,7 @@ export function computePeers(input: PeerInputs): PeerComputation {
     try {
       return compileSelector(sel).matches(labels);
     } catch (err) {
-      problems.push(`${owner}: ${err instanceof Error ? err.message : String(err)}`);
+      problems.push(`${owner}: ${describeError(err)}`);
       return false;
     }
   };

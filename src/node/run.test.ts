@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MemoryNetwork } from '../bgp/session/testing/memory-network';
-import { MemoryDatastore } from '../datastore';
+import { MemoryDatastore } from '../datastore/memory/memory-datastore';
 import { FakeClock } from '../lib/fake-clock';
 import { nullLogger } from '../lib/logger';
 import { FakeNetlink } from '../netlink/fake';

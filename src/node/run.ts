@@ -14,7 +14,7 @@ import { Speaker, type SpeakerDeps } from '../bgp/speaker';
 import type { SysctlWriter } from '../cni/sysctl';
 import { DatastoreCache, DatastoreMonitor, probeDatastore, type Datastore } from '../datastore';
 import { Dataplane } from '../felix/dataplane';
-import type { CommandRunner } from '../felix/nat-outgoing';
+import type { CommandRunner } from '../lib/command-runner';
 import { IpamAllocator } from '../ipam';
 import type { Clock } from '../lib/clock';
 import { describeError, GinghamError } from '../lib/errors';

@@ -1,4 +1,4 @@
-import { MemoryDatastore } from '../datastore';
+import { MemoryDatastore } from '../datastore/memory/memory-datastore';
 import type { CalicoNode } from '../api/kind-node';
 import type { IPPool } from '../api/kind-ippool';
 import { ensureDefaultConfig, ensureDefaultPool, ensureNode, parseStartupEnv } from './startup';

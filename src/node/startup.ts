@@ -12,7 +12,8 @@ import { applyDefaults, newResource, validateResource, type Resource } from '../
 import { compileSelector } from '../api/selector';
 import { DatastoreErrorCode, isDatastoreError, updateWithRetry, type Datastore } from '../datastore';
 import { tryParseCidr, tryParseIp } from '../lib/ip';
-import { AutodetectError, parseAutodetectMethod, type AutodetectMethod } from './autodetect';
+import { parseAutodetectMethod, type AutodetectMethod } from './autodetect';
+import { GinghamError, describeError } from '../lib/errors';
 
 export type EncapSetting = 'Always' | 'CrossSubnet' | 'Never';
 
@@ -37,8 +38,10 @@ export interface StartupConfig {
   readonly defaultPool?: DefaultPoolConfig;
 }
 
-export class StartupConfigError extends Error {
-  override readonly name = 'StartupConfigError';
+export class StartupConfigError extends GinghamError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('StartupConfigInvalid', message, options);
+  }
 }
 
 function encap(env: NodeJS.ProcessEnv, name: string, dflt: EncapSetting): EncapSetting {
@@ -69,7 +72,7 @@ export function parseStartupEnv(env: NodeJS.ProcessEnv, fallbackName: string): S
     try {
       ip = { kind: 'autodetect', method: parseAutodetectMethod(env.IP_AUTODETECTION_METHOD) };
     } catch (err) {
-      throw new StartupConfigError(err instanceof AutodetectError ? err.message : String(err));
+      throw new StartupConfigError(describeError(err, { codes: false }), { cause: err });
     }
   } else if (ipText === 'none') ip = { kind: 'none' };
   else if (tryParseIp(ipText) && !ipText.includes(':')) ip = { kind: 'explicit', cidr: `${ipText}/32` };
@@ -99,7 +102,7 @@ export function parseStartupEnv(env: NodeJS.ProcessEnv, fallbackName: string): S
     try {
       compileSelector(nodeSelector);
     } catch (err) {
-      throw new StartupConfigError(`CALICO_IPV4POOL_NODE_SELECTOR: ${err instanceof Error ? err.message : String(err)}`);
+      throw new StartupConfigError(`CALICO_IPV4POOL_NODE_SELECTOR: ${describeError(err)}`);
     }
     defaultPool = {
       cidr: cidrText,

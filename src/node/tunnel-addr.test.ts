@@ -1,6 +1,6 @@
 import type { IPPool } from '../api/kind-ippool';
 import type { CalicoNode } from '../api/kind-node';
-import { MemoryDatastore } from '../datastore';
+import { MemoryDatastore } from '../datastore/memory/memory-datastore';
 import { IpamAllocator } from '../ipam';
 import { ensureTunnelAddress, tunnelPools } from './tunnel-addr';
 

@@ -291,6 +291,40 @@ export class LocRib {
    * each entry whose best path changed. `changed` may commit() (to bound a batch): the scan tolerates it.
    */
   removeSource(source: PathSource, changed: (family: Family, id: number) => void, onlyStale = false, families: readonly Family[] = FAMILIES): number {
+    const pool = this.pool;
+    return this.scanSource(source, families, (t, family, id, p) => {
+      if (onlyStale && pool.stale[p] === 0) return false;
+      const r = this.removeAt(t, id, source.id);
+      if (r >= 0) changed(family, r);
+      return true;
+    });
+  }
+
+  /** Marks every path of `source` in `families` stale (RFC 4724 helper); they stay in use. */
+  markStale(source: PathSource, families: readonly Family[] = FAMILIES): number {
+    const pool = this.pool;
+    let n = 0;
+    this.scanSource(source, families, (_t, _family, _id, first) => {
+      for (let p = first; p !== -1; p = pool.next[p] as number) {
+        if (pool.src[p] !== source.id) continue;
+        pool.stale[p] = 1;
+        n++;
+      }
+      return true;
+    });
+    return n;
+  }
+
+  /**
+   * Calls `visit` with each entry holding a path of `source` (`p`: the first of its path slots there) and counts the
+   * visits that returned true. Stops a family's scan once the source has no path left in it,
+   * so `visit` may remove the path it is given.
+   */
+  private scanSource(
+    source: PathSource,
+    families: readonly Family[],
+    visit: (t: FamilyTable, family: Family, id: number, p: number) => boolean,
+  ): number {
     let n = 0;
     const pool = this.pool;
     for (const family of families) {
@@ -300,31 +334,8 @@ export class LocRib {
         if (!t.index.has(id)) continue;
         let p = t.first[id] as number;
         while (p !== -1 && pool.src[p] !== source.id) p = pool.next[p] as number;
-        if (p === -1 || (onlyStale && pool.stale[p] === 0)) continue;
-        n++;
-        const r = this.removeAt(t, id, source.id);
-        if (r >= 0) changed(family, r);
+        if (p !== -1 && visit(t, family, id, p)) n++;
         if (this.count(source, family) === 0) break;
-      }
-    }
-    return n;
-  }
-
-  /** Marks every path of `source` in `families` stale (RFC 4724 helper); they stay in use. */
-  markStale(source: PathSource, families: readonly Family[] = FAMILIES): number {
-    let n = 0;
-    const pool = this.pool;
-    for (const family of families) {
-      if (this.count(source, family) === 0) continue;
-      const t = this.tables[family];
-      for (let id = 0; id < t.index.limit; id++) {
-        if (!t.index.has(id)) continue;
-        for (let p = t.first[id] as number; p !== -1; p = pool.next[p] as number) {
-          if (pool.src[p] === source.id) {
-            pool.stale[p] = 1;
-            n++;
-          }
-        }
       }
     }
     return n;

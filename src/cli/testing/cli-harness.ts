@@ -1,7 +1,8 @@
 // Test support: runs the `gingham` command tree in-process on a MemoryDatastore, capturing what it prints, as the
 // binary would (same program, same runCli exit-code mapping as cmd/gingham.ts). The store
 // survives between runs (its close() is not forwarded), so a test can apply and then get.
-import { MemoryDatastore, type Datastore } from '../../datastore';
+import type { Datastore } from '../../datastore';
+import { MemoryDatastore } from '../../datastore/memory/memory-datastore';
 import { FakeClock } from '../../lib/fake-clock';
 import { nullLogger } from '../../lib/logger';
 import type { ClientConfig, ConfigIo } from '../client-config';

@@ -1,5 +1,5 @@
 // Test support: the tutorial's projectcalico.org/v3 manifests (src/api/testdata/tutorial, copied verbatim from
-// ../shared/seed) and what `gingham get -o yaml` must show after applying them: the same resource plus Calico's
+// the Calico tutorial) and what `gingham get -o yaml` must show after applying them: the same resource plus Calico's
 // defaults, plus the metadata the datastore sets (uid, resourceVersion, creationTimestamp), which stripServerFields
 // removes before comparing.
 import fs from 'node:fs';

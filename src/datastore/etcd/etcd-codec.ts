@@ -2,6 +2,7 @@
 // is the key's mod_revision and is put back on read. Pure; the key is authoritative for kind, namespace and name.
 import type { KindInfo } from '../kinds';
 import { API_VERSION, type StoredResource } from '../types';
+import { describeError } from '../../lib/errors';
 
 /** The stored value of a resource: JSON without resourceVersion (it would be stale the moment it is written). */
 export function encodeResource(res: StoredResource): string {
@@ -25,7 +26,7 @@ export function decodeResource(
   try {
     parsed = JSON.parse(typeof value === 'string' ? value : value.toString('utf8'));
   } catch (err) {
-    return { ok: false, reason: `not JSON: ${(err as Error).message}` };
+    return { ok: false, reason: `not JSON: ${describeError(err)}` };
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { ok: false, reason: 'not a JSON object' };
   const obj = parsed as Record<string, unknown>;

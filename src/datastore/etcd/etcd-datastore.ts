@@ -31,6 +31,7 @@ import type {
   WatchOptions,
 } from '../types';
 import { WatchDelivery } from '../watch-delivery';
+import { WatchRegistry } from '../watch-registry';
 import { parseRevision } from '../watch-filter';
 import { decodeResource, encodeResource } from './etcd-codec';
 import { CALICO_V3_ROOT, collectionPrefix, parseResourceKey, resourceKey } from './etcd-keys';
@@ -70,7 +71,7 @@ export class EtcdDatastore implements Datastore {
   private readonly log: Logger;
   private readonly newUid: () => string;
   private readonly watchConnectTimeoutMs: number;
-  private readonly watches = new Set<EtcdWatch>();
+  private readonly watches = new WatchRegistry<EtcdWatch>((w) => w.close());
   private readonly callTimeoutMs: number;
   /** "etcd http://10.0.0.1:2379": every Unavailable error starts its reason with it. */
   private readonly name: string;
@@ -227,26 +228,16 @@ export class EtcdDatastore implements Datastore {
     try {
       await w.start(from);
     } catch (err) {
-      this.watches.delete(w);
+      this.watches.forget(w);
       throw err;
     }
-    return {
-      get revision() {
-        return w.revision;
-      },
-      close: async () => {
-        this.watches.delete(w);
-        await w.close();
-      },
-    };
+    return this.watches.handle(w, () => w.revision);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const closing = [...this.watches].map((w) => w.close());
-    this.watches.clear();
-    await Promise.all(closing);
+    await this.watches.closeAll();
     this.client.close();
   }
 

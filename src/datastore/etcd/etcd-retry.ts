@@ -3,6 +3,7 @@
 // operation (libcalico-go's etcd client gives a call 10 s: clientTimeout in lib/backend/etcdv3/etcdv3.go), so a hung
 // etcd fails the operation in time; after the bound, or for anything else, the caller gets one of the datastore errors. Non-idempotent writes are retried too: etcd may have applied a write whose reply was lost,
 // in which case the retry reports AlreadyExists or Conflict, which CAS callers already handle by re-reading.
+import { GinghamError } from '../../lib/errors';
 import {
   ClientClosedError,
   EtcdWatchStreamEnded,
@@ -38,9 +39,9 @@ export interface RetryHooks {
 }
 
 /** The budget ran out while an attempt was still waiting for its answer. */
-class BudgetExceeded extends Error {
+class BudgetExceeded extends GinghamError {
   constructor(readonly budgetMs: number) {
-    super(`no answer within ${budgetMs} ms`);
+    super('BudgetExceeded', `no answer within ${budgetMs} ms`);
   }
 }
 

@@ -51,7 +51,7 @@ function toKubeApiError(err: unknown, what: string): KubeApiError {
     }
   }
   const out = kubeApiErrorFromStatus(code, body, `${what}: ${typeof e?.message === 'string' ? e.message : String(err)}`);
-  return new KubeApiError(out.code, out.reason, out.message, out.detailsName, { cause: err });
+  return new KubeApiError(out.status, out.reason, out.message, out.detailsName, { cause: err });
 }
 
 export class ClientNodeKubeApi implements KubeApi {

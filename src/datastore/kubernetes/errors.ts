@@ -4,6 +4,7 @@
 import { AlreadyExistsError, ConflictError, InvalidError, NotFoundError, UnavailableError, isDatastoreError } from '../errors';
 import type { DatastoreOp } from '../types';
 import { KubeApiError } from './kube-api';
+import { describeError } from '../../lib/errors';
 
 export interface ErrorSubject {
   readonly op: DatastoreOp;
@@ -15,21 +16,21 @@ export interface ErrorSubject {
 }
 
 export function isKubeError(err: unknown, code: number, reason?: string): err is KubeApiError {
-  return err instanceof KubeApiError && err.code === code && (reason === undefined || err.reason === reason);
+  return err instanceof KubeApiError && err.status === code && (reason === undefined || err.reason === reason);
 }
 
 /** Maps err (anything a KubeApi call threw) onto a datastore error; datastore errors pass through unchanged. */
 export function toDatastoreError(err: unknown, s: ErrorSubject): Error {
   if (isDatastoreError(err)) return err;
   if (!(err instanceof KubeApiError)) {
-    return new UnavailableError(s.op, s.kind, s.name, s.namespace, err instanceof Error ? err.message : String(err), { cause: err });
+    return new UnavailableError(s.op, s.kind, s.name, s.namespace, describeError(err), { cause: err });
   }
   // A 404 names the object when the object is missing; without a name, the collection itself is not served (for
   // example, Calico's CRDs are not installed), which no retry of this request fixes but installing them does.
-  if (err.code === 404 && err.detailsName !== undefined) return new NotFoundError(s.kind, s.name, s.namespace);
-  if (err.code === 409 && err.reason === 'AlreadyExists') return new AlreadyExistsError(s.kind, s.name, s.namespace);
-  if (err.code === 409) return new ConflictError(s.kind, s.name, s.namespace, s.expected ?? '', '?');
-  if (err.code === 400 || err.code === 422) return new InvalidError(s.kind, s.name, err.message, s.namespace);
-  const why = err.code === 404 ? `the API server does not serve this resource (are the CRDs installed?): ${err.message}` : err.message;
+  if (err.status === 404 && err.detailsName !== undefined) return new NotFoundError(s.kind, s.name, s.namespace);
+  if (err.status === 409 && err.reason === 'AlreadyExists') return new AlreadyExistsError(s.kind, s.name, s.namespace);
+  if (err.status === 409) return new ConflictError(s.kind, s.name, s.namespace, s.expected ?? '', '?');
+  if (err.status === 400 || err.status === 422) return new InvalidError(s.kind, s.name, err.message, s.namespace);
+  const why = err.status === 404 ? `the API server does not serve this resource (are the CRDs installed?): ${err.message}` : err.message;
   return new UnavailableError(s.op, s.kind, s.name, s.namespace, why, { cause: err });
 }

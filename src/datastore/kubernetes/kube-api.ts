@@ -3,6 +3,7 @@
 // type that keeps the API server's HTTP code and Status reason. Two adapters implement it: client-node-api.ts over
 // @kubernetes/client-node (production) and http-api.ts over node:http (for Node versions that client cannot load on).
 // This file owns no I/O.
+import { GinghamError } from '../../lib/errors';
 
 /** A collection on the API server. group '' is the core group (/api/v1). */
 export interface ResourceRef {
@@ -90,20 +91,20 @@ export interface KubeApi {
 }
 
 /**
- * A failed API call. `code` is the HTTP status (0 when no response arrived: connection refused, reset, timeout);
- * `reason` the Status reason (NotFound, AlreadyExists, Conflict, Gone, Expired, Invalid...) when the server sent one.
+ * A failed API call. `status` is the HTTP status (0 when no response arrived: connection refused, reset, timeout) and
+ * the code `KubeApi<status>` (`KubeApiUnreachable` for 0); `reason` the Status reason (NotFound, AlreadyExists,
+ * Conflict, Gone, Expired, Invalid...) when the server sent one.
  */
-export class KubeApiError extends Error {
+export class KubeApiError extends GinghamError {
   constructor(
-    readonly code: number,
+    readonly status: number,
     readonly reason: string | undefined,
     message: string,
     /** Status.details.name: set when the failure is about one object (vs. the resource type not being served). */
     readonly detailsName?: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
-    this.name = 'KubeApiError';
+    super(status === 0 ? 'KubeApiUnreachable' : `KubeApi${status}`, message, options);
   }
 }
 

@@ -12,6 +12,7 @@ import { resourceMatches } from '../label-selector';
 import { checkCollection, checkRef, checkResource, compareResources, nameHasPrefix } from '../resource-checks';
 import type { DatastoreOp, DeleteOptions, LabelSelector, ListOptions, ListResult, StoredResource, Watch, WatchHandler, WatchOptions } from '../types';
 import { WatchDelivery } from '../watch-delivery';
+import { WatchRegistry } from '../watch-registry';
 import { parseRevision } from '../watch-filter';
 import { createClientNodeApi } from './client-node-api';
 import { toDatastoreError } from './errors';
@@ -19,6 +20,7 @@ import { endpointFromKubeconfig, HttpKubeApi, inClusterEndpoint } from './http-a
 import type { KubeApi } from './kube-api';
 import { KubeWatch } from './kube-watch';
 import { storageFor, type KindStorage } from './kind-storage';
+import { describeError } from '../../lib/errors';
 
 export interface KubernetesDatastoreOptions {
   readonly api: KubeApi;
@@ -47,7 +49,7 @@ function serverSelector(selector: LabelSelector | undefined): string | undefined
 export class KubernetesDatastore implements Datastore {
   readonly backend = 'kubernetes';
   private closed = false;
-  private readonly watches = new Set<KubeWatch>();
+  private readonly watches = new WatchRegistry<KubeWatch>((w) => w.close());
   private readonly storages = new Map<string, KindStorage>();
   private readonly api: KubeApi;
   private readonly clock: Clock;
@@ -146,28 +148,18 @@ export class KubernetesDatastore implements Datastore {
     try {
       await w.start(opts.fromRevision);
     } catch (err) {
-      this.watches.delete(w);
+      this.watches.forget(w);
       await w.close();
       throw toDatastoreError(err, { op: 'watch', kind, name: '', namespace: opts.namespace });
     }
     if (this.closed) await w.close();
-    return {
-      get revision() {
-        return delivery.revision;
-      },
-      close: async () => {
-        this.watches.delete(w);
-        await w.close();
-      },
-    };
+    return this.watches.handle(w, () => delivery.revision);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const closing = [...this.watches].map((w) => w.close());
-    this.watches.clear();
-    await Promise.all(closing);
+    await this.watches.closeAll();
     this.api.close();
   }
 }
@@ -201,7 +193,7 @@ export function connectKubernetes(opts: ConnectOptions = {}): KubernetesDatastor
       api = createClientNodeApi(text);
     } catch (err) {
       if (opts.client === 'client-node') throw err;
-      log.info('@kubernetes/client-node cannot be loaded here; using the node:http client', { error: err instanceof Error ? err.message : String(err) });
+      log.info('@kubernetes/client-node cannot be loaded here; using the node:http client', { error: describeError(err) });
     }
   }
   if (api === undefined) {

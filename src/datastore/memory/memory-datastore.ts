@@ -30,6 +30,7 @@ import type {
   WatchOptions,
 } from '../types';
 import { WatchDelivery } from '../watch-delivery';
+import { WatchRegistry } from '../watch-registry';
 import { filterChange, parseRevision, type RawChange } from '../watch-filter';
 
 export interface MemoryDatastoreOptions {
@@ -84,7 +85,7 @@ export class MemoryDatastore implements Datastore {
   private compactedTo = 0;
   private readonly data = new Map<string, Map<string, Entry>>();
   private history: HistoryItem[] = [];
-  private readonly watches = new Set<MemoryWatch>();
+  private readonly watches = new WatchRegistry<MemoryWatch>((w) => w.delivery.close());
   private failures: Failure[] = [];
   private closed = false;
   private readonly clock: Clock;
@@ -200,23 +201,13 @@ export class MemoryDatastore implements Datastore {
     }
     const w: MemoryWatch = { kind, after: from ?? this.revision, opts, delivery: delivery as unknown as WatchDelivery };
     this.watches.add(w);
-    return {
-      get revision() {
-        return delivery.revision;
-      },
-      close: async () => {
-        this.watches.delete(w);
-        await delivery.close();
-      },
-    };
+    return this.watches.handle(w, () => delivery.revision);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const closing = [...this.watches].map((w) => w.delivery.close());
-    this.watches.clear();
-    await Promise.all(closing);
+    await this.watches.closeAll();
   }
 
   private async enter(op: DatastoreOp, kind: string | undefined, name: string | undefined, namespace: string | undefined): Promise<void> {
@@ -269,7 +260,7 @@ export class MemoryDatastore implements Datastore {
       const last = dropped[dropped.length - 1];
       if (last !== undefined) this.compactedTo = Math.max(this.compactedTo, Number(last.change.revision) + 1);
     }
-    for (const w of this.watches) {
+    for (const w of this.watches.values()) {
       if (w.kind !== info.kind || Number(change.revision) <= w.after) continue;
       const event = filterChange(w.opts, change);
       if (event !== undefined) w.delivery.push(cloneJson(event));

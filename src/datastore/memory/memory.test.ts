@@ -1,7 +1,7 @@
 // The memory backend against the conformance suite, plus what only it has: failure injection, explicit and automatic
 // compaction.
 import { FakeClock } from '../../lib/fake-clock';
-import { runConformance } from '../conformance';
+import { runConformance } from '../testing/conformance';
 import { ConflictError, DatastoreErrorCode, UnavailableError } from '../errors';
 import type { StoredResource, WatchEvent } from '../types';
 import { MemoryDatastore } from './memory-datastore';

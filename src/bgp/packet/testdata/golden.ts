@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CodecOptions, Family } from '../types';
+import { describeError } from '../../../lib/errors';
 
 export const GOLDEN_DIR = join(__dirname, 'golden');
 export const MANIFEST_FILE = join(GOLDEN_DIR, 'MANIFEST.json');
@@ -57,7 +58,7 @@ export function readManifest(dir = GOLDEN_DIR): GoldenManifest {
   try {
     text = readFileSync(join(dir, 'MANIFEST.json'), 'utf8');
   } catch (err) {
-    fail(`cannot read ${join(dir, 'MANIFEST.json')}: ${err instanceof Error ? err.message : String(err)}`);
+    fail(`cannot read ${join(dir, 'MANIFEST.json')}: ${describeError(err)}`);
   }
   const m = JSON.parse(text) as GoldenManifest;
   if (!Array.isArray(m.entries)) fail('MANIFEST.json has no entries array');
@@ -74,7 +75,7 @@ export function loadGolden(dir = GOLDEN_DIR): GoldenMessage[] {
   try {
     files = readdirSync(dir).filter((f) => f.endsWith('.hex')).sort();
   } catch (err) {
-    fail(`cannot list ${dir}: ${err instanceof Error ? err.message : String(err)}`);
+    fail(`cannot list ${dir}: ${describeError(err)}`);
   }
   if (files.length === 0) fail(`no .hex files in ${dir}`);
   const manifest = readManifest(dir);

@@ -1,13 +1,13 @@
 // The datastore conformance suite: the behaviour every backend (memory, etcd, kubernetes) must share, written once.
 // A backend's test file calls runConformance(name, makeStore) at top level; this module defines the jest tests.
 //
-// It uses node:assert and reaches jest's describe/it through globalThis rather than the jest type globals, so that it
-// compiles in the production build (tsconfig.build.json has no jest types) while being usable only under jest.
+// It is a test helper (testing/ is left out of dist/ by tsconfig.build.json). It uses node:assert and reaches jest's
+// describe/it through globalThis rather than the jest type globals, so it also compiles where jest's types are absent.
 import assert from 'node:assert/strict';
-import { updateWithRetry } from './cas';
-import type { Datastore } from './datastore';
-import { DatastoreErrorCode, isDatastoreError, type DatastoreError } from './errors';
-import type { StoredResource, Watch, WatchEvent } from './types';
+import { updateWithRetry } from '../cas';
+import type { Datastore } from '../datastore';
+import { DatastoreErrorCode, isDatastoreError, type DatastoreError } from '../errors';
+import type { StoredResource, Watch, WatchEvent } from '../types';
 
 export interface ConformanceStore {
   /** An empty datastore (no resource of the kinds the suite uses: IPPool, IPAMHandle, NetworkSet). */
