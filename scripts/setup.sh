@@ -15,7 +15,7 @@ fi
 PACKAGES=(
   bird2 frr gobgpd exabgp            # BGP peers for interop tests and benchmarks
   etcd-server etcd-client            # the etcdv3 datastore (tests start their own etcd on loopback)
-  iproute2 iptables nftables         # network namespaces, routes, NAT
+  iproute2 iptables nftables ipset   # network namespaces, routes, NAT, ipsets (bench:policy)
   tcpdump tshark                     # packet captures in e2e tests
   python3-scapy                      # crafted BGP messages
   containernetworking-plugins        # the reference host-local IPAM plugin

@@ -121,6 +121,13 @@ export interface PluginRun {
   readonly json: Record<string, unknown> | undefined;
 }
 
+/** The first address of an ADD result, without its prefix length. */
+export function resultIp(r: PluginRun): string {
+  const a = (r.json?.ips as Array<{ address: string }> | undefined)?.[0]?.address;
+  if (!a) throw new Error(`no address in ${r.stdout} ${r.stderr}`);
+  return a.split('/')[0]!;
+}
+
 export interface Invocation {
   readonly command: string;
   readonly containerId?: string;

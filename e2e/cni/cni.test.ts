@@ -18,7 +18,7 @@ import { API_VERSION } from '../../src/datastore/types';
 import { IpamAllocator } from '../../src/ipam';
 import { startEtcd, type EtcdServer } from '../lib/etcd';
 import { describeIf, requireTools } from '../lib/tools';
-import { addNetns, addNodeNamespace, deleteNetns, execIn, invokePlugin, ipIn, ping, relayIntoNamespace, type Invocation, type PluginRun } from './cni-lab';
+import { addNetns, addNodeNamespace, deleteNetns, execIn, invokePlugin, ipIn, ping, relayIntoNamespace, resultIp, type Invocation, type PluginRun } from './cni-lab';
 
 const ok = requireTools('cni', ['ip', 'nsenter', 'etcd', 'python3', '/usr/lib/cni/host-local'], { root: true });
 
@@ -38,12 +38,6 @@ function noStack(r: PluginRun): void {
   expect(r.stderr).not.toMatch(/\n\s+at /);
 }
 
-function ifaceIp(r: PluginRun): string {
-  const ips = r.json?.ips as Array<{ address: string }> | undefined;
-  const a = ips?.[0]?.address;
-  if (!a) throw new Error(`no address in ${r.stdout} ${r.stderr}`);
-  return a.split('/')[0]!;
-}
 
 describeIf(ok)('CNI plugins (real kernel, real etcd)', () => {
   let etcd: EtcdServer;
@@ -124,8 +118,8 @@ describeIf(ok)('CNI plugins (real kernel, real etcd)', () => {
     const b = await add('b', 'ctr-b');
     expect(b.code).toBe(0);
     resultA = a.json;
-    ipA = ifaceIp(a);
-    ipB = ifaceIp(b);
+    ipA = resultIp(a);
+    ipB = resultIp(b);
     expect(ipA).not.toBe(ipB);
     for (const ip of [ipA, ipB]) expect(ip.startsWith('10.250.0.')).toBe(true);
 
@@ -209,7 +203,7 @@ describeIf(ok)('CNI plugins (real kernel, real etcd)', () => {
     newPod('c');
     const c = await add('c', 'ctr-c');
     expect(c.code).toBe(0);
-    const ipC = ifaceIp(c);
+    const ipC = resultIp(c);
     expect(ipC).not.toBe(ipB);
     expect(await ipam.ipsByHandle('k8s-pod-network.ctr-b')).toEqual([ipB]);
     expect(ping(podNs('c'), ipB).ok).toBe(true);
@@ -221,7 +215,7 @@ describeIf(ok)('CNI plugins (real kernel, real etcd)', () => {
     pods.forEach(newPod);
     const results = await Promise.all(pods.map((p) => add(p, `ctr-${p}`)));
     for (const r of results) expect({ code: r.code, err: r.stderr }).toMatchObject({ code: 0 });
-    const ips = results.map(ifaceIp);
+    const ips = results.map(resultIp);
     expect(new Set([...ips, ipB]).size).toBe(ips.length + 1);
     expect(existsSync(path.join(work, 'ipam.lock'))).toBe(false);
     const dels = await Promise.all(pods.map((p) => del(p, `ctr-${p}`)));
@@ -235,7 +229,7 @@ describeIf(ok)('CNI plugins (real kernel, real etcd)', () => {
     const extra = { ipam: { type: 'host-local', subnet: 'usePodCidr', dataDir } };
     const r = await add('h', 'ctr-h', extra);
     expect({ code: r.code, out: r.stdout }).toMatchObject({ code: 0 });
-    const ip = ifaceIp(r);
+    const ip = resultIp(r);
     expect(ip.startsWith('10.251.7.')).toBe(true);
     expect(ipIn(podNs('h'), ['-4', 'addr', 'show', 'eth0'])).toContain(`inet ${ip}/32`);
     expect(readdirSync(path.join(dataDir, 'k8s-pod-network'))).toContain(ip);

@@ -248,6 +248,8 @@ describe('kubernetes datastore specifics', () => {
     const api = new HttpKubeApi(endpointFromKubeconfig(fx.kubeconfig));
     const pods = { group: '', version: 'v1', plural: 'pods', namespace: 'web' };
     try {
+      // A host-network pod needs a namespace whose PodSecurity level allows it (the fixture enforces baseline).
+      await api.create({ group: '', version: 'v1', plural: 'namespaces' }, { metadata: { name: 'web', labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } } });
       await api.create(pods, {
         metadata: { name: 'front-end', labels: { app: 'web' } },
         spec: { nodeName: 'node-1', serviceAccountName: 'default', containers: [{ name: 'c', ports: [{ name: 'http', containerPort: 8080 }] }] },

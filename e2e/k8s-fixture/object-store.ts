@@ -17,7 +17,17 @@ export interface ResourceType {
   readonly plural: string;
   readonly kind: string;
   readonly namespaced: boolean;
+  /** Custom resources: the storage version's openAPIV3Schema (pruning and validation, crd-validation.ts). */
+  readonly schema?: Record<string, unknown>;
+  /** Whether the type has a status subresource (then the main resource ignores status and vice versa). */
+  readonly statusSubresource?: boolean;
 }
+
+/**
+ * The server's write strategy, applied to the object about to be stored (after a patch is applied): status
+ * subresource rules, admission, schema validation. Returns what to store; throws an ApiError to refuse.
+ */
+export type PrepareUpdate = (next: KubeObject, cur: KubeObject) => KubeObject;
 
 export interface KubeMeta {
   name?: string;
@@ -146,6 +156,10 @@ export class ObjectStore {
     for (const l of [...this.listeners]) l(e);
   }
 
+  has(t: ResourceType, ns: string | undefined, name: string): boolean {
+    return this.bucket(t).has(objKey(ns, name));
+  }
+
   get(t: ResourceType, ns: string | undefined, name: string): KubeObject {
     const o = this.bucket(t).get(objKey(ns, name));
     if (!o) throw notFound(t.group, t.plural, name);
@@ -229,7 +243,7 @@ export class ObjectStore {
     return structuredClone(o);
   }
 
-  replace(t: ResourceType, ns: string | undefined, name: string, body: unknown): KubeObject {
+  replace(t: ResourceType, ns: string | undefined, name: string, body: unknown, prepare?: PrepareUpdate): KubeObject {
     const o = this.checkBody(t, ns, body);
     if (o.metadata.name !== name) {
       throw badRequest(`the name of the object (${String(o.metadata.name)}) does not match the name on the URL (${name})`);
@@ -237,10 +251,10 @@ export class ObjectStore {
     const b = this.bucket(t);
     const cur = b.get(objKey(ns, name));
     if (!cur) throw notFound(t.group, t.plural, name);
-    return this.commitUpdate(t, ns, cur, o);
+    return this.commitUpdate(t, ns, cur, prepare ? prepare(o, structuredClone(cur)) : o);
   }
 
-  patch(t: ResourceType, ns: string | undefined, name: string, contentType: string, doc: unknown): KubeObject {
+  patch(t: ResourceType, ns: string | undefined, name: string, contentType: string, doc: unknown, prepare?: PrepareUpdate): KubeObject {
     const cur = this.bucket(t).get(objKey(ns, name));
     if (!cur) throw notFound(t.group, t.plural, name);
     let patched: unknown;
@@ -257,7 +271,8 @@ export class ObjectStore {
       if (err instanceof PatchError) throw new ApiError(status('Invalid', err.message));
       throw err;
     }
-    return this.commitUpdate(t, ns, cur, this.checkBody(t, ns, patched));
+    const next = this.checkBody(t, ns, patched);
+    return this.commitUpdate(t, ns, cur, prepare ? prepare(next, structuredClone(cur)) : next);
   }
 
   private commitUpdate(t: ResourceType, ns: string | undefined, cur: KubeObject, next: KubeObject): KubeObject {

@@ -243,6 +243,7 @@ describe('k8s API server fixture', () => {
 
   it('serves core nodes and namespaced pods, with a fieldSelector on pods', async () => {
     expect((await call(fx, 'POST', '/api/v1/nodes', { metadata: { name: 'n1' } })).status).toBe(201);
+    for (const ns of ['ns1', 'ns2']) expect((await call(fx, 'POST', '/api/v1/namespaces', { metadata: { name: ns } })).status).toBe(201);
     const pod = (node: string, name: string): unknown => ({ metadata: { name }, spec: { nodeName: node } });
     expect((await call(fx, 'POST', '/api/v1/namespaces/ns1/pods', pod('n1', 'p1'))).status).toBe(201);
     expect((await call(fx, 'POST', '/api/v1/namespaces/ns2/pods', pod('n2', 'p2'))).status).toBe(201);

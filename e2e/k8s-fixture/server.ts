@@ -10,7 +10,15 @@
 //   - watch (`watch=true|1`) with resourceVersion, allowWatchBookmarks (a BOOKMARK every bookmarkIntervalMs),
 //     timeoutSeconds; newline-delimited JSON events; an ERROR event with a 410 Status when the requested
 //     resourceVersion is older than the compaction point (`fixture.compact()`);
-//   - failures as metav1.Status JSON with the real reasons and codes; a bearer token is required.
+//   - failures as metav1.Status JSON with the real reasons and codes; a bearer token is required;
+//   - where the real server is strict, so is this one: RBAC from the project's ClusterRoles for ServiceAccount tokens
+//     (rbac.ts; the fixture's own token is a cluster admin), the status subresource of nodes, pods and CRs that
+//     declare one (the main resource ignores status changes, the status subresource everything else), structural
+//     schema pruning and validation of custom resources with fieldValidation=Strict (crd-validation.ts), an update of
+//     a custom resource without metadata.resourceVersion refused (422), DELETE answering a `Status` for nodes and
+//     custom resources (their registries do not set ReturnDeletedObject) and the object for pods and namespaces,
+//     and PodSecurity admission at "baseline" refusing privileged or host-network pods unless the namespace is
+//     labelled pod-security.kubernetes.io/enforce=privileged.
 // Must not: be imported by product code under src/.
 import type http from 'node:http';
 import https from 'node:https';
@@ -18,6 +26,11 @@ import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock, type TimerHandle } from '../../src/lib/clock';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError } from './label-selector';
 import { apiVersionOf, ObjectStore, typeKey, type KubeObject, type ResourceType, type StoreEvent } from './object-store';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { checkAgainstSchema, type Schema } from './crd-validation';
+import { RbacAuthorizer, serviceAccountUser } from './rbac';
 import { ApiError, badRequest, status, type KubeStatus } from './status';
 import { fixtureTls } from './tls';
 
@@ -50,7 +63,25 @@ export const CALICO_RESOURCES: readonly ResourceType[] = [
   plural: plural as string,
   kind: kind as string,
   namespaced: namespaced as boolean,
+  ...crdSchemaFromChart(plural as string),
 }));
+
+/** The project's CRDs (charts/gingham/crds), as applying them to a real cluster would install them. */
+export const PROJECT_CRD_DIR = path.join(__dirname, '..', '..', 'charts', 'gingham', 'crds');
+
+function crdSchemaFromChart(plural: string): { schema?: Schema; statusSubresource?: boolean } {
+  const file = path.join(__dirname, '..', '..', 'charts', 'gingham', 'crds', `${CALICO_GROUP}_${plural}.yaml`);
+  if (!fs.existsSync(file)) return {};
+  return crdSchemaOf(parseYaml(fs.readFileSync(file, 'utf8')) as KubeObject);
+}
+
+/** The storage version's schema and status subresource of a CRD object. */
+export function crdSchemaOf(o: KubeObject): { schema?: Schema; statusSubresource?: boolean } {
+  const versions = (o.spec as { versions?: Array<{ storage?: boolean; schema?: { openAPIV3Schema?: Schema }; subresources?: { status?: unknown } }> } | undefined)
+    ?.versions;
+  const v = versions?.find((x) => x.storage) ?? versions?.[0];
+  return { ...(v?.schema?.openAPIV3Schema ? { schema: v.schema.openAPIV3Schema } : {}), statusSubresource: v?.subresources?.status !== undefined };
+}
 
 const BUILTIN_RESOURCES: readonly ResourceType[] = [
   { group: '', version: 'v1', plural: 'nodes', kind: 'Node', namespaced: false },
@@ -71,6 +102,10 @@ export interface KubeFixtureOptions {
   readonly token?: string | null;
   /** Serve the Calico CRDs from the start. Default true. */
   readonly calicoCrds?: boolean;
+  /** ClusterRoles/Bindings for ServiceAccount tokens. Default: the project's (charts/gingham/rbac/cluster-roles.yaml). */
+  readonly rbac?: RbacAuthorizer;
+  /** PodSecurity level enforced in namespaces without a pod-security.kubernetes.io/enforce label. Default baseline. */
+  readonly podSecurity?: 'privileged' | 'baseline';
 }
 
 export interface KubeFixture {
@@ -95,6 +130,10 @@ export interface KubeFixture {
    * writes and compaction can then happen while no watch is connected). Default true.
    */
   setWatchesAvailable(available: boolean): void;
+  /** A bearer token of a ServiceAccount bound by the RBAC objects: its requests are authorised by RBAC. */
+  tokenFor(namespace: string, serviceAccount: string): string;
+  /** A kubeconfig authenticating as that ServiceAccount. */
+  kubeconfigFor(namespace: string, serviceAccount: string): string;
   /** Requests served so far, as "METHOD path?query" (for tests that check what a client sent). */
   readonly requests: readonly string[];
   close(): Promise<void>;
@@ -104,11 +143,73 @@ interface Route {
   readonly type: ResourceType;
   readonly ns: string | undefined;
   readonly name: string | undefined;
+  /** 'status' for the status subresource. */
+  readonly sub?: 'status';
 }
 
 interface OpenWatch {
   readonly res: http.ServerResponse;
   stop(how: 'clean' | 'abrupt'): void;
+}
+
+/** Nodes and pods have a status subresource; a custom resource has one when its CRD declares it. */
+function hasStatusSubresource(t: ResourceType): boolean {
+  return t.group === '' ? t.plural === 'nodes' || t.plural === 'pods' : t.statusSubresource === true;
+}
+
+/** The RBAC verb of a request (k8s.io/apiserver pkg/endpoints/request RequestInfoFactory). */
+function verbOf(method: string, r: { name: string | undefined }, q: URLSearchParams): string {
+  const w = q.get('watch');
+  switch (method) {
+    case 'GET':
+      if (r.name !== undefined) return 'get';
+      return w === 'true' || w === '1' ? 'watch' : 'list';
+    case 'POST':
+      return 'create';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return r.name === undefined ? 'deletecollection' : 'delete';
+    default:
+      return method.toLowerCase();
+  }
+}
+
+/**
+ * The update strategy of a type with a status subresource (pkg/registry/core/node/strategy.go,
+ * pkg/registry/core/pod/strategy.go, apiextensions-apiserver pkg/registry/customresource/status_strategy.go): the main
+ * resource keeps the stored status; nodes/status and pods/status keep the stored spec (metadata may change); a
+ * custom resource's status subresource keeps everything but status.
+ */
+function statusStrategy(t: ResourceType, sub: 'status' | undefined, next: KubeObject, cur: KubeObject): KubeObject {
+  if (!hasStatusSubresource(t)) return next;
+  const out = { ...next };
+  if (sub === undefined) {
+    if (cur.status === undefined) delete out.status;
+    else out.status = cur.status;
+    return out;
+  }
+  if (t.group === '') {
+    if (cur.spec === undefined) delete out.spec;
+    else out.spec = cur.spec;
+    return out;
+  }
+  const keep: KubeObject = { ...cur, metadata: { ...cur.metadata, resourceVersion: next.metadata.resourceVersion, uid: next.metadata.uid } };
+  if (next.status === undefined) delete keep.status;
+  else keep.status = next.status;
+  return keep;
+}
+
+/** The "Kind.group" a custom resource's Invalid message names. */
+function qualifiedKind(t: ResourceType): string {
+  return t.group === '' ? t.kind : `${t.kind}.${t.group}`;
+}
+
+function invalidObject(t: ResourceType, name: string, errors: readonly string[]): ApiError {
+  const why = errors.length === 1 ? (errors[0] ?? '') : `[${errors.join(', ')}]`;
+  return new ApiError(status('Invalid', `${qualifiedKind(t)} "${name}" is invalid: ${why}`, { name, group: t.group, kind: t.kind }));
 }
 
 function kubeconfigYaml(url: string, token: string | null, ca: Buffer): string {
@@ -139,8 +240,14 @@ export async function startKubeFixture(opts: KubeFixtureOptions = {}): Promise<K
   const bookmarkMs = opts.bookmarkIntervalMs ?? 1000;
   const token = opts.token === undefined ? 'gingham-fixture-token' : opts.token;
   const store = new ObjectStore(clock);
+  const rbac = opts.rbac ?? RbacAuthorizer.fromFile();
+  const defaultPodSecurity = opts.podSecurity ?? 'baseline';
+  const saTokens = new Map<string, string>();
+  for (const [ns, sa] of rbac.serviceAccounts()) saTokens.set(`gingham-fixture-sa.${ns}.${sa}`, serviceAccountUser(ns, sa));
   for (const t of BUILTIN_RESOURCES) store.registerType(t);
   if (opts.calicoCrds !== false) for (const t of CALICO_RESOURCES) store.registerType(t);
+  // The namespaces every cluster starts with (kube-apiserver's system namespaces controller).
+  for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) store.create(BUILTIN_RESOURCES[1] as ResourceType, undefined, { metadata: { name } });
   const watches = new Set<OpenWatch>();
   const requests: string[] = [];
   let watchesAvailable = true;
@@ -165,13 +272,19 @@ export async function startKubeFixture(opts: KubeFixtureOptions = {}): Promise<K
       ns = rest[1];
       rest = rest.slice(2);
     }
+    let sub: 'status' | undefined;
+    if (rest.length === 3 && rest[2] === 'status') {
+      sub = 'status';
+      rest = rest.slice(0, 2);
+    }
     if (rest.length < 1 || rest.length > 2) return undefined;
     const type = store.findType(group, version, rest[0] ?? '');
     if (!type) return undefined;
+    if (sub !== undefined && !hasStatusSubresource(type)) return undefined;
     if (ns !== undefined && !type.namespaced) return undefined;
     // A namespaced item needs its namespace; a namespaced collection without one lists across namespaces.
     if (type.namespaced && ns === undefined && rest.length === 2) return undefined;
-    return { type, ns, name: rest[1] };
+    return { type, ns, name: rest[1], ...(sub ? { sub } : {}) };
   }
 
   function sendJson(res: http.ServerResponse, code: number, body: unknown): void {
@@ -208,7 +321,7 @@ export async function startKubeFixture(opts: KubeFixtureOptions = {}): Promise<K
       | undefined;
     const version = spec?.versions?.find((v) => v.storage)?.name ?? spec?.versions?.[0]?.name;
     if (!spec?.group || !spec.names?.plural || !spec.names.kind || !version) return undefined;
-    return { group: spec.group, version, plural: spec.names.plural, kind: spec.names.kind, namespaced: spec.scope === 'Namespaced' };
+    return { group: spec.group, version, plural: spec.names.plural, kind: spec.names.kind, namespaced: spec.scope === 'Namespaced', ...crdSchemaOf(o) };
   }
 
   function startWatch(req: http.IncomingMessage, res: http.ServerResponse, r: Route, q: URLSearchParams): void {
@@ -287,10 +400,58 @@ export async function startKubeFixture(opts: KubeFixtureOptions = {}): Promise<K
     res.on('close', () => w.stop('clean'));
   }
 
+  /** 'admin' for the fixture's own token (or when no token is required), a ServiceAccount user, or undefined. */
+  function authenticate(req: http.IncomingMessage): string | undefined {
+    const auth = req.headers.authorization ?? '';
+    const presented = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : undefined;
+    if (presented !== undefined && saTokens.has(presented)) return saTokens.get(presented);
+    if (token === null || presented === token) return 'admin';
+    return undefined;
+  }
+
+  /**
+   * Custom resources: prune or (fieldValidation=Strict) refuse unknown fields, then validate against the CRD's
+   * structural schema; the server's 400 and 422 wording.
+   */
+  function admitCustomResource(t: ResourceType, body: unknown, name: string, q: URLSearchParams): unknown {
+    if (t.schema === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) return body;
+    const checked = checkAgainstSchema(t.schema, body as Record<string, unknown>);
+    if (checked.unknownFields.length > 0 && q.get('fieldValidation') === 'Strict') {
+      throw badRequest(`strict decoding error: ${checked.unknownFields.map((f) => `unknown field "${f}"`).join(', ')}`);
+    }
+    if (checked.errors.length > 0) throw invalidObject(t, name, checked.errors);
+    return checked.pruned;
+  }
+
+  /**
+   * PodSecurity admission (k8s.io/pod-security-admission policy/check_privileged.go, check_hostNamespaces.go): at
+   * "baseline", privileged containers and host namespaces are refused.
+   */
+  function admitPod(ns: string | undefined, body: unknown): void {
+    const nsLabels = (() => {
+      try {
+        return store.get(BUILTIN_RESOURCES[1] as ResourceType, undefined, ns ?? '').metadata.labels ?? {};
+      } catch {
+        return {};
+      }
+    })();
+    const level = nsLabels['pod-security.kubernetes.io/enforce'] ?? defaultPodSecurity;
+    if (level === 'privileged') return;
+    const pod = body as { metadata?: { name?: string }; spec?: { hostNetwork?: boolean; containers?: Array<{ name?: string; securityContext?: { privileged?: boolean } }>; initContainers?: Array<{ name?: string; securityContext?: { privileged?: boolean } }> } };
+    const why: string[] = [];
+    if (pod.spec?.hostNetwork === true) why.push('host namespaces (hostNetwork=true)');
+    const priv = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].filter((c) => c.securityContext?.privileged === true).map((c) => `"${c.name ?? ''}"`);
+    if (priv.length > 0) why.push(`privileged (${priv.length === 1 ? 'container' : 'containers'} ${priv.join(', ')} must not set securityContext.privileged=true)`);
+    if (why.length === 0) return;
+    const name = pod.metadata?.name ?? '';
+    throw new ApiError(status('Forbidden', `pods "${name}" is forbidden: violates PodSecurity "${level}:latest": ${why.join(', ')}`, { name, group: '', kind: 'pods' }));
+  }
+
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fixture');
     requests.push(`${req.method ?? ''} ${url.pathname}${url.search}`);
-    if (token !== null && req.headers.authorization !== `Bearer ${token}`) {
+    const user = authenticate(req);
+    if (user === undefined) {
       sendStatus(res, status('Unauthorized', 'Unauthorized'));
       return;
     }
@@ -307,6 +468,10 @@ export async function startKubeFixture(opts: KubeFixtureOptions = {}): Promise<K
     const q = url.searchParams;
     const method = req.method ?? 'GET';
     const t = r.type;
+    if (user !== 'admin') {
+      rbac.authorize({ user, verb: verbOf(method, r, q), group: t.group, resource: r.sub ? `${t.plural}/${r.sub}` : t.plural, name: r.name, namespace: r.ns });
+    }
+    const isCustom = t.group !== '' && typeKey(t) !== CRD_KEY;
     if (r.name === undefined) {
       if (method === 'GET') {
         const w = q.get('watch');
@@ -336,7 +501,16 @@ export async function startKubeFixture(opts: KubeFixtureOptions = {}): Promise<K
       }
       if (method === 'POST') {
         if (t.namespaced && r.ns === undefined) throw badRequest('a namespace is required to create a namespaced object');
-        const created = store.create(t, r.ns, await readBody(req));
+        // NamespaceLifecycle admission: no object is created in a namespace that does not exist.
+        if (t.namespaced && !store.has(BUILTIN_RESOURCES[1] as ResourceType, undefined, r.ns ?? '')) {
+          throw new ApiError(status('NotFound', `namespaces "${r.ns ?? ''}" not found`, { name: r.ns ?? '', group: '', kind: 'namespaces' }));
+        }
+        let body = await readBody(req);
+        const bodyName = (body as { metadata?: { name?: string } } | undefined)?.metadata?.name ?? '';
+        if (isCustom) body = admitCustomResource(t, body, bodyName, q);
+        if (hasStatusSubresource(t) && body !== null && typeof body === 'object') delete (body as { status?: unknown }).status;
+        if (t.group === '' && t.plural === 'pods') admitPod(r.ns, body);
+        const created = store.create(t, r.ns, body);
         if (typeKey(t) === CRD_KEY) {
           const ct = crdType(created);
           if (ct) store.registerType(ct);
@@ -355,12 +529,38 @@ export async function startKubeFixture(opts: KubeFixtureOptions = {}): Promise<K
         sendJson(res, 200, store.get(t, r.ns, r.name));
         return;
       }
+      const name = r.name;
+      const prepare = (next: KubeObject, cur: KubeObject): KubeObject => {
+        const admitted = (isCustom ? admitCustomResource(t, next, name, q) : next) as KubeObject;
+        return statusStrategy(t, r.sub, admitted, cur);
+      };
       if (method === 'PUT') {
-        sendJson(res, 200, store.replace(t, r.ns, r.name, await readBody(req)));
+        const body = await readBody(req);
+        const rv = (body as { metadata?: { resourceVersion?: unknown } } | undefined)?.metadata?.resourceVersion;
+        // Custom resources do not allow unconditional updates (customresource strategy AllowUnconditionalUpdate false;
+        // checked after the object is found, k8s.io/apiserver registry/generic/registry/store.go Update). The message
+        // names group and resource (plural), not the kind.
+        const conditional = (next: KubeObject, cur: KubeObject): KubeObject => {
+          if (isCustom && (rv === undefined || rv === '')) {
+            throw new ApiError(
+              status('Invalid', `${t.plural}.${t.group} "${name}" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update`, {
+                name,
+                group: t.group,
+                kind: t.plural,
+              }),
+            );
+          }
+          return prepare(next, cur);
+        };
+        sendJson(res, 200, store.replace(t, r.ns, name, body, conditional));
         return;
       }
       if (method === 'PATCH') {
-        sendJson(res, 200, store.patch(t, r.ns, r.name, req.headers['content-type'] ?? '', await readBody(req)));
+        sendJson(res, 200, store.patch(t, r.ns, name, req.headers['content-type'] ?? '', await readBody(req), prepare));
+        return;
+      }
+      if (r.sub !== undefined) {
+        sendStatus(res, status('MethodNotAllowed', `the server does not allow this method on the requested resource`));
         return;
       }
       if (method === 'DELETE') {
@@ -370,7 +570,19 @@ export async function startKubeFixture(opts: KubeFixtureOptions = {}): Promise<K
           const ct = crdType(deleted);
           if (ct) store.unregisterType(typeKey(ct));
         }
-        sendJson(res, 200, deleted);
+        // Pods, namespaces and CRDs answer with the object (their registries set ReturnDeletedObject or finalize);
+        // nodes and custom resources answer with a Success Status (k8s.io/apiserver registry/generic/registry/store.go).
+        const returnsObject = typeKey(t) === CRD_KEY || (t.group === '' && (t.plural === 'pods' || t.plural === 'namespaces'));
+        if (returnsObject) sendJson(res, 200, deleted);
+        else {
+          sendJson(res, 200, {
+            kind: 'Status',
+            apiVersion: 'v1',
+            metadata: {},
+            status: 'Success',
+            details: { name: r.name, group: t.group, kind: t.plural, uid: deleted.metadata.uid },
+          });
+        }
         return;
       }
     }
@@ -394,6 +606,11 @@ export async function startKubeFixture(opts: KubeFixtureOptions = {}): Promise<K
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const tokenFor = (namespace: string, serviceAccount: string): string => {
+    const tok = `gingham-fixture-sa.${namespace}.${serviceAccount}`;
+    if (!saTokens.has(tok)) throw new Error(`no RBAC binding names ServiceAccount ${namespace}/${serviceAccount}`);
+    return tok;
+  };
 
   return {
     url,
@@ -402,6 +619,8 @@ export async function startKubeFixture(opts: KubeFixtureOptions = {}): Promise<K
     kubeconfig: kubeconfigYaml(url, token, tls.ca),
     store,
     requests,
+    tokenFor,
+    kubeconfigFor: (namespace, serviceAccount) => kubeconfigYaml(url, tokenFor(namespace, serviceAccount), tls.ca),
     compact: () => store.compact(),
     resourceVersion: () => String(store.currentRv()),
     activeWatches: () => watches.size,

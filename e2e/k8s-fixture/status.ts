@@ -15,6 +15,7 @@ export type StatusReason =
   | 'MethodNotAllowed'
   | 'UnsupportedMediaType'
   | 'Unauthorized'
+  | 'Forbidden'
   | 'ServiceUnavailable';
 
 export interface StatusDetails {
@@ -46,6 +47,7 @@ const CODES: Record<StatusReason, number> = {
   MethodNotAllowed: 405,
   UnsupportedMediaType: 415,
   Unauthorized: 401,
+  Forbidden: 403,
   ServiceUnavailable: 503,
 };
 

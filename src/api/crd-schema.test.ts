@@ -77,7 +77,7 @@ describe('generated CRDs', () => {
 
   it("keeps every field of the tutorial's resources (nothing pruned) and rejects wrong types", () => {
     const ajv = new Ajv({ strict: false, allErrors: true });
-    const files = fs.readdirSync(TUTORIAL).filter((f) => f.endsWith('.yaml') && !fs.readFileSync(path.join(TUTORIAL, f), 'utf8').includes('networking.k8s.io'));
+    const files = fs.readdirSync(TUTORIAL).filter((f) => f.endsWith('.yaml') && !/^apiVersion: (v1|apps\/v1|networking\.k8s\.io\/v1)\s*$/m.test(fs.readFileSync(path.join(TUTORIAL, f), 'utf8')));
     expect(files.length).toBeGreaterThanOrEqual(5);
     for (const file of files) {
       for (const { resource } of parseResources(fs.readFileSync(path.join(TUTORIAL, file), 'utf8'), file)) {

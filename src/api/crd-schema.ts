@@ -63,11 +63,59 @@ const UNMODELLED: ReadonlyArray<{ kind: string; plural: string; namespaced: bool
 /** Kinds that live outside the CRDs in Kubernetes mode (Profiles are derived from Namespaces and ServiceAccounts). */
 const NOT_CRDS = new Set(['Node', 'Profile', 'WorkloadEndpoint']);
 
+const INT64: JsonSchema = { type: 'integer', format: 'int64' };
+const INT32: JsonSchema = { type: 'integer', format: 'int32' };
+
+/**
+ * Spec fields that hold an AS number: v3 accepts "64512" or asdot "1.10", but Calico's CRDs type them integer/int32
+ * (numorstring.ASNumber marshals as a number), so the CR stores the number (src/datastore/kubernetes/convert.ts).
+ * Paths are relative to spec; "[]" steps into array items.
+ */
+export const ASN_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  BGPConfiguration: ['asNumber'],
+  BGPPeer: ['asNumber', 'localASNumber'],
+  BGPFilter: ['exportV4', 'importV4', 'exportV6', 'importV6'].flatMap((r) => [`${r}[].asPathPrefix[]`, `${r}[].operations[].prependASPath.prefix[]`]),
+};
+
+/** schema with the node at path (ASN_FIELDS syntax) replaced by `to`. */
+function replaceAt(schema: JsonSchema, steps: readonly string[], to: JsonSchema): JsonSchema {
+  const [step, ...rest] = steps;
+  if (step === undefined) return to;
+  const arrayStep = step.endsWith('[]');
+  const name = arrayStep ? step.slice(0, -2) : step;
+  const props = (schema.properties ?? {}) as Record<string, JsonSchema>;
+  const child = props[name];
+  if (child === undefined) return schema;
+  const replaced = arrayStep ? { ...child, items: replaceAt((child.items ?? {}) as JsonSchema, rest, to) } : replaceAt(child, rest, to);
+  return { ...schema, properties: { ...props, [name]: replaced } };
+}
+
+function withAsnIntegers(kind: string, spec: JsonSchema): JsonSchema {
+  let out = spec;
+  for (const p of ASN_FIELDS[kind] ?? []) out = replaceAt(out, p.split('.'), INT32);
+  return out;
+}
+
 function v1Spec(kind: string, spec: JsonSchema): JsonSchema {
-  if (kind !== 'BlockAffinity') return spec;
-  // v1 stores BlockAffinity.deleted as "true"/"false" (design/ipam/ipam-datastore.md).
-  const props = { ...(spec.properties as Record<string, JsonSchema>), deleted: { type: 'string' } };
-  return { ...spec, properties: props };
+  if (ASN_FIELDS[kind]) return withAsnIntegers(kind, spec);
+  if (kind === 'BlockAffinity') {
+    // v1 stores BlockAffinity.deleted as "true"/"false" (design/ipam/ipam-datastore.md).
+    const props = { ...(spec.properties as Record<string, JsonSchema>), deleted: { type: 'string' } };
+    return { ...spec, properties: props };
+  }
+  if (kind === 'IPAMBlock') {
+    // As Calico's CRD (libcalico-go/config/crd/crd.projectcalico.org_ipamblocks.yaml): the sequence numbers are int64
+    // integers (a cluster with Calico's CRDs refuses strings), allocations are nullable integers, and the fields
+    // Calico's IPAMBlockSpec does not mark omitempty are required.
+    const props = {
+      ...(spec.properties as Record<string, JsonSchema>),
+      allocations: { type: 'array', items: { type: 'integer', nullable: true } },
+      sequenceNumber: INT64,
+      sequenceNumberForAllocation: { type: 'object', additionalProperties: INT64 },
+    };
+    return { ...spec, properties: props, required: ['allocations', 'attributes', 'cidr', 'strictAffinity', 'unallocated'] };
+  }
+  return spec;
 }
 
 /** Every CRD Gingham's kubernetes datastore uses, sorted by plural (the file order of Calico's crds.yaml). */

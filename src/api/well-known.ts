@@ -25,6 +25,8 @@ export const LISTEN_HOSTS = {
 export const PATHS = {
   /** The node agent's status API (`gingham node status`), mode 0600. */
   nodeSocket: '/var/run/gingham/node.sock',
+  /** The node agent's CNI service (api/wire/cni.ts), mode 0600; the installed plugins forward to it. */
+  cniSocket: '/var/run/gingham/cni.sock',
   /** The node name the agent chose, for the CNI plugin (Calico: /var/lib/calico/nodename). */
   nodenameFile: '/var/lib/gingham/nodename',
   /** The pod MTU the agent computed, for the CNI plugin (Calico: /var/lib/calico/mtu). */
@@ -40,12 +42,15 @@ export const PATHS = {
 export const ENV = {
   nodeName: 'NODENAME',
   nodeSocket: 'GINGHAM_NODE_SOCKET',
+  cniSocket: 'GINGHAM_CNI_SOCKET',
   mtuFile: 'GINGHAM_MTU_FILE',
   healthPort: 'FELIX_HEALTHPORT',
   healthHost: 'FELIX_HEALTHHOST',
   metricsEnabled: 'FELIX_PROMETHEUSMETRICSENABLED',
   metricsHost: 'FELIX_PROMETHEUSMETRICSHOST',
   metricsPort: 'FELIX_PROMETHEUSMETRICSPORT',
+  /** `enforce`: program network policy with nftables (off until every workload's kns.<ns> profile exists). */
+  policy: 'GINGHAM_POLICY',
   datastoreType: 'DATASTORE_TYPE',
   etcdEndpoints: 'ETCD_ENDPOINTS',
   kubernetesNodeName: 'KUBERNETES_NODE_NAME',

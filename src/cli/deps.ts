@@ -9,7 +9,6 @@ import type { Clock } from '../lib/clock';
 import type { Logger, LoggerOptions } from '../lib/logger';
 import type { SpeakerDeps } from '../bgp/speaker';
 import type { Datastore } from '../datastore';
-import type { Netlink } from '../netlink/netlink';
 import type { NodeDeps } from '../node/run';
 import type { KubePort } from '../controllers/kube-port';
 import type { LeaseRecordStore } from '../datastore';
@@ -46,7 +45,7 @@ export interface CliDeps {
  */
 export interface NodeHostDeps {
   /** rtnetlink in this process's network namespace. The caller closes it. */
-  readonly openNetlink: () => Netlink;
+  readonly openNetlink: () => NodeDeps['netlink'];
   /** Writes /proc/sys keys (net.ipv4.ip_forward). */
   readonly sysctl: NodeDeps['sysctl'];
   /** Runs a system command (iptables for NAT outgoing) with stdin; never rejects for a non-zero exit. */

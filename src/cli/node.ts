@@ -14,6 +14,7 @@ import { runNode, type NodeConfig } from '../node/run';
 import { parseStartupEnv, StartupConfigError } from '../node/startup';
 import { nodeStatusClient } from '../node/status-api';
 import { UnreachableError } from '../lib/unix-grpc';
+import { loadClientConfig } from './client-config';
 import { addDatastoreOptions, withDatastore } from './datastore-options';
 import type { CliDeps } from './deps';
 import { formatNodeStatus, NOT_RUNNING } from './node-status';
@@ -36,6 +37,8 @@ interface RunOptions {
   readonly mtuFile: string;
   readonly logFormat: LogFormat;
   readonly logLevel: string;
+  readonly cniSocket?: string;
+  readonly cniConfDir?: string;
 }
 
 /** A TCP port from a flag or the environment, or a CliExit naming where it came from. */
@@ -43,6 +46,14 @@ function port(text: string, field: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliExit(1, `node run: ${field}: "${text}" is not a port (0-65535)`);
   return n;
+}
+
+/** GINGHAM_POLICY: `enforce` turns network policy on; empty or `off` leaves it off; anything else is refused. */
+function policyMode(text: string | undefined): boolean {
+  const v = (text ?? '').toLowerCase();
+  if (v === '' || v === 'off') return false;
+  if (v === 'enforce') return true;
+  throw new CliExit(1, `node run: ${ENV.policy}: "${text ?? ''}" is neither enforce nor off`);
 }
 
 /** The flags and the environment, as runNode's configuration. Felix's metrics switch is `true` or off. */
@@ -62,6 +73,7 @@ export function nodeConfig(opts: RunOptions, env: NodeJS.ProcessEnv): NodeConfig
     ...(metricsOn ? { metrics: { host: env[ENV.metricsHost] ?? LISTEN_HOSTS.metrics, port: port(env[ENV.metricsPort] ?? String(PORTS.metrics), ENV.metricsPort) } } : {}),
     nodenameFile: opts.nodenameFile,
     mtuFile: opts.mtuFile,
+    ...(policyMode(env[ENV.policy]) ? { policy: true } : {}),
   };
 }
 
@@ -83,6 +95,8 @@ export function registerNode(program: Command, deps: CliDeps): void {
       .option('--health-host <host>', 'address the health endpoints listen on', process.env[ENV.healthHost] ?? LISTEN_HOSTS.health)
       .option('--nodename-file <path>', 'where the node name is remembered', PATHS.nodenameFile)
       .option('--mtu-file <path>', 'where the pod MTU is written for the CNI plugin', process.env[ENV.mtuFile] ?? PATHS.mtuFile)
+      .option('--cni-socket <path>', `serve CNI on this unix socket (a DaemonSet: ${PATHS.cniSocket})`, process.env[ENV.cniSocket])
+      .option('--cni-conf-dir <path>', `with --cni-socket: write the conflist here once CNI is served (a DaemonSet: ${PATHS.cniConfDir})`)
       .option('--log-format <format>', 'text or json', 'text')
       .option('--log-level <spec>', 'levels, e.g. info or info,bgp=debug', 'info'),
   ).action(async (opts: RunOptions) => {
@@ -90,7 +104,15 @@ export function registerNode(program: Command, deps: CliDeps): void {
     const logger = deps.logger({ format: opts.logFormat, levels: opts.logLevel });
     const host = deps.nodeHost;
     if (host === undefined) throw new CliExit(1, 'node run: no netlink access in this build');
-    const cfg = nodeConfig(opts, process.env);
+    let cfg = nodeConfig(opts, process.env);
+    if (opts.cniConfDir !== undefined && opts.cniSocket === undefined) throw new CliExit(1, 'node run: --cni-conf-dir needs --cni-socket');
+    if (opts.cniSocket !== undefined) {
+      const client = loadClientConfig(opts.config, deps.configIo);
+      const datastore = client.datastoreType === 'kubernetes'
+        ? { type: client.datastoreType, ...(client.kubernetes.kubeconfig ? { kubeconfig: client.kubernetes.kubeconfig } : {}) }
+        : { type: client.datastoreType, etcdEndpoints: client.etcd.endpoints.join(',') };
+      cfg = { ...cfg, cni: { socket: opts.cniSocket, ...(opts.cniConfDir !== undefined ? { confDir: opts.cniConfDir } : {}), datastore } };
+    }
     const nl = host.openNetlink();
     try {
       await withDatastore(deps, opts, async (store) => {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { NetConf } from '../cni/cni-config';
 import type { CniEnv } from '../cni/cni-env';
+import { datastoreBackend } from '../cni/backend';
 import { delegateIpam, execPlugin } from '../cni/delegate';
 import { withHostLock } from '../cni/host-lock';
 import { allocatorIpam } from '../cni/ipam-allocator-adapter';
@@ -61,8 +62,7 @@ export const realContextFactory: ContextFactory = async (conf: NetConf, env: Cni
     openNetns: async (netnsPath) => startNetnsNetlink({ argv: nsenterArgv({ path: netnsPath }) }),
     sysctl: procSysWriter(),
     readFile: readOptional,
-    datastore,
-    ipam: allocatorIpam(new IpamAllocator(datastore)),
+    backend: datastoreBackend(datastore, allocatorIpam(new IpamAllocator(datastore))),
     withLock: (fn) => withHostLock({ path: conf.ipamLockFile, timeoutMs: conf.ipamLockTimeoutMs }, fn),
     delegate: (command, type, netconf) => delegateIpam(command, type, netconf, { exec: execPlugin, env: process.env, cniPath: env.path }),
     now: () => new Date(),

@@ -23,6 +23,8 @@ export interface ConflistOptions {
   readonly logLevel?: string;
   /** One line per invocation; default /var/log/gingham/cni/cni.log (Calico: /var/log/calico/cni/cni.log). */
   readonly logFilePath?: string;
+  /** The node agent's CNI socket: the installed shim forwards to it (cni/forward.ts); absent: the plugin runs standalone. */
+  readonly cniSocket?: string;
 }
 
 export const DEFAULT_CNI_LOG = '/var/log/gingham/cni/cni.log';
@@ -38,6 +40,7 @@ export function buildConflist(o: ConflistOptions): Record<string, unknown> {
     ipam: o.ipam === 'host-local' ? { type: 'host-local', subnet: 'usePodCidr' } : { type: 'gingham-ipam' },
   };
   if (o.nodename) plugin.nodename = o.nodename;
+  if (o.cniSocket) plugin.cni_socket = o.cniSocket;
   if (o.datastoreType === 'etcdv3') plugin.etcd_endpoints = o.etcdEndpoints ?? '';
   if (o.kubeconfig) plugin.kubernetes = { kubeconfig: o.kubeconfig };
   const plugins: unknown[] = [plugin];
@@ -67,6 +70,14 @@ export interface InstallOptions {
   readonly conflist: Record<string, unknown>;
 }
 
+/** Writes the conflist (atomically); returns its path. */
+export function writeConflist(confDir: string, conflist: Record<string, unknown>): string {
+  mkdirSync(confDir, { recursive: true });
+  const conf = path.join(confDir, CONFLIST_NAME);
+  writeAtomic(conf, JSON.stringify(conflist, null, 2) + '\n', 0o644);
+  return conf;
+}
+
 /** Writes the executables and the conflist; returns the files written. */
 export function installCni(o: InstallOptions): string[] {
   mkdirSync(o.binDir, { recursive: true });
@@ -77,8 +88,6 @@ export function installCni(o: InstallOptions): string[] {
     writeAtomic(file, wrapperScript(o.node, entry), 0o755);
     written.push(file);
   }
-  const conf = path.join(o.confDir, CONFLIST_NAME);
-  writeAtomic(conf, JSON.stringify(o.conflist, null, 2) + '\n', 0o644);
-  written.push(conf);
+  written.push(writeConflist(o.confDir, o.conflist));
   return written;
 }

@@ -2,9 +2,8 @@
 // `subnet: usePodCidr` replaced by the node's pod CIDR from the datastore.
 import { hostLocalConf } from './delegate';
 import type { PluginContext } from './plugin-context';
-import { nodePodCidr } from './pod-cidr';
 
 export function delegatedConf(ctx: PluginContext): Promise<Record<string, unknown>> {
-  if (ctx.conf.ipam.type === 'host-local') return hostLocalConf(ctx.conf, () => nodePodCidr(ctx.datastore, ctx.nodename));
+  if (ctx.conf.ipam.type === 'host-local') return hostLocalConf(ctx.conf, () => ctx.backend.podCidr(ctx.nodename));
   return Promise.resolve({ ...ctx.conf.raw });
 }

@@ -12,13 +12,13 @@ import { ipamAdd, ipamCheck, ipamDel, podFromArgs, type IpamPluginDeps } from '.
 import type { PluginContext } from './plugin-context';
 import { checkPodNetwork, setupPodNetwork, teardownPodNetwork, type PodNetworkSpec } from './pod-network';
 import { HOST_VETH_MAC, POD_GATEWAY_V4, vethNameForWorkload } from './veth-name';
-import { buildWorkloadEndpoint, deleteWorkloadEndpoint, writeWorkloadEndpoint, type WorkloadIdentity } from './workload-endpoint';
+import { buildWorkloadEndpoint, type WorkloadIdentity } from './workload-endpoint';
 import { familyOf } from '../lib/ip';
 
 export const GINGHAM_IPAM = 'gingham-ipam';
 
 export function ipamDeps(ctx: PluginContext): IpamPluginDeps {
-  return { ipam: ctx.ipam, nodename: ctx.nodename, withLock: ctx.withLock, now: ctx.now };
+  return { ipam: ctx.backend.ipam, nodename: ctx.nodename, withLock: ctx.withLock, now: ctx.now };
 }
 
 /** cali + sha1(namespace.pod) for pods; cali + the container ID's first 11 characters without Kubernetes. */
@@ -80,7 +80,7 @@ async function addWith(ctx: PluginContext): Promise<CniResult> {
   let containerMac: string;
   try {
     containerMac = (await setupPodNetwork(ctx, spec)).containerMac;
-    await writeWorkloadEndpoint(ctx.datastore, buildWorkloadEndpoint(identity(ctx), { hostIfName, mac: containerMac, ips }));
+    await ctx.backend.endpoints.write(buildWorkloadEndpoint(identity(ctx), { hostIfName, mac: containerMac, ips }));
   } catch (err) {
     // Undo in reverse; the original failure is what the runtime must see.
     await teardownPodNetwork(ctx.host, hostIfName).catch(() => undefined);
@@ -97,7 +97,7 @@ async function addWith(ctx: PluginContext): Promise<CniResult> {
 
 export async function cmdDel(ctx: PluginContext): Promise<void> {
   await teardownPodNetwork(ctx.host, hostIfNameFor(ctx));
-  await deleteWorkloadEndpoint(ctx.datastore, identity(ctx));
+  await ctx.backend.endpoints.delete(identity(ctx));
   await ipamRun(ctx, 'DEL');
 }
 

@@ -9,7 +9,7 @@
 // opened inside CNI_NETNS (src/netlink/netns-proxy.ts in production, a fake in unit tests). No iproute2.
 import { parseCidr, formatIp } from '../lib/ip';
 import { GINGHAM_ROUTE_PROTOCOL, type Netlink } from '../netlink/netlink';
-import { isNotFound } from '../netlink/netlink-error';
+import { isExists, isNotFound } from '../netlink/netlink-error';
 import { CNI_ERR, CniError } from './cni-error';
 import { hostVethSysctls, type SysctlWriter } from './sysctl';
 import { HOST_VETH_MAC, POD_GATEWAY_V4 } from './veth-name';
@@ -103,8 +103,20 @@ async function setupContainerSide(openNetns: NetnsOpener, spec: PodNetworkSpec, 
   }
 }
 
-/** The pod's /32 (/128) via its veth. The same prefix on another interface belongs to another pod: refuse. */
+/**
+ * The pod's /32 (/128) via its veth. The same prefix on another interface belongs to another pod: refuse. The common
+ * case is one exclusive create and no dump: dumping the main table on every ADD costs time with many routes and fails
+ * under link churn (interrupted dumps, EBUSY on a shared socket; cilium/cilium#48718). Only when the prefix is taken
+ * is the table read, to tell our own route (an earlier ADD, or the agent that adopted it) from another pod's.
+ */
 async function addHostRoute(host: Netlink, ifName: string, cidr: string): Promise<void> {
+  const route = { dst: cidr, linkName: ifName, scope: 'link' as const, protocol: GINGHAM_ROUTE_PROTOCOL };
+  try {
+    await host.addRoute(route);
+    return;
+  } catch (err) {
+    if (!isExists(err)) throw err;
+  }
   const family = parseCidr(cidr).family;
   const link = await host.getLink(ifName);
   const clash = (await host.listRoutes({ family, table: 254 })).find((r) => r.dst === cidr && r.linkIndex !== link.index);
@@ -113,7 +125,7 @@ async function addHostRoute(host: Netlink, ifName: string, cidr: string): Promis
   }
   // Our own protocol: the node agent's route table adopts this route (same shape) instead of fighting over the key,
   // and removes it once the workload is gone, as Felix does with the routes Calico's CNI plugin adds.
-  await host.replaceRoute({ dst: cidr, linkName: ifName, scope: 'link', protocol: GINGHAM_ROUTE_PROTOCOL });
+  await host.replaceRoute(route);
 }
 
 async function deleteIgnoringAbsent(host: Netlink, ifName: string): Promise<boolean> {

@@ -55,7 +55,7 @@ async function runCommand(kind: PluginKind, ctx: PluginContext): Promise<Record<
     case 'STATUS':
       // Ready when the datastore answers (CNI 1.1 STATUS; code 50 "plugin not available" otherwise).
       try {
-        await ctx.datastore.list('IPPool');
+        await ctx.backend.ready();
       } catch (err) {
         throw new CniError(CNI_ERR.PLUGIN_NOT_AVAILABLE, 'datastore not reachable', describeError(err), { cause: err });
       }

@@ -1,4 +1,4 @@
-// Typed datastore errors. Every backend maps its own failures onto these five, so callers (IPAM's CAS loops, the CLI,
+// Typed datastore errors. Every backend maps its own failures onto these, so callers (IPAM's CAS loops, the CLI,
 // controllers) branch on `code` whatever the backend.
 import { GinghamError } from '../lib/errors';
 import type { DatastoreOp } from './types';
@@ -9,6 +9,10 @@ export const DatastoreErrorCode = {
   Conflict: 'DATASTORE_CONFLICT',
   Invalid: 'DATASTORE_INVALID',
   Unavailable: 'DATASTORE_UNAVAILABLE',
+  /** The backend refused the caller's identity (Kubernetes RBAC 403): a permission to grant, not an outage. */
+  Forbidden: 'DATASTORE_FORBIDDEN',
+  /** The backend does not offer this operation on this kind (Calico's ErrorOperationNotSupported). */
+  NotSupported: 'DATASTORE_NOT_SUPPORTED',
 } as const;
 export type DatastoreErrorCode = (typeof DatastoreErrorCode)[keyof typeof DatastoreErrorCode];
 
@@ -69,6 +73,40 @@ export class UnavailableError extends DatastoreError {
     options?: { cause?: unknown },
   ) {
     super(DatastoreErrorCode.Unavailable, kind, name, namespace, `${op} unavailable: ${reason}`, options);
+  }
+}
+
+/**
+ * The backend authenticated the caller but refused the operation (Kubernetes: 403 Forbidden by RBAC). Names the API
+ * verb and resource that need a grant (`update` on `nodes/status`), which no retry fixes.
+ */
+export class ForbiddenError extends DatastoreError {
+  constructor(
+    readonly op: DatastoreOp,
+    kind: string,
+    name: string,
+    namespace: string | undefined,
+    /** The API verb refused (get, list, watch, create, update, patch, delete). */
+    readonly verb: string,
+    /** The API resource refused ("nodes/status", "ipamblocks.crd.projectcalico.org"). */
+    readonly resource: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(DatastoreErrorCode.Forbidden, kind, name, namespace, `${op} forbidden: the credentials may not ${verb} ${resource} (${reason})`, options);
+  }
+}
+
+/** The operation does not exist for this kind in this backend (Kubernetes mode: creating or deleting a Node). */
+export class NotSupportedError extends DatastoreError {
+  constructor(
+    readonly op: DatastoreOp,
+    kind: string,
+    name: string,
+    namespace: string | undefined,
+    reason: string,
+  ) {
+    super(DatastoreErrorCode.NotSupported, kind, name, namespace, `${op} is not supported: ${reason}`);
   }
 }
 

@@ -1,21 +1,29 @@
 // The dataplane façade (Felix's InternalDataplane, felix/dataplane/linux/int_dataplane.go, in miniature): the one
 // object the node agent hands the kernel's desired state to. It owns the route table, the tunnel devices (tunl0,
 // vxlan.calico and its remote VTEP entries) and NAT outgoing, and brings them to a DataplaneDesired in one apply():
-// tunnels first (a route through tunl0 or vxlan.calico needs its device), then routes, then NAT. Policy will join here.
+// tunnels first (a route through tunl0 or vxlan.calico needs its device), then routes, then NAT, then policy.
 //
-// Problems that last (a failing iptables-restore) are returned with a stable key for the caller to report once; route
-// failures are reported by the route table itself.
+// Policy (felix/policy-dataplane.ts) is fed incrementally by the caller through `policy` (one set/delete per changed
+// resource, as the syncer delivers them) and programmed by apply(): one nft transaction per family with only what
+// changed. A periodic verify (Felix's NftablesRefreshInterval, felix/config/config_params.go) reads the tables back and
+// repairs objects changed by hand; verify and apply never run at once (one queue).
 //
-// Owns: the route table (its timers), the IPIP device state, NAT outgoing's last input. close() stops the timers;
-// kernel state stays (a restarting agent adopts it).
+// Problems that last (a failing iptables-restore, nft refusing a transaction) are returned with a stable key for the
+// caller to report once; a refused policy transaction leaves the previous rules in the kernel (nft -f is atomic) and
+// asks the caller to retry. Route failures are reported by the route table itself.
+//
+// Owns: the route table (its timers), the IPIP device state, NAT outgoing's last input, the policy verify timer.
+// close() stops the timers; kernel state stays (a restarting agent adopts it, policy tables included).
 import { describeError } from '../lib/errors';
-import type { Clock } from '../lib/clock';
+import type { Clock, TimerHandle } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import type { FdbEntry, Neighbour, Netlink, Route } from '../netlink/netlink';
 import { IPIP_DEVICE } from './calc-routes';
 import type { CommandRunner } from '../lib/command-runner';
 import { NatOutgoing, type NatPool } from './nat-outgoing';
+import type { PolicyDataplane } from './policy-dataplane';
 import { RouteTable, type ApplyResult } from './route-table';
+import { NftError } from './tables/nft-command';
 import { ensureVxlanDevice, IpipDevice, syncVxlanPeers, type IpipDeviceSpec, type VxlanDeviceSpec } from './tunnels';
 
 export interface DataplaneDesired {
@@ -41,12 +49,18 @@ export interface DataplaneDeps {
   readonly runCommand?: CommandRunner;
   /** Told how long each route apply took, whether it re-read the kernel, and how many writes failed. */
   readonly metrics?: { observeApply(seconds: number, resynced: boolean, failures: number): void };
+  /** The policy dataplane, fed by the caller; absent: no policy is enforced (tests of routing alone). */
+  readonly policy?: PolicyDataplane;
+  /** How often the policy tables are read back and repaired. Default 90 s (Felix's NftablesRefreshInterval). */
+  readonly policyVerifyMs?: number;
 }
 
 export interface DataplaneProblem {
   /** Names the problem (never an error's text), for reporting it once while it lasts. */
   readonly key: string;
   readonly message: string;
+  /** The caller should apply again soon (nothing changed in the kernel; the next attempt may succeed). */
+  readonly retry?: boolean;
 }
 
 export interface DataplaneApplyResult {
@@ -61,6 +75,10 @@ export class Dataplane {
   private readonly routes: RouteTable;
   private readonly ipip: IpipDevice;
   private readonly nat: NatOutgoing | undefined;
+  private verifyTimer: TimerHandle | undefined;
+  /** Serialises policy applies and verifies (each is one or more nft transactions against the same tables). */
+  private policyQueue: Promise<unknown> = Promise.resolve();
+  private closed = false;
 
   constructor(private readonly deps: DataplaneDeps) {
     this.routes = new RouteTable({ netlink: deps.netlink, clock: deps.clock, logger: deps.logger });
@@ -68,9 +86,55 @@ export class Dataplane {
     this.nat = deps.runCommand ? new NatOutgoing(deps.runCommand) : undefined;
   }
 
-  /** Starts the periodic route resync. */
+  /** Starts the periodic route resync and policy verification. */
   start(): void {
     this.routes.start();
+    if (this.deps.policy !== undefined) this.scheduleVerify();
+  }
+
+  /** The policy dataplane the caller feeds (undefined when policy is off). */
+  get policy(): PolicyDataplane | undefined {
+    return this.deps.policy;
+  }
+
+  private scheduleVerify(): void {
+    if (this.closed) return;
+    this.verifyTimer = this.deps.clock.setTimeout(() => {
+      this.verifyTimer = undefined;
+      void this.verifyPolicy().finally(() => this.scheduleVerify());
+    }, this.deps.policyVerifyMs ?? 90_000);
+  }
+
+  /** Reads the policy tables back and repairs what was changed by hand; returns what was found tampered with. */
+  async verifyPolicy(): Promise<string[]> {
+    const policy = this.deps.policy;
+    if (policy === undefined) return [];
+    return this.queue(async () => {
+      try {
+        const tampered = await policy.verify();
+        if (tampered.length > 0) this.deps.logger.warn(`policy tables changed by hand, repaired: ${tampered.join(', ')}`);
+        return tampered;
+      } catch (err) {
+        this.deps.logger.error(`policy verification failed: ${describeError(err)}`);
+        return [];
+      }
+    });
+  }
+
+  private queue<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.policyQueue.then(fn, fn);
+    this.policyQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Programs the policy tables; a refusal is a problem to retry, the previous rules staying in force. */
+  private async applyPolicy(policy: PolicyDataplane, problems: DataplaneProblem[]): Promise<void> {
+    try {
+      await this.queue(() => policy.apply());
+    } catch (err) {
+      if (!(err instanceof NftError)) throw err;
+      problems.push({ key: `policy ${err.code} ${err.table}`, message: `policy not programmed, previous rules kept: ${describeError(err)}`, retry: true });
+    }
   }
 
   /** Keeps routes of ours that are no longer desired until `time` (a restarted agent relearning its routes). */
@@ -102,10 +166,14 @@ export class Dataplane {
         problems.push({ key: 'nat-outgoing', message: describeError(err) });
       }
     }
+    if (this.deps.policy !== undefined) await this.applyPolicy(this.deps.policy, problems);
     return { routes: applied, problems };
   }
 
   close(): void {
+    this.closed = true;
+    this.verifyTimer?.cancel();
+    this.verifyTimer = undefined;
     this.routes.close();
   }
 }

@@ -13,9 +13,15 @@ import { globalNetworkPolicyModel, networkPolicyModel, profileModel } from './ca
 import { PolicyResolver, type EndpointModel } from './calc/policy-resolver';
 import type { Family } from './rules/ir';
 import { RulesetBuilder } from './rules/ruleset';
+import type { CommandRunner } from '../lib/command-runner';
 import type { NftRunner } from './tables/nft-command';
 import { renderTable, type RenderedTable } from './tables/nft-render';
 import { NftTableOwner, type SyncResult } from './tables/table-owner';
+
+export type { CommandResult, NftRunner } from './tables/nft-command';
+
+/** nft(8) through a process's command runner (the node agent's). */
+export const nftRunnerFrom = (run: CommandRunner): NftRunner => ({ run: (args, stdin) => run(['nft', ...args], stdin) });
 
 export interface PolicyDataplaneOptions {
   /** This node's name: endpoints with `spec.node` equal to it are enforced, the others only feed IP sets. */

@@ -16,7 +16,7 @@ export function fnv32a(text: string): number {
 }
 
 /** mulberry32: a small, well-distributed 32-bit PRNG; enough to pick a start, not for secrets. */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

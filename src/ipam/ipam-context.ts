@@ -43,7 +43,11 @@ export function contention(ctx: IpamContext, what: string, cause?: unknown): Ipa
   );
 }
 
-/** A sequence number no earlier incarnation of a block can have reached: the clock in nanoseconds (as Calico). */
+/**
+ * A sequence number no earlier incarnation of a block can have reached: the clock in microseconds. Calico uses
+ * nanoseconds; microseconds stay below 2^53 (until the year 2255), so the int64 the CRD stores is exact as a JSON
+ * number in JavaScript too.
+ */
 export function initialSequence(ctx: IpamContext): bigint {
-  return BigInt(Math.floor(ctx.clock.now())) * 1_000_000n;
+  return BigInt(Math.floor(ctx.clock.now())) * 1_000n;
 }

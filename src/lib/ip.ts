@@ -8,7 +8,21 @@
 import { Validator } from 'ip-num';
 import { GinghamError } from './errors';
 
+/** An address family by IP version, as netlink, IPAM and the selector maths use it. */
 export type IpFamily = 4 | 6;
+/**
+ * The same family by name, as BGP (AFI names, RFC 4760) and Calico's resources spell it. One family, two spellings;
+ * familyName/familyVersion convert, so no layer writes its own mapping.
+ */
+export type FamilyName = 'ipv4' | 'ipv6';
+
+export function familyName(f: IpFamily): FamilyName {
+  return f === 4 ? 'ipv4' : 'ipv6';
+}
+
+export function familyVersion(f: FamilyName): IpFamily {
+  return f === 'ipv4' ? 4 : 6;
+}
 
 export interface IpAddr {
   readonly family: IpFamily;

@@ -9,6 +9,11 @@
 // Besides the loop it allocates the tunnel addresses through IPAM (the Node update comes back through the cache),
 // writes the pod MTU file for the CNI plugin, and holds kernel route deletions back after start until BGP has settled.
 //
+// Policy is incremental: the cache's per-kind changes of the policy kinds go straight to the dataplane's policy
+// calculation (node/policy-feed.ts) and the next round's apply() writes only what they changed. No round runs before
+// the cache is in sync, so a restarting agent's first nft transaction is computed from the whole cluster: until then
+// the tables the previous agent left keep enforcing its rules (the table owner adopts them without flushing).
+//
 // Owns: its subscriptions, the speaker (recreated only when this node's AS, router ID or cluster ID changes), the
 // dataplane it is given (started and closed with the agent), and its timers. close() releases them; kernel routes stay
 // (a restarting agent must not withdraw the dataplane: the next agent adopts them). The cache and the IPAM allocator
@@ -32,13 +37,15 @@ import { GRACEFUL_RESTART_DEFAULTS, type Speaker, type SpeakerConfig, type Speak
 import type { DesiredPeer, PeerComputation } from './bgp-peers';
 import type { BestPathHops } from './calc/dataplane-state';
 import { computeNode, type NodeCalcOutput, type NodeResources } from './calc/node-calc';
+import { POLICY_KINDS } from './calc/kinds';
+import { feedPolicy } from './policy-feed';
 import { ProblemLog } from './problem-log';
 import { ensureTunnelAddress } from './tunnel-addr';
 
 export interface AgentDeps {
   readonly store: Datastore;
   /**
-   * The process's resource cache, watching at least NODE_CALC_KINDS (node/calc/kinds.ts). Shared: the agent subscribes
+   * The process's resource cache, watching at least NODE_CALC_KINDS (node/calc/kinds.ts), and POLICY_KINDS when the dataplane has a policy part. Shared: the agent subscribes
    * and starts it (start() is shared by every caller) but does not close it; its owner does.
    */
   readonly cache: DatastoreCache;
@@ -71,6 +78,8 @@ export interface AgentConfig {
   readonly startupHoldMs?: number;
   /** Where the pod MTU (host MTU minus the overhead of the encapsulations in use) is written for the CNI plugin. */
   readonly mtuFile?: string;
+  /** After the dataplane asked for a retry (nft refused a transaction), apply again this much later. Default 1 s. */
+  readonly retryMs?: number;
 }
 
 export interface AgentPeerStatus {
@@ -90,6 +99,7 @@ export class NodeAgent {
   private readonly applied = new Map<string, string>();
   private desired: PeerComputation = { peers: [], problems: [] };
   private timer: TimerHandle | undefined;
+  private retryTimer: TimerHandle | undefined;
   private running: Promise<void> | undefined;
   private again = false;
   private closed = false;
@@ -116,7 +126,20 @@ export class NodeAgent {
 
   async start(): Promise<void> {
     this.hold();
-    this.unsubscribeCache = this.deps.cache.subscribe({ onUpdates: () => this.schedule() });
+    const policy = this.deps.dataplane.policy;
+    this.unsubscribeCache = this.deps.cache.subscribe({
+      onUpdates: (kind, updates) => {
+        if (policy !== undefined) feedPolicy(policy, kind, updates);
+        this.schedule();
+      },
+    });
+    // A cache started by someone else already holds resources it will not replay.
+    if (policy !== undefined) {
+      for (const kind of POLICY_KINDS) {
+        const items = this.deps.cache.list(kind).map((object) => ({ type: 'set' as const, key: '', object }));
+        if (items.length > 0) feedPolicy(policy, kind, items);
+      }
+    }
     await this.deps.cache.start();
     this.deps.dataplane.start();
     await this.recompute();
@@ -165,6 +188,8 @@ export class NodeAgent {
   }
 
   private async recomputeOnce(): Promise<void> {
+    // Before the first full listing the calculation would see part of the cluster (and withdraw the rest).
+    if (!this.deps.cache.inSync) return;
     try {
       await this.recomputeRound();
     } finally {
@@ -203,6 +228,12 @@ export class NodeAgent {
     this.writeMtu(out.podMtu);
     const result = await this.deps.dataplane.apply(out.dataplane);
     for (const p of result.problems) this.once(p.key, () => this.log.error(p.message));
+    if (result.problems.some((p) => p.retry) && this.retryTimer === undefined && !this.closed) {
+      this.retryTimer = this.deps.clock.setTimeout(() => {
+        this.retryTimer = undefined;
+        this.schedule();
+      }, this.cfg.retryMs ?? 1000);
+    }
   }
 
   /** Ends the start-up hold once every started session has been Established for 2 s (they have sent their tables). */
@@ -343,6 +374,7 @@ export class NodeAgent {
     this.timer?.cancel();
     this.timer = undefined;
     this.settleTimer?.cancel();
+    this.retryTimer?.cancel();
     await this.running;
     this.unsubscribeCache?.();
     this.deps.dataplane.close();

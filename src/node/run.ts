@@ -14,6 +14,7 @@ import { Speaker, type SpeakerDeps } from '../bgp/speaker';
 import type { SysctlWriter } from '../cni/sysctl';
 import { DatastoreCache, DatastoreMonitor, probeDatastore, type Datastore } from '../datastore';
 import { Dataplane } from '../felix/dataplane';
+import { nftRunnerFrom, PolicyDataplane } from '../felix/policy-dataplane';
 import type { CommandRunner } from '../lib/command-runner';
 import { IpamAllocator } from '../ipam';
 import type { Clock } from '../lib/clock';
@@ -24,7 +25,8 @@ import type { Netlink } from '../netlink/netlink';
 import { NodeAgent } from './agent';
 import { autodetectAddress, type InterfaceAddresses } from './autodetect';
 import { AGENT_FAMILY } from './calc/family';
-import { NODE_CALC_KINDS } from './calc/kinds';
+import { nodeKinds } from './calc/kinds';
+import { startNodeCni, type NodeCniConfig } from './cni-serve';
 import { allReady, bgpReadiness, datastoreReadiness, serveHealth } from './health';
 import type { NodeMetrics } from './metrics';
 import { ensureDefaultConfig, ensureDefaultPool, ensureNode, type StartupConfig } from './startup';
@@ -42,6 +44,10 @@ export interface NodeConfig {
   readonly nodenameFile: string;
   /** Where the pod MTU is written for the CNI plugin. */
   readonly mtuFile: string;
+  /** Enforce network policy (nftables through runCommand); absent: policy is not programmed. */
+  readonly policy?: boolean;
+  /** The CNI service (node/cni-serve.ts); absent: not served (the lab, where nodes share one filesystem). */
+  readonly cni?: NodeCniConfig;
 }
 
 export interface NodeDeps {
@@ -152,14 +158,17 @@ export async function runNode(cfg: NodeConfig, deps: NodeDeps): Promise<RunningN
       )
     : undefined;
 
-  const cache = new DatastoreCache(store, NODE_CALC_KINDS, (err) => log.error(`resource cache listener failed: ${describeError(err)}`));
+  const policy = cfg.policy && deps.runCommand ? new PolicyDataplane({ nodeName: startup.nodeName, runner: nftRunnerFrom(deps.runCommand), families: [4] }) : undefined;
+  if (cfg.policy && policy === undefined) log.warn('network policy requested but no command runner: policy is not enforced');
+  const ipam = new IpamAllocator(store);
+  const cache = new DatastoreCache(store, nodeKinds(policy !== undefined), (err) => log.error(`resource cache listener failed: ${describeError(err)}`));
   const agent = new NodeAgent(
     { nodeName: startup.nodeName, parentInterface: parent, hostMtu, mtuFile: cfg.mtuFile },
     {
       store,
       cache,
-      ipam: new IpamAllocator(store),
-      dataplane: new Dataplane({ netlink: nl, clock, logger, ...(deps.runCommand ? { runCommand: deps.runCommand } : {}), ...(metrics ? { metrics } : {}) }),
+      ipam,
+      dataplane: new Dataplane({ netlink: nl, clock, logger, ...(deps.runCommand ? { runCommand: deps.runCommand } : {}), ...(metrics ? { metrics } : {}), ...(policy ? { policy } : {}) }),
       clock,
       logger,
       newSpeaker: (sc) => new Speaker(sc, { clock, transport: deps.transport, listener: deps.listener, logger }),
@@ -200,6 +209,8 @@ export async function runNode(cfg: NodeConfig, deps: NodeDeps): Promise<RunningN
     servers.push(health);
     await agent.start();
     monitor.start();
+    // After the agent's first sync and apply: CNI is served on a reconciled node, and its conflist appears last.
+    if (cfg.cni) servers.push(await startNodeCni(cfg.cni, { nodeName: startup.nodeName, store, ipam, netlink: nl, sysctl: deps.sysctl, logger }));
     if (metrics && metricsModule && cfg.metrics) {
       metricsServer = await metricsModule.serveMetrics(cfg.metrics.host, cfg.metrics.port, metrics);
       servers.push(metricsServer);

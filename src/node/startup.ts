@@ -5,13 +5,17 @@
 // parseStartupEnv is pure and rejects bad values naming the variable; ensure* functions write through the Datastore
 // with compare-and-swap (a concurrent writer is retried, never overwritten) and create-if-absent races tolerated
 // (AlreadyExists means another node won: fine).
+import { randomBytes } from 'node:crypto';
 import { parseAsn } from '../api/asn';
+import type { ClusterInformation } from '../api/kind-cluster-information';
 import type { CalicoNode } from '../api/kind-node';
 import type { IPPool } from '../api/kind-ippool';
 import { applyDefaults, newResource, validateResource, type Resource } from '../api/resource';
 import { compileSelector } from '../api/selector';
 import { DatastoreErrorCode, isDatastoreError, updateWithRetry, type Datastore } from '../datastore';
 import { tryParseCidr, tryParseIp } from '../lib/ip';
+import { packageVersion } from '../lib/version';
+import { desiredClusterInformation } from './cluster-information';
 import { parseAutodetectMethod, type AutodetectMethod } from './autodetect';
 import { GinghamError, describeError } from '../lib/errors';
 
@@ -140,9 +144,23 @@ export async function ensureDefaultPool(store: Datastore, cfg: DefaultPoolConfig
   return createIfAbsent(store, pool);
 }
 
+/** ClusterInformation `default` (created, or completed: GUID, version, cluster type; ",kdd" on Kubernetes). */
+async function ensureClusterInformation(store: Datastore, clusterType: string): Promise<void> {
+  const want = { clusterType, calicoVersion: `v${packageVersion()}`, kdd: store.backend === 'kubernetes' };
+  const newGuid = (): string => randomBytes(16).toString('hex');
+  await updateWithRetry<ClusterInformation>(store, 'ClusterInformation', 'default', undefined, (cur) => {
+    const spec = desiredClusterInformation(cur.spec, want, newGuid);
+    return spec === undefined ? undefined : { ...cur, spec };
+  }).catch(async (err: unknown) => {
+    if (!isDatastoreError(err, DatastoreErrorCode.NotFound)) throw err;
+    const spec = desiredClusterInformation(undefined, want, newGuid);
+    await createIfAbsent(store, newResource('ClusterInformation', { name: 'default' }, spec ?? {}));
+  });
+}
+
 /** ClusterInformation, FelixConfiguration, BGPConfiguration and IPAMConfiguration `default`, when absent. */
 export async function ensureDefaultConfig(store: Datastore, clusterType = 'k8s,bgp'): Promise<void> {
-  await createIfAbsent(store, newResource('ClusterInformation', { name: 'default' }, { clusterType, datastoreReady: true }));
+  await ensureClusterInformation(store, clusterType);
   await createIfAbsent(store, newResource('FelixConfiguration', { name: 'default' }, {}));
   await createIfAbsent(store, newResource('BGPConfiguration', { name: 'default' }, {}));
   await createIfAbsent(store, newResource('IPAMConfiguration', { name: 'default' }, { strictAffinity: false, autoAllocateBlocks: true, maxBlocksPerHost: 0 }));

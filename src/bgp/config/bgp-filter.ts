@@ -5,7 +5,7 @@
 // api/kind-bgp-filter.ts validates the same rules for the datastore (calico: api/pkg/apis/projectcalico/v3/bgpfilter.go).
 import { parseAsn } from '../../lib/asn';
 import { communityProblem, parseCommunityValue } from '../../lib/community';
-import { canonicalCidr, tryParseCidr } from '../../lib/ip';
+import { canonicalCidr, familyName, tryParseCidr } from '../../lib/ip';
 import type { Prefix } from '../packet/types';
 import { FILTER_LISTS, type FilterList, type FilterMatch, type FilterOperation, type FilterRule, type PeerFilters, type PrefixOperator } from '../rib/filter-rule';
 
@@ -43,7 +43,7 @@ function prefixOf(text: string, family: 4 | 6): Prefix | string {
   if (c === undefined) return 'must be a CIDR such as 10.0.0.0/16';
   if (c.family !== family) return `must be an IPv${family} CIDR in a V${family} rule list`;
   const [address, len] = canonicalCidr(text).split('/') as [string, string];
-  return { family: family === 4 ? 'ipv4' : 'ipv6', address, length: Number(len) };
+  return { family: familyName(family), address, length: Number(len) };
 }
 
 function asns(list: ReadonlyArray<number | string>, at: string, problems: string[]): number[] {

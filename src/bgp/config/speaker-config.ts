@@ -6,7 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { GinghamError } from '../../lib/errors';
 import { parseAsn as parseAsnText } from '../../lib/asn';
 import { parseLargeCommunity, parseStandardCommunity } from '../../lib/community';
-import { familyBits, formatCidr, formatIp, ipFamily, maskCidr, parseIp, tryParseIp } from '../../lib/ip';
+import { familyBits, familyName, familyVersion, formatCidr, formatIp, ipFamily, maskCidr, parseIp, tryParseIp } from '../../lib/ip';
 import type { Family, Prefix } from '../packet/types';
 import { GRACEFUL_RESTART_DEFAULTS, PEER_DEFAULTS, type GracefulRestartConfig, type PeerFilters } from '../speaker';
 import { peerFilterRules, translateFilterSpec, type BgpFilterSpec } from './bgp-filter';
@@ -200,7 +200,7 @@ export function parsePrefix(text: string): Prefix | string {
   if (length > familyBits(ip.family)) return `prefix length must be at most ${familyBits(ip.family)} for IPv${ip.family}`;
   const masked = maskCidr({ family: ip.family, addr: ip.value, prefixLen: length });
   if (masked.addr !== ip.value) return ip.family === 4 ? `host bits set (did you mean ${formatCidr(masked)}?)` : 'host bits set';
-  return { family: ip.family === 4 ? 'ipv4' : 'ipv6', address: formatIp(ip), length };
+  return { family: familyName(ip.family), address: formatIp(ip), length };
 }
 
 /** RFC 5952 text form. */
@@ -337,7 +337,7 @@ export function parseSpeakerFile(text: string, source = 'speaker.yaml'): Speaker
       problems.push(`${at}.prefix: ${prefix}`);
       return;
     }
-    if (r.nextHop !== undefined && ipFamily(r.nextHop) !== (prefix.family === 'ipv4' ? 4 : 6)) {
+    if (r.nextHop !== undefined && ipFamily(r.nextHop) !== familyVersion(prefix.family)) {
       problems.push(`${at}.nextHop: must be an ${prefix.family === 'ipv4' ? 'IPv4' : 'IPv6'} address for ${r.prefix}`);
     }
     const communities: number[] = [];

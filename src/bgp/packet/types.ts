@@ -1,9 +1,11 @@
 // The BGP message model: discriminated unions of readonly plain data. This file is the contract between the codec
 // (decode/encode in this folder) and everything above it (fsm, rib, session). It holds types only.
+import type { FamilyName } from '../../lib/ip';
 import type { Afi, Safi, Origin, RouteRefreshSubtype } from './constants';
 import type { BgpError, ErrorHandling } from './bgp-error';
 
-export type Family = 'ipv4' | 'ipv6';
+/** BGP's address families by name: lib/ip's FamilyName (the one family type, spelt as AFI names). */
+export type Family = FamilyName;
 
 /** One NLRI. `address` is the canonical text form of the network address (host bits zero), e.g. "10.244.1.0". */
 export interface Prefix {

@@ -6,6 +6,7 @@ import { formatIp, parseCidr } from '../../lib/ip';
 import { FakeNetlink } from '../../netlink/fake';
 import type { LinkInfo, Netlink, VethOptions } from '../../netlink/netlink';
 import { NetlinkError } from '../../netlink/netlink-error';
+import { datastoreBackend } from '../backend';
 import { parseNetConf } from '../cni-config';
 import { parseEnv } from '../cni-env';
 import type { CniAutoAssign, CniIpam } from '../cni-ipam';
@@ -191,8 +192,7 @@ export function makeWorld(): World {
         openNetns: spaces.open,
         sysctl,
         readFile: (p) => files.get(p),
-        datastore,
-        ipam,
+        backend: datastoreBackend(datastore, ipam),
         withLock: (fn) => fn(),
         delegate: async () => {
           throw new Error('no delegation in this test');

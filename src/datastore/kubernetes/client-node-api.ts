@@ -10,8 +10,12 @@ import type * as K8s from '@kubernetes/client-node';
 import {
   KubeApiError,
   kubeApiErrorFromStatus,
+  requestResource,
   resourcePath,
+  withRequest,
   type KubeApi,
+  type KubeRequest,
+  type Subresource,
   type KubeList,
   type KubeListOptions,
   type KubeObject,
@@ -76,11 +80,12 @@ export class ClientNodeKubeApi implements KubeApi {
     throw new KubeApiError(404, 'NotFound', `client-node adapter: core resource "${ref.plural}" is not used by the datastore`);
   }
 
-  private async run<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  private async run<T>(what: string, fn: () => Promise<T>, request?: KubeRequest): Promise<T> {
     try {
       return await fn();
     } catch (err) {
-      throw toKubeApiError(err, what);
+      const e = toKubeApiError(err, what);
+      throw request ? withRequest(e, request) : e;
     }
   }
 
@@ -92,7 +97,7 @@ export class ClientNodeKubeApi implements KubeApi {
       }
       if (this.coreKind(ref) === 'nodes') return plain(await this.core.readNode({ name }));
       return plain(await this.core.readNamespacedPod({ name, namespace: ref.namespace ?? '' }));
-    });
+    }, { verb: 'get', resource: requestResource(ref) });
   }
 
   list(ref: ResourceRef, opts: KubeListOptions = {}): Promise<KubeList> {
@@ -111,7 +116,7 @@ export class ClientNodeKubeApi implements KubeApi {
       else if (ref.namespace) body = await this.core.listNamespacedPod({ ...opts, namespace: ref.namespace });
       else body = await this.core.listPodForAllNamespaces(opts);
       return { items: (body.items ?? []).map(plain), resourceVersion: body.metadata?.resourceVersion ?? '' };
-    });
+    }, { verb: 'list', resource: requestResource(ref) });
   }
 
   create(ref: ResourceRef, obj: KubeObject): Promise<KubeObject> {
@@ -122,30 +127,52 @@ export class ClientNodeKubeApi implements KubeApi {
       }
       if (this.coreKind(ref) === 'nodes') return plain(await this.core.createNode({ body: obj as K8s.V1Node }));
       return plain(await this.core.createNamespacedPod({ namespace: ref.namespace ?? '', body: obj as K8s.V1Pod }));
-    });
+    }, { verb: 'create', resource: requestResource(ref) });
   }
 
-  replace(ref: ResourceRef, name: string, obj: KubeObject): Promise<KubeObject> {
-    return this.run(`replace ${resourcePath(ref, name)}`, async () => {
+  replace(ref: ResourceRef, name: string, obj: KubeObject, subresource?: Subresource): Promise<KubeObject> {
+    return this.run(`replace ${resourcePath(ref, name, subresource)}`, async () => {
       if (ref.group !== '') {
         const p = { group: ref.group, version: ref.version, plural: ref.plural, name, body: obj };
+        if (subresource === 'status') {
+          return (ref.namespace
+            ? await this.custom.replaceNamespacedCustomObjectStatus({ ...p, namespace: ref.namespace })
+            : await this.custom.replaceClusterCustomObjectStatus(p)) as KubeObject;
+        }
         return (ref.namespace ? await this.custom.replaceNamespacedCustomObject({ ...p, namespace: ref.namespace }) : await this.custom.replaceClusterCustomObject(p)) as KubeObject;
       }
-      if (this.coreKind(ref) === 'nodes') return plain(await this.core.replaceNode({ name, body: obj as K8s.V1Node }));
-      return plain(await this.core.replaceNamespacedPod({ name, namespace: ref.namespace ?? '', body: obj as K8s.V1Pod }));
-    });
+      const namespace = ref.namespace ?? '';
+      if (this.coreKind(ref) === 'nodes') {
+        const body = obj as K8s.V1Node;
+        return plain(subresource === 'status' ? await this.core.replaceNodeStatus({ name, body }) : await this.core.replaceNode({ name, body }));
+      }
+      const body = obj as K8s.V1Pod;
+      return plain(subresource === 'status' ? await this.core.replaceNamespacedPodStatus({ name, namespace, body }) : await this.core.replaceNamespacedPod({ name, namespace, body }));
+    }, { verb: 'update', resource: requestResource(ref, subresource) });
   }
 
-  mergePatch(ref: ResourceRef, name: string, patch: unknown): Promise<KubeObject> {
-    return this.run(`patch ${resourcePath(ref, name)}`, async () => {
+  mergePatch(ref: ResourceRef, name: string, patch: unknown, subresource?: Subresource): Promise<KubeObject> {
+    return this.run(`patch ${resourcePath(ref, name, subresource)}`, async () => {
       const o = this.mergePatchOptions;
       if (ref.group !== '') {
         const p = { group: ref.group, version: ref.version, plural: ref.plural, name, body: patch };
+        if (subresource === 'status') {
+          return (ref.namespace
+            ? await this.custom.patchNamespacedCustomObjectStatus({ ...p, namespace: ref.namespace }, o)
+            : await this.custom.patchClusterCustomObjectStatus(p, o)) as KubeObject;
+        }
         return (ref.namespace ? await this.custom.patchNamespacedCustomObject({ ...p, namespace: ref.namespace }, o) : await this.custom.patchClusterCustomObject(p, o)) as KubeObject;
       }
-      if (this.coreKind(ref) === 'nodes') return plain(await this.core.patchNode({ name, body: patch }, o));
-      return plain(await this.core.patchNamespacedPod({ name, namespace: ref.namespace ?? '', body: patch }, o));
-    });
+      const namespace = ref.namespace ?? '';
+      if (this.coreKind(ref) === 'nodes') {
+        return plain(subresource === 'status' ? await this.core.patchNodeStatus({ name, body: patch }, o) : await this.core.patchNode({ name, body: patch }, o));
+      }
+      return plain(
+        subresource === 'status'
+          ? await this.core.patchNamespacedPodStatus({ name, namespace, body: patch }, o)
+          : await this.core.patchNamespacedPod({ name, namespace, body: patch }, o),
+      );
+    }, { verb: 'patch', resource: requestResource(ref, subresource) });
   }
 
   delete(ref: ResourceRef, name: string, preconditions?: { resourceVersion?: string; uid?: string }): Promise<KubeObject> {
@@ -157,7 +184,7 @@ export class ClientNodeKubeApi implements KubeApi {
       }
       if (this.coreKind(ref) === 'nodes') return plain(await this.core.deleteNode({ name, body }));
       return plain(await this.core.deleteNamespacedPod({ name, namespace: ref.namespace ?? '', body }));
-    });
+    }, { verb: 'delete', resource: requestResource(ref) });
   }
 
   async watch(ref: ResourceRef, opts: KubeWatchOptions, onEvent: (e: KubeWatchEvent) => void, onDone: (err?: Error) => void): Promise<KubeWatchStream> {
@@ -170,7 +197,7 @@ export class ClientNodeKubeApi implements KubeApi {
       if (holder.controller) this.streams.delete(holder.controller);
       if (finished) return;
       finished = true;
-      const e = err === null || err === undefined ? undefined : toKubeApiError(err, `watch ${resourcePath(ref)}`);
+      const e = err === null || err === undefined ? undefined : withRequest(toKubeApiError(err, `watch ${resourcePath(ref)}`), { verb: 'watch', resource: requestResource(ref) });
       if (!started) early = e ?? new KubeApiError(0, undefined, `watch ${resourcePath(ref)}: closed before it started`);
       else onDone(e);
     };

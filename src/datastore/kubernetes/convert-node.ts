@@ -5,6 +5,7 @@
 // write-back can tell them apart). Pure functions; the Kubernetes labels themselves are never written back.
 import { formatAsn, parseAsn } from '../../api/asn';
 import type { CalicoNode, NodeSpec, NodeStatus } from '../../api/kind-node';
+import { tryParseCidr, tryParseIp } from '../../lib/ip';
 import { API_VERSION } from '../types';
 import { jsonClone } from './convert';
 import type { KubeObject } from './kube-api';
@@ -47,11 +48,41 @@ interface KubeNodeShape {
   status?: { addresses?: Array<{ type?: string; address?: string }> };
 }
 
+const MAC_RE = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
+
+function ipOf(family: 4 | 6, allowCidr: boolean): (v: string) => boolean {
+  return (v) => (tryParseIp(v)?.family ?? (allowCidr ? tryParseCidr(v)?.family : undefined)) === family;
+}
+
+/**
+ * What each annotation must hold to be read. A hand-set invalid value is ignored on read, as Calico ignores it
+ * (libcalico-go backend/k8s/resources/node.go K8sNodeToCalico logs and skips an unparsable AS number): shown as a
+ * value it would fail the v3 Node's validation and block every later edit of the Node. The next write-back
+ * rewrites the annotation from the (valid) v3 Node.
+ */
+const VALID: Readonly<Record<string, (v: string) => boolean>> = {
+  [NODE_ANNOTATIONS.ipv4Address]: ipOf(4, true),
+  [NODE_ANNOTATIONS.ipv6Address]: ipOf(6, true),
+  [NODE_ANNOTATIONS.ipv4IPIPTunnelAddr]: ipOf(4, false),
+  [NODE_ANNOTATIONS.ipv4VXLANTunnelAddr]: ipOf(4, false),
+  [NODE_ANNOTATIONS.ipv6VXLANTunnelAddr]: ipOf(6, false),
+  [NODE_ANNOTATIONS.wireguardIPv4]: ipOf(4, false),
+  [NODE_ANNOTATIONS.wireguardIPv6]: ipOf(6, false),
+  [NODE_ANNOTATIONS.routeReflectorClusterID]: ipOf(4, false),
+  [NODE_ANNOTATIONS.vxlanTunnelMACAddr]: (v) => MAC_RE.test(v),
+  [NODE_ANNOTATIONS.vxlanTunnelMACAddrV6]: (v) => MAC_RE.test(v),
+};
+
 /** The v3 Node a Kubernetes Node represents. */
 export function nodeFromKubernetes(k8s: KubeObject): CalicoNode {
   const m = k8s.metadata;
   const a = m.annotations ?? {};
-  const get = (k: string): string | undefined => (a[k] !== undefined && a[k] !== '' ? a[k] : undefined);
+  const get = (k: string): string | undefined => {
+    const v = a[k];
+    if (v === undefined || v === '') return undefined;
+    const ok = VALID[k];
+    return ok === undefined || ok(v) ? v : undefined;
+  };
   const kubeLabels = m.labels ?? {};
   // Kubernetes labels take precedence over Calico labels of the same name (as kube-controllers syncs them).
   const labels = { ...jsonMap(a[NODE_ANNOTATIONS.labels]), ...kubeLabels };
@@ -164,19 +195,4 @@ export function mergeNodeIntoKubernetes(node: CalicoNode, k8s: KubeObject): Kube
   out.metadata.annotations = annotations;
   if (node.metadata.resourceVersion) out.metadata.resourceVersion = node.metadata.resourceVersion;
   return out;
-}
-
-/**
- * A new Kubernetes Node for a v3 Node, for clusters (and tests) where Gingham registers the node itself rather than
- * a kubelet. Its Kubernetes labels are the v3 labels.
- */
-export function newKubernetesNode(node: CalicoNode): KubeObject {
-  const base: KubeObject = {
-    apiVersion: 'v1',
-    kind: 'Node',
-    metadata: { name: node.metadata.name, ...(node.metadata.labels ? { labels: { ...node.metadata.labels } } : {}) },
-  };
-  const { resourceVersion: _rv, ...meta } = node.metadata;
-  const merged = mergeNodeIntoKubernetes({ ...node, metadata: meta }, base);
-  return merged;
 }

@@ -8,6 +8,8 @@
 //     ("true"/"false", design/ipam/ipam-datastore.md) but a bool in v3.
 // Pure functions over plain objects: no I/O. Node and WorkloadEndpoint are not CRs: see convert-node.ts and
 // convert-workload.ts.
+import { parseAsn } from '../../api/asn';
+import { ASN_FIELDS } from '../../api/crd-schema';
 import type { CrdInfo, KindInfo } from '../kinds';
 import { API_VERSION, type ObjectMeta, type StoredResource } from '../types';
 import type { KubeObject, KubeObjectMeta } from './kube-api';
@@ -40,13 +42,55 @@ function nonEmpty(m: Readonly<Record<string, string>> | undefined): boolean {
   return m !== undefined && Object.keys(m).length > 0;
 }
 
-/** The spec as stored in the CR: identical to v3 except BlockAffinity.deleted (bool → "true"/"false"). */
+/**
+ * A sequence number as the v1 CRD types it (integer, int64). A decimal string (v3 keeps one beyond 2^53) becomes a
+ * number only when that is exact; a larger one stays as given and the API server's schema check names it.
+ */
+function seqToCr(v: unknown): unknown {
+  if (typeof v !== 'string' || !/^\d+$/.test(v)) return v;
+  const n = Number(v);
+  return Number.isSafeInteger(n) ? n : v;
+}
+
+/**
+ * The spec as stored in the CR: identical to v3 except BlockAffinity.deleted (bool → "true"/"false"), IPAMBlock's
+ * sequence numbers (always integers in the CR: Calico's CRD types them int64) and AS numbers (integers: asdot
+ * "1.10" is stored as 65546).
+ */
 function specToCr(kind: string, spec: unknown): unknown {
   if (kind === 'BlockAffinity' && spec !== null && typeof spec === 'object' && 'deleted' in spec) {
     const s = spec as Record<string, unknown>;
     return { ...s, deleted: s.deleted === true ? 'true' : 'false' };
   }
+  const asnPaths = ASN_FIELDS[kind];
+  if (asnPaths !== undefined) return asnPaths.reduce((acc, p) => mapAt(acc, p.split('.'), asnToCr), spec);
+  if (kind === 'IPAMBlock' && spec !== null && typeof spec === 'object') {
+    const s = { ...(spec as Record<string, unknown>) };
+    if ('sequenceNumber' in s) s.sequenceNumber = seqToCr(s.sequenceNumber);
+    const per = s.sequenceNumberForAllocation;
+    if (per !== null && typeof per === 'object') s.sequenceNumberForAllocation = Object.fromEntries(Object.entries(per).map(([k, v]) => [k, seqToCr(v)]));
+    return s;
+  }
   return spec;
+}
+
+/** value with fn applied at path (ASN_FIELDS syntax: "a[].b"); copies only what it changes. */
+function mapAt(value: unknown, steps: readonly string[], fn: (v: unknown) => unknown): unknown {
+  const [step, ...rest] = steps;
+  if (step === undefined) return fn(value);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const arrayStep = step.endsWith('[]');
+  const name = arrayStep ? step.slice(0, -2) : step;
+  const o = value as Record<string, unknown>;
+  if (!(name in o)) return value;
+  const child = o[name];
+  const next = arrayStep ? (Array.isArray(child) ? child.map((e) => mapAt(e, rest, fn)) : child) : mapAt(child, rest, fn);
+  return { ...o, [name]: next };
+}
+
+/** An AS number as the CRD types it (an integer); anything unparsable is left for the server's schema check to name. */
+function asnToCr(v: unknown): unknown {
+  return parseAsn(v) ?? v;
 }
 
 function specFromCr(kind: string, spec: unknown): unknown {

@@ -9,8 +9,12 @@ import { parse as parseYaml } from 'yaml';
 import {
   KubeApiError,
   kubeApiErrorFromStatus,
+  requestResource,
   resourcePath,
+  withRequest,
   type KubeApi,
+  type KubeRequest,
+  type Subresource,
   type KubeList,
   type KubeListOptions,
   type KubeObject,
@@ -136,7 +140,15 @@ export class HttpKubeApi implements KubeApi {
     });
   }
 
-  private call(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<unknown> {
+  private async call(request: KubeRequest, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<unknown> {
+    try {
+      return await this.send(method, path, body, contentType);
+    } catch (err) {
+      throw err instanceof KubeApiError ? withRequest(err, request) : err;
+    }
+  }
+
+  private send(method: string, path: string, body: unknown, contentType: string): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const data = body === undefined ? undefined : JSON.stringify(body);
       const req = this.open(method, path, data === undefined ? {} : { 'content-type': contentType, 'content-length': String(Buffer.byteLength(data)) });
@@ -171,29 +183,33 @@ export class HttpKubeApi implements KubeApi {
   }
 
   async get(ref: ResourceRef, name: string): Promise<KubeObject> {
-    return (await this.call('GET', resourcePath(ref, name))) as KubeObject;
+    return (await this.call({ verb: 'get', resource: requestResource(ref) }, 'GET', resourcePath(ref, name))) as KubeObject;
   }
 
   async list(ref: ResourceRef, opts: KubeListOptions = {}): Promise<KubeList> {
-    const body = (await this.call('GET', resourcePath(ref) + query({ ...opts }))) as { items?: KubeObject[]; metadata?: { resourceVersion?: string } };
+    const body = (await this.call({ verb: 'list', resource: requestResource(ref) }, 'GET', resourcePath(ref) + query({ ...opts }))) as {
+      items?: KubeObject[];
+      metadata?: { resourceVersion?: string };
+    };
     return { items: body.items ?? [], resourceVersion: body.metadata?.resourceVersion ?? '' };
   }
 
   async create(ref: ResourceRef, obj: KubeObject): Promise<KubeObject> {
-    return (await this.call('POST', resourcePath(ref), obj)) as KubeObject;
+    return (await this.call({ verb: 'create', resource: requestResource(ref) }, 'POST', resourcePath(ref), obj)) as KubeObject;
   }
 
-  async replace(ref: ResourceRef, name: string, obj: KubeObject): Promise<KubeObject> {
-    return (await this.call('PUT', resourcePath(ref, name), obj)) as KubeObject;
+  async replace(ref: ResourceRef, name: string, obj: KubeObject, subresource?: Subresource): Promise<KubeObject> {
+    return (await this.call({ verb: 'update', resource: requestResource(ref, subresource) }, 'PUT', resourcePath(ref, name, subresource), obj)) as KubeObject;
   }
 
-  async mergePatch(ref: ResourceRef, name: string, patch: unknown): Promise<KubeObject> {
-    return (await this.call('PATCH', resourcePath(ref, name), patch, 'application/merge-patch+json')) as KubeObject;
+  async mergePatch(ref: ResourceRef, name: string, patch: unknown, subresource?: Subresource): Promise<KubeObject> {
+    const request = { verb: 'patch', resource: requestResource(ref, subresource) };
+    return (await this.call(request, 'PATCH', resourcePath(ref, name, subresource), patch, 'application/merge-patch+json')) as KubeObject;
   }
 
   async delete(ref: ResourceRef, name: string, preconditions?: { resourceVersion?: string; uid?: string }): Promise<KubeObject> {
     const body = preconditions ? { apiVersion: 'v1', kind: 'DeleteOptions', preconditions } : undefined;
-    return (await this.call('DELETE', resourcePath(ref, name), body)) as KubeObject;
+    return (await this.call({ verb: 'delete', resource: requestResource(ref) }, 'DELETE', resourcePath(ref, name), body)) as KubeObject;
   }
 
   watch(ref: ResourceRef, opts: KubeWatchOptions, onEvent: (e: KubeWatchEvent) => void, onDone: (err?: Error) => void): Promise<KubeWatchStream> {
@@ -243,7 +259,7 @@ export class HttpKubeApi implements KubeApi {
             }
             this.streams.delete(req);
             settled = true;
-            reject(kubeApiErrorFromStatus(code, parsed, `watch ${path}: HTTP ${code}`));
+            reject(withRequest(kubeApiErrorFromStatus(code, parsed, `watch ${path}: HTTP ${code}`), { verb: 'watch', resource: requestResource(ref) }));
           });
           return;
         }

@@ -5,11 +5,11 @@
 // already validated kind, name and namespace.
 import type { CalicoNode } from '../../api/kind-node';
 import type { WorkloadEndpoint } from '../../api/kind-workload-endpoint';
-import { AlreadyExistsError, ConflictError, InvalidError, NotFoundError } from '../errors';
+import { AlreadyExistsError, ConflictError, InvalidError, NotFoundError, NotSupportedError } from '../errors';
 import type { KindInfo } from '../kinds';
 import type { DatastoreOp, StoredResource } from '../types';
 import { CRD_GROUP, CRD_VERSION, fromCustomResource, preservedMeta, toCustomResource } from './convert';
-import { mergeNodeIntoKubernetes, newKubernetesNode, nodeFromKubernetes } from './convert-node';
+import { mergeNodeIntoKubernetes, nodeFromKubernetes } from './convert-node';
 import {
   parseWorkloadEndpointName,
   podHasEndpointRecord,
@@ -119,7 +119,9 @@ export class CustomResourceStorage implements KindStorage {
       const cr = toCustomResource(res, this.crd, this.info.namespaced, preservedMeta(stored));
       // The stored uid guards against a delete and re-create between the read and this write.
       cr.metadata.uid = stored.metadata.uid;
-      if (!conditional) delete cr.metadata.resourceVersion;
+      // The API server refuses a custom-resource update without resourceVersion (422 "must be specified for an
+      // update"): an unconditional v3 update compares-and-swaps on the version just read, and retries on a race.
+      if (!conditional) cr.metadata.resourceVersion = stored.metadata.resourceVersion;
       try {
         return this.toV3(await this.api.replace(ref, name, cr));
       } catch (err) {
@@ -131,13 +133,48 @@ export class CustomResourceStorage implements KindStorage {
     }
   }
 
+  /**
+   * The API server answers a custom-resource DELETE with a `Status`, not the object (its registry does not set
+   * ReturnDeletedObject), so the last state is read first and the delete is conditional on exactly that state (uid
+   * and resourceVersion preconditions): what is returned is what was deleted.
+   */
   async delete(name: string, namespace: string | undefined, resourceVersion: string | undefined): Promise<StoredResource> {
-    const ref = this.ref(namespace);
+    return deleteLastState(this.api, this.ref(namespace), name, resourceVersion, (o) => this.toV3(o), {
+      kind: this.info.kind,
+      namespace,
+    });
+  }
+}
+
+/**
+ * Reads the object, deletes it on the uid and resourceVersion read (or the caller's resourceVersion), and returns the
+ * state read. An unconditional delete that races another writer re-reads and retries a bounded number of times.
+ */
+async function deleteLastState(
+  api: KubeApi,
+  ref: ResourceRef,
+  name: string,
+  resourceVersion: string | undefined,
+  toV3: (o: KubeObject) => StoredResource,
+  who: { kind: string; namespace: string | undefined },
+): Promise<StoredResource> {
+  for (let attempt = 1; ; attempt++) {
+    let stored: KubeObject;
     try {
-      return this.toV3(await this.api.delete(ref, name, resourceVersion ? { resourceVersion } : undefined));
+      stored = await api.get(ref, name);
     } catch (err) {
-      if (isKubeError(err, 409)) throw new ConflictError(this.info.kind, name, namespace, resourceVersion ?? '', await currentVersion(this.api, ref, name));
-      fail(err, 'delete', this.info.kind, name, namespace, resourceVersion);
+      fail(err, 'delete', who.kind, name, who.namespace, resourceVersion);
+    }
+    checkVersion(who.kind, name, who.namespace, resourceVersion, stored);
+    const pre = { uid: stored.metadata.uid, resourceVersion: stored.metadata.resourceVersion };
+    try {
+      await api.delete(ref, name, pre);
+      return toV3(stored);
+    } catch (err) {
+      if (isKubeError(err, 409) && (resourceVersion || attempt >= UNCONDITIONAL_ATTEMPTS)) {
+        throw new ConflictError(who.kind, name, who.namespace, resourceVersion ?? '', await currentVersion(api, ref, name));
+      }
+      if (!isKubeError(err, 409)) fail(err, 'delete', who.kind, name, who.namespace, resourceVersion);
     }
   }
 }
@@ -175,12 +212,15 @@ export class NodeStorage implements KindStorage {
     }
   }
 
-  async create(res: StoredResource): Promise<StoredResource> {
-    try {
-      return this.toV3(await this.api.create(NODES, newKubernetesNode(res as CalicoNode)));
-    } catch (err) {
-      fail(err, 'create', 'Node', res.metadata.name);
-    }
+  /**
+   * Refused, as Calico refuses it (libcalico-go backend/k8s/resources/node.go Create: ErrorOperationNotSupported): in
+   * Kubernetes mode a Calico Node is a view of the Kubernetes Node, which the kubelet registers. Creating one here
+   * (a mistyped NODENAME) would make a node that then claims an address and a block.
+   */
+  create(res: StoredResource): Promise<StoredResource> {
+    return Promise.reject(
+      new NotSupportedError('create', 'Node', res.metadata.name, undefined, 'in Kubernetes mode a Node is the Kubernetes Node, registered by its kubelet (check NODENAME)'),
+    );
   }
 
   async update(res: StoredResource): Promise<StoredResource> {
@@ -196,7 +236,9 @@ export class NodeStorage implements KindStorage {
       checkVersion('Node', name, undefined, resourceVersion, stored);
       const merged = mergeNodeIntoKubernetes({ ...(res as CalicoNode), metadata: { ...res.metadata, resourceVersion: stored.metadata.resourceVersion } }, stored);
       try {
-        return this.toV3(await this.api.replace(NODES, name, merged));
+        // Through nodes/status, as Calico writes (node.go Update: UpdateStatus): its ClusterRole grants update on
+        // nodes/status only. The status strategy keeps the spec and accepts metadata (the Calico annotations).
+        return this.toV3(await this.api.replace(NODES, name, merged, 'status'));
       } catch (err) {
         if (isKubeError(err, 409) && (conditional || attempt >= UNCONDITIONAL_ATTEMPTS)) {
           throw new ConflictError('Node', name, undefined, resourceVersion ?? '', await currentVersion(this.api, NODES, name));
@@ -206,13 +248,9 @@ export class NodeStorage implements KindStorage {
     }
   }
 
-  async delete(name: string, _namespace: string | undefined, resourceVersion: string | undefined): Promise<StoredResource> {
-    try {
-      return this.toV3(await this.api.delete(NODES, name, resourceVersion ? { resourceVersion } : undefined));
-    } catch (err) {
-      if (isKubeError(err, 409)) throw new ConflictError('Node', name, undefined, resourceVersion ?? '', await currentVersion(this.api, NODES, name));
-      fail(err, 'delete', 'Node', name, undefined, resourceVersion);
-    }
+  /** Refused, as Calico refuses it (node.go Delete: ErrorOperationNotSupported): the Kubernetes Node is not Calico's. */
+  delete(name: string): Promise<StoredResource> {
+    return Promise.reject(new NotSupportedError('delete', 'Node', name, undefined, 'in Kubernetes mode a Node is the Kubernetes Node; remove it with kubectl delete node'));
   }
 }
 
@@ -271,7 +309,8 @@ export class WorkloadEndpointStorage implements KindStorage {
     const patch = podPatchForWorkloadEndpoint({ ...wep, metadata: { ...wep.metadata, resourceVersion: res.metadata.resourceVersion || pod.metadata.resourceVersion } });
     let patched: KubeObject;
     try {
-      patched = await this.api.mergePatch(this.ref(namespace), pod.metadata.name ?? '', patch);
+      // Through pods/status, as Calico's CNI plugin patches (its ClusterRole grants patch on pods/status only).
+      patched = await this.api.mergePatch(this.ref(namespace), pod.metadata.name ?? '', patch, 'status');
     } catch (err) {
       if (isKubeError(err, 409)) {
         throw new ConflictError('WorkloadEndpoint', name, namespace, res.metadata.resourceVersion ?? '', await currentVersion(this.api, this.ref(namespace), pod.metadata.name ?? ''));
@@ -304,7 +343,7 @@ export class WorkloadEndpointStorage implements KindStorage {
     if (!wep) throw new NotFoundError('WorkloadEndpoint', name, namespace);
     checkVersion('WorkloadEndpoint', name, namespace, resourceVersion, pod);
     try {
-      await this.api.mergePatch(this.ref(namespace), pod.metadata.name ?? '', podPatchClearingWorkloadEndpoint(resourceVersion || pod.metadata.resourceVersion));
+      await this.api.mergePatch(this.ref(namespace), pod.metadata.name ?? '', podPatchClearingWorkloadEndpoint(resourceVersion || pod.metadata.resourceVersion), 'status');
     } catch (err) {
       if (isKubeError(err, 409)) throw new ConflictError('WorkloadEndpoint', name, namespace, resourceVersion ?? '', '?');
       fail(err, 'delete', 'WorkloadEndpoint', name, namespace);

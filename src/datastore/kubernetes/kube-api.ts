@@ -1,9 +1,24 @@
-// The narrow port between the kubernetes datastore and a Kubernetes API client: the eight calls the backend makes
-// (get, list, create, replace, merge-patch, delete, watch) on a resource named by group/version/plural, and one error
+// The narrow port between the kubernetes datastore and a Kubernetes API client: the calls the backend makes
+// (get, list, create, replace, merge-patch (both optionally of the status subresource), delete, watch) on a resource named by group/version/plural, and one error
 // type that keeps the API server's HTTP code and Status reason. Two adapters implement it: client-node-api.ts over
 // @kubernetes/client-node (production) and http-api.ts over node:http (for Node versions that client cannot load on).
 // This file owns no I/O.
 import { GinghamError } from '../../lib/errors';
+
+/** The only subresource the datastore writes through. */
+export type Subresource = 'status';
+
+/** What a failed call asked for, in RBAC terms: the verb and "plural[/subresource][.group]". */
+export interface KubeRequest {
+  readonly verb: string;
+  readonly resource: string;
+}
+
+/** "nodes/status", "ipamblocks.crd.projectcalico.org": the resource as RBAC rules and kubectl name it. */
+export function requestResource(ref: ResourceRef, subresource?: Subresource): string {
+  const r = subresource ? `${ref.plural}/${subresource}` : ref.plural;
+  return ref.group === '' ? r : `${r}.${ref.group}`;
+}
 
 /** A collection on the API server. group '' is the core group (/api/v1). */
 export interface ResourceRef {
@@ -76,9 +91,10 @@ export interface KubeApi {
   get(ref: ResourceRef, name: string): Promise<KubeObject>;
   list(ref: ResourceRef, opts?: KubeListOptions): Promise<KubeList>;
   create(ref: ResourceRef, obj: KubeObject): Promise<KubeObject>;
-  replace(ref: ResourceRef, name: string, obj: KubeObject): Promise<KubeObject>;
-  /** RFC 7386 JSON merge patch (application/merge-patch+json). */
-  mergePatch(ref: ResourceRef, name: string, patch: unknown): Promise<KubeObject>;
+  /** PUT; with subresource 'status', through the status subresource (nodes/status: what Calico's RBAC grants). */
+  replace(ref: ResourceRef, name: string, obj: KubeObject, subresource?: Subresource): Promise<KubeObject>;
+  /** RFC 7386 JSON merge patch (application/merge-patch+json), optionally of the status subresource (pods/status). */
+  mergePatch(ref: ResourceRef, name: string, patch: unknown, subresource?: Subresource): Promise<KubeObject>;
   /** Optional preconditions, checked by the server (409 Conflict when stale). Returns the deleted object. */
   delete(ref: ResourceRef, name: string, preconditions?: { resourceVersion?: string; uid?: string }): Promise<KubeObject>;
   /**
@@ -102,10 +118,20 @@ export class KubeApiError extends GinghamError {
     message: string,
     /** Status.details.name: set when the failure is about one object (vs. the resource type not being served). */
     readonly detailsName?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; request?: KubeRequest },
   ) {
     super(status === 0 ? 'KubeApiUnreachable' : `KubeApi${status}`, message, options);
+    this.request = options?.request;
   }
+
+  /** The call that failed (set by the adapters), for a 403 that must name the verb and resource. */
+  readonly request?: KubeRequest;
+}
+
+/** err with the failed call attached (a KubeApiError from the adapters' response handling has none yet). */
+export function withRequest(err: KubeApiError, request: KubeRequest): KubeApiError {
+  if (err.request !== undefined) return err;
+  return new KubeApiError(err.status, err.reason, err.message, err.detailsName, { cause: err.cause, request });
 }
 
 /** Builds a KubeApiError from a response body that may be a metav1.Status. */
@@ -123,9 +149,10 @@ export function kubeApiErrorFromStatus(code: number, body: unknown, fallback: st
 }
 
 /** The URL path of a collection or of one object in it. */
-export function resourcePath(ref: ResourceRef, name?: string): string {
+export function resourcePath(ref: ResourceRef, name?: string, subresource?: Subresource): string {
   const base = ref.group === '' ? `/api/${ref.version}` : `/apis/${ref.group}/${ref.version}`;
   const ns = ref.namespace !== undefined && ref.namespace !== '' ? `/namespaces/${encodeURIComponent(ref.namespace)}` : '';
   const item = name === undefined ? '' : `/${encodeURIComponent(name)}`;
-  return `${base}${ns}/${ref.plural}${item}`;
+  const sub = name !== undefined && subresource !== undefined ? `/${subresource}` : '';
+  return `${base}${ns}/${ref.plural}${item}${sub}`;
 }

@@ -7,7 +7,7 @@ import type { IPAMBlock } from '../../api/kind-ipam-block';
 import type { IPPool } from '../../api/kind-ippool';
 import type { WorkloadEndpoint } from '../../api/kind-workload-endpoint';
 import type { LocalRoute } from '../../bgp/speaker';
-import { cidrContains, ipFamily, parseCidr, parseIpOrCidr, tryParseCidr, type Cidr } from '../../lib/ip';
+import { cidrContains, familyName, ipFamily, parseCidr, parseIpOrCidr, tryParseCidr, type Cidr } from '../../lib/ip';
 import { defaultMetric } from '../../netlink/netlink';
 import { AGENT_FAMILY } from './family';
 
@@ -30,7 +30,7 @@ export function serviceRanges(configs: readonly BGPConfiguration[]): ServiceRang
 
 /** A prefix as the speaker takes it, the address as written. */
 function toPrefix(address: string, length: number): LocalRoute['prefix'] {
-  return { family: ipFamily(address) === 6 ? 'ipv6' : 'ipv4', address, length };
+  return { family: familyName(ipFamily(address) ?? 4), address, length };
 }
 
 export interface ExportInput {

@@ -1,3 +1,13 @@
 // The resource kinds the node agent's calculation reads: whoever assembles the node process (node/run.ts) watches at
 // least these through its one DatastoreCache (datastore/cache.ts).
 export const NODE_CALC_KINDS = ['Node', 'BGPPeer', 'BGPConfiguration', 'BGPFilter', 'IPPool', 'IPAMBlock', 'WorkloadEndpoint'] as const;
+
+/**
+ * The kinds the policy dataplane is fed (node/policy-feed.ts), watched besides NODE_CALC_KINDS when policy is enforced;
+ * WorkloadEndpoint feeds both the routes and the policy. (Kubernetes mode does not serve Profile yet: it is
+ * synthesised from Namespaces and ServiceAccounts by the datastore, as libcalico-go's KDD backend does.)
+ */
+export const POLICY_KINDS = ['Tier', 'NetworkPolicy', 'GlobalNetworkPolicy', 'Profile', 'NetworkSet', 'GlobalNetworkSet', 'WorkloadEndpoint'] as const;
+
+/** What the node process watches: the calculation's kinds, plus the policy kinds when policy is enforced. */
+export const nodeKinds = (policy: boolean): readonly string[] => [...new Set<string>([...NODE_CALC_KINDS, ...(policy ? POLICY_KINDS : [])])];

@@ -1,0 +1,42 @@
+// The long-lived half of what a CNI command works with, narrowed to what the plugin needs from the cluster: IPAM by
+// handle, the WorkloadEndpoint written and deleted, readiness (CNI 1.1 STATUS) and the node's pod CIDR (host-local's
+// usePodCidr). The standalone plugin builds one per invocation on a fresh datastore client (cmd/cni-context.ts); the
+// node agent builds one at start on its own client and shares it between calls (node/cni-server.ts).
+import type { Datastore } from '../datastore/datastore';
+import { nodePodCidr } from './pod-cidr';
+import type { CniIpam } from './cni-ipam';
+import { deleteWorkloadEndpoint, writeWorkloadEndpoint, type WorkloadIdentity } from './workload-endpoint';
+import type { WorkloadEndpoint } from '../api/kind-workload-endpoint';
+
+export interface CniEndpoints {
+  /** Creates the endpoint or replaces the stored one. */
+  write(wep: WorkloadEndpoint): Promise<void>;
+  /** Deletes the endpoint if it belongs to this container; true when it was deleted. */
+  delete(id: WorkloadIdentity): Promise<boolean>;
+}
+
+export interface CniBackend {
+  readonly ipam: CniIpam;
+  readonly endpoints: CniEndpoints;
+  /** Resolves when ADD can be served; throws (any error) when it cannot. */
+  ready(): Promise<void>;
+  /** The node's pod CIDR of the family (Node status.podCIDRs); a CniError code 7 when it has none. */
+  podCidr(nodename: string, family?: 4 | 6): Promise<string>;
+}
+
+/** A backend on a datastore client: every call goes to the datastore. */
+export function datastoreBackend(ds: Datastore, ipam: CniIpam): CniBackend {
+  return {
+    ipam,
+    endpoints: {
+      write: async (wep) => {
+        await writeWorkloadEndpoint(ds, wep);
+      },
+      delete: (id) => deleteWorkloadEndpoint(ds, id),
+    },
+    ready: async () => {
+      await ds.list('IPPool');
+    },
+    podCidr: (nodename, family) => nodePodCidr(ds, nodename, family),
+  };
+}

@@ -1,0 +1,78 @@
+// The node process's CNI part, started once the agent has synced and applied its first state: the CNI service on its
+// socket (node/cni-server.ts), then, and only then, the conflist naming that socket, so a container runtime never
+// sees a Gingham network configuration before something answers it (until a conflist exists the runtime reports
+// "NetworkReady=false ... cni config uninitialized"; aws/amazon-vpc-cni-k8s#1936). The conflist is left in place on
+// stop: with the agent down the shim answers ADD with code 11 and kubelet retries, and DEL still releases addresses.
+import fs from 'node:fs';
+import { datastoreBackend } from '../cni/backend';
+import { buildConflist, writeConflist } from '../cni/install';
+import { allocatorIpam } from '../cni/ipam-allocator-adapter';
+import { serialisedDumps } from '../cni/netlink-dumps';
+import type { Datastore } from '../datastore';
+import type { IpamAllocator } from '../ipam';
+import type { Logger } from '../lib/logger';
+import type { UnixJsonServer } from '../lib/unix-json';
+import type { Netlink } from '../netlink/netlink';
+import { nsenterArgv, startNetnsNetlink } from '../netlink/netns-proxy';
+import type { SysctlWriter } from '../cni/sysctl';
+import { serveCni } from './cni-server';
+
+export interface NodeCniConfig {
+  /** The CNI service's unix socket (PATHS.cniSocket in a DaemonSet). */
+  readonly socket: string;
+  /** Where to write 10-gingham.conflist once the socket serves; absent: the conflist is someone else's. */
+  readonly confDir?: string;
+  /** The datastore the conflist names, for the shim's standalone DEL while the agent is down. */
+  readonly datastore: { readonly type: 'etcdv3' | 'kubernetes'; readonly etcdEndpoints?: string; readonly kubeconfig?: string };
+}
+
+export interface NodeCniDeps {
+  readonly nodeName: string;
+  readonly store: Datastore;
+  readonly ipam: IpamAllocator;
+  readonly netlink: Netlink;
+  readonly sysctl: SysctlWriter;
+  readonly logger: Logger;
+}
+
+function readOptional(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+export async function startNodeCni(cfg: NodeCniConfig, deps: NodeCniDeps): Promise<UnixJsonServer> {
+  const log = deps.logger.child('cni');
+  const server = await serveCni(cfg.socket, {
+    nodeName: deps.nodeName,
+    backend: datastoreBackend(deps.store, allocatorIpam(deps.ipam)),
+    host: serialisedDumps(deps.netlink),
+    openNetns: async (netnsPath) => startNetnsNetlink({ argv: nsenterArgv({ path: netnsPath }) }),
+    sysctl: deps.sysctl,
+    readFile: readOptional,
+    now: () => new Date(),
+    logger: log,
+  });
+  if (cfg.confDir !== undefined) {
+    try {
+      const file = writeConflist(
+        cfg.confDir,
+        buildConflist({
+          datastoreType: cfg.datastore.type,
+          ...(cfg.datastore.etcdEndpoints !== undefined ? { etcdEndpoints: cfg.datastore.etcdEndpoints } : {}),
+          ...(cfg.datastore.kubeconfig !== undefined ? { kubeconfig: cfg.datastore.kubeconfig } : {}),
+          nodename: deps.nodeName,
+          cniSocket: cfg.socket,
+        }),
+      );
+      log.info(`CNI configuration written to ${file}`);
+    } catch (err) {
+      await server.close();
+      throw err;
+    }
+  }
+  log.info(`serving CNI on ${cfg.socket}`);
+  return server;
+}

@@ -1,0 +1,78 @@
+// Feeds the policy dataplane (felix/policy-dataplane.ts) from the syncer's per-kind changes (datastore/cache.ts), one
+// set or delete per changed resource, so that one policy or one pod changing costs work in proportion to what it
+// touches (the policy calculation is incremental: felix/calc). Calico's equivalent is the calculation graph's
+// dispatcher (felix/calc/calc_graph.go), which routes each syncer update to the components that read its kind.
+//
+// Every WorkloadEndpoint goes in: this node's are enforced, the others' addresses fill the selector sets.
+import type { GlobalNetworkPolicy } from '../api/kind-global-network-policy';
+import type { GlobalNetworkSet, NetworkSet } from '../api/kind-network-set';
+import type { NetworkPolicy } from '../api/kind-network-policy';
+import type { Profile } from '../api/kind-profile';
+import type { Tier } from '../api/kind-tier';
+import type { WorkloadEndpoint } from '../api/kind-workload-endpoint';
+import type { CacheUpdate } from '../datastore';
+import type { PolicyDataplane } from '../felix/policy-dataplane';
+import { POLICY_KINDS } from './calc/kinds';
+
+/** The subset of PolicyDataplane the feed drives (tests pass a recorder). */
+export type PolicySink = Pick<
+  PolicyDataplane,
+  | 'setTier'
+  | 'deleteTier'
+  | 'setNetworkPolicy'
+  | 'deleteNetworkPolicy'
+  | 'setGlobalNetworkPolicy'
+  | 'deleteGlobalNetworkPolicy'
+  | 'setProfile'
+  | 'deleteProfile'
+  | 'setNetworkSet'
+  | 'deleteNetworkSet'
+  | 'setWorkloadEndpoint'
+  | 'deleteWorkloadEndpoint'
+>;
+
+const POLICY_KIND_SET: ReadonlySet<string> = new Set(POLICY_KINDS);
+
+/** Whether changes of `kind` concern the policy dataplane. */
+export const isPolicyKind = (kind: string): boolean => POLICY_KIND_SET.has(kind);
+
+/** Hands one kind's changes to the policy dataplane; returns whether any concerned it. */
+export function feedPolicy(sink: PolicySink, kind: string, updates: readonly CacheUpdate[]): boolean {
+  if (!isPolicyKind(kind)) return false;
+  for (const u of updates) {
+    const o = u.object;
+    const ns = o.metadata.namespace ?? 'default';
+    const set = u.type === 'set';
+    switch (kind) {
+      case 'Tier':
+        if (set) sink.setTier(o as Tier);
+        else sink.deleteTier(o.metadata.name);
+        break;
+      case 'NetworkPolicy':
+        if (set) sink.setNetworkPolicy(o as NetworkPolicy);
+        else sink.deleteNetworkPolicy(ns, o.metadata.name);
+        break;
+      case 'GlobalNetworkPolicy':
+        if (set) sink.setGlobalNetworkPolicy(o as GlobalNetworkPolicy);
+        else sink.deleteGlobalNetworkPolicy(o.metadata.name);
+        break;
+      case 'Profile':
+        if (set) sink.setProfile(o as Profile);
+        else sink.deleteProfile(o.metadata.name);
+        break;
+      case 'NetworkSet':
+        if (set) sink.setNetworkSet(o as NetworkSet);
+        else sink.deleteNetworkSet('NetworkSet', ns, o.metadata.name);
+        break;
+      case 'GlobalNetworkSet':
+        if (set) sink.setNetworkSet(o as GlobalNetworkSet);
+        else sink.deleteNetworkSet('GlobalNetworkSet', undefined, o.metadata.name);
+        break;
+      case 'WorkloadEndpoint':
+        if (set) sink.setWorkloadEndpoint(o as WorkloadEndpoint);
+        else sink.deleteWorkloadEndpoint(ns, o.metadata.name);
+        break;
+    }
+  }
+  return true;
+}
