@@ -40,7 +40,8 @@ const IMPORT_TABLE = [
   { folder: 'cni', allow: ['lib', 'api', 'api/wire', 'datastore', 'netlink', 'ipam'] },
   { folder: 'cni/testing', allow: ['lib', 'api', 'datastore', 'netlink', 'ipam', 'cni'] },
   { folder: 'chart', allow: ['lib', 'api'] },
-  { folder: 'controllers', planned: true, allow: ['lib', 'api', 'api/selector', 'datastore', 'ipam'] },
+  { folder: 'controllers', allow: ['lib', 'api', 'api/selector', 'api/k8s', 'datastore', 'ipam'] },
+  { folder: 'controllers/testing', allow: ['lib', 'api', 'api/k8s', 'datastore', 'controllers'] },
   {
     folder: 'node/calc',
     allow: ['lib', 'api', 'api/selector', 'api/k8s', 'datastore', 'netlink', 'bgp', 'bgp/config', 'ipam', 'felix', 'felix/calc', 'node'],
@@ -55,7 +56,7 @@ const IMPORT_TABLE = [
   { folder: 'lab', allow: ['lib', 'api', 'api/selector', 'api/k8s', 'api/wire', 'datastore', 'netlink', 'ipam', 'cni', 'node'] },
   {
     folder: 'cli',
-    allow: ['lib', 'api', 'api/selector', 'api/k8s', 'api/wire', 'datastore', 'ipam', 'cni', 'node', 'lab', 'bgp', 'bgp/config'],
+    allow: ['lib', 'api', 'api/selector', 'api/k8s', 'api/wire', 'datastore', 'ipam', 'cni', 'controllers', 'node', 'lab', 'bgp', 'bgp/config'],
   },
   {
     folder: 'cli/testing',

@@ -10,6 +10,8 @@ import type { Logger, LoggerOptions } from '../lib/logger';
 import type { SpeakerDeps } from '../bgp/speaker';
 import type { Datastore } from '../datastore';
 import type { NodeDeps } from '../node/run';
+import type { KubePort } from '../controllers/kube-port';
+import type { LeaseRecordStore } from '../datastore';
 import type { ClientConfig, ConfigIo } from './client-config';
 
 export interface CliDeps {
@@ -29,6 +31,10 @@ export interface CliDeps {
   readonly configIo: ConfigIo;
   /** Connects to the datastore a configuration names. The caller closes it. */
   readonly openDatastore: (cfg: ClientConfig) => Promise<Datastore>;
+  /** The Kubernetes API for `controllers run` (KUBECONFIG or in-cluster); absent where the build has none. */
+  readonly openKube?: () => KubePort;
+  /** A coordination.k8s.io/v1 Lease for leader election in Kubernetes mode (same API access as openKube). */
+  readonly openKubeLease?: (namespace: string, name: string) => LeaseRecordStore;
   /** The node process's access to this host (`node run`); absent where the build has none. */
   readonly nodeHost?: NodeHostDeps;
 }

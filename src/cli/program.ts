@@ -6,6 +6,7 @@ import { registerResourceCommands } from './resources';
 import { registerCni } from './cni';
 import { registerIpam } from './ipam';
 import { registerNode } from './node';
+import { registerControllers } from './controllers';
 import { registerLab } from './lab';
 import type { CliDeps } from './deps';
 
@@ -26,6 +27,7 @@ export function buildProgram(deps: CliDeps): Command {
   registerCni(program, deps);
   registerIpam(program, deps);
   registerNode(program, deps);
+  registerControllers(program, deps);
   registerLab(program, deps);
   return program;
 }

@@ -15,10 +15,14 @@ import { RtNetlink } from '../netlink/rtnetlink';
 import { procSysWriter } from '../cni/sysctl';
 import { spawnCommandRunner } from '../lib/command-runner';
 import { openDatastore } from './open-datastore';
+import { clientNodeKubePort, clientNodeLeaseStore } from './controllers-kube';
 
 // Node's deprecation warnings are for developers, not for an operator's terminal (grpc-js triggers DEP0123 on every
 // TLS connection to an etcd named by IP address).
 process.noDeprecation = true;
+
+/** $KUBECONFIG's text, or undefined for the in-cluster service account (the controllers' Kubernetes API access). */
+const kubeconfigText = (): string | undefined => (process.env.KUBECONFIG ? fs.readFileSync(process.env.KUBECONFIG, 'utf8') : undefined);
 
 const deps: CliDeps = {
   clock: systemClock,
@@ -26,6 +30,8 @@ const deps: CliDeps = {
   listener: tcpListener,
   logger: createLogger,
   nodeHost: { openNetlink: () => new RtNetlink(), sysctl: procSysWriter(), runCommand: spawnCommandRunner() },
+  openKube: () => clientNodeKubePort(kubeconfigText()),
+  openKubeLease: (namespace, name) => clientNodeLeaseStore(kubeconfigText(), namespace, name),
   stdout: (text) => {
     process.stdout.write(text);
   },

@@ -12,4 +12,5 @@ export { DatastoreCache, cacheKey, type CacheListener, type CacheUpdate } from '
 // only when DATASTORE_TYPE is etcdv3): its client (etcd3, grpc-js, protobufjs) would otherwise be loaded by every
 // process, the BGP speaker included.
 export { CALICO_V3_ROOT } from './etcd/etcd-keys';
+export { casElection, decideLease, electionCapable, LEASE_ERR, LeaseError, type ElectionCapable, type Leadership, type LeaseDecision, type LeaseElection, type LeaseRecord, type LeaseRecordStore, type StoredLeaseRecord } from './lease';
 export { DatastoreMonitor, probeDatastore, formatOutage, type DatastoreHealth, type DatastoreMonitorOptions } from './monitor';

@@ -3,6 +3,7 @@
 // scrape time (collect callbacks), so nothing has to be kept in step; the route table's latency and resync
 // durations are observed where they happen.
 import http from 'node:http';
+import { listenHttp } from '../lib/http-listen';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface SessionSample {
@@ -122,18 +123,5 @@ export function serveMetrics(host: string, port: number, metrics: NodeMetrics): 
       (err: unknown) => res.writeHead(500).end(String(err)),
     );
   });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      const a = server.address();
-      resolve({
-        port: typeof a === 'object' && a !== null ? a.port : port,
-        close: () =>
-          new Promise<void>((done) => {
-            server.closeAllConnections();
-            server.close(() => done());
-          }),
-      });
-    });
-  });
+  return listenHttp(server, host, port);
 }

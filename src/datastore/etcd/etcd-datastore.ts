@@ -38,6 +38,8 @@ import { CALICO_V3_ROOT, collectionPrefix, parseResourceKey, resourceKey } from 
 import { etcdCause, etcdName, noRetryPolicy } from './etcd-errors';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy, type RetryTarget } from './etcd-retry';
 import { EtcdWatch } from './etcd-watch';
+import { etcdElection } from './etcd-lease';
+import type { LeaseElection } from '../lease';
 
 export interface EtcdDatastoreOptions {
   /** Client URLs, e.g. ["http://127.0.0.1:2379"] (ETCD_ENDPOINTS split on commas). */
@@ -96,6 +98,11 @@ export class EtcdDatastore implements Datastore {
     this.log = (opts.logger ?? nullLogger).child('datastore.etcd');
     this.newUid = opts.newUid ?? randomUUID;
     this.watchConnectTimeoutMs = opts.watchConnectTimeoutMs ?? 10_000;
+  }
+
+  /** Leader election among processes sharing this datastore (datastore/lease.ts; etcd-lease.ts). */
+  leaseElection(name: string, ttlSeconds = 15): LeaseElection {
+    return etcdElection(this.client, this.root, name, ttlSeconds);
   }
 
   async get<T extends StoredResource = StoredResource>(kind: string, name: string, namespace?: string): Promise<T> {

@@ -1,0 +1,94 @@
+import http from 'node:http';
+import { type StoredResource } from '../datastore';
+import { MemoryDatastore } from '../datastore/memory/memory-datastore';
+import { IpamAllocator } from '../ipam';
+import { FakeClock } from '../lib/fake-clock';
+import { nullLogger } from '../lib/logger';
+import { runControllers, type RunningControllers } from './run';
+import { FakeKube } from './testing/fake-kube';
+
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+};
+
+function get(port: number, path: string): Promise<{ code: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ code: res.statusCode ?? 0, body }));
+      })
+      .on('error', reject);
+  });
+}
+
+async function pool(store: MemoryDatastore): Promise<void> {
+  const p: StoredResource = { apiVersion: 'projectcalico.org/v3', kind: 'IPPool', metadata: { name: 'pool-a' }, spec: { cidr: '10.65.0.0/16', blockSize: 26, ipipMode: 'Never', vxlanMode: 'Never', natOutgoing: false } };
+  await store.create(p);
+}
+
+describe('runControllers (KDD mode, one replica) on a memory datastore and a fake API server', () => {
+  let running: RunningControllers | undefined;
+  afterEach(async () => {
+    await running?.stop();
+    running = undefined;
+  });
+
+  it('creates the default configuration, releases a leaked address after the grace period, keeps a valid one, serves health and metrics', async () => {
+    const store = new MemoryDatastore();
+    await pool(store);
+    await store.create({ apiVersion: 'projectcalico.org/v3', kind: 'KubeControllersConfiguration', metadata: { name: 'default' }, spec: { controllers: { node: { leakGracePeriod: '1m' } } } });
+    const kube = new FakeKube();
+    kube.addNode('n1');
+    const ipam = new IpamAllocator(store);
+    const live = await ipam.autoAssign({ handleId: 'k8s-pod-network.live', hostname: 'n1', num4: 1, attrs: { namespace: 'default', pod: 'live', node: 'n1' } });
+    const dead = await ipam.autoAssign({ handleId: 'k8s-pod-network.dead', hostname: 'n1', num4: 1, attrs: { namespace: 'default', pod: 'dead', node: 'n1' } });
+    kube.addPod('default', 'live', { nodeName: 'n1', podIPs: [live.ipv4[0]?.split('/')[0] ?? ''] });
+    const clock = new FakeClock();
+    running = await runControllers({ datastoreType: 'kubernetes', identity: 'r1', metricsHost: '127.0.0.1', metricsPort: 0, health: { host: '127.0.0.1', port: 0 } }, { clock, logger: nullLogger, store, kube });
+    await settle();
+    await running.runPass();
+    expect(running.candidates().map((c) => c.allocation.handleId)).toEqual(['k8s-pod-network.dead']);
+    clock.advance(61_000);
+    await running.runPass();
+    expect(await ipam.ipsByHandle('k8s-pod-network.dead')).toEqual([]);
+    expect(await ipam.ipsByHandle('k8s-pod-network.live')).toEqual([live.ipv4[0]?.split('/')[0]]);
+    expect(dead.ipv4).toHaveLength(1);
+    await settle(); // the gauges follow the next pass's snapshot
+    await running.runPass();
+
+    const metrics = await get(running.metricsPort ?? 0, '/metrics');
+    expect(metrics.body).toMatch(/ipam_allocations_in_use\{ippool="pool-a",node="n1"\} 1/);
+    expect(metrics.body).toMatch(/ipam_allocations_gc_reclamations\{ippool="pool-a",node="n1"\} 1/);
+    expect(metrics.body).toMatch(/ipam_blocks\{ippool="pool-a",node="n1"\} 1/);
+    expect((await get(running.healthPort ?? 0, '/liveness')).code).toBe(200);
+    expect((await get(running.healthPort ?? 0, '/readiness')).code).toBe(200);
+  });
+
+  it('a failed pod lookup right before release keeps the address (re-validation)', async () => {
+    const store = new MemoryDatastore();
+    await pool(store);
+    await store.create({ apiVersion: 'projectcalico.org/v3', kind: 'KubeControllersConfiguration', metadata: { name: 'default' }, spec: { controllers: { node: { leakGracePeriod: '1m' } } } });
+    const kube = new FakeKube();
+    kube.addNode('n1');
+    const ipam = new IpamAllocator(store);
+    await ipam.autoAssign({ handleId: 'h-x', hostname: 'n1', num4: 1, attrs: { namespace: 'default', pod: 'x', node: 'n1' } });
+    const clock = new FakeClock();
+    running = await runControllers({ datastoreType: 'kubernetes', identity: 'r1', metricsHost: '127.0.0.1', metricsPort: 0 }, { clock, logger: nullLogger, store, kube });
+    await settle();
+    await running.runPass();
+    clock.advance(61_000);
+    kube.podApiDown = true;
+    await running.runPass();
+    expect(await ipam.ipsByHandle('h-x')).toHaveLength(1);
+    kube.podApiDown = false;
+    // Resurrected: the timer was cleared, so the candidacy starts again and lasts a full grace period.
+    clock.advance(61_000);
+    await running.runPass();
+    expect(await ipam.ipsByHandle('h-x')).toHaveLength(1);
+    clock.advance(61_000);
+    await running.runPass();
+    expect(await ipam.ipsByHandle('h-x')).toEqual([]);
+  });
+});
