@@ -10,7 +10,7 @@ const { rule: importAllowList } = require('./eslint/import-allow-list');
 const IMPORT_TABLE = [
   { folder: '.', allow: [] },
   { folder: 'lib', allow: [] },
-  { folder: 'lib/testing', planned: true, allow: ['lib'] },
+  { folder: 'lib/testing', allow: ['lib'] },
   { folder: 'api', allow: ['lib', 'api/selector', 'api/k8s'] },
   { folder: 'api/selector', allow: ['lib'] },
   { folder: 'api/k8s', allow: ['lib', 'api', 'api/selector'] },
