@@ -158,13 +158,16 @@ describe('objects, as Calico ships them', () => {
     expect(pod.volumes!.map((v) => v.hostPath?.path).sort()).toEqual(['/etc/cni/net.d', '/lib/modules', '/opt/cni/bin', '/run/xtables.lock', '/var/lib/gingham', '/var/log/gingham', '/var/run/gingham', '/var/run/netns']);
   });
 
-  it('controllers Deployment: one replica, Recreate, metrics port, PDB maxUnavailable 1; reflectors passed only when enabled', () => {
+  it('controllers Deployment: one replica, Recreate, metrics and health ports, HTTP probes, PDB maxUnavailable 1; reflectors passed only when enabled', () => {
     const objs = kinds(GOLDEN_VALUE_SETS['vxlan-reflectors']);
     const dep = objs.find((o) => o.kind === 'Deployment') as unknown as V1Deployment;
     expect([dep.spec!.replicas, dep.spec!.strategy!.type]).toEqual([1, 'Recreate']);
     const c = podOf(objs, 'Deployment').containers[0]!;
-    expect(c.command).toEqual(['gingham', 'controllers', 'run']);
-    expect(c.ports).toEqual([{ name: 'metrics', containerPort: PORTS.controllersMetrics, protocol: 'TCP' }]);
+    expect(c.command).toEqual(['gingham', 'controllers', 'run', '--health-port', String(PORTS.controllersHealth), '--health-host', '0.0.0.0']);
+    expect(c.ports).toEqual([{ name: 'metrics', containerPort: PORTS.controllersMetrics, protocol: 'TCP' }, { name: 'health', containerPort: PORTS.controllersHealth, protocol: 'TCP' }]);
+    expect(c.livenessProbe).toEqual({ httpGet: { path: '/liveness', port: PORTS.controllersHealth }, periodSeconds: 10, timeoutSeconds: 10, initialDelaySeconds: 10, failureThreshold: 6 });
+    expect(c.readinessProbe).toEqual({ httpGet: { path: '/readiness', port: PORTS.controllersHealth }, periodSeconds: 10, timeoutSeconds: 10 });
+    expect(env(c)).toMatchObject({ POD_NAMESPACE: { fieldRef: { fieldPath: 'metadata.namespace' } } });
     expect(env(c)).toMatchObject({ ROUTE_REFLECTORS_ENABLED: 'true', ROUTE_REFLECTORS_PER_ZONE: '2', ROUTE_REFLECTORS_CLUSTER_ID: '244.0.0.1' });
     expect(objs.find((o) => o.kind === 'PodDisruptionBudget')?.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { 'k8s-app': 'gingham-kube-controllers' } } });
     expect(Object.keys(env(podOf(kinds({}), 'Deployment').containers[0]!)).filter((k) => k.startsWith('ROUTE_REFLECTORS_'))).toEqual(['ROUTE_REFLECTORS_ENABLED']);
