@@ -29,6 +29,7 @@ import { apiVersionOf, ObjectStore, typeKey, type KubeObject, type ResourceType,
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { int64Literal, quoteUnsafeIntegers, stringifyJsonInt64 } from '../../src/datastore/kubernetes/int64-json';
 import { checkAgainstSchema, type Schema } from './crd-validation';
 import { RbacAuthorizer, serviceAccountUser } from './rbac';
 import { ApiError, badRequest, status, type KubeStatus } from './status';
@@ -288,7 +289,7 @@ export async function startKubeFixture(opts: KubeFixtureOptions = {}): Promise<K
   }
 
   function sendJson(res: http.ServerResponse, code: number, body: unknown): void {
-    const text = JSON.stringify(body);
+    const text = stringifyJsonInt64(body);
     res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
     res.end(text);
   }
@@ -308,7 +309,8 @@ export async function startKubeFixture(opts: KubeFixtureOptions = {}): Promise<K
     const text = Buffer.concat(chunks).toString('utf8');
     if (text.trim() === '') return undefined;
     try {
-      return JSON.parse(text) as unknown;
+      // Integers beyond a double's exact range are kept exactly (as int64Literal strings), as the real server does.
+      return JSON.parse(quoteUnsafeIntegers(text, int64Literal)) as unknown;
     } catch {
       throw badRequest('the request body is not valid JSON');
     }
@@ -338,7 +340,7 @@ export async function startKubeFixture(opts: KubeFixtureOptions = {}): Promise<K
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
     res.flushHeaders();
     const send = (type: string, object: unknown): void => {
-      if (!res.writableEnded && !res.destroyed) res.write(JSON.stringify({ type, object }) + '\n');
+      if (!res.writableEnded && !res.destroyed) res.write(stringifyJsonInt64({ type, object }) + '\n');
     };
     const matches = (o: KubeObject): boolean =>
       (r.ns === undefined || o.metadata.namespace === r.ns) && matchesLabels(labels, o.metadata.labels) && matchesFields(fields, o);
