@@ -17,7 +17,7 @@ const IMPORT_TABLE = [
   { folder: 'api/wire', allow: ['lib', 'api'] },
   { folder: 'datastore', allow: ['lib', 'api', 'datastore/etcd'] },
   { folder: 'datastore/etcd', allow: ['lib', 'api', 'datastore'] },
-  { folder: 'datastore/kubernetes', allow: ['lib', 'api', 'datastore'] },
+  { folder: 'datastore/kubernetes', allow: ['lib', 'api', 'api/k8s', 'datastore'] },
   { folder: 'datastore/memory', allow: ['lib', 'api', 'datastore'] },
   { folder: 'datastore/testing', allow: ['lib', 'api', 'datastore'] },
   { folder: 'netlink', allow: ['lib'] },
