@@ -6,6 +6,7 @@
 //     rules exist; port protocol TCP). The rules are src/api/k8s's transcription of the server's, so that the lab,
 //     which plays the API server itself, and this fixture agree.
 //   - v1 ServiceAccount: strict decoding of its few fields.
+//   - v1 Namespace: the label kubernetes.io/metadata.name holding its name, set on every write (SetDefaults_Namespace).
 //   - the ServiceAccount admission plugin on pods: serviceAccountName defaults to "default", and a pod naming a
 //     service account that does not exist is refused.
 // Must not: be imported by product code under src/.
@@ -79,6 +80,15 @@ export function admitNetworkPolicy(body: unknown, name: string, strict: boolean)
   if (problems.length > 0) throw invalidBuiltin('NetworkPolicy', 'networking.k8s.io', 'networkpolicies', name, problems);
   const defaulted = defaultK8sNetworkPolicy(decodeK8sNetworkPolicy(raw));
   return { ...raw, spec: defaulted.spec };
+}
+
+/** A Namespace with its kubernetes.io/metadata.name label (the server sets it, whatever the request said). */
+export function admitNamespace(body: unknown): unknown {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
+  const raw = structuredClone(body) as KubeObject;
+  raw.metadata ??= {};
+  if (raw.metadata.name) raw.metadata.labels = { ...(raw.metadata.labels ?? {}), 'kubernetes.io/metadata.name': raw.metadata.name };
+  return raw;
 }
 
 const SA_FIELDS = new Set(['apiVersion', 'kind', 'metadata', 'secrets', 'imagePullSecrets', 'automountServiceAccountToken']);

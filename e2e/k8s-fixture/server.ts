@@ -36,7 +36,7 @@ import { parse as parseYaml } from 'yaml';
 import { checkAgainstSchema, type Schema } from './crd-validation';
 import { RbacAuthorizer, serviceAccountUser } from './rbac';
 import { ApiError, badRequest, status, type KubeStatus } from './status';
-import { admitNetworkPolicy, admitPodServiceAccount, admitServiceAccount } from './builtin-admission';
+import { admitNamespace, admitNetworkPolicy, admitPodServiceAccount, admitServiceAccount } from './builtin-admission';
 import { fixtureTls } from './tls';
 
 const CALICO_GROUP = 'crd.projectcalico.org';
@@ -262,7 +262,7 @@ export async function startKubeFixture(opts: KubeFixtureOptions = {}): Promise<K
    * here, where the real controller takes a moment).
    */
   const createNamespace = (body: unknown): KubeObject => {
-    const ns = store.create(NAMESPACES, undefined, body);
+    const ns = store.create(NAMESPACES, undefined, admitNamespace(body));
     store.create(SERVICE_ACCOUNTS, ns.metadata.name, { metadata: { name: 'default' } });
     return ns;
   };
@@ -448,6 +448,7 @@ export async function startKubeFixture(opts: KubeFixtureOptions = {}): Promise<K
     const strict = q.get('fieldValidation') === 'Strict';
     if (typeKey(t) === NETWORK_POLICIES_KEY) return admitNetworkPolicy(body, name, strict);
     if (typeKey(t) === typeKey(SERVICE_ACCOUNTS)) return admitServiceAccount(body, strict);
+    if (typeKey(t) === typeKey(NAMESPACES)) return admitNamespace(body);
     return body;
   }
 
