@@ -7,14 +7,13 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { buildConflist, installCni } from '../../src/cni/install';
 import { endpointFromKubeconfig, HttpKubeApi } from '../../src/datastore/kubernetes/http-api';
 import { KubernetesDatastore } from '../../src/datastore/kubernetes/kubernetes-datastore';
 import { API_VERSION } from '../../src/datastore/types';
 import { startKubeFixture, type KubeFixture } from '../k8s-fixture/server';
 import { cleanupAll, makeWorkDir, spawnDaemon, stopProcess, waitFor, type ManagedProcess } from '../lib/process';
 import { describeIf, requireTools } from '../lib/tools';
-import { addNetns, addNodeNamespace, deleteNetns, invokePlugin, relayIntoNamespace, resultIp } from '../cni/cni-lab';
+import { addNetns, addNodeNamespace, deleteNetns, invokePlugin, installKubernetesCni, relayIntoNamespace, resultIp } from '../cni/cni-lab';
 
 const ok = requireTools('policy-kubernetes', ['ip', 'nsenter', 'nft', 'python3'], { root: true });
 
@@ -111,16 +110,7 @@ describeIf(ok)('network policy in Kubernetes mode: the agent against the API ser
     await waitFor(() => (a.exited() ? Promise.reject(new Error(`agent exited: ${a.logTail()}`)) : existsSync(path.join(work, 'node.sock'))), 30000, 'the agent to start');
 
     // The pods, wired by the CNI plugin as a container runtime invokes it.
-    const list = buildConflist({ datastoreType: 'kubernetes', kubeconfig: path.join(work, 'cni.kubeconfig'), nodename: NODE });
-    installCni({
-      binDir: path.join(work, 'bin'),
-      confDir: path.join(work, 'net.d'),
-      node: process.execPath,
-      entries: { gingham: path.join(ROOT, 'dist/cmd/cni-gingham.js'), 'gingham-ipam': path.join(ROOT, 'dist/cmd/cni-gingham-ipam.js') },
-      conflist: list,
-    });
-    const plugin = (list.plugins as Array<Record<string, unknown>>)[0];
-    const stdin = JSON.stringify({ ...plugin, name: list.name, cniVersion: list.cniVersion, mtu_file: path.join(work, 'mtu'), ipam_lock_file: path.join(work, 'ipam.lock'), log_file_path: path.join(work, 'cni.log') });
+    const stdin = installKubernetesCni(ROOT, work, path.join(work, 'cni.kubeconfig'), NODE);
     for (const p of PODS) {
       netnses.push(podNs(p.name));
       addNetns(podNs(p.name));
