@@ -66,7 +66,7 @@ const IMPORT_TABLE = [
     folder: 'cmd',
     allow: [
       'lib', 'api', 'api/selector', 'api/k8s', 'api/wire', 'datastore', 'datastore/etcd', 'datastore/kubernetes', 'netlink',
-      'bgp', 'bgp/config', 'bgp/session', 'ipam', 'felix', 'cni', 'controllers', 'node', 'lab', 'cli',
+      'bgp', 'bgp/config', 'bgp/session', 'ipam', 'felix', 'cni', 'controllers', 'node', 'node/calc', 'lab', 'cli',
     ],
   },
 ];

@@ -408,6 +408,7 @@ describe('k8s API server fixture', () => {
       }
       expect((await call(agent, 'POST', NPS, np('x', { podSelector: {} }))).status).toBe(403);
       expect((await call(agent, 'GET', '/api/v1/namespaces/shop/serviceaccounts/default')).status).toBe(403);
+      expect((await call(agent, 'GET', '/api/v1/namespaces/shop')).status).toBe(403);
     });
   });
 });

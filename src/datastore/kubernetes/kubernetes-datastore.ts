@@ -17,12 +17,12 @@ import { WatchRegistry } from '../watch-registry';
 import { createClientNodeApi } from './client-node-api';
 import { toDatastoreError } from './errors';
 import { endpointFromKubeconfig, HttpKubeApi, inClusterEndpoint } from './http-api';
-import type { KubeApi } from './kube-api';
+import type { KubeApi, ResourceRef } from './kube-api';
 import { KindWatch } from './kind-watch';
 import { joinRevisions, splitRevision } from './composite-revision';
 import { CustomResourceStorage, NodeStorage, WorkloadEndpointStorage, type KindStorage } from './kind-storage';
 import { NetworkPolicyStorage, ProfileStorage } from './view-storage';
-import type { KindInfo } from '../kinds';
+import { kindInfo, type KindInfo } from '../kinds';
 import { describeError } from '../../lib/errors';
 
 export interface KubernetesDatastoreOptions {
@@ -63,6 +63,14 @@ function storageFor(api: KubeApi, info: KindInfo): KindStorage {
     default:
       return new CustomResourceStorage(api, info);
   }
+}
+
+/**
+ * The API collections a kind is read from in Kubernetes mode: what a process that lists and watches the kind needs
+ * `list` and `watch` on (the chart's ClusterRoles are checked against it). The storages' ref() never calls the API.
+ */
+export function collectionsOf(kind: string): ResourceRef[] {
+  return storageFor({} as KubeApi, kindInfo(kind)).sources.map((s) => s.ref());
 }
 
 export class KubernetesDatastore implements Datastore {
