@@ -1,4 +1,5 @@
-// One datastore watch over a Kubernetes watch stream, kept alive across disconnects:
+// The watch of one API collection (a KubeSource), kept alive across disconnects; kind-watch.ts merges the collections
+// of a kind into one datastore watch:
 //   - start: without fromRevision, a list whose items become the first `resync` event; with fromRevision, a list at
 //     exactly that revision (resourceVersionMatch=Exact) that seeds the cache without being delivered;
 //   - then a watch from the list's revision with bookmarks, so the resume point advances even while nothing changes;
@@ -112,7 +113,7 @@ export class KubeWatch {
     }
   }
 
-  /** Lists the current state and hands it to the consumer as one `resync`. */
+  /** Lists the current state and hands it to the sink as one `resync`. */
   private async relist(): Promise<void> {
     const list = await this.api.list(this.storage.ref(this.opts.namespace));
     if (this.closed) return;
