@@ -5,8 +5,8 @@
 //     the field paths) and defaulting (SetDefaults_NetworkPolicy: policyTypes [Ingress], plus Egress when egress
 //     rules exist; port protocol TCP). The rules are src/api/k8s's transcription of the server's, so that the lab,
 //     which plays the API server itself, and this fixture agree.
-//   - v1 ServiceAccount: strict decoding of its few fields.
-//   - v1 Namespace: the label kubernetes.io/metadata.name holding its name, set on every write (SetDefaults_Namespace).
+//   - v1 ServiceAccount and Namespace: strict decoding of their top-level fields; a Namespace's label
+//     kubernetes.io/metadata.name holding its name, set on every write (SetDefaults_Namespace).
 //   - the ServiceAccount admission plugin on pods: serviceAccountName defaults to "default", and a pod naming a
 //     service account that does not exist is refused.
 // Must not: be imported by product code under src/.
@@ -72,8 +72,7 @@ function invalidBuiltin(kind: string, group: string, plural: string, name: strin
 
 /** A NetworkPolicy as the server stores it: decoded, validated and defaulted; throws the server's errors. */
 export function admitNetworkPolicy(body: unknown, name: string, strict: boolean): KubeObject {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the request body must be a JSON object');
-  const raw = structuredClone(body) as KubeObject;
+  const raw = objectBody(body);
   raw.apiVersion ??= 'networking.k8s.io/v1';
   raw.kind ??= 'NetworkPolicy';
   const problems = dropOrRefuseUnknown(raw, strict, decodeK8sNetworkPolicy);
@@ -82,24 +81,35 @@ export function admitNetworkPolicy(body: unknown, name: string, strict: boolean)
   return { ...raw, spec: defaulted.spec };
 }
 
-/** A Namespace with its kubernetes.io/metadata.name label (the server sets it, whatever the request said). */
-export function admitNamespace(body: unknown): unknown {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
-  const raw = structuredClone(body) as KubeObject;
+/** Top-level fields outside `allowed`: refused with fieldValidation=Strict, else dropped. */
+function checkTopLevel(raw: KubeObject, allowed: ReadonlySet<string>, strict: boolean): void {
+  const unknown = Object.keys(raw).filter((k) => !allowed.has(k));
+  if (unknown.length > 0 && strict) throw badRequest(`strict decoding error: ${unknown.map((k) => `unknown field "${k}"`).join(', ')}`);
+  for (const k of unknown) delete raw[k];
+}
+
+function objectBody(body: unknown): KubeObject {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the request body must be a JSON object');
+  return structuredClone(body) as KubeObject;
+}
+
+const NS_FIELDS: ReadonlySet<string> = new Set(['apiVersion', 'kind', 'metadata', 'spec', 'status']);
+
+/** A Namespace: its top-level fields decoded strictly, and its kubernetes.io/metadata.name label set, whatever was sent. */
+export function admitNamespace(body: unknown, strict = false): KubeObject {
+  const raw = objectBody(body);
+  checkTopLevel(raw, NS_FIELDS, strict);
   raw.metadata ??= {};
   if (raw.metadata.name) raw.metadata.labels = { ...(raw.metadata.labels ?? {}), 'kubernetes.io/metadata.name': raw.metadata.name };
   return raw;
 }
 
-const SA_FIELDS = new Set(['apiVersion', 'kind', 'metadata', 'secrets', 'imagePullSecrets', 'automountServiceAccountToken']);
+const SA_FIELDS: ReadonlySet<string> = new Set(['apiVersion', 'kind', 'metadata', 'secrets', 'imagePullSecrets', 'automountServiceAccountToken']);
 
 /** A ServiceAccount: its top-level fields decoded strictly (metadata is the store's to check). */
 export function admitServiceAccount(body: unknown, strict: boolean): KubeObject {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the request body must be a JSON object');
-  const raw = structuredClone(body) as KubeObject;
-  const unknown = Object.keys(raw).filter((k) => !SA_FIELDS.has(k));
-  if (unknown.length > 0 && strict) throw badRequest(`strict decoding error: ${unknown.map((k) => `unknown field "${k}"`).join(', ')}`);
-  for (const k of unknown) delete raw[k];
+  const raw = objectBody(body);
+  checkTopLevel(raw, SA_FIELDS, strict);
   return raw;
 }
 

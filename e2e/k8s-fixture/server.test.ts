@@ -387,6 +387,8 @@ describe('k8s API server fixture', () => {
       expect(missing.body.message).toBe('pods "b" is forbidden: error looking up service account shop/robot: serviceaccount "robot" not found');
       const badSa = await call(fx, 'POST', '/api/v1/namespaces/shop/serviceaccounts?fieldValidation=Strict', { metadata: { name: 'robot' }, spec: {} });
       expect(badSa.status).toBe(400);
+      const badNs = await call(fx, 'POST', '/api/v1/namespaces?fieldValidation=Strict', { metadata: { name: 'x' }, secrets: [] });
+      expect(badNs.body.message).toBe('strict decoding error: unknown field "secrets"');
     });
 
     it('deletes the objects of a deleted namespace, each with its DELETED event', async () => {

@@ -448,7 +448,7 @@ export async function startKubeFixture(opts: KubeFixtureOptions = {}): Promise<K
     const strict = q.get('fieldValidation') === 'Strict';
     if (typeKey(t) === NETWORK_POLICIES_KEY) return admitNetworkPolicy(body, name, strict);
     if (typeKey(t) === typeKey(SERVICE_ACCOUNTS)) return admitServiceAccount(body, strict);
-    if (typeKey(t) === typeKey(NAMESPACES)) return admitNamespace(body);
+    if (typeKey(t) === typeKey(NAMESPACES)) return admitNamespace(body, strict);
     return body;
   }
 
