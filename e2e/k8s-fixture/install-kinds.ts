@@ -1,5 +1,5 @@
-// TEST FIXTURE, not a product component. The built-in kinds an install applies (the chart's ServiceAccounts,
-// ConfigMap, RBAC, DaemonSet, Deployment, PodDisruptionBudget, and the controllers' Lease), served when a test asks
+// TEST FIXTURE, not a product component. The built-in kinds an install applies beyond those server.ts always serves
+// (the chart's ConfigMap, RBAC, DaemonSet, Deployment, PodDisruptionBudget, and the controllers' Lease), served when a test asks
 // for them (startKubeFixture installKinds), with the real server's strict decoding: with fieldValidation=Strict (what
 // kubectl sends) an unknown field is a 400 "strict decoding error", and a field of the wrong type is refused as the
 // JSON decoder refuses it. The field table is src/chart/strict-fields.ts (the Kubernetes 1.26 fields of each kind).
@@ -8,7 +8,6 @@ import type { ResourceType } from './object-store';
 import { ApiError, badRequest, status } from './status';
 
 export const INSTALL_RESOURCES: readonly ResourceType[] = [
-  { group: '', version: 'v1', plural: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true },
   { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true },
   { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterroles', kind: 'ClusterRole', namespaced: false },
   { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterrolebindings', kind: 'ClusterRoleBinding', namespaced: false },
