@@ -22,7 +22,8 @@ import type { Clock, TimerHandle } from '../lib/clock';
 import { describeError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { effectiveConfig, ensureControllersConfiguration, withEnabledControllers, type ControllersEffectiveConfig } from './config';
-import { serveRoutes, type Served } from './http';
+import { gcStatusReport, type GcStatusNotLeader, type GcStatusReport } from './gc-status';
+import { serveRoutes, type Route, type Served } from './http';
 import { EMPTY_GC_STATE, reconcileIpamGc, type GcCandidate, type GcSnapshot, type GcState, type KubeNodeRef, type PodLookup } from './ipam-gc';
 import { applyGcPlan } from './ipam-gc-apply';
 import type { KubePort } from './kube-port';
@@ -72,6 +73,9 @@ export interface RunningControllers {
   stop(): Promise<void>;
 }
 
+/** Where the leader serves the last GC pass's report (gc-status.ts), on the metrics and health ports. */
+export const GC_STATUS_PATH = '/gc-status';
+
 export const CONTROLLERS_CACHE_KINDS = ['IPAMBlock', 'IPPool', 'Node', 'ClusterInformation'] as const;
 
 /** Calico's GC period: leakGracePeriod / 2, or 5 min when the grace period is 0 (ipam.go NewIPAMController). */
@@ -82,8 +86,11 @@ export function gcPeriodMs(cfg: ControllersEffectiveConfig): number {
 class LeaderLoops {
   private gcState: GcState = EMPTY_GC_STATE;
   private lastCandidates: readonly GcCandidate[] = [];
+  /** The last GC pass as `ipam gc status` shows it (undefined before the first pass). */
+  gcStatus: GcStatusReport | undefined;
   lastReflectors: readonly string[] = [];
   private timer: TimerHandle | undefined;
+  private timerDue = 0;
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
@@ -108,8 +115,13 @@ class LeaderLoops {
     void this.cache.start().catch((err: unknown) => this.log.error('datastore cache failed', { error: describeError(err) }));
   }
 
+  /** Schedules a pass in ms; an earlier request replaces a later one (a change must not wait for the periodic pass). */
   private schedule(ms: number): void {
-    if (this.stopped || this.timer !== undefined) return;
+    if (this.stopped) return;
+    const due = this.deps.clock.now() + ms;
+    if (this.timer !== undefined && this.timerDue <= due) return;
+    this.timer?.cancel();
+    this.timerDue = due;
     this.timer = this.deps.clock.setTimeout(() => {
       this.timer = undefined;
       void this.pass();
@@ -184,9 +196,11 @@ class LeaderLoops {
       // A listed snapshot: a pod that is not in it is NotFound (the re-validation before release reads it again).
       lookupPod: (ns, name): PodLookup => podMap.get(`${ns}/${name}`) ?? 'not-found',
     };
-    const plan = reconcileIpamGc(snap, this.gcState, this.deps.clock.now(), { leakGracePeriodMs: this.eff.leakGracePeriodMs });
+    const now = this.deps.clock.now();
+    const plan = reconcileIpamGc(snap, this.gcState, now, { leakGracePeriodMs: this.eff.leakGracePeriodMs });
     this.gcState = plan.state;
     this.lastCandidates = plan.candidates;
+    this.gcStatus = gcStatusReport({ at: now, candidates: plan.candidates, emptyBlocks: plan.emptyBlocks }, this.eff.leakGracePeriodMs);
     this.metrics?.observeIpam(snap, plan.candidates);
     if (plan.releases.length + plan.blockReleases.length + plan.nodeReleases.length === 0) return;
     const ipam = new IpamAllocator(this.deps.store);
@@ -205,6 +219,7 @@ class LeaderLoops {
       this.gcState = { ...this.gcState, leakedAt };
     }
     this.metrics?.reclaimed(result.released);
+    this.gcStatus = gcStatusReport({ at: now, candidates: plan.candidates, emptyBlocks: plan.emptyBlocks, applied: result }, this.eff.leakGracePeriodMs);
   }
 
   /** etcd mode: NetworkPolicies, Namespaces, ServiceAccounts into Calico objects (k8s-sync.ts), each controller as configured. */
@@ -306,9 +321,20 @@ export async function runControllers(cfg: ControllersConfig, deps: ControllersDe
     campaign(deps.election);
   } else await lead();
 
+  // `ipam gc status` reads this from the leader (a follower says it does not lead; 503 before the first pass).
+  const gcStatusRoute: Route = async () => {
+    const report: GcStatusReport | GcStatusNotLeader | undefined = loops === undefined ? { leader: false, identity: cfg.identity } : loops.gcStatus;
+    if (report === undefined) return { code: 503, type: 'application/json', body: `${JSON.stringify({ error: 'no garbage-collection pass yet' })}\n` };
+    return { code: 200, type: 'application/json', body: `${JSON.stringify(report)}\n` };
+  };
   const servers: Served[] = [];
   if (metrics !== undefined) {
-    servers.push(await serveRoutes(cfg.metricsHost, metricsPort, { '/metrics': async () => ({ code: 200, type: metrics.registry.contentType, body: await metrics.text() }) }));
+    servers.push(
+      await serveRoutes(cfg.metricsHost, metricsPort, {
+        '/metrics': async () => ({ code: 200, type: metrics.registry.contentType, body: await metrics.text() }),
+        [GC_STATUS_PATH]: gcStatusRoute,
+      }),
+    );
   }
   const metricsServed = servers[0]?.port;
   let healthPort: number | undefined;
@@ -320,6 +346,7 @@ export async function runControllers(cfg: ControllersConfig, deps: ControllersDe
     const h = await serveRoutes(cfg.health.host, cfg.health.port, {
       '/liveness': async () => ({ code: 200, type: 'text/plain', body: 'live\n' }),
       '/readiness': readiness,
+      [GC_STATUS_PATH]: gcStatusRoute,
     });
     servers.push(h);
     healthPort = h.port;
