@@ -36,7 +36,7 @@ describe('gingham ipam gc status', () => {
     const json = await h.run('ipam', 'gc', 'status', '--controllers', url, '-o', 'json');
     expect(json.code).toBe(0);
     const report = JSON.parse(json.stdout) as GcStatusReport;
-    const ip = leaked.ipv4[0]!.split('/')[0];
+    const ip = leaked.ipv4[0]!.split('/')[0]!;
     expect(report.candidates).toEqual([
       { ip, block: expect.any(String) as string, pool: 'pool-a', node: 'n1', handle: 'k8s-pod-network.gone', pod: 'default/gone', reason: 'pod-not-found', since: t0, confirmed: false, blockedBy: { kind: 'grace-period', remainingMs: 360_001 } },
     ]);
