@@ -1,7 +1,7 @@
 // TEST FIXTURE, not a product component. A small Kubernetes API server on node:https (a throwaway CA, tls.ts), bound
 // to 127.0.0.1 on a random port, for testing Gingham's `kubernetes` datastore backend on machines where no kube-apiserver can run. It follows
 // the real server's semantics for the calls the backend makes (see object-store.ts for writes):
-//   - paths: /api/v1/{nodes,namespaces,pods}, /api/v1/namespaces/{ns}/pods,
+//   - paths: /api/v1/{nodes,namespaces,pods}, /api/v1/namespaces/{ns}/pods, /apis/coordination.k8s.io/v1/namespaces/{ns}/leases,
 //     /apis/crd.projectcalico.org/v1/[namespaces/{ns}/]{plural}, /apis/apiextensions.k8s.io/v1/customresourcedefinitions
 //     (creating a CRD serves its group/version/plural);
 //   - GET/POST on collections, GET/PUT/PATCH/DELETE on items, DELETE on a collection (deletecollection);
@@ -88,6 +88,8 @@ const BUILTIN_RESOURCES: readonly ResourceType[] = [
   { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false },
   { group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true },
   { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false },
+  // The controllers' leader election (coordination.k8s.io/v1 Lease, kube-system/gingham-kube-controllers).
+  { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true },
 ];
 
 const CRD_KEY = 'apiextensions.k8s.io/v1/customresourcedefinitions';
