@@ -1,8 +1,10 @@
 // Automatic route reflectors, the decision half (Gingham's answer to projectcalico/calico#2382 and
-// kube-controllers#482; the community route-reflector operator and the closed RR-operator PRs kube-controllers#511/#514
-// had the same shape: a count per zone, a node selector, a cluster ID). A pure function from the Calico Nodes (with
-// what Kubernetes says of their readiness) and the configuration to the reflectors that should exist and the changes
-// that make it so; route-reflectors-apply.ts writes them.
+// kube-controllers#482). Prior art: the community operator mhmxs/calico-route-reflector-operator sizes reflectors per
+// zone from min/max/ratio of the node count, labels nodes and leaves the BGPPeers to the user; the closed RR-operator
+// PRs kube-controllers#511/#514 had zone and incompatible-node labels. Here the count per zone is fixed (perZone), a
+// node selector says who may serve, and the controller also keeps the BGPPeer and the mesh.
+// A pure function from the Calico Nodes (with what Kubernetes says of their readiness) and the configuration to the
+// reflectors that should exist and the changes that make it so; route-reflectors-apply.ts writes them.
 //
 // What "true" means (the tutorial's manual steps, kept automatically):
 // - every chosen reflector carries the label `route-reflector=true` and spec.bgp.routeReflectorClusterID = clusterID;
