@@ -162,8 +162,9 @@ export function translateRuleset(rs: Ruleset): IptState {
   if (rs.family !== 4) throw new IptTranslateError('family', 'the bench renderer writes IPv4 only');
   const state: IptState = { chains: new Map(), sets: new Map() };
   for (const s of rs.sets.values()) {
-    const members = s.type === 'addr' ? [...s.elements] : s.elements.map((e) => e.split(' . ')).map(([a, p, port]) => `${a},${p}:${port}`);
-    state.sets.set(ipsetName(s.name), { type: s.type === 'addr' ? 'hash:net' : 'hash:ip,port', members });
+    const named = s.type === 'addr-proto-port';
+    const members = named ? s.elements.map((e) => e.split(' . ')).map(([a, p, port]) => `${a},${p}:${port}`) : [...s.elements];
+    state.sets.set(ipsetName(s.name), { type: named ? 'hash:ip,port' : 'hash:net', members });
   }
   const endpointChains = new Set<string>();
   for (const map of rs.maps.values()) for (const c of map.entries.values()) endpointChains.add(c);

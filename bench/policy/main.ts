@@ -9,7 +9,7 @@ import { PolicyDataplane } from '../../src/felix/policy-dataplane';
 import { RulesetBuilder } from '../../src/felix/rules/ruleset';
 import { processNftRunner, type NftRunner } from '../../src/felix/tables/nft-command';
 import type { Ruleset } from '../../src/felix/rules/ir';
-import { renderTable } from '../../src/felix/tables/nft-render';
+import { TableRenderer } from '../../src/felix/tables/nft-render';
 import { NftTableOwner } from '../../src/felix/tables/table-owner';
 import { benchWep, DEFAULT_SPEC, generateCluster, NODE, type BenchPod, type Cluster } from './cluster';
 import { selfTest } from './selftest';
@@ -156,6 +156,7 @@ const add = (a: Phases, b: Phases): void => {
 class GinghamSide {
   readonly dp = new PolicyDataplane({ nodeName: NODE, runner: NULL_RUNNER, families: [4] });
   readonly builder = new RulesetBuilder(4);
+  readonly renderer = new TableRenderer('gingham');
   readonly runner: NftRunner & { ms: number };
   readonly owner: NftTableOwner;
   ir?: Ruleset;
@@ -171,11 +172,11 @@ class GinghamSide {
   async program(change: () => void): Promise<Phases> {
     const t0 = performance.now();
     change();
-    this.dp.resolver.takeChanges();
+    const changes = this.dp.resolver.takeChanges();
     const t1 = performance.now();
-    this.ir = this.builder.build(this.dp.resolver);
+    this.ir = this.builder.build(this.dp.resolver, changes);
     const t2 = performance.now();
-    const table = renderTable(this.ir, 'gingham');
+    const table = this.renderer.render(this.ir);
     const k0 = this.runner.ms;
     const res = await this.owner.sync(table);
     this.lines += res.lines;
@@ -198,9 +199,9 @@ class IptablesSide {
   program(change: () => void): Phases {
     const t0 = performance.now();
     change();
-    this.dp.resolver.takeChanges();
+    const changes = this.dp.resolver.takeChanges();
     const t1 = performance.now();
-    const ir = this.builder.build(this.dp.resolver);
+    const ir = this.builder.build(this.dp.resolver, changes);
     const t2 = performance.now();
     const next = translateRuleset(ir);
     const prev = this.state;

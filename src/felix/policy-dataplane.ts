@@ -15,7 +15,7 @@ import type { Family } from './rules/ir';
 import { RulesetBuilder } from './rules/ruleset';
 import type { CommandRunner } from '../lib/command-runner';
 import type { NftRunner } from './tables/nft-command';
-import { renderTable, type RenderedTable } from './tables/nft-render';
+import { TableRenderer, type RenderedTable } from './tables/nft-render';
 import { NftTableOwner, type SyncResult } from './tables/table-owner';
 
 export type { CommandResult, NftRunner } from './tables/nft-command';
@@ -50,11 +50,13 @@ export function endpointModel(wep: WorkloadEndpoint, nodeName: string): Endpoint
 export class PolicyDataplane {
   readonly resolver = new PolicyResolver();
   private readonly builders: RulesetBuilder[];
+  private readonly renderers: TableRenderer[];
   private readonly owners: NftTableOwner[];
 
   constructor(private readonly options: PolicyDataplaneOptions) {
     const families = options.families ?? [4, 6];
     this.builders = families.map((f) => new RulesetBuilder(f, options.interfacePrefix ? { interfacePrefix: options.interfacePrefix } : {}));
+    this.renderers = families.map(() => new TableRenderer(options.table ?? 'gingham'));
     this.owners = families.map((f) => new NftTableOwner(options.runner, f === 4 ? 'ip' : 'ip6', options.table ?? 'gingham'));
   }
 
@@ -111,8 +113,8 @@ export class PolicyDataplane {
 
   /** The tables as they would be written now (for `nft`-style display and tests). */
   rendered(): RenderedTable[] {
-    this.resolver.takeChanges();
-    return this.builders.map((b) => renderTable(b.build(this.resolver), this.options.table ?? 'gingham'));
+    const changes = this.resolver.takeChanges();
+    return this.builders.map((b, i) => (this.renderers[i] as TableRenderer).render(b.build(this.resolver, changes)));
   }
 
   /** Programs the kernel: one transaction per family carrying only what changed; throws NftError on refusal. */

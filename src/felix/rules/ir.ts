@@ -52,12 +52,16 @@ export interface Chain {
   readonly rules: readonly Rule[];
 }
 
-export type SetType = 'addr' | 'addr-proto-port';
+/**
+ * 'host': single addresses only (a hash set: O(1) lookup, and element changes that need no interval bookkeeping);
+ * 'addr': disjoint CIDRs/ranges (an interval set); 'addr-proto-port': named-port members.
+ */
+export type SetType = 'host' | 'addr' | 'addr-proto-port';
 
 export interface NamedSet {
   readonly name: string;
   readonly type: SetType;
-  /** Disjoint CIDRs/ranges (addr), or "addr . proto . port" (addr-proto-port). Sorted. */
+  /** Addresses (host), disjoint CIDRs/ranges (addr), or "addr . proto . port" (addr-proto-port). Sorted. */
   readonly elements: readonly string[];
   readonly comment?: string;
 }

@@ -28,6 +28,9 @@ interface Applied {
 
 type JsonObj = Record<string, unknown>;
 
+/** Hash sets up to this size are rewritten rather than given `delete element` (measured, BENCHMARKS.md). */
+const REWRITE_MAX = 1000;
+
 /** The kernel's listing of a table, per object key, in a canonical JSON form (handles dropped). */
 export function canonicalListing(json: string, table: string): Map<string, string> {
   const parsed = JSON.parse(json) as { nftables?: JsonObj[] };
@@ -181,30 +184,33 @@ export class NftTableOwner {
       const fill = o.kind === 'set' ? fillSets : o.kind === 'chain' ? fillChains : fillMaps;
       if (!prev) {
         declare.push(`add ${this.qualified(o.decl)}`);
-        if (o.kind !== 'chain') flush.push(`flush ${this.ref(o)}`);
-        else flush.push(`flush ${this.ref(o)}`);
+        flush.push(`flush ${this.ref(o)}`);
         fill.push(...bodyLines(desired, o, o.body));
         changed.add(k);
         continue;
       }
-      if (prev.decl === o.decl && prev.body.length === o.body.length && prev.body.every((l, i) => l === o.body[i])) continue;
+      if (prev === o || (prev.decl === o.decl && prev.body.length === o.body.length && prev.body.every((l, i) => l === o.body[i]))) continue;
       changed.add(k);
       if (o.kind === 'chain' || prev.decl !== o.decl) {
         flush.push(`flush ${this.ref(o)}`);
         fill.push(...bodyLines(desired, o, o.body));
         continue;
       }
-      const before = new Set(prev.body);
       const after = new Set(o.body);
       const removed = prev.body.filter((e) => !after.has(e));
+      const before = new Set(prev.body);
       const added = o.body.filter((e) => !before.has(e));
-      if (o.kind === 'map') {
-        // A changed map entry is replaced: delete by key, add anew.
-        const addedKeys = new Set(added.map((e) => e.split(' : ')[0]));
-        removeElems.push(...deleteElementLines(desired, o, removed.filter((e) => !addedKeys.has(e.split(' : ')[0]))));
-        removeElems.push(...deleteElementLines(desired, o, prev.body.filter((e) => addedKeys.has(e.split(' : ')[0]))));
-      } else removeElems.push(...deleteElementLines(desired, o, removed));
-      fill.push(...bodyLines(desired, o, added));
+      if (removed.length === 0) fill.push(...bodyLines(desired, o, added));
+      else if (o.kind === 'set' && !o.decl.includes('flags interval') && o.body.length > REWRITE_MAX) {
+        // A big hash set: `delete element` costs nft's cache fetch of the interval sets once, less than a rewrite.
+        removeElems.push(...deleteElementLines(desired, o, removed));
+        fill.push(...bodyLines(desired, o, added));
+      } else {
+        // Rewritten whole: a map (a changed entry is a new verdict for a key), an interval set (merged intervals
+        // split and join), a small hash set; cheaper than nft's cache fetch for `delete element`.
+        flush.push(`flush ${this.ref(o)}`);
+        fill.push(...bodyLines(desired, o, o.body));
+      }
     }
     for (const [k, a] of this.applied) {
       if (desired.objects.has(k)) continue;
