@@ -8,6 +8,7 @@ import { decodeNamespace, k8sNetworkPolicyToCalico, namespaceToProfile } from '.
 import { PolicyDataplane } from '../../src/felix/policy-dataplane';
 import { RulesetBuilder } from '../../src/felix/rules/ruleset';
 import { processNftRunner, type NftRunner } from '../../src/felix/tables/nft-command';
+import { processNftSession } from '../../src/felix/tables/nft-session';
 import type { Ruleset } from '../../src/felix/rules/ir';
 import { TableRenderer } from '../../src/felix/tables/nft-render';
 import { NftTableOwner } from '../../src/felix/tables/table-owner';
@@ -46,6 +47,8 @@ const one = () => { if (Date.now() >= end) { process.stdout.write(JSON.stringify
 one();`;
 
 const servers: number[] = [];
+/** Long-lived nft sessions to end. */
+const sessions: Array<() => void> = [];
 
 function makeNode(tag: string, pods: BenchPod[]): Node {
   const ns = `gh-bp-${tag}-${suffix}`;
@@ -93,10 +96,13 @@ function feed(dp: PolicyDataplane, c: Cluster): void {
   for (const p of c.globalPolicies) dp.setGlobalNetworkPolicy(p);
 }
 
-/** The nft runner with the time spent in the nft process (and `ip netns exec`) added up. */
-function timedRunner(netns: string): NftRunner & { ms: number } {
-  const inner = processNftRunner({ netns });
+/** The nft runner with the time spent in nft (and `ip netns exec`) added up: a long-lived `nft -i` session for
+ * small transactions (BENCH_NFT=oneshot: a process per transaction). */
+function timedRunner(netns: string): NftRunner & { ms: number; close(): void } {
+  const session = process.env.BENCH_NFT === 'oneshot' ? undefined : processNftSession({ netns });
+  const inner = session ?? processNftRunner({ netns });
   const r = {
+    close: () => session?.close(),
     ms: 0,
     async run(args: readonly string[], stdin?: string) {
       const t = performance.now();
@@ -157,7 +163,7 @@ class GinghamSide {
   readonly dp = new PolicyDataplane({ nodeName: NODE, runner: NULL_RUNNER, families: [4] });
   readonly builder = new RulesetBuilder(4);
   readonly renderer = new TableRenderer('gingham');
-  readonly runner: NftRunner & { ms: number };
+  readonly runner: NftRunner & { ms: number; close(): void };
   readonly owner: NftTableOwner;
   ir?: Ruleset;
   /** nft script lines and changed objects written, summed over the syncs. */
@@ -166,6 +172,7 @@ class GinghamSide {
 
   constructor(netns: string) {
     this.runner = timedRunner(netns);
+    sessions.push(() => this.runner.close());
     this.owner = new NftTableOwner(this.runner, 'ip', 'gingham');
   }
 
@@ -307,7 +314,7 @@ async function main(): Promise<void> {
       `warm-up calc+IR (V8 JIT, not counted below): ${ms(warmMs)}`,
       `cold programming: gingham ${ms(total(gCold))} (${phasesText(gCold)}) | iptables ${ms(total(fCold))} (${phasesText(fCold)}) | iptables/gingham ${(total(fCold) / total(gCold)).toFixed(2)}; kernel only ${(fCold.kernel / gCold.kernel).toFixed(2)}`,
       `label change -> enforced (${CHANGES} changes): gingham p50 ${ms(pct(gLat, 50))} p99 ${ms(pct(gLat, 99))} (mean ${phasesText(gSum, CHANGES)}; ${((g.lines - lines0) / CHANGES).toFixed(0)} nft lines, ${((g.objects - objects0) / CHANGES).toFixed(1)} objects per change) | iptables p50 ${ms(pct(fLat, 50))} p99 ${ms(pct(fLat, 99))} (mean ${phasesText(fSum, CHANGES)}; ${((f.chainsWritten - chains0) / CHANGES).toFixed(1)} chains rewritten per change) | p99 iptables/gingham ${(pct(fLat, 99) / pct(gLat, 99)).toFixed(2)}`,
-      `empty transaction on the loaded tables (p50 of 10, incl. ~5 ms ip netns exec): nft -f ${ms(pct(fixed.nft, 50))} | iptables-restore --noflush ${ms(pct(fixed.ipt, 50))}`,
+      `empty transaction on the loaded tables (p50 of 10): nft (${process.env.BENCH_NFT === 'oneshot' ? 'one `ip netns exec nft -f` per transaction' : 'long-lived `nft -i` session'}) ${ms(pct(fixed.nft, 50))} | iptables-restore --noflush (incl. ~5 ms ip netns exec) ${ms(pct(fixed.ipt, 50))}`,
       `rules: gingham ${nftRules} rules in ${ir.chains.size} chains, ${ir.sets.size} sets (${nftElems} elements), 2 vmaps (${mapEntries} entries) | iptables ${iptRules} rules in ${ipt.chains.size} chains, ${ipt.sets.size} ipsets (${iptMembers} members) | rules iptables/gingham ${(iptRules / nftRules).toFixed(2)}`,
       `new TCP connections (sequential connect loop pod -> pod through egress + ingress policy, median of ${ROUNDS} interleaved ${CONNECT_SECONDS} s rounds): before programming: bare ${(pre[0] as Rate).rate.toFixed(0)}/s, nft node ${(pre[1] as Rate).rate.toFixed(0)}/s, iptables node ${(pre[2] as Rate).rate.toFixed(0)}/s`,
       `  programmed: no policy ${(bare as Rate).rate.toFixed(0)}/s (${(bare as Rate).fail} failed) | gingham ${rate(polNft as Rate, bare as Rate)} | iptables ${rate(polIpt as Rate, bare as Rate)}`,
@@ -316,6 +323,7 @@ async function main(): Promise<void> {
     ];
     process.stdout.write(out.join('\n') + '\n');
   } finally {
+    for (const close of sessions) close();
     for (const pid of servers) {
       try {
         process.kill(pid, 'SIGTERM');

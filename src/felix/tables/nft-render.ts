@@ -46,6 +46,7 @@ function proto(p: string): string {
   return NFT_PROTO[p] ?? p;
 }
 
+/** One value as itself, several as an anonymous set (each anonymous set is a kernel object nft lists per transaction). */
 function list(items: readonly string[]): string {
   return items.length === 1 ? (items[0] as string) : `{ ${items.join(', ')} }`;
 }
@@ -80,11 +81,11 @@ function renderMatch(m: Match, family: Family, types: SetTypes): string {
     case 'protocol':
       return `meta l4proto ${neg}${list(m.protocols.map(proto))}`;
     case 'addr':
-      return `${ip} ${m.dir === 'src' ? 'saddr' : 'daddr'} ${neg}{ ${m.elements.join(', ')} }`;
+      return `${ip} ${m.dir === 'src' ? 'saddr' : 'daddr'} ${neg}${list(m.elements)}`;
     case 'addrSet':
       return `${ip} ${m.dir === 'src' ? 'saddr' : 'daddr'} ${neg}@${setRef(m.set, types)}`;
     case 'ports':
-      return `th ${m.dir === 'src' ? 'sport' : 'dport'} ${neg}{ ${m.ports.map((p) => (typeof p === 'number' ? String(p) : `${p[0]}-${p[1]}`)).join(', ')} }`;
+      return `th ${m.dir === 'src' ? 'sport' : 'dport'} ${neg}${list(m.ports.map((p) => (typeof p === 'number' ? String(p) : `${p[0]}-${p[1]}`)))}`;
     case 'namedPortSet':
       return `${ip} ${m.dir === 'src' ? 'saddr' : 'daddr'} . meta l4proto . th ${m.dir === 'src' ? 'sport' : 'dport'} ${neg}@${m.set}`;
     case 'icmp': {
