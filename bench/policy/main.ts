@@ -3,6 +3,7 @@
 // with two real pod namespaces. Root only; every namespace it creates is removed at the end. Results on stdout.
 
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { decodeNamespace, k8sNetworkPolicyToCalico, namespaceToProfile } from '../../src/api/k8s';
 import { PolicyDataplane } from '../../src/felix/policy-dataplane';
@@ -14,9 +15,11 @@ import { TableRenderer } from '../../src/felix/tables/nft-render';
 import { NftTableOwner } from '../../src/felix/tables/table-owner';
 import { benchWep, DEFAULT_SPEC, generateCluster, NODE, type BenchPod, type Cluster } from './cluster';
 import { selfTest } from './selftest';
-import { changedChains, ipsetScript, iptablesScript, ruleCount, translateRuleset, type IptState } from './iptables-render';
+import { changedChains, ipsetScript, iptablesScript, IptTranslator, ruleCount, type IptState } from './iptables-render';
 
 const suffix = `${process.pid % 10000}`;
+/** USER_HZ of /proc/<pid>/stat times (100 on Linux). */
+const CLOCK_TICKS = 100;
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 100);
 const CONNECT_SECONDS = Number(process.env.BENCH_CONNECT_SECONDS ?? 1.5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -98,11 +101,19 @@ function feed(dp: PolicyDataplane, c: Cluster): void {
 
 /** The nft runner with the time spent in nft (and `ip netns exec`) added up: a long-lived `nft -i` session for
  * small transactions (BENCH_NFT=oneshot: a process per transaction). */
-function timedRunner(netns: string): NftRunner & { ms: number; close(): void } {
+function timedRunner(netns: string): NftRunner & { ms: number; close(): void; nftCpuMs(): number | undefined } {
   const session = process.env.BENCH_NFT === 'oneshot' ? undefined : processNftSession({ netns });
   const inner = session ?? processNftRunner({ netns });
   const r = {
     close: () => session?.close(),
+    /** CPU time (user + system) of the session's nft process so far: independent of how loaded the machine is. */
+    nftCpuMs: (): number | undefined => {
+      if (!session) return undefined;
+      // Not started yet: a process that does not exist has used no CPU.
+      if (session.pid === undefined) return 0;
+      const f = readFileSync(`/proc/${session.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
+    },
     ms: 0,
     async run(args: readonly string[], stdin?: string) {
       const t = performance.now();
@@ -163,7 +174,7 @@ class GinghamSide {
   readonly dp = new PolicyDataplane({ nodeName: NODE, runner: NULL_RUNNER, families: [4] });
   readonly builder = new RulesetBuilder(4);
   readonly renderer = new TableRenderer('gingham');
-  readonly runner: NftRunner & { ms: number; close(): void };
+  readonly runner: ReturnType<typeof timedRunner>;
   readonly owner: NftTableOwner;
   ir?: Ruleset;
   /** nft script lines and changed objects written, summed over the syncs. */
@@ -198,6 +209,7 @@ class GinghamSide {
 class IptablesSide {
   readonly dp = new PolicyDataplane({ nodeName: NODE, runner: NULL_RUNNER, families: [4] });
   readonly builder = new RulesetBuilder(4);
+  readonly translator = new IptTranslator();
   state?: IptState;
   chainsWritten = 0;
 
@@ -210,7 +222,7 @@ class IptablesSide {
     const t1 = performance.now();
     const ir = this.builder.build(this.dp.resolver, changes);
     const t2 = performance.now();
-    const next = translateRuleset(ir);
+    const next = this.translator.translate(ir);
     const prev = this.state;
     const { changed, deleted } = prev ? changedChains(next, prev) : { changed: [...next.chains.keys()], deleted: [] };
     const sets = ipsetScript(next, prev);
@@ -285,17 +297,26 @@ async function main(): Promise<void> {
     const fSum = zero();
     const chains0 = f.chainsWritten;
     const [lines0, objects0] = [g.lines, g.objects];
+    const nftCpu0 = g.runner.nftCpuMs();
+    let [cpuG, cpuF] = [0, 0];
     for (let i = 0; i < CHANGES; i++) {
       const p = cluster.pods[2 + (i % 98)] as BenchPod;
       const pod = { ...p.pod, metadata: { ...p.pod.metadata, labels: { ...p.pod.metadata.labels, app: apps[(i * 7) % apps.length] as string } } };
       const wep = benchWep(pod, p.ip, p.iface, true);
+      let c = process.cpuUsage();
       const gp = await g.program(() => g.dp.setWorkloadEndpoint(wep));
+      c = process.cpuUsage(c);
+      cpuG += c.user + c.system;
+      c = process.cpuUsage();
       const fp = f.program(() => f.dp.setWorkloadEndpoint(wep));
+      c = process.cpuUsage(c);
+      cpuF += c.user + c.system;
       add(gSum, gp);
       add(fSum, fp);
       gLat.push(total(gp));
       fLat.push(total(fp));
     }
+    const nftCpu1 = g.runner.nftCpuMs();
     const [bare2, afterNft, afterIpt] = rounds([bareNode, nftNode, iptNode]);
     // The fixed cost of one transaction on the loaded tables: an empty `nft -f -` / `iptables-restore --noflush`.
     const fixed = { nft: [] as number[], ipt: [] as number[] };
@@ -314,6 +335,7 @@ async function main(): Promise<void> {
       `warm-up calc+IR (V8 JIT, not counted below): ${ms(warmMs)}`,
       `cold programming: gingham ${ms(total(gCold))} (${phasesText(gCold)}) | iptables ${ms(total(fCold))} (${phasesText(fCold)}) | iptables/gingham ${(total(fCold) / total(gCold)).toFixed(2)}; kernel only ${(fCold.kernel / gCold.kernel).toFixed(2)}`,
       `label change -> enforced (${CHANGES} changes): gingham p50 ${ms(pct(gLat, 50))} p99 ${ms(pct(gLat, 99))} (mean ${phasesText(gSum, CHANGES)}; ${((g.lines - lines0) / CHANGES).toFixed(0)} nft lines, ${((g.objects - objects0) / CHANGES).toFixed(1)} objects per change) | iptables p50 ${ms(pct(fLat, 50))} p99 ${ms(pct(fLat, 99))} (mean ${phasesText(fSum, CHANGES)}; ${((f.chainsWritten - chains0) / CHANGES).toFixed(1)} chains rewritten per change) | p99 iptables/gingham ${(pct(fLat, 99) / pct(gLat, 99)).toFixed(2)}`,
+      `CPU time per label change (independent of the machine's load): Gingham agent side ${ms(cpuG / 1000 / CHANGES)} + its nft process ${nftCpu0 !== undefined && nftCpu1 !== undefined ? ms((nftCpu1 - nftCpu0) / CHANGES) : 'n/a (one-shot)'} | iptables side in this process (child processes not counted) ${ms(cpuF / 1000 / CHANGES)}`,
       `empty transaction on the loaded tables (p50 of 10): nft (${process.env.BENCH_NFT === 'oneshot' ? 'one `ip netns exec nft -f` per transaction' : 'long-lived `nft -i` session'}) ${ms(pct(fixed.nft, 50))} | iptables-restore --noflush (incl. ~5 ms ip netns exec) ${ms(pct(fixed.ipt, 50))}`,
       `rules: gingham ${nftRules} rules in ${ir.chains.size} chains, ${ir.sets.size} sets (${nftElems} elements), 2 vmaps (${mapEntries} entries) | iptables ${iptRules} rules in ${ipt.chains.size} chains, ${ipt.sets.size} ipsets (${iptMembers} members) | rules iptables/gingham ${(iptRules / nftRules).toFixed(2)}`,
       `new TCP connections (sequential connect loop pod -> pod through egress + ingress policy, median of ${ROUNDS} interleaved ${CONNECT_SECONDS} s rounds): before programming: bare ${(pre[0] as Rate).rate.toFixed(0)}/s, nft node ${(pre[1] as Rate).rate.toFixed(0)}/s, iptables node ${(pre[2] as Rate).rate.toFixed(0)}/s`,

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import type { EndpointPolicies, PolicyChanges, PolicyResolver, TierPolicies } from '../calc/policy-resolver';
 import type { RuleModel } from '../calc/policy-model';
 import { disjointElements, hostAddress, isFamily } from './cidr-merge';
-import { MARK_ACCEPT, MARK_PASS, type Chain, type Family, type Match, type NamedSet, type Rule, type Ruleset, type VerdictMap } from './ir';
+import { MARK_ACCEPT, MARK_PASS, setsUsed, type Chain, type Family, type Match, type NamedSet, type Rule, type Ruleset, type VerdictMap } from './ir';
 import { renderRule } from './policy-rules';
 
 export interface RulesetOptions {
@@ -145,9 +145,6 @@ function setFromIpSet(resolver: PolicyResolver, id: string, family: Family): Nam
   return { name: id, type: 'addr-proto-port', elements, comment: `named port ${s.spec.protocol}/${s.spec.portName} of ${s.spec.selector}` };
 }
 
-function setsUsed(chain: Chain, out: Set<string>): void {
-  for (const r of chain.rules) for (const m of r.matches) if (m.kind === 'addrSet' || m.kind === 'namedPortSet') out.add(m.set);
-}
 
 /**
  * Builds the ruleset of one family from the resolver's current state, incrementally: chains of policies and
@@ -208,7 +205,7 @@ export class RulesetBuilder {
       chains.set(profileChainName(name, false), this.memoChain(p, 'out', () => ruleChain(profileChainName(name, false), p.outbound, this.family, `profile ${name} egress`), !changes));
     }
     const used = new Set<string>();
-    for (const c of chains.values()) setsUsed(c, used);
+    for (const c of chains.values()) for (const n of setsUsed(c)) used.add(n);
     const sets = new Map<string, NamedSet>();
     for (const id of [...used].sort()) {
       let set = this.setCache.get(id);

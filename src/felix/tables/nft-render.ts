@@ -4,7 +4,7 @@
 // sets for selectors, concatenated `addr . inet_proto . inet_service` sets for named ports, `ifname : verdict`
 // maps for dispatch, mark arithmetic for Calico's accept/pass protocol (felix/nftables uses the same forms).
 
-import type { Chain, Family, Match, NamedSet, Rule, Ruleset, Verdict, VerdictMap } from '../rules/ir';
+import { setsUsed, type Chain, type Family, type Match, type NamedSet, type Rule, type Ruleset, type Verdict, type VerdictMap } from '../rules/ir';
 
 export type NftObjectKind = 'chain' | 'set' | 'map';
 
@@ -139,7 +139,7 @@ function setObject(s: NamedSet, family: Family): NftObject {
 /** The types of the sets a chain's rules name, as a key: the chain's text changes only when this or the chain does. */
 function setTypesKey(c: Chain, types: SetTypes): string {
   let key = '';
-  for (const r of c.rules) for (const m of r.matches) if (m.kind === 'addrSet') key += `${m.set}=${types.get(m.set) ?? ''};`;
+  for (const name of setsUsed(c)) key += `${name}=${types.get(name) ?? ''};`;
   return key;
 }
 

@@ -72,6 +72,11 @@ export class NftSession implements NftRunner {
     return next;
   }
 
+  /** The nft process's id while one runs (diagnostics: its CPU time). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   /** Ends the process (the agent's shutdown; tests). */
   close(): void {
     this.child?.stdin.end();
