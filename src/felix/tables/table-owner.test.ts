@@ -114,6 +114,7 @@ describe('NftTableOwner', () => {
     const lines = nft.scripts()[0]?.split('\n') ?? [];
     expect(lines[0]).toBe('add table ip gingham');
     expect(lines.slice(1, 4).sort()).toEqual(['flush chain ip gingham forward', 'flush chain ip gingham tw-old', 'flush set ip gingham s-old']);
+    expect(lines).not.toContain('delete set ip gingham s1');
     expect(lines.slice(-3)).toEqual(['delete chain ip gingham tw-old', 'delete set ip gingham s-old', '']);
     expect(lines.some((l) => /flush table|delete table/.test(l))).toBe(false);
     expect(nft.scripts()).toHaveLength(1);
@@ -132,6 +133,8 @@ describe('NftTableOwner', () => {
     await owner.sync(ruleset({ elements: ['10.0.0.2'] }));
     const retry = nft.scripts()[2] ?? '';
     expect(retry).toContain('flush set ip gingham s1');
+    // Re-declared: a set left with other flags (another version's table) cannot be changed in place.
+    expect(retry.indexOf('delete set ip gingham s1\n')).toBeLessThan(retry.indexOf('add set ip gingham s1 {'));
     expect(retry).toContain('add set ip gingham s1 { type ipv4_addr; elements = { 10.0.0.2 } }');
     expect(failingLine('x')).toBeUndefined();
   });

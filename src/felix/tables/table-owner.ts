@@ -153,11 +153,15 @@ export class NftTableOwner {
     const fillChains: string[] = [];
     const fillMaps: string[] = [];
     const del: string[] = [];
+    const recreate: string[] = [];
     for (const k of existing.keys()) {
       const [kind, ...rest] = k.split(':');
       const name = rest.join(':');
       flush.push(`flush ${kind} ${this.family} ${this.table} ${name}`);
       if (!desired.objects.has(k)) del.push(`delete ${kind} ${this.family} ${this.table} ${name}`);
+      // A set's type and flags cannot change in place (a table left by another version): once every chain is
+      // flushed nothing refers to it, so it is deleted and declared again within the same transaction.
+      else if (kind === 'set') recreate.push(`delete set ${this.family} ${this.table} ${name}`);
     }
     for (const o of desired.objects.values()) {
       declare.push(`add ${this.qualified(o.decl)}`);
@@ -166,7 +170,7 @@ export class NftTableOwner {
     }
     // Delete chains before sets they may reference (all were flushed above).
     del.sort((a, b) => Number(b.startsWith('delete chain')) - Number(a.startsWith('delete chain')));
-    return { lines: [...flush, ...declare, ...fillSets, ...fillChains, ...fillMaps, ...del], changed: new Set(desired.objects.keys()) };
+    return { lines: [...flush, ...recreate, ...declare, ...fillSets, ...fillChains, ...fillMaps, ...del], changed: new Set(desired.objects.keys()) };
   }
 
   private deltaScript(desired: RenderedTable): { lines: string[]; changed: Set<string> } {
