@@ -9,7 +9,6 @@ import { decodeNamespace, k8sNetworkPolicyToCalico, namespaceToProfile } from '.
 import { PolicyDataplane } from '../../src/felix/policy-dataplane';
 import { RulesetBuilder } from '../../src/felix/rules/ruleset';
 import { processNftRunner, type NftRunner } from '../../src/felix/tables/nft-command';
-import { processNftSession } from '../../src/felix/tables/nft-session';
 import type { Ruleset } from '../../src/felix/rules/ir';
 import { TableRenderer } from '../../src/felix/tables/nft-render';
 import { NftTableOwner } from '../../src/felix/tables/table-owner';
@@ -18,8 +17,15 @@ import { selfTest } from './selftest';
 import { changedChains, ipsetScript, iptablesScript, IptTranslator, ruleCount, type IptState } from './iptables-render';
 
 const suffix = `${process.pid % 10000}`;
-/** USER_HZ of /proc/<pid>/stat times (100 on Linux). */
-const CLOCK_TICKS = 100;
+/** CPU time (ms) of this process's waited-for children (nft, iptables-restore, ipset), from /proc/self/stat. */
+function childCpuMs(): number {
+  const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]?.split(' ') ?? [];
+  // cutime and cstime, in USER_HZ (100 per second on Linux).
+  return (Number(f[13]) + Number(f[14])) * 10;
+}
+
+const cpuMs = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
+
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 100);
 const CONNECT_SECONDS = Number(process.env.BENCH_CONNECT_SECONDS ?? 1.5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -50,8 +56,6 @@ const one = () => { if (Date.now() >= end) { process.stdout.write(JSON.stringify
 one();`;
 
 const servers: number[] = [];
-/** Long-lived nft sessions to end. */
-const sessions: Array<() => void> = [];
 
 function makeNode(tag: string, pods: BenchPod[]): Node {
   const ns = `gh-bp-${tag}-${suffix}`;
@@ -99,21 +103,10 @@ function feed(dp: PolicyDataplane, c: Cluster): void {
   for (const p of c.globalPolicies) dp.setGlobalNetworkPolicy(p);
 }
 
-/** The nft runner with the time spent in nft (and `ip netns exec`) added up: a long-lived `nft -i` session for
- * small transactions (BENCH_NFT=oneshot: a process per transaction). */
-function timedRunner(netns: string): NftRunner & { ms: number; close(): void; nftCpuMs(): number | undefined } {
-  const session = process.env.BENCH_NFT === 'oneshot' ? undefined : processNftSession({ netns });
-  const inner = session ?? processNftRunner({ netns });
+/** The nft runner (one `ip netns exec <ns> nft -f -` per transaction, as the agent runs it) with its time added up. */
+function timedRunner(netns: string): NftRunner & { ms: number } {
+  const inner = processNftRunner({ netns });
   const r = {
-    close: () => session?.close(),
-    /** CPU time (user + system) of the session's nft process so far: independent of how loaded the machine is. */
-    nftCpuMs: (): number | undefined => {
-      if (!session) return undefined;
-      // Not started yet: a process that does not exist has used no CPU.
-      if (session.pid === undefined) return 0;
-      const f = readFileSync(`/proc/${session.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-      return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
-    },
     ms: 0,
     async run(args: readonly string[], stdin?: string) {
       const t = performance.now();
@@ -174,7 +167,7 @@ class GinghamSide {
   readonly dp = new PolicyDataplane({ nodeName: NODE, runner: NULL_RUNNER, families: [4] });
   readonly builder = new RulesetBuilder(4);
   readonly renderer = new TableRenderer('gingham');
-  readonly runner: ReturnType<typeof timedRunner>;
+  readonly runner: NftRunner & { ms: number };
   readonly owner: NftTableOwner;
   ir?: Ruleset;
   /** nft script lines and changed objects written, summed over the syncs. */
@@ -183,7 +176,6 @@ class GinghamSide {
 
   constructor(netns: string) {
     this.runner = timedRunner(netns);
-    sessions.push(() => this.runner.close());
     this.owner = new NftTableOwner(this.runner, 'ip', 'gingham');
   }
 
@@ -276,8 +268,12 @@ async function main(): Promise<void> {
 
     const g = new GinghamSide(nftNode.ns);
     const f = new IptablesSide(iptNode.ns);
+    let [c0, k0] = [process.cpuUsage(), childCpuMs()];
     const gCold = await g.program(() => feed(g.dp, cluster));
+    const gColdCpu = { self: cpuMs(process.cpuUsage(c0)), kernel: childCpuMs() - k0 };
+    [c0, k0] = [process.cpuUsage(), childCpuMs()];
     const fCold = f.program(() => feed(f.dp, cluster));
+    const fColdCpu = { self: cpuMs(process.cpuUsage(c0)), kernel: childCpuMs() - k0 };
     const ir = g.ir as Ruleset;
     const nftRules = [...ir.chains.values()].reduce((n, c) => n + c.rules.length, 0);
     const nftElems = [...ir.sets.values()].reduce((n, s) => n + s.elements.length, 0);
@@ -297,26 +293,24 @@ async function main(): Promise<void> {
     const fSum = zero();
     const chains0 = f.chainsWritten;
     const [lines0, objects0] = [g.lines, g.objects];
-    const nftCpu0 = g.runner.nftCpuMs();
-    let [cpuG, cpuF] = [0, 0];
+    const cpu = { g: 0, gKernel: 0, f: 0, fKernel: 0 };
     for (let i = 0; i < CHANGES; i++) {
       const p = cluster.pods[2 + (i % 98)] as BenchPod;
       const pod = { ...p.pod, metadata: { ...p.pod.metadata, labels: { ...p.pod.metadata.labels, app: apps[(i * 7) % apps.length] as string } } };
       const wep = benchWep(pod, p.ip, p.iface, true);
-      let c = process.cpuUsage();
+      let [c, k] = [process.cpuUsage(), childCpuMs()];
       const gp = await g.program(() => g.dp.setWorkloadEndpoint(wep));
-      c = process.cpuUsage(c);
-      cpuG += c.user + c.system;
-      c = process.cpuUsage();
+      cpu.g += cpuMs(process.cpuUsage(c));
+      cpu.gKernel += childCpuMs() - k;
+      [c, k] = [process.cpuUsage(), childCpuMs()];
       const fp = f.program(() => f.dp.setWorkloadEndpoint(wep));
-      c = process.cpuUsage(c);
-      cpuF += c.user + c.system;
+      cpu.f += cpuMs(process.cpuUsage(c));
+      cpu.fKernel += childCpuMs() - k;
       add(gSum, gp);
       add(fSum, fp);
       gLat.push(total(gp));
       fLat.push(total(fp));
     }
-    const nftCpu1 = g.runner.nftCpuMs();
     const [bare2, afterNft, afterIpt] = rounds([bareNode, nftNode, iptNode]);
     // The fixed cost of one transaction on the loaded tables: an empty `nft -f -` / `iptables-restore --noflush`.
     const fixed = { nft: [] as number[], ipt: [] as number[] };
@@ -334,9 +328,10 @@ async function main(): Promise<void> {
       `bench:policy: ${DEFAULT_SPEC.policies} policies (+2 bench allows), ${DEFAULT_SPEC.endpoints} endpoints (${DEFAULT_SPEC.localEndpoints} local), ${cluster.namespaces.length} namespaces, seed ${DEFAULT_SPEC.seed}, IPv4`,
       `warm-up calc+IR (V8 JIT, not counted below): ${ms(warmMs)}`,
       `cold programming: gingham ${ms(total(gCold))} (${phasesText(gCold)}) | iptables ${ms(total(fCold))} (${phasesText(fCold)}) | iptables/gingham ${(total(fCold) / total(gCold)).toFixed(2)}; kernel only ${(fCold.kernel / gCold.kernel).toFixed(2)}`,
+      `cold programming CPU time (user + system): gingham ${ms(gColdCpu.self)} + nft ${ms(gColdCpu.kernel)} | iptables ${ms(fColdCpu.self)} + ipset/iptables-restore ${ms(fColdCpu.kernel)}`,
       `label change -> enforced (${CHANGES} changes): gingham p50 ${ms(pct(gLat, 50))} p99 ${ms(pct(gLat, 99))} (mean ${phasesText(gSum, CHANGES)}; ${((g.lines - lines0) / CHANGES).toFixed(0)} nft lines, ${((g.objects - objects0) / CHANGES).toFixed(1)} objects per change) | iptables p50 ${ms(pct(fLat, 50))} p99 ${ms(pct(fLat, 99))} (mean ${phasesText(fSum, CHANGES)}; ${((f.chainsWritten - chains0) / CHANGES).toFixed(1)} chains rewritten per change) | p99 iptables/gingham ${(pct(fLat, 99) / pct(gLat, 99)).toFixed(2)}`,
-      `CPU time per label change (independent of the machine's load): Gingham agent side ${ms(cpuG / 1000 / CHANGES)} + its nft process ${nftCpu0 !== undefined && nftCpu1 !== undefined ? ms((nftCpu1 - nftCpu0) / CHANGES) : 'n/a (one-shot)'} | iptables side in this process (child processes not counted) ${ms(cpuF / 1000 / CHANGES)}`,
-      `empty transaction on the loaded tables (p50 of 10): nft (${process.env.BENCH_NFT === 'oneshot' ? 'one `ip netns exec nft -f` per transaction' : 'long-lived `nft -i` session'}) ${ms(pct(fixed.nft, 50))} | iptables-restore --noflush (incl. ~5 ms ip netns exec) ${ms(pct(fixed.ipt, 50))}`,
+      `CPU time per label change (user + system, mean; what load does not inflate): gingham calc+IR+render ${ms(cpu.g / CHANGES)} + nft processes ${ms(cpu.gKernel / CHANGES)} | iptables calc+IR+translate ${ms(cpu.f / CHANGES)} + ipset/iptables-restore processes ${ms(cpu.fKernel / CHANGES)}`,
+      `empty transaction on the loaded tables (p50 of 10, incl. ~5 ms ip netns exec): nft -f ${ms(pct(fixed.nft, 50))} | iptables-restore --noflush ${ms(pct(fixed.ipt, 50))}`,
       `rules: gingham ${nftRules} rules in ${ir.chains.size} chains, ${ir.sets.size} sets (${nftElems} elements), 2 vmaps (${mapEntries} entries) | iptables ${iptRules} rules in ${ipt.chains.size} chains, ${ipt.sets.size} ipsets (${iptMembers} members) | rules iptables/gingham ${(iptRules / nftRules).toFixed(2)}`,
       `new TCP connections (sequential connect loop pod -> pod through egress + ingress policy, median of ${ROUNDS} interleaved ${CONNECT_SECONDS} s rounds): before programming: bare ${(pre[0] as Rate).rate.toFixed(0)}/s, nft node ${(pre[1] as Rate).rate.toFixed(0)}/s, iptables node ${(pre[2] as Rate).rate.toFixed(0)}/s`,
       `  programmed: no policy ${(bare as Rate).rate.toFixed(0)}/s (${(bare as Rate).fail} failed) | gingham ${rate(polNft as Rate, bare as Rate)} | iptables ${rate(polIpt as Rate, bare as Rate)}`,
@@ -345,7 +340,6 @@ async function main(): Promise<void> {
     ];
     process.stdout.write(out.join('\n') + '\n');
   } finally {
-    for (const close of sessions) close();
     for (const pid of servers) {
       try {
         process.kill(pid, 'SIGTERM');
