@@ -1,8 +1,9 @@
 // IR -> nftables text. One table per family owned by Gingham (`ip gingham`, `ip6 gingham`); every object is
 // rendered as a declaration plus a body (rule lines, set or map elements) so the table owner can diff objects and
-// write only what changed. Syntax as nft(8) 1.0.x reads it: anonymous sets for ports and CIDRs, named interval
-// sets for selectors, concatenated `addr . inet_proto . inet_service` sets for named ports, `ifname : verdict`
-// maps for dispatch, mark arithmetic for Calico's accept/pass protocol (felix/nftables uses the same forms).
+// write only what changed. Syntax as nft(8) 1.0.x reads it: anonymous sets for lists of ports and CIDRs (a single
+// value bare), named sets for selectors (hash sets of addresses; interval sets when a prefix is a member),
+// concatenated `addr . inet_proto . inet_service` sets for named ports, `ifname : verdict` maps for dispatch, mark
+// arithmetic for Calico's accept/pass protocol (felix/nftables uses the same forms).
 
 import { setsUsed, type Chain, type Family, type Match, type NamedSet, type Rule, type Ruleset, type Verdict, type VerdictMap } from '../rules/ir';
 

@@ -1,7 +1,9 @@
 // The owner of one Gingham nftables table (`ip gingham` or `ip6 gingham`): a reconcile loop over table objects.
 // - sync(desired): diff the desired objects against what this owner last applied and write only the difference
 //   as ONE `nft -f -` transaction (atomic: all or nothing). Chains whose rules changed are flushed and refilled;
-//   sets and maps get element deltas; objects no longer wanted are deleted after everything referring to them.
+//   new set and map members are added inside a repeated declaration, and a set or map that lost members is
+//   flushed and refilled (big hash sets: `delete element`), since nft's element commands first load every
+//   interval set's elements; objects no longer wanted are deleted after everything referring to them.
 // - Start-up adopts an existing table: nothing is flushed up front, so a restarted agent keeps enforcing the last
 //   rules; the first sync rewrites every object in place within one transaction (the kube-router approach).
 // - verify(): `nft -j list table` compared with the kernel's own rendering of what was applied; objects changed
