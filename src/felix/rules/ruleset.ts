@@ -145,7 +145,6 @@ function setFromIpSet(resolver: PolicyResolver, id: string, family: Family): Nam
   return { name: id, type: 'addr-proto-port', elements, comment: `named port ${s.spec.protocol}/${s.spec.portName} of ${s.spec.selector}` };
 }
 
-
 /**
  * Builds the ruleset of one family from the resolver's current state, incrementally: chains of policies and
  * profiles are memoised per model object and endpoint chains per resolution (the resolver replaces both when they
