@@ -1,5 +1,6 @@
-// Writes the bench cluster's rendered nft table as one script, then the delta scripts of label changes (a fixture
-// for micro-benchmarks of nft transactions): `node dump-table.js OUTDIR [CHANGES]`.
+// Writes the bench cluster's rendered nft table as one script, then the transactions of label changes (a fixture
+// for micro-benchmarks of nft transactions): `node dump-table.js OUTDIR [CHANGES]` writes table.nft, per change
+// change-N.nft (the sync) and collect-N.nft (the deletion of what it left unreferenced), and final.nft.
 import { writeFileSync } from 'node:fs';
 import { decodeNamespace, k8sNetworkPolicyToCalico, namespaceToProfile } from '../../src/api/k8s';
 import { PolicyDataplane } from '../../src/felix/policy-dataplane';
@@ -31,6 +32,9 @@ async function main(): Promise<void> {
     scripts.length = 0;
     await owner.sync(renderer.render(builder.build(dp.resolver, dp.resolver.takeChanges())));
     writeFileSync(`${out}/change-${i}.nft`, scripts.join(''));
+    scripts.length = 0;
+    await owner.collect();
+    writeFileSync(`${out}/collect-${i}.nft`, scripts.join(''));
   }
   writeFileSync(`${out}/final.nft`, tableScript(renderer.render(builder.build(dp.resolver))));
 }

@@ -23,6 +23,9 @@ while [ $i -lt "$N" ]; do
   ip netns exec $A nft -f "$f"
   t1=$(date +%s%N)
   ip netns exec $B strace -f -qq -e trace=sendmsg,sendto,recvmsg -o "$DIR/strace.out" nft -f "$f"
+  # The deletions that follow the change, untimed (files from dump-table.ts of before collect() have none).
+  c="$DIR/collect-$((i - 1)).nft"
+  if [ -s "$c" ]; then ip netns exec $A nft -f "$c"; ip netns exec $B nft -f "$c"; fi
   printf '%s %s %s %s %s %s\n' "$(basename "$f" .nft)" "$(grep -c . "$f")" $(((t1 - t0) / 1000000)) \
     "$(grep -c '^[0-9]* *recvmsg' "$DIR/strace.out")" "$(grep -o 'NFT_MSG_GETSETELEM' "$DIR/strace.out" | wc -l)" \
     "$(grep -o 'NFT_MSG_NEWSETELEM' "$DIR/strace.out" | wc -l)"

@@ -117,7 +117,10 @@ export class PolicyDataplane {
     return this.builders.map((b, i) => (this.renderers[i] as TableRenderer).render(b.build(this.resolver, changes)));
   }
 
-  /** Programs the kernel: one transaction per family carrying only what changed; throws NftError on refusal. */
+  /**
+   * Programs the kernel: one transaction per family carrying only what changed; throws NftError on refusal.
+   * Chains and sets nothing refers to any more stay until the next verify() (deleting them makes a commit wait).
+   */
   async apply(): Promise<SyncResult[]> {
     const tables = this.rendered();
     const out: SyncResult[] = [];
@@ -125,10 +128,16 @@ export class PolicyDataplane {
     return out;
   }
 
-  /** Reads the tables back and repairs objects changed by hand; returns what was found tampered with. */
+  /**
+   * Reads the tables back and repairs objects changed by hand, then deletes the chains and sets syncs left
+   * unreferenced (the periodic clean-up); returns what was found tampered with.
+   */
   async verify(): Promise<string[]> {
     const out: string[] = [];
-    for (const o of this.owners) out.push(...(await o.verify()).map((k) => `${o.family} ${k}`));
+    for (const o of this.owners) {
+      out.push(...(await o.verify()).map((k) => `${o.family} ${k}`));
+      await o.collect();
+    }
     return out;
   }
 }

@@ -81,7 +81,47 @@ describe('NftTableOwner', () => {
     const lines = nft.scripts()[2]?.split('\n') ?? [];
     expect(lines).toContain('add set ip gingham s1-net { type ipv4_addr; flags interval; }');
     expect(lines).toContain('add rule ip gingham ep ip saddr @s1-net accept');
-    expect(lines.indexOf('delete set ip gingham s1')).toBeGreaterThan(lines.indexOf('add rule ip gingham ep ip saddr @s1-net accept'));
+    // The old set is left to collect(): deleting makes the kernel's commit wait, so not in the enforcing transaction.
+    expect(lines.some((l) => l.startsWith('delete'))).toBe(false);
+    expect(await owner.collect()).toBe(1);
+    expect(nft.scripts()[3]).toBe('add table ip gingham\nflush set ip gingham s1\ndelete set ip gingham s1\n');
+    expect(await owner.collect()).toBe(0);
+  });
+
+  it('retires objects no longer wanted: not tampering, revived without statements, deleted by collect chains first', async () => {
+    const nft = new FakeNft();
+    const owner = new NftTableOwner(nft, 'ip');
+    const base = ruleset();
+    await owner.sync(base);
+    // A ruleset without chain ep (forward jumps nowhere) and without set s1.
+    const smaller = renderTable({ family: 4, chains: new Map([['forward', { name: 'forward', hook: { hook: 'forward' as const, priority: 0 }, rules: [] }]]), sets: new Map(), maps: new Map() }, 'gingham');
+    await owner.sync(smaller);
+    expect(nft.scripts()[1]).toBe('add table ip gingham\nflush chain ip gingham forward\n');
+    nft.listing = listingOf([
+      { chain: { family: 'ip', table: 'gingham', name: 'forward', hook: 'forward' } },
+      { chain: { family: 'ip', table: 'gingham', name: 'ep' } },
+      { set: { family: 'ip', table: 'gingham', name: 's1', elem: ['10.0.0.1'] } },
+      { map: { family: 'ip', table: 'gingham', name: 'to-wl', elem: [] } },
+    ]);
+    expect(await owner.verify(false)).toEqual([]);
+    // Wanted again with the same content: nothing to write.
+    await owner.sync(smaller);
+    const again = await owner.sync(base);
+    expect(nft.scripts()).toHaveLength(3);
+    expect(nft.scripts()[2]).toBe('add table ip gingham\nflush chain ip gingham forward\nadd rule ip gingham forward jump ep comment "to ep"\n');
+    expect(again.applied).toBe(true);
+    await owner.sync(smaller);
+    expect(await owner.collect()).toBe(3);
+    expect(nft.scripts().at(-1)?.split('\n')).toEqual([
+      'add table ip gingham',
+      'flush set ip gingham s1',
+      'flush map ip gingham to-wl',
+      'flush chain ip gingham ep',
+      'delete chain ip gingham ep',
+      'delete set ip gingham s1',
+      'delete map ip gingham to-wl',
+      '',
+    ]);
   });
 
   it('rewrites a changed chain and a changed map', async () => {
