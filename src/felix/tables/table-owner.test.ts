@@ -88,7 +88,7 @@ describe('NftTableOwner', () => {
     expect(await owner.collect()).toBe(0);
   });
 
-  it('retires objects no longer wanted: not tampering, revived without statements, deleted by collect chains first', async () => {
+  it('retires objects no longer wanted: not tampering, written anew when wanted again, deleted by collect chains first', async () => {
     const nft = new FakeNft();
     const owner = new NftTableOwner(nft, 'ip');
     const base = ruleset();
@@ -104,12 +104,15 @@ describe('NftTableOwner', () => {
       { map: { family: 'ip', table: 'gingham', name: 'to-wl', elem: [] } },
     ]);
     expect(await owner.verify(false)).toEqual([]);
-    // Wanted again with the same content: nothing to write.
+    // Wanted again: declared and filled anew (declaring an existing object is a no-op; a copy deleted meanwhile,
+    // e.g. by another owner of the table, is created again).
     await owner.sync(smaller);
-    const again = await owner.sync(base);
+    await owner.sync(base);
     expect(nft.scripts()).toHaveLength(3);
-    expect(nft.scripts()[2]).toBe('add table ip gingham\nflush chain ip gingham forward\nadd rule ip gingham forward jump ep comment "to ep"\n');
-    expect(again.applied).toBe(true);
+    const again = nft.scripts()[2]?.split('\n') ?? [];
+    expect(again).toContain('add chain ip gingham ep');
+    expect(again).toContain('add set ip gingham s1 { type ipv4_addr; elements = { 10.0.0.1 } }');
+    expect(again).toContain('add rule ip gingham forward jump ep comment "to ep"');
     await owner.sync(smaller);
     expect(await owner.collect()).toBe(3);
     expect(nft.scripts().at(-1)?.split('\n')).toEqual([

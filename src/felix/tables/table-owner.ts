@@ -70,7 +70,8 @@ export class NftTableOwner {
   /**
    * Objects no longer wanted that a sync left in the kernel: nothing desired refers to them, so they do not affect
    * packets. Deleting a chain or a set makes the kernel's commit wait (about 13 ms here, BENCHMARKS.md), so a sync
-   * leaves that to collect(), a second transaction after the one that enforces the change.
+   * leaves that to collect(), a second transaction after the one that enforces the change. One wanted again is
+   * written anew.
    */
   private retired = new Map<string, NftObject>();
   /** False until a sync succeeded (start-up) or after a failure: the next sync rewrites every object. */
@@ -237,8 +238,9 @@ export class NftTableOwner {
     const fillMaps: string[] = [];
     const changed = new Set<string>();
     for (const [k, o] of desired.objects) {
-      // A retired object wanted again is still in the kernel with its last content.
-      const prev = this.applied.get(k)?.obj ?? this.retired.get(k);
+      // A retired object wanted again is declared and filled as a new one: declaring an existing object is a no-op,
+      // and the kernel's copy is not trusted (another owner of the table may have deleted it meanwhile).
+      const prev = this.applied.get(k)?.obj;
       const fill = o.kind === 'set' ? fillSets : o.kind === 'chain' ? fillChains : fillMaps;
       if (!prev) {
         declare.push(`add ${this.qualified(o.decl)}`);
