@@ -1,5 +1,5 @@
 // TEST FIXTURE, not a product component. The built-in kinds an install applies beyond those server.ts always serves
-// (the chart's ConfigMap, RBAC, DaemonSet, Deployment, PodDisruptionBudget, and the controllers' Lease), served when a test asks
+// (the chart's ConfigMap, RBAC, DaemonSet, Deployment, PodDisruptionBudget), served when a test asks
 // for them (startKubeFixture installKinds), with the real server's strict decoding: with fieldValidation=Strict (what
 // kubectl sends) an unknown field is a 400 "strict decoding error", and a field of the wrong type is refused as the
 // JSON decoder refuses it. The field table is src/chart/strict-fields.ts (the Kubernetes 1.26 fields of each kind).
@@ -14,12 +14,11 @@ export const INSTALL_RESOURCES: readonly ResourceType[] = [
   { group: 'apps', version: 'v1', plural: 'daemonsets', kind: 'DaemonSet', namespaced: true },
   { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true },
   { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', kind: 'PodDisruptionBudget', namespaced: true },
-  { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true },
 ];
 
-const STRICT_KEYS = new Set(INSTALL_RESOURCES.filter((t) => t.plural !== 'leases').map((t) => `${t.group}/${t.plural}`));
+const STRICT_KEYS = new Set(INSTALL_RESOURCES.map((t) => `${t.group}/${t.plural}`));
 
-/** Throws what the server answers for a body its decoder refuses; the Lease is left to the client library's model. */
+/** Throws what the server answers for a body its decoder refuses. */
 export function admitInstallObject(t: ResourceType, body: unknown, strict: boolean): void {
   if (!STRICT_KEYS.has(`${t.group}/${t.plural}`) || body === null || typeof body !== 'object') return;
   const errors = strictFieldErrors(body as Record<string, unknown>);

@@ -2,7 +2,7 @@
 // to 127.0.0.1 on a random port, for testing Gingham's `kubernetes` datastore backend on machines where no kube-apiserver can run. It follows
 // the real server's semantics for the calls the backend makes (see object-store.ts for writes):
 //   - paths: /api/v1/{nodes,namespaces,pods,serviceaccounts}, /api/v1/namespaces/{ns}/{pods,serviceaccounts},
-//     /apis/networking.k8s.io/v1/[namespaces/{ns}/]networkpolicies,
+//     /apis/networking.k8s.io/v1/[namespaces/{ns}/]networkpolicies, /apis/coordination.k8s.io/v1/namespaces/{ns}/leases,
 //     /apis/crd.projectcalico.org/v1/[namespaces/{ns}/]{plural}, /apis/apiextensions.k8s.io/v1/customresourcedefinitions
 //     (creating a CRD serves its group/version/plural);
 //   - GET/POST on collections, GET/PUT/PATCH/DELETE on items, DELETE on a collection (deletecollection);
@@ -97,6 +97,8 @@ const BUILTIN_RESOURCES: readonly ResourceType[] = [
   { group: '', version: 'v1', plural: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true },
   { group: 'networking.k8s.io', version: 'v1', plural: 'networkpolicies', kind: 'NetworkPolicy', namespaced: true },
   { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false },
+  // The controllers' leader election (coordination.k8s.io/v1 Lease, kube-system/gingham-kube-controllers).
+  { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true },
 ];
 
 const CRD_KEY = 'apiextensions.k8s.io/v1/customresourcedefinitions';

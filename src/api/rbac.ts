@@ -58,4 +58,8 @@ export const RBAC_RULES: readonly RbacRule[] = [
   { process: 'kube-controllers', apiGroup: 'crd.projectcalico.org', resources: ['clusterinformations', 'kubecontrollersconfigurations'], verbs: ['get', 'list', 'create', 'update', 'watch'] },
   { process: 'kube-controllers', apiGroup: 'crd.projectcalico.org', resources: ['kubecontrollersconfigurations/status'], verbs: ['get', 'update'] },
   { process: 'kube-controllers', apiGroup: 'coordination.k8s.io', resources: ['leases'], verbs: ['get', 'create', 'update'] },
+  // automatic route reflectors (controllers/route-reflectors*.ts): the reflector label and cluster ID on Nodes (written
+  // through nodes/status, as the node agent writes), the BGPPeer gingham-route-reflectors, the mesh in BGPConfiguration.
+  { process: 'kube-controllers', apiGroup: '', resources: ['nodes/status'], verbs: ['update'] },
+  { process: 'kube-controllers', apiGroup: 'crd.projectcalico.org', resources: ['bgppeers', 'bgpconfigurations'], verbs: ['get', 'create', 'update'] },
 ];

@@ -40,12 +40,12 @@ describe('PolicyDataplane', () => {
     expect(nft.scripts).toHaveLength(2);
     expect(nft.scripts[0]).toContain('"calia" : goto tw-');
     expect(nft.scripts[0]).not.toContain('"calib"');
-    expect(nft.scripts[0]).toMatch(/add element ip gingham s[0-9a-f]{16} \{ 10\.0\.0\.2 \}/);
-    expect(nft.scripts[1]).toMatch(/add element ip6 gingham s[0-9a-f]{16} \{ fd00::2 \}/);
+    expect(nft.scripts[0]).toMatch(/add set ip gingham (s[0-9a-f]{16}) \{ type ipv4_addr; elements = \{ 10\.0\.0\.2 \} \}/);
+    expect(nft.scripts[1]).toMatch(/add set ip6 gingham (s[0-9a-f]{16}) \{ type ipv6_addr; elements = \{ fd00::2 \} \}/);
     // The remote peer moves: only the set elements change, in each family.
     dp.setWorkloadEndpoint(wep('b', 'n2', ['10.0.0.7/32', 'fd00::7/128'], { pod: 'b' }));
     await dp.apply();
-    expect(nft.scripts[2]).toMatch(/^add table ip gingham\ndelete element ip gingham s\w+ \{ 10\.0\.0\.2 \}\nadd element ip gingham s\w+ \{ 10\.0\.0\.7 \}\n$/);
-    expect(nft.scripts[3]).toMatch(/^add table ip6 gingham\ndelete element ip6 gingham s\w+ \{ fd00::2 \}\nadd element ip6 gingham s\w+ \{ fd00::7 \}\n$/);
+    expect(nft.scripts[2]).toMatch(/^add table ip gingham\nflush set ip gingham s\w+\nadd set ip gingham s\w+ \{ type ipv4_addr; elements = \{ 10\.0\.0\.7 \} \}\n$/);
+    expect(nft.scripts[3]).toMatch(/^add table ip6 gingham\nflush set ip6 gingham s\w+\nadd set ip6 gingham s\w+ \{ type ipv6_addr; elements = \{ fd00::7 \} \}\n$/);
   });
 });
