@@ -13,7 +13,8 @@ import type { IpamAllocator } from '../ipam';
 import type { Logger } from '../lib/logger';
 import type { UnixJsonServer } from '../lib/unix-json';
 import type { Netlink } from '../netlink/netlink';
-import { nsenterArgv, startNetnsNetlink } from '../netlink/netns-proxy';
+import { createInNetns } from '../netlink/netns-enter';
+import { RtNetlink } from '../netlink/rtnetlink';
 import type { SysctlWriter } from '../cni/sysctl';
 import { serveCni } from './cni-server';
 
@@ -43,13 +44,22 @@ function readOptional(file: string): string | undefined {
   }
 }
 
+/**
+ * rtnetlink inside the pod's namespace, opened from this process (netlink/netns-enter.ts: setns around the socket's
+ * creation) instead of a helper process started inside it.
+ */
+function podNetlink(netnsPath: string): RtNetlink & { stop(): Promise<void> } {
+  const nl = createInNetns(netnsPath, () => new RtNetlink());
+  return Object.assign(nl, { stop: async () => nl.close() });
+}
+
 export async function startNodeCni(cfg: NodeCniConfig, deps: NodeCniDeps): Promise<UnixJsonServer> {
   const log = deps.logger.child('cni');
   const server = await serveCni(cfg.socket, {
     nodeName: deps.nodeName,
     backend: datastoreBackend(deps.store, allocatorIpam(deps.ipam)),
     host: serialisedDumps(deps.netlink),
-    openNetns: async (netnsPath) => startNetnsNetlink({ argv: nsenterArgv({ path: netnsPath }) }),
+    openNetns: async (netnsPath) => podNetlink(netnsPath),
     sysctl: deps.sysctl,
     readFile: readOptional,
     now: () => new Date(),
