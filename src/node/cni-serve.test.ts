@@ -4,7 +4,7 @@ import path from 'node:path';
 import { CNI_WIRE_VERSION, type CniWireReply } from '../api/wire/cni';
 import { CONFLIST_NAME } from '../cni/install';
 import { MemoryDatastore } from '../datastore/memory/memory-datastore';
-import { IpamAllocator } from '../ipam';
+import { DatastoreCache } from '../datastore/cache';
 import { nullLogger } from '../lib/logger';
 import { requestUnixJson } from '../lib/unix-json-client';
 import { FakeNetlink } from '../netlink/fake';
@@ -16,7 +16,7 @@ describe('startNodeCni', () => {
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-cni-serve-'));
     const store = new MemoryDatastore();
-    deps = { nodeName: 'node1', store, ipam: new IpamAllocator(store), netlink: new FakeNetlink(), sysctl: { set: async () => undefined }, logger: nullLogger };
+    deps = { nodeName: 'node1', store, cache: new DatastoreCache(store, []), netlink: new FakeNetlink(), sysctl: { set: async () => undefined }, logger: nullLogger };
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -30,6 +30,8 @@ describe('startNodeCni', () => {
       // STATUS through the socket: ready when the datastore answers.
       const r = (await requestUnixJson(socket, { version: CNI_WIRE_VERSION, plugin: 'gingham', env: { CNI_COMMAND: 'STATUS' }, stdin: JSON.stringify({ cniVersion: '1.0.0', name: 'k8s-pod-network', ...conflist.plugins[0] }) }, { connectTimeoutMs: 1000, replyTimeoutMs: 5000 })) as CniWireReply;
       expect(r).toMatchObject({ exitCode: 0, stdout: '' });
+      // The service's datastore requests so far: STATUS listed the pools once.
+      expect(r.datastoreRequests).toBe(1);
     } finally {
       await server.close();
     }

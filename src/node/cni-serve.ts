@@ -6,10 +6,13 @@
 import fs from 'node:fs';
 import { datastoreBackend } from '../cni/backend';
 import { buildConflist, writeConflist } from '../cni/install';
-import { allocatorIpam } from '../cni/ipam-allocator-adapter';
+import { nodeIpam } from '../cni/ipam-allocator-adapter';
 import { serialisedDumps } from '../cni/netlink-dumps';
 import type { Datastore } from '../datastore';
-import type { IpamAllocator } from '../ipam';
+import { countRequests } from '../datastore/counting';
+import type { IpamCacheReader } from '../ipam/ipam-view';
+import { IpamAllocator } from '../ipam';
+import { NodeIpam } from '../ipam/node-ipam';
 import type { Logger } from '../lib/logger';
 import type { UnixJsonServer } from '../lib/unix-json';
 import type { Netlink } from '../netlink/netlink';
@@ -17,6 +20,9 @@ import { createInNetns } from '../netlink/netns-enter';
 import { RtNetlink } from '../netlink/rtnetlink';
 import type { SysctlWriter } from '../cni/sysctl';
 import { serveCni } from './cni-server';
+
+/** What the agent's cache must watch besides its own kinds for the CNI service's IPAM (node-ipam.ts). */
+export const CNI_CACHE_KINDS = ['IPAMBlock', 'IPAMHandle', 'BlockAffinity', 'IPPool', 'Node'] as const;
 
 export interface NodeCniConfig {
   /** The CNI service's unix socket (PATHS.cniSocket in a DaemonSet). */
@@ -30,7 +36,8 @@ export interface NodeCniConfig {
 export interface NodeCniDeps {
   readonly nodeName: string;
   readonly store: Datastore;
-  readonly ipam: IpamAllocator;
+  /** The agent's watch cache, watching CNI_CACHE_KINDS besides its own kinds. */
+  readonly cache: IpamCacheReader;
   readonly netlink: Netlink;
   readonly sysctl: SysctlWriter;
   readonly logger: Logger;
@@ -55,9 +62,13 @@ function podNetlink(netnsPath: string): RtNetlink & { stop(): Promise<void> } {
 
 export async function startNodeCni(cfg: NodeCniConfig, deps: NodeCniDeps): Promise<UnixJsonServer> {
   const log = deps.logger.child('cni');
+  // The CNI service's own view of the datastore client, counting its requests (reported on the wire for benchmarks).
+  const counted = countRequests(deps.store);
+  const ipam = new NodeIpam({ store: counted.store, cache: deps.cache, fallback: new IpamAllocator(counted.store), log: log.child('ipam') });
   const server = await serveCni(cfg.socket, {
     nodeName: deps.nodeName,
-    backend: datastoreBackend(deps.store, allocatorIpam(deps.ipam)),
+    backend: datastoreBackend(counted.store, nodeIpam(ipam)),
+    requestCount: counted.count,
     host: serialisedDumps(deps.netlink),
     openNetns: async (netnsPath) => podNetlink(netnsPath),
     sysctl: deps.sysctl,
