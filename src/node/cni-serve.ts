@@ -4,6 +4,8 @@
 // "NetworkReady=false ... cni config uninitialized"; aws/amazon-vpc-cni-k8s#1936). The conflist is left in place on
 // stop: with the agent down the shim answers ADD with code 11 and kubelet retries, and DEL still releases addresses.
 import fs from 'node:fs';
+import type { WorkloadEndpoint } from '../api/kind-workload-endpoint';
+import type { ProgrammedEndpoints } from '../felix/programmed-endpoints';
 import { datastoreBackend } from '../cni/backend';
 import { buildConflist, writeConflist } from '../cni/install';
 import { nodeIpam } from '../cni/ipam-allocator-adapter';
@@ -29,6 +31,11 @@ export interface NodeCniConfig {
   readonly socket: string;
   /** Where to write 10-gingham.conflist once the socket serves; absent: the conflist is someone else's. */
   readonly confDir?: string;
+  /**
+   * How long ADD waits for the new endpoint's policy to be in the kernel before answering anyway (Calico's CNI
+   * setting policy_setup_timeout_seconds); 0: no wait. Default 10 s. Only when the agent enforces policy.
+   */
+  readonly policySetupTimeoutMs?: number;
   /** The datastore the conflist names, for the shim's standalone DEL while the agent is down. */
   readonly datastore: { readonly type: 'etcdv3' | 'kubernetes'; readonly etcdEndpoints?: string; readonly kubeconfig?: string };
 }
@@ -41,7 +48,11 @@ export interface NodeCniDeps {
   readonly netlink: Netlink;
   readonly sysctl: SysctlWriter;
   readonly logger: Logger;
+  /** The policy dataplane's programmed endpoints (felix/programmed-endpoints.ts); absent: policy is not enforced. */
+  readonly policy?: Pick<ProgrammedEndpoints, 'whenProgrammed'>;
 }
+
+export const DEFAULT_POLICY_SETUP_TIMEOUT_MS = 10_000;
 
 function readOptional(file: string): string | undefined {
   try {
@@ -60,6 +71,15 @@ function podNetlink(netnsPath: string): RtNetlink & { stop(): Promise<void> } {
   return Object.assign(nl, { stop: async () => nl.close() });
 }
 
+/** Policy before traffic: ADD answers once the endpoint's policy is programmed, or after the timeout (logged). */
+function policyWait(policy: Pick<ProgrammedEndpoints, 'whenProgrammed'>, timeoutMs: number, log: Logger): (wep: WorkloadEndpoint) => Promise<void> {
+  return async (wep) => {
+    const id = `${wep.metadata.namespace ?? 'default'}/${wep.metadata.name}`;
+    if (await policy.whenProgrammed(id, wep.metadata.resourceVersion ?? '', timeoutMs)) return;
+    if (timeoutMs > 0) log.warn(`policy of ${id} not programmed within ${timeoutMs} ms; answering ADD anyway`);
+  };
+}
+
 export async function startNodeCni(cfg: NodeCniConfig, deps: NodeCniDeps): Promise<UnixJsonServer> {
   const log = deps.logger.child('cni');
   // The CNI service's own view of the datastore client, counting its requests (reported on the wire for benchmarks).
@@ -67,7 +87,7 @@ export async function startNodeCni(cfg: NodeCniConfig, deps: NodeCniDeps): Promi
   const ipam = new NodeIpam({ store: counted.store, cache: deps.cache, fallback: new IpamAllocator(counted.store), log: log.child('ipam') });
   const server = await serveCni(cfg.socket, {
     nodeName: deps.nodeName,
-    backend: datastoreBackend(counted.store, nodeIpam(ipam)),
+    backend: datastoreBackend(counted.store, nodeIpam(ipam), deps.policy && policyWait(deps.policy, cfg.policySetupTimeoutMs ?? DEFAULT_POLICY_SETUP_TIMEOUT_MS, log)),
     requestCount: counted.count,
     host: serialisedDumps(deps.netlink),
     openNetns: async (netnsPath) => podNetlink(netnsPath),
