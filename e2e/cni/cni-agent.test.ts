@@ -3,7 +3,8 @@
 // invoked the way a container runtime invokes it, with that conflist's entry on stdin. Covers: ADD/CHECK/DEL through
 // the agent (veth, address, WorkloadEndpoint, handle, ping to the host), idempotent re-ADD, 50 concurrent ADDs on one
 // node all succeeding with `ipam check` clean, and the agent down: ADD fails fast with code 11, DEL still releases
-// the address (standalone path). Needs `npm run build`.
+// the address (standalone path); the agent killed during 20 concurrent ADDs and restarted: it reconciles before serving,
+// `ipam check` is clean and the retried ADDs succeed with distinct addresses. Needs `npm run build`.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkloadEndpoint } from '../../src/api/kind-workload-endpoint';
@@ -175,4 +176,33 @@ describeIf(ok)('CNI served by the node agent (real kernel, real etcd)', () => {
     expect((await run('DEL', 'e', 'ctr-e', conf())).code).toBe(0);
     expect((await runCheck(store, {}, Date.now())).text).toContain('Check complete; found 0 problems.');
   }, 120000);
+
+  it('agent killed during 20 concurrent ADDs, then restarted: no leaked or duplicated address; the retried ADDs succeed', async () => {
+    const pods = Array.from({ length: 20 }, (_, i) => `k${i}`);
+    for (const p of pods) newPod(p);
+    const inFlight = Promise.all(pods.map((p) => run('ADD', p, `ctr-${p}`, conf())));
+    // Kill once some addresses are committed and others are not: mid-batch, as a crash would.
+    const handles = async (): Promise<number> => (await store.list('IPAMHandle')).items.filter((h) => h.metadata.name.includes('.ctr-k')).length;
+    await waitFor(async () => (await handles()) >= 3, 60000, 'the first ADDs to reach IPAM');
+    process.kill(agent!.pid, 'SIGKILL');
+    const killedAt = await handles();
+    agent = undefined;
+    const first = await inFlight;
+    process.stdout.write(`agent killed with ${killedAt} handles committed; ${first.filter((r) => r.code === 0).length} of 20 ADDs had succeeded\n`);
+    await startAgent();
+    // The restarted agent released what unfinished ADDs held before serving.
+    expect((await runCheck(store, {}, Date.now())).text).toContain('Check complete; found 0 problems.');
+    // The runtime retries every ADD it saw fail (and repeats the ones whose result it may have lost).
+    const retried = await Promise.all(pods.map((p) => run('ADD', p, `ctr-${p}`, conf())));
+    expect(retried.filter((r) => r.code !== 0).map((r) => r.stdout)).toEqual([]);
+    const ips = retried.map(resultIp);
+    expect(new Set(ips).size).toBe(20);
+    first.forEach((r, i) => {
+      if (r.code === 0) expect(ips[i]).toBe(resultIp(r));
+    });
+    expect((await runCheck(store, {}, Date.now())).text).toContain('Check complete; found 0 problems.');
+    const dels = await Promise.all(pods.map((p) => run('DEL', p, `ctr-${p}`, conf())));
+    expect(dels.filter((r) => r.code !== 0).map((r) => r.stdout)).toEqual([]);
+    expect((await runCheck(store, {}, Date.now())).text).toContain('Check complete; found 0 problems.');
+  }, 240000);
 });

@@ -1,5 +1,6 @@
-// The node process's CNI part, started once the agent has synced and applied its first state: the CNI service on its
-// socket (node/cni-server.ts), then, and only then, the conflist naming that socket, so a container runtime never
+// The node process's CNI part, started once the agent has synced and applied its first state: what a killed agent
+// left half done is repaired first (node/cni-reconcile.ts), then the CNI service opens its socket
+// (node/cni-server.ts), then, and only then, the conflist naming that socket, so a container runtime never
 // sees a Gingham network configuration before something answers it (until a conflist exists the runtime reports
 // "NetworkReady=false ... cni config uninitialized"; aws/amazon-vpc-cni-k8s#1936). The conflist is left in place on
 // stop: with the agent down the shim answers ADD with code 11 and kubelet retries, and DEL still releases addresses.
@@ -21,6 +22,10 @@ import type { Netlink } from '../netlink/netlink';
 import { createInNetns } from '../netlink/netns-enter';
 import { RtNetlink } from '../netlink/rtnetlink';
 import type { SysctlWriter } from '../cni/sysctl';
+import { teardownPodNetwork } from '../cni/pod-network';
+import type { StoredBlock } from '../ipam/ipam-store';
+import { describeError } from '../lib/errors';
+import { planCniReconcile } from './cni-reconcile';
 import { serveCni } from './cni-server';
 
 /** What the agent's cache must watch besides its own kinds for the CNI service's IPAM (node-ipam.ts). */
@@ -71,6 +76,25 @@ function podNetlink(netnsPath: string): RtNetlink & { stop(): Promise<void> } {
   return Object.assign(nl, { stop: async () => nl.close() });
 }
 
+/** Repairs what a killed agent left half done (cni-reconcile.ts); a failure is logged, serving matters more. */
+async function reconcileBeforeServing(deps: NodeCniDeps, ipam: NodeIpam, log: Logger): Promise<void> {
+  try {
+    const plan = planCniReconcile({
+      nodeName: deps.nodeName,
+      blocks: deps.cache.list<StoredBlock>('IPAMBlock').filter((b) => b.spec !== undefined),
+      endpoints: deps.cache.list<WorkloadEndpoint>('WorkloadEndpoint'),
+      links: await deps.netlink.listLinks(),
+    });
+    for (const name of plan.deleteLinks) await teardownPodNetwork(deps.netlink, name);
+    await Promise.all(plan.releaseHandles.map((h) => ipam.releaseByHandle(h)));
+    if (plan.deleteLinks.length + plan.releaseHandles.length > 0) {
+      log.info(`reconciled before serving: released ${plan.releaseHandles.length} address handle(s) of unfinished ADDs, deleted ${plan.deleteLinks.length} orphaned veth(s)`, { handles: plan.releaseHandles, links: plan.deleteLinks });
+    }
+  } catch (err) {
+    log.warn(`reconciling before serving CNI failed: ${describeError(err)}`);
+  }
+}
+
 /** Policy before traffic: ADD answers once the endpoint's policy is programmed, or after the timeout (logged). */
 function policyWait(policy: Pick<ProgrammedEndpoints, 'whenProgrammed'>, timeoutMs: number, log: Logger): (wep: WorkloadEndpoint) => Promise<void> {
   return async (wep) => {
@@ -85,6 +109,7 @@ export async function startNodeCni(cfg: NodeCniConfig, deps: NodeCniDeps): Promi
   // The CNI service's own view of the datastore client, counting its requests (reported on the wire for benchmarks).
   const counted = countRequests(deps.store);
   const ipam = new NodeIpam({ store: counted.store, cache: deps.cache, fallback: new IpamAllocator(counted.store), log: log.child('ipam') });
+  await reconcileBeforeServing(deps, ipam, log);
   const server = await serveCni(cfg.socket, {
     nodeName: deps.nodeName,
     backend: datastoreBackend(counted.store, nodeIpam(ipam), deps.policy && policyWait(deps.policy, cfg.policySetupTimeoutMs ?? DEFAULT_POLICY_SETUP_TIMEOUT_MS, log)),
