@@ -11,7 +11,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { CNI_WIRE_VERSION, type CniWireReply } from '../../src/api/wire/cni';
-import { CONFLIST_NAME, buildConflist, installCni } from '../../src/cni/install';
+import { CNI_SHIM_BINARY, CONFLIST_NAME, buildConflist, installCni } from '../../src/cni/install';
 import { requestUnixJson } from '../../src/lib/unix-json-client';
 import { EtcdDatastore } from '../../src/datastore/etcd/etcd-datastore';
 import { API_VERSION } from '../../src/datastore/types';
@@ -115,7 +115,8 @@ async function main(): Promise<void> {
     addNodeNamespace(host, '10.239.0.1', '10.239.0.2');
     relay = await relayIntoNamespace(host, Number(new URL(etcd.endpoint).port), path.join(work, 'etcd.sock'));
     const binDir = path.join(work, 'bin');
-    installCni({ binDir, confDir: path.join(work, 'scratch'), node: process.execPath, entries: { gingham: path.join(ROOT, 'dist/cmd/cni-gingham.js'), 'gingham-ipam': path.join(ROOT, 'dist/cmd/cni-gingham-ipam.js') }, conflist: buildConflist({ datastoreType: 'etcdv3' }) });
+    // The compiled shim as the installed executables (as `gingham cni install` installs them), the Node plugins beside.
+    installCni({ binDir, confDir: path.join(work, 'scratch'), node: process.execPath, entries: { gingham: path.join(ROOT, 'dist/cmd/cni-gingham.js'), 'gingham-ipam': path.join(ROOT, 'dist/cmd/cni-gingham-ipam.js') }, conflist: buildConflist({ datastoreType: 'etcdv3' }), shim: CNI_SHIM_BINARY });
     writeFileSync(path.join(work, 'mtu'), '1450\n');
     const socket = path.join(work, 'run', 'cni.sock');
     const agent = spawnDaemon({

@@ -1,5 +1,6 @@
 // CNI through the node agent, against the real kernel and a real etcd: `gingham node run --cni-socket` in a node
-// namespace serves CNI and writes the conflist naming its socket; the installed `gingham` executable (the shim) is
+// namespace serves CNI and writes the conflist naming its socket; the installed `gingham` executable (the compiled shim,
+// with the Node plugin beside it for DEL while the agent is down) is
 // invoked the way a container runtime invokes it, with that conflist's entry on stdin. Covers: ADD/CHECK/DEL through
 // the agent (veth, address, WorkloadEndpoint, handle, ping to the host), idempotent re-ADD, 50 concurrent ADDs on one
 // node all succeeding with `ipam check` clean, and the agent down: ADD fails fast with code 11, DEL still releases
@@ -9,7 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkloadEndpoint } from '../../src/api/kind-workload-endpoint';
 import { runCheck } from '../../src/cli/ipam-check';
-import { CONFLIST_NAME, buildConflist, installCni } from '../../src/cni/install';
+import { CNI_SHIM_BINARY, CONFLIST_NAME, buildConflist, installCni } from '../../src/cni/install';
 import { vethNameForWorkload } from '../../src/cni/veth-name';
 import { EtcdDatastore } from '../../src/datastore/etcd/etcd-datastore';
 import { API_VERSION } from '../../src/datastore/types';
@@ -66,8 +67,8 @@ describeIf(ok)('CNI served by the node agent (real kernel, real etcd)', () => {
   }
 
   beforeAll(async () => {
-    for (const f of [GINGHAM, DIST_PLUGIN, DIST_IPAM, path.join(ROOT, 'dist/netlink/netns-child.js')]) {
-      if (!existsSync(f)) throw new Error(`${f} is missing: run \`npm run build\` before the CNI e2e test`);
+    for (const f of [GINGHAM, DIST_PLUGIN, DIST_IPAM, path.join(ROOT, 'dist/netlink/netns-child.js'), CNI_SHIM_BINARY]) {
+      if (!existsSync(f)) throw new Error(`${f} is missing: run \`npm run build:native && npm run build\` before the CNI e2e test`);
     }
     work = makeWorkDir('cni-agent');
     etcd = await startEtcd();
@@ -79,7 +80,7 @@ describeIf(ok)('CNI served by the node agent (real kernel, real etcd)', () => {
     relay = await relayIntoNamespace(HOST, Number(new URL(etcd.endpoint).port), path.join(work, 'etcd.sock'));
     binDir = path.join(work, 'bin');
     // The executables only; the conflist is the agent's to write.
-    installCni({ binDir, confDir: path.join(work, 'scratch'), node: process.execPath, entries: { gingham: DIST_PLUGIN, 'gingham-ipam': DIST_IPAM }, conflist: buildConflist({ datastoreType: 'etcdv3' }) });
+    installCni({ binDir, confDir: path.join(work, 'scratch'), node: process.execPath, entries: { gingham: DIST_PLUGIN, 'gingham-ipam': DIST_IPAM }, conflist: buildConflist({ datastoreType: 'etcdv3' }), shim: CNI_SHIM_BINARY });
     writeFileSync(path.join(work, 'mtu'), '1400\n');
     expect(existsSync(path.join(work, 'net.d', CONFLIST_NAME))).toBe(false);
     await startAgent();
@@ -159,7 +160,7 @@ describeIf(ok)('CNI served by the node agent (real kernel, real etcd)', () => {
     process.stdout.write(`ADD with the agent down: code ${String(refused.json?.code)} after ${ms} ms (process start included)\n`);
     expect(refused.code).toBe(1);
     expect(refused.json).toMatchObject({ cniVersion: '1.0.0', code: 11, msg: 'gingham node agent not reachable' });
-    // Wall time includes `ip netns exec` and Node's start on a shared 2-core machine; a refused connect is immediate.
+    // Wall time includes `ip netns exec` on a shared 2-core machine; the compiled shim's refused connect is immediate.
     expect(ms).toBeLessThan(3000);
     const status = await run('STATUS', 'e', 'ctr-e', conf());
     expect(status.json).toMatchObject({ code: 50 });
