@@ -60,9 +60,10 @@ describeIf(ok)('CNI served by the node agent (real kernel, real etcd)', () => {
     agent = spawnDaemon({
       name: `agent-${Date.now()}`,
       cmd: 'ip',
-      args: ['netns', 'exec', HOST, process.execPath, GINGHAM, 'node', 'run', '--cni-socket', socket(), '--cni-conf-dir', path.join(work, 'net.d'), '--status-socket', path.join(work, 'node.sock'), '--health-host', '127.0.0.1', '--health-port', '0', '--nodename-file', path.join(work, 'nodename'), '--mtu-file', path.join(work, 'mtu')],
+      args: ['netns', 'exec', HOST, process.execPath, GINGHAM, 'node', 'run', '--cni-socket', socket(), '--cni-conf-dir', path.join(work, 'net.d'), '--cni-policy-setup-timeout', '60', '--status-socket', path.join(work, 'node.sock'), '--health-host', '127.0.0.1', '--health-port', '0', '--nodename-file', path.join(work, 'nodename'), '--mtu-file', path.join(work, 'mtu')],
       workDir: work,
-      env: { PATH: process.env.PATH, NODENAME: NODE, IP: `${HOST_IP}/24`, DATASTORE_TYPE: 'etcdv3', ETCD_ENDPOINTS: etcd.endpoint },
+      // Policy enforced: ADD answers once the pod's policy is in the kernel (a 60 s bound, so a miss shows in the log).
+      env: { PATH: process.env.PATH, NODENAME: NODE, IP: `${HOST_IP}/24`, DATASTORE_TYPE: 'etcdv3', ETCD_ENDPOINTS: etcd.endpoint, GINGHAM_POLICY: 'enforce' },
     });
     const a = agent;
     await waitFor(() => (a.exited() ? Promise.reject(new Error(`agent exited: ${a.logTail()}`)) : existsSync(socket())), 30000, 'the agent to serve CNI');
@@ -76,6 +77,8 @@ describeIf(ok)('CNI served by the node agent (real kernel, real etcd)', () => {
     etcd = await startEtcd();
     store = new EtcdDatastore({ endpoints: [etcd.endpoint] });
     ipam = new IpamAllocator(store);
+    // The pods' namespace profile lets everything through, so the policy programmed for each pod allows the pings.
+    await store.create({ apiVersion: API_VERSION, kind: 'Profile', metadata: { name: 'kns.default' }, spec: { ingress: [{ action: 'Allow' }], egress: [{ action: 'Allow' }] } });
     await store.create({ apiVersion: API_VERSION, kind: 'IPPool', metadata: { name: 'cnia-pool' }, spec: { cidr: POOL, blockSize: 26, ipipMode: 'Never', vxlanMode: 'Never', natOutgoing: false, nodeSelector: 'all()' } });
     namespaces.push(HOST);
     addNodeNamespace(HOST, HOST_IP, '10.248.0.2');
@@ -108,6 +111,9 @@ describeIf(ok)('CNI served by the node agent (real kernel, real etcd)', () => {
     expect(ip.startsWith('10.249.0.')).toBe(true);
     expect(add.json).toMatchObject({ cniVersion: '1.0.0', interfaces: [{ name: vethNameForWorkload('default', 'a'), mac: 'ee:ee:ee:ee:ee:ee' }, { name: 'eth0' }], ips: [{ address: `${ip}/32`, interface: 1 }] });
     expect(ping(podNs('a'), HOST_IP).ok).toBe(true);
+    // The ADD was answered by the programmed-endpoint notification, not by the 60 s policy timeout.
+    expect(agent!.logTail(500)).not.toContain('not programmed within');
+    expect(execIn(HOST, ['nft', 'list', 'table', 'ip', 'gingham']).stdout).toContain(vethNameForWorkload('default', 'a'));
     const wep = (await store.list<WorkloadEndpoint>('WorkloadEndpoint')).items.find((w) => w.spec?.containerID === 'ctr-a');
     expect(wep?.spec).toMatchObject({ node: NODE, pod: 'a', ipNetworks: [`${ip}/32`], interfaceName: vethNameForWorkload('default', 'a') });
     expect(await ipam.ipsByHandle('k8s-pod-network.ctr-a')).toEqual([ip]);
