@@ -23,6 +23,7 @@ import { addNetns, addNodeNamespace, deleteNetns, invokePlugin, relayIntoNamespa
 const ROOT = path.join(__dirname, '..', '..');
 const REF_DIRS = ['/usr/lib/cni', '/opt/cni/bin'];
 const AGENT = 'gingham shim + agent';
+const STANDALONE = 'gingham standalone (before)';
 
 interface Variant {
   readonly name: string;
@@ -135,7 +136,7 @@ async function main(): Promise<void> {
     const hl = (subnet: string): Record<string, unknown> => ({ type: 'host-local', subnet, dataDir: path.join(work, 'host-local') });
     const variants: Variant[] = [
       { name: AGENT, bin: path.join(binDir, 'gingham'), cniPath: binDir, stdin: JSON.stringify(agentConf) },
-      { name: 'gingham standalone (before)', bin: path.join(binDir, 'gingham'), cniPath: binDir, stdin: JSON.stringify(standaloneConf) },
+      { name: STANDALONE, bin: path.join(binDir, 'gingham'), cniPath: binDir, stdin: JSON.stringify(standaloneConf) },
       { name: 'ptp + host-local', bin: ref('ptp'), cniPath: path.dirname(ref('ptp')), stdin: JSON.stringify({ cniVersion: '1.0.0', name: 'bench-ptp', type: 'ptp', ipMasq: false, mtu: 1450, ipam: hl('10.241.0.0/16') }) },
       { name: 'bridge + host-local', bin: ref('bridge'), cniPath: path.dirname(ref('bridge')), stdin: JSON.stringify({ cniVersion: '1.0.0', name: 'bench-bridge', type: 'bridge', bridge: 'ghbench0', isGateway: true, ipMasq: false, mtu: 1450, ipam: hl('10.242.0.0/16') }) },
     ];
@@ -144,6 +145,9 @@ async function main(): Promise<void> {
     const p50s = new Map<string, number>();
     for (const [width, pods] of [[1, podsAt1], [10, podsAt10], [50, podsAt50]] as const) {
       for (const v of variants) {
+        // 50 standalone plugins at once (a Node process and an etcd client each, ~0.7 CPU-s) overrun the harness's
+        // per-call time limit on two cores; that path is measured at 1 and 10 in flight.
+        if (width === 50 && v.name === STANDALONE) continue;
         const ids = Array.from({ length: pods + 1 }, (_, i) => `${v.name.split(' ')[0]}-${width}-${i}`.replace(/[^a-z0-9-]/gi, ''));
         const inv = (id: string, command: string): Invocation => ({ command, containerId: id, netns: `/var/run/netns/gh-cnic-${id}`, pod: id, namespace: 'bench', cniPath: v.cniPath });
         for (const id of ids) {
@@ -173,7 +177,8 @@ async function main(): Promise<void> {
     lines.push('');
     for (const width of [1, 10, 50]) {
       const base = p50s.get(`ptp + host-local@${width}`)!;
-      lines.push(`ADD p50 / ptp+host-local p50 at ${width} in flight: ${['gingham shim + agent', 'gingham standalone (before)', 'bridge + host-local'].map((n) => `${n} ${(p50s.get(`${n}@${width}`)! / base).toFixed(1)}x`).join(', ')}.`);
+      const names = [AGENT, STANDALONE, 'bridge + host-local'].filter((n) => p50s.has(`${n}@${width}`));
+      lines.push(`ADD p50 / ptp+host-local p50 at ${width} in flight: ${names.map((n) => `${n} ${(p50s.get(`${n}@${width}`)! / base).toFixed(1)}x`).join(', ')}.`);
     }
     const check = await runCheck(store, {}, Date.now());
     lines.push('', `\`ipam check\` after the run: ${check.problems} problems.`);
