@@ -2,12 +2,12 @@
 // FIXTURE (e2e/k8s-fixture) reached from inside the node namespace: IPAM blocks, affinities and handles go to the
 // crd.projectcalico.org/v1 resources, the WorkloadEndpoint is recorded as the pod's cni.projectcalico.org annotations,
 // and DEL clears them and frees the address; then ADD, CHECK and DEL through `gingham node run --cni-socket` on that
-// datastore (policy is not enforced there: Kubernetes mode does not serve Profile yet). Real kernel, real namespaces;
+// datastore (without policy: e2e/cni/cni-agent.test.ts covers policy before traffic). Real kernel, real namespaces;
 // needs `npm run build`.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildConflist, CONFLIST_NAME, installCni } from '../../src/cni/install';
+import { CONFLIST_NAME } from '../../src/cni/install';
 import { vethNameForWorkload } from '../../src/cni/veth-name';
 import { endpointFromKubeconfig, HttpKubeApi } from '../../src/datastore/kubernetes/http-api';
 import { KubernetesDatastore } from '../../src/datastore/kubernetes/kubernetes-datastore';
@@ -16,7 +16,7 @@ import { IpamAllocator } from '../../src/ipam';
 import { startKubeFixture, type KubeFixture } from '../k8s-fixture/server';
 import { describeIf, requireTools } from '../lib/tools';
 import { spawnDaemon, stopProcess, waitFor } from '../lib/process';
-import { addNetns, addNodeNamespace, deleteNetns, invokePlugin, ipIn, ping, relayIntoNamespace, type PluginRun } from './cni-lab';
+import { addNetns, addNodeNamespace, deleteNetns, installKubernetesCni, invokePlugin, ipIn, ping, relayIntoNamespace, type PluginRun } from './cni-lab';
 
 const ok = requireTools('cni-kubernetes', ['ip', 'nsenter', 'python3'], { root: true });
 
@@ -63,16 +63,7 @@ describeIf(ok)('CNI plugin on the kubernetes datastore (API server fixture)', ()
     addNodeNamespace(HOST, '10.248.0.1', '10.248.0.2');
     relay = await relayIntoNamespace(HOST, Number(new URL(fx.url).port), path.join(work, 'kube.sock'));
     writeFileSync(path.join(work, 'kubeconfig'), fx.kubeconfig);
-    const list = buildConflist({ datastoreType: 'kubernetes', kubeconfig: path.join(work, 'kubeconfig'), nodename: NODE });
-    installCni({
-      binDir: path.join(work, 'bin'),
-      confDir: path.join(work, 'net.d'),
-      node: process.execPath,
-      entries: { gingham: path.join(ROOT, 'dist/cmd/cni-gingham.js'), 'gingham-ipam': path.join(ROOT, 'dist/cmd/cni-gingham-ipam.js') },
-      conflist: list,
-    });
-    const plugin = (list.plugins as Array<Record<string, unknown>>)[0];
-    stdin = JSON.stringify({ ...plugin, name: list.name, cniVersion: list.cniVersion, mtu_file: path.join(work, 'mtu'), ipam_lock_file: path.join(work, 'ipam.lock'), log_file_path: path.join(work, 'cni.log') });
+    stdin = installKubernetesCni(ROOT, work, path.join(work, 'kubeconfig'), NODE);
   }, 60000);
 
   afterAll(async () => {
