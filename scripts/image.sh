@@ -6,13 +6,14 @@
 #   layer 1: a Debian bookworm root filesystem from `debootstrap --variant=minbase` with the runtime's packages
 #            (iproute2, nftables, iptables, ipset, ca-certificates), docs, man pages, locales and apt lists removed;
 #   layer 2: the Node binary of this machine (Debian bookworm's nodejs is 18.x, below package.json's engines >= 20),
-#            dist/ and the production node_modules (npm ci --omit=dev; type declarations, source maps and other
-#            architectures' prebuilt addons removed), and /usr/local/bin/gingham.
+#            dist/, the native parts (the setns addon and the static CNI shim, built by npm ci's install script with
+#            this machine's compiler), the production node_modules (npm ci --omit=dev; type declarations, source maps
+#            and other architectures' prebuilt addons removed), and /usr/local/bin/gingham.
 # Assembled with Debian's umoci (new, unpack, repack per layer, config). Needs root (debootstrap) and network access
 # to the Debian mirror the first time: the debootstrap result is cached as a tarball under $GINGHAM_IMAGE_CACHE keyed
 # by suite, mirror, variant and package list, so later builds (and the image test) reuse it.
 #
-#   environment: GINGHAM_IMAGE_OUT   output directory (default build/image)
+#   environment: GINGHAM_IMAGE_OUT   output directory (default out/image; build/ belongs to node-gyp)
 #                GINGHAM_IMAGE_CACHE root filesystem cache (default /var/cache/gingham-image)
 #                DEBIAN_MIRROR       default http://deb.debian.org/debian
 #                GINGHAM_IMAGE_SKIP_BUILD=1  use dist/ as it is (no `npm run build`)
@@ -23,7 +24,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 VERSION=$(node -p "require('./package.json').version")
 REPOSITORY=ghcr.io/gingham/gingham
-OUT=${GINGHAM_IMAGE_OUT:-$ROOT/build/image}
+OUT=${GINGHAM_IMAGE_OUT:-$ROOT/out/image}
 CACHE=${GINGHAM_IMAGE_CACHE:-/var/cache/gingham-image}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SUITE=bookworm
@@ -73,9 +74,19 @@ fi
 # --- layer 2: Node, dist/, production node_modules ---
 APP="$WORK/app"
 mkdir -p "$APP/opt/gingham" "$APP/usr/local/bin"
-cp package.json package-lock.json "$APP/opt/gingham/"
-log "npm ci --omit=dev"
+cp package.json package-lock.json binding.gyp "$APP/opt/gingham/"
+mkdir -p "$APP/opt/gingham/scripts"
+cp -r native "$APP/opt/gingham/native"
+cp scripts/build-native.js "$APP/opt/gingham/scripts/"
+log "npm ci --omit=dev (with the native build)"
 (cd "$APP/opt/gingham" && npm ci --omit=dev --no-audit --no-fund --prefer-offline --loglevel=error >&2)
+for f in gingham_setns.node gingham-cni-shim; do
+  [ -f "$APP/opt/gingham/build/Release/$f" ] || die "npm ci did not build build/Release/$f"
+done
+# Only the two products of the native build stay.
+find "$APP/opt/gingham/build" -mindepth 1 -maxdepth 1 ! -name Release -exec rm -rf {} +
+find "$APP/opt/gingham/build/Release" -mindepth 1 -maxdepth 1 ! -name gingham_setns.node ! -name gingham-cni-shim -exec rm -rf {} +
+rm -rf "$APP/opt/gingham/native" "$APP/opt/gingham/scripts" "$APP/opt/gingham/binding.gyp"
 find "$APP/opt/gingham/node_modules" \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -name '*.map' \) -type f -delete
 find "$APP/opt/gingham/node_modules" -path '*/prebuilds/*' -mindepth 1 -maxdepth 4 -type d \
   -name 'linux-*' ! -name "linux-$(node -p process.arch)" -prune -exec rm -rf {} +

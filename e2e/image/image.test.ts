@@ -115,7 +115,7 @@ describeIf(ok)('the OCI image', () => {
     const config = blob(manifest.config.digest) as { config: { Entrypoint: string[]; Cmd: string[] }; history: Array<{ created_by: string }> };
     expect([config.config.Entrypoint, config.config.Cmd]).toEqual([['/usr/local/bin/gingham'], ['version']]);
     expect(config.history.map((h) => h.created_by)[0]).toMatch(/^debootstrap --variant=minbase --include=iproute2,nftables,iptables,ipset,ca-certificates bookworm/);
-    for (const tool of ['usr/sbin/nft', 'usr/sbin/ip', 'usr/sbin/ipset', 'usr/sbin/iptables', 'etc/ssl/certs/ca-certificates.crt', 'opt/gingham/dist/cmd/gingham.js']) {
+    for (const tool of ['usr/sbin/nft', 'usr/sbin/ip', 'usr/sbin/ipset', 'usr/sbin/iptables', 'etc/ssl/certs/ca-certificates.crt', 'opt/gingham/dist/cmd/gingham.js', 'opt/gingham/build/Release/gingham_setns.node', 'opt/gingham/build/Release/gingham-cni-shim']) {
       expect({ tool, present: existsSync(path.join(bundle, 'rootfs', tool)) }).toEqual({ tool, present: true });
     }
     // Production dependencies only.

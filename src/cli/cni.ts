@@ -1,9 +1,10 @@
 // `gingham cni install`: the CNI install step (src/cni/install.ts) as the Helm chart's init container runs it:
-// writes /opt/cni/bin/{gingham,gingham-ipam} and /etc/cni/net.d/10-gingham.conflist.
+// writes /opt/cni/bin/{gingham,gingham-ipam} (the compiled shim when built, with the Node plugins as *-node) and
+// /etc/cni/net.d/10-gingham.conflist.
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { CNI_KUBECONFIG_NAME, CNI_TOKEN_SECONDS, cniKubeconfig } from '../cni/cni-kubeconfig';
-import { buildConflist, installCni, writeCniKubeconfig } from '../cni/install';
+import { buildConflist, builtShim, installCni, writeCniKubeconfig } from '../cni/install';
 import { PATHS } from '../api/well-known';
 import type { CliDeps } from './deps';
 import { CliExit } from './run';
@@ -45,11 +46,14 @@ export function registerCni(program: Command, deps: CliDeps): void {
           kubeconfig = path.posix.join(o.hostConfDir, CNI_KUBECONFIG_NAME);
         }
       }
+      // The compiled forwarder when `npm ci` built it (scripts/build-native.js), the Node wrappers beside it.
+      const shim = builtShim();
       const files = installCni({
         binDir: o.binDir,
         confDir: o.confDir,
         node: process.execPath,
         entries: { gingham: path.join(cmdDir, 'cni-gingham.js'), 'gingham-ipam': path.join(cmdDir, 'cni-gingham-ipam.js') },
+        ...(shim !== undefined ? { shim } : {}),
         conflist: buildConflist({
           datastoreType: o.datastoreType,
           etcdEndpoints: o.etcdEndpoints,

@@ -48,4 +48,20 @@ describe('PolicyDataplane', () => {
     expect(nft.scripts[2]).toMatch(/^add table ip gingham\nflush set ip gingham s\w+\nadd set ip gingham s\w+ \{ type ipv4_addr; elements = \{ 10\.0\.0\.7 \} \}\n$/);
     expect(nft.scripts[3]).toMatch(/^add table ip6 gingham\nflush set ip6 gingham s\w+\nadd set ip6 gingham s\w+ \{ type ipv6_addr; elements = \{ fd00::7 \} \}\n$/);
   });
+
+  it('tells a waiter when a local endpoint\'s policy is in the kernel, and not while nft refuses it', async () => {
+    const nft = new FakeNft();
+    const dp = new PolicyDataplane({ nodeName: 'n1', runner: nft, families: [4] });
+    const local = { ...wep('a', 'n1', ['10.0.0.1/32'], { pod: 'a' }), metadata: { ...wep('a', 'n1', [], {}).metadata, resourceVersion: '7' } };
+    dp.setWorkloadEndpoint(local);
+    const refuse = jest.spyOn(nft, 'run').mockResolvedValueOnce({ code: 1, stdout: '', stderr: 'Error: refused' });
+    await expect(dp.apply()).rejects.toThrow();
+    refuse.mockRestore();
+    await expect(dp.programmed.whenProgrammed('x/a', '7', 0)).resolves.toBe(false);
+    const waiting = dp.programmed.whenProgrammed('x/a', '7', 5000);
+    await dp.apply();
+    await expect(waiting).resolves.toBe(true);
+    dp.setWorkloadEndpoint({ ...local, metadata: { ...local.metadata, resourceVersion: '8' } });
+    await expect(dp.programmed.whenProgrammed('x/a', '8', 0)).resolves.toBe(false);
+  });
 });

@@ -10,6 +10,7 @@ import type { Profile } from '../api/kind-profile';
 import type { Tier } from '../api/kind-tier';
 import type { WorkloadEndpoint } from '../api/kind-workload-endpoint';
 import { globalNetworkPolicyModel, networkPolicyModel, profileModel } from './calc/policy-model';
+import { ProgrammedEndpoints } from './programmed-endpoints';
 import { PolicyResolver, type EndpointModel } from './calc/policy-resolver';
 import type { Family } from './rules/ir';
 import { RulesetBuilder } from './rules/ruleset';
@@ -49,6 +50,8 @@ export function endpointModel(wep: WorkloadEndpoint, nodeName: string): Endpoint
 
 export class PolicyDataplane {
   readonly resolver = new PolicyResolver();
+  /** This node's endpoints whose policy is in the kernel (the CNI service waits on it before answering ADD). */
+  readonly programmed = new ProgrammedEndpoints();
   private readonly builders: RulesetBuilder[];
   private readonly renderers: TableRenderer[];
   private readonly owners: NftTableOwner[];
@@ -93,11 +96,15 @@ export class PolicyDataplane {
   }
 
   setWorkloadEndpoint(wep: WorkloadEndpoint): void {
-    this.resolver.setEndpoint(endpointModel(wep, this.options.nodeName));
+    const model = endpointModel(wep, this.options.nodeName);
+    this.resolver.setEndpoint(model);
+    if (model.local) this.programmed.set(model.id, wep.metadata.resourceVersion ?? '');
+    else this.programmed.delete(model.id);
   }
 
   deleteWorkloadEndpoint(namespace: string, name: string): void {
     this.resolver.deleteEndpoint(`${namespace}/${name}`);
+    this.programmed.delete(`${namespace}/${name}`);
   }
 
   setNetworkSet(s: NetworkSet | GlobalNetworkSet): void {
@@ -122,9 +129,11 @@ export class PolicyDataplane {
    * Chains and sets nothing refers to any more stay until the next verify() (deleting them makes a commit wait).
    */
   async apply(): Promise<SyncResult[]> {
+    const endpoints = this.programmed.snapshot();
     const tables = this.rendered();
     const out: SyncResult[] = [];
     for (let i = 0; i < tables.length; i++) out.push(await (this.owners[i] as NftTableOwner).sync(tables[i] as RenderedTable));
+    this.programmed.applied(endpoints);
     return out;
   }
 
