@@ -4,10 +4,11 @@
 // namespace) tries all its target addresses at once, so a set of expectations costs about one timeout. A set is re-probed until every outcome is the expected one or 20 s pass
 // (the agents program policy asynchronously), and a failure lists the wrong outcomes with why each was expected.
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { TestLab } from './lab-harness';
+import { TestLab } from './lab-harness';
 
 export interface Reach {
   /** NS/POD, or POD in default. */
@@ -114,12 +115,66 @@ export async function wrongOutcomes(lab: TestLab, set: readonly Reach[]): Promis
   }
 }
 
-/** Sets GINGHAM_POLICY=enforce for the agents `lab up` starts; returns the restore function for afterAll. */
-export function withPolicy(): () => void {
-  const saved = process.env.GINGHAM_POLICY;
-  process.env.GINGHAM_POLICY = 'enforce';
-  return () => {
+/** A lab with policy enforced, for one describe block (usePolicyLab). */
+export class PolicyLab {
+  private current?: TestLab;
+  private readonly work = mkdtempSync(path.join(tmpdir(), 'gingham-e2e-policy-'));
+
+  get lab(): TestLab {
+    if (!this.current) throw new Error('the lab is not up (beforeAll failed?)');
+    return this.current;
+  }
+
+  up(tag: string, args: readonly string[]): void {
+    this.current = new TestLab(tag);
+    this.current.up(args);
+  }
+
+  /** `gingham lab ARGS`; throws with the output unless it exits 0. */
+  run(args: readonly string[]): string {
+    const r = this.lab.run(args, 180_000);
+    if (r.status !== 0) throw new Error(`gingham ${args.join(' ')} (${r.status}):\n${r.stdout}${r.stderr}`);
+    return r.stdout;
+  }
+
+  /** `gingham lab apply -f FILE`, or of YAML text (written to a temporary file named for it). */
+  apply(file: string, yaml?: string): void {
+    let f = file;
+    if (yaml !== undefined) {
+      f = path.join(this.work, `${file}.yaml`);
+      writeFileSync(f, yaml);
+    }
+    this.run(['lab', 'apply', '-f', f]);
+  }
+
+  /** Every expectation holds (within the deadline), or the test fails listing the wrong ones. */
+  async reach(set: readonly Reach[]): Promise<void> {
+    expect(await wrongOutcomes(this.lab, set)).toEqual([]);
+  }
+
+  down(): void {
+    rmSync(this.work, { recursive: true, force: true });
+    if (this.current) expect(this.current.down().status).toBe(0);
+  }
+}
+
+/**
+ * beforeAll: GINGHAM_POLICY=enforce for the agents, `lab up` with upArgs, then ready(); afterAll: `lab down` and the
+ * environment as it was. Policy is set explicitly so the tests hold whether or not the agent enforces by default.
+ */
+export function usePolicyLab(tag: string, upArgs: readonly string[], ready: (p: PolicyLab) => void): PolicyLab {
+  const p = new PolicyLab();
+  let saved: string | undefined;
+  beforeAll(() => {
+    saved = process.env.GINGHAM_POLICY;
+    process.env.GINGHAM_POLICY = 'enforce';
+    p.up(tag, upArgs);
+    ready(p);
+  }, 300_000);
+  afterAll(() => {
     if (saved === undefined) delete process.env.GINGHAM_POLICY;
     else process.env.GINGHAM_POLICY = saved;
-  };
+    p.down();
+  }, 120_000);
+  return p;
 }

@@ -5,12 +5,10 @@
 // (the tutorial's nslookup). Each step's `curl 10.96.80.213` is a probe to the Service's ClusterIP (the lab allocates
 // its own) and, so that a verdict does not depend on which backend the DNAT picked, to each of the three pods.
 // Needs `npm run build`.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describeIf, requireTools } from '../lib/tools';
-import { TestLab } from './lab-harness';
-import { labPod, withPolicy, wrongOutcomes, type Reach } from './lab-policy-probes';
+import { labPod, usePolicyLab, type Reach } from './lab-policy-probes';
 
 const ok = requireTools('lab policy tutorial', ['ip', 'etcd', 'etcdctl', 'nft', 'python3'], { root: true });
 const TUTORIAL = path.join(__dirname, '..', '..', 'src', 'api', 'testdata', 'tutorial');
@@ -41,17 +39,18 @@ spec:
 `;
 
 describeIf(ok)('the tutorial policy chapter replayed in the lab (steps 04-11)', () => {
-  let lab: TestLab;
   let backends: string[] = [];
-  let restore = (): void => undefined;
-  const work = mkdtempSync(path.join(tmpdir(), 'gingham-e2e-tut-'));
-
-  const run = (args: readonly string[]): string => {
-    const r = lab.run(args, 120_000);
-    if (r.status !== 0) throw new Error(`gingham ${args.join(' ')} (${r.status}):\n${r.stdout}${r.stderr}`);
-    return r.stdout;
-  };
-  const apply = (f: string): string => run(['lab', 'apply', '-f', f]);
+  const pl = usePolicyLab('t', ['--nodes', '2', '--pods-per-node', '0'], (p) => {
+    p.apply(file('04-calico-deployment-test.yaml'));
+    p.apply('kube-system', KUBE_SYSTEM);
+    // Both clients on node1: pod-test1 shares pod-test's block, so in step 08 only its run label can let it in.
+    p.run(['lab', 'run', 'pod-test', '--node', 'node1']);
+    p.run(['lab', 'run', 'pod-test1', '-n', 'develop', '--node', 'node1']);
+    const st = p.lab.status() as unknown as { pods: Array<{ name: string; k8sNamespace?: string }> };
+    backends = st.pods.filter((x) => x.k8sNamespace === 'develop' && x.name.startsWith('pod-deployment-')).map((x) => x.name);
+  });
+  const run = (args: readonly string[]): string => pl.run(args);
+  const apply = (f: string): void => pl.apply(f);
   const remove = (f: string): string => run(['lab', 'delete', '-f', f]);
   /** `curl 10.96.80.213` from a pod: the ClusterIP and each backend pod directly. */
   const curl = (from: string, want: boolean, why: string): Reach[] => [
@@ -59,35 +58,14 @@ describeIf(ok)('the tutorial policy chapter replayed in the lab (steps 04-11)', 
     ...backends.map((b) => ({ from, to: `develop/${b}`, want, why })),
   ];
   const nslookup = (from: string, want: boolean, why: string): Reach => ({ from, to: 'kube-system/coredns', port: 53, protocol: 'udp', want, why });
-  const expectReach = async (set: readonly Reach[]): Promise<void> => expect(await wrongOutcomes(lab, set)).toEqual([]);
-
-  beforeAll(() => {
-    restore = withPolicy();
-    lab = new TestLab('t');
-    lab.up(['--nodes', '2', '--pods-per-node', '0']);
-    apply(file('04-calico-deployment-test.yaml'));
-    const ks = path.join(work, 'kube-system.yaml');
-    writeFileSync(ks, KUBE_SYSTEM);
-    apply(ks);
-    // Both clients on node1: pod-test1 shares pod-test's block, so in step 08 only its run label can let it in.
-    run(['lab', 'run', 'pod-test', '--node', 'node1']);
-    run(['lab', 'run', 'pod-test1', '-n', 'develop', '--node', 'node1']);
-    const st = lab.status() as unknown as { pods: Array<{ name: string; k8sNamespace?: string }> };
-    backends = st.pods.filter((p) => p.k8sNamespace === 'develop' && p.name.startsWith('pod-deployment-')).map((p) => p.name);
-  }, 300_000);
-
-  afterAll(() => {
-    restore();
-    rmSync(work, { recursive: true, force: true });
-    expect(lab?.down().status).toBe(0);
-  }, 120_000);
+  const expectReach = (set: readonly Reach[]): Promise<void> => pl.reach(set);
 
   it('04: no policy, the Service answers every client', async () => {
     expect(backends).toHaveLength(3);
     // The tutorial's own check, once, with curl: the test image's line from one of the three pods.
-    const svc = (JSON.parse(readFileSync(path.join(lab.stateDir, 'state.json'), 'utf8')) as { clusterIPs: Record<string, string> }).clusterIPs['develop/pod-deployment']!;
-    const curl1 = lab.exec('pod-test', ['curl', '-s', '--max-time', '3', `http://${svc}/`]);
-    expect(curl1.stdout.trim()).toMatch(new RegExp(`^kubernetes pod-test v0\\.1!! ClientIP: ${labPod(lab, 'pod-test').ip.replace(/\./g, '\\.')}, ServerName: (${backends.join('|')}), ServerIP: 10\\.244\\.\\d+\\.\\d+!$`));
+    const svc = (JSON.parse(readFileSync(path.join(pl.lab.stateDir, 'state.json'), 'utf8')) as { clusterIPs: Record<string, string> }).clusterIPs['develop/pod-deployment']!;
+    const curl1 = pl.lab.exec('pod-test', ['curl', '-s', '--max-time', '3', `http://${svc}/`]);
+    expect(curl1.stdout.trim()).toMatch(new RegExp(`^kubernetes pod-test v0\\.1!! ClientIP: ${labPod(pl.lab, 'pod-test').ip.replace(/\./g, '\\.')}, ServerName: (${backends.join('|')}), ServerIP: 10\\.244\\.\\d+\\.\\d+!$`));
     await expectReach([...curl('pod-test', true, 'no policy'), ...curl('develop/pod-test1', true, 'no policy'), nslookup('develop/pod-test1', true, 'no policy')]);
   }, 60_000);
 
@@ -119,12 +97,10 @@ describeIf(ok)('the tutorial policy chapter replayed in the lab (steps 04-11)', 
     ]);
     // The transcript's situation: the except covering pod-test's node block (what 10.244.6.0/24 was for node2 in the
     // tutorial's cluster). pod-test is then kept out; pod-test1 on the same node still comes in by its run label.
-    const st = lab.status() as unknown as { pods: Array<{ name: string; k8sNamespace?: string; ip?: string }> };
+    const st = pl.lab.status() as unknown as { pods: Array<{ name: string; k8sNamespace?: string; ip?: string }> };
     const podTest = st.pods.find((p) => p.name === 'pod-test' && p.k8sNamespace === 'default')!;
     const block = `${podTest.ip!.split('.').slice(0, 3).join('.')}.0/24`;
-    const onNode1 = path.join(work, '08-node1.yaml');
-    writeFileSync(onNode1, readFileSync(f08, 'utf8').replace('10.244.6.0/24', block));
-    apply(onNode1);
+    pl.apply('08-node1', readFileSync(f08, 'utf8').replace('10.244.6.0/24', block));
     await expectReach([...curl('pod-test', false, `its address is in the except ${block}`), ...curl('develop/pod-test1', true, 'the podSelector peer run=pod-test1')]);
     apply(f08);
   }, 120_000);
