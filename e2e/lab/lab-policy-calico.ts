@@ -89,6 +89,9 @@ export function describeCalicoSemantics(encap: 'none' | 'vxlan'): void {
 
     it('every client reaches every server before any policy', async () => {
       await expectReach(SERVERS.flatMap((s) => from(['alpha/a', 'alpha/b', 'alpha/c', 'beta/x'], s, [true, true, true, true], 'no policy')));
+      // The clients' node routes the servers' block as the mode says: through the tunnel, or to node1 directly.
+      const block = `${labPod(pl.lab, 'alpha/tiers').ip.split('.').slice(0, 3).join('.')}.0/24 `;
+      expect(pl.lab.routes('master1').find((r) => r.startsWith(block))).toMatch(encap === 'vxlan' ? / dev vxlan\.calico / : / via 10\.0\.0\.15 dev eth0 /);
     }, 60_000);
 
     it('tiers, order, Deny before Allow, GlobalNetworkPolicy, nets/notNets, ICMP and named ports', async () => {
