@@ -5,7 +5,6 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildConflist, installCni } from '../../src/cni/install';
 import { vethNameForWorkload } from '../../src/cni/veth-name';
 import { endpointFromKubeconfig, HttpKubeApi } from '../../src/datastore/kubernetes/http-api';
 import { KubernetesDatastore } from '../../src/datastore/kubernetes/kubernetes-datastore';
@@ -13,7 +12,7 @@ import { API_VERSION } from '../../src/datastore/types';
 import { IpamAllocator } from '../../src/ipam';
 import { startKubeFixture, type KubeFixture } from '../k8s-fixture/server';
 import { describeIf, requireTools } from '../lib/tools';
-import { addNetns, addNodeNamespace, deleteNetns, invokePlugin, ipIn, ping, relayIntoNamespace, type PluginRun } from './cni-lab';
+import { addNetns, addNodeNamespace, deleteNetns, installKubernetesCni, invokePlugin, ipIn, ping, relayIntoNamespace, type PluginRun } from './cni-lab';
 
 const ok = requireTools('cni-kubernetes', ['ip', 'nsenter', 'python3'], { root: true });
 
@@ -60,16 +59,7 @@ describeIf(ok)('CNI plugin on the kubernetes datastore (API server fixture)', ()
     addNodeNamespace(HOST, '10.248.0.1', '10.248.0.2');
     relay = await relayIntoNamespace(HOST, Number(new URL(fx.url).port), path.join(work, 'kube.sock'));
     writeFileSync(path.join(work, 'kubeconfig'), fx.kubeconfig);
-    const list = buildConflist({ datastoreType: 'kubernetes', kubeconfig: path.join(work, 'kubeconfig'), nodename: NODE });
-    installCni({
-      binDir: path.join(work, 'bin'),
-      confDir: path.join(work, 'net.d'),
-      node: process.execPath,
-      entries: { gingham: path.join(ROOT, 'dist/cmd/cni-gingham.js'), 'gingham-ipam': path.join(ROOT, 'dist/cmd/cni-gingham-ipam.js') },
-      conflist: list,
-    });
-    const plugin = (list.plugins as Array<Record<string, unknown>>)[0];
-    stdin = JSON.stringify({ ...plugin, name: list.name, cniVersion: list.cniVersion, mtu_file: path.join(work, 'mtu'), ipam_lock_file: path.join(work, 'ipam.lock'), log_file_path: path.join(work, 'cni.log') });
+    stdin = installKubernetesCni(ROOT, work, path.join(work, 'kubeconfig'), NODE);
   }, 60000);
 
   afterAll(async () => {
