@@ -44,6 +44,8 @@ export interface LabState {
   readonly clusterIPs?: Readonly<Record<string, string>>;
   /** Calico objects the lab wrote for the cluster (`Kind ns/name` keys), so that removed ones are deleted. */
   readonly calicoWritten?: readonly string[];
+  /** `up` set net.netfilter.nf_log_all_netns for this lab (lab-netns-log.ts); `down` releases it. */
+  readonly netnsLog?: boolean;
 }
 
 export interface LabPaths {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { buildConflist, installCni, wrapperScript } from '../cni/install';
 import { ipIn, listNamespaces, runOk, waitUntil, type LabSys } from './lab-sys';
 import { labNamespaces, labPaths, readState, writeState, type LabPaths, type LabPodState, type LabState } from './lab-state';
+import { enableNetnsLog } from './lab-netns-log';
 import { labTopology, type LabNode, type LabOptions, type LabTopology } from './lab-topology';
 import { createPod } from './lab-pods';
 import { labGingham, logTail, LabUpError, nodeStatus, startAgent, startControllers, startEtcd, waitAgent, type AgentHealth, type LabSelf } from './lab-daemons';
@@ -151,6 +152,10 @@ export async function labUp(opts: LabOptions, stateDir: string, deps: LabUpDeps)
 
   progress(`lab: network ${t.lanNamespace} (${t.subnets.map((s) => `${s.bridge} ${s.cidr}`).join(', ')})`);
   buildLan(sys, t);
+  // Log rules in the nodes' namespaces write kernel log lines only with nf_log_all_netns=1 (lab-netns-log.ts).
+  const logWarning = await enableNetnsLog(sys, stateDir);
+  if (logWarning !== undefined) progress(`lab: ${logWarning}`);
+  state = save({ ...state, netnsLog: logWarning === undefined, warnings: logWarning === undefined ? state.warnings : [...state.warnings, logWarning] });
   progress(`lab: etcd on ${t.etcdEndpoint} (logs ${path.join(p.logDir, 'etcd.log')})`);
   state = save({ ...state, etcdPid: await startEtcd(sys, p, t) });
 
