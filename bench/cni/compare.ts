@@ -8,7 +8,6 @@
 // own grpc_server_handled_total (every client).
 //   npm run bench:cni       (builds, then: node bench/cni/run.js bench/cni/compare.ts [pods@1] [pods@10] [pods@50])
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
 import path from 'node:path';
 import { CNI_WIRE_VERSION, type CniWireReply } from '../../src/api/wire/cni';
 import { CNI_SHIM_BINARY, CONFLIST_NAME, buildConflist, installCni } from '../../src/cni/install';
@@ -18,6 +17,7 @@ import { API_VERSION } from '../../src/datastore/types';
 import { runCheck } from '../../src/cli/ipam-check';
 import { startEtcd, type EtcdServer } from '../../e2e/lib/etcd';
 import { cleanupAll, makeWorkDir, spawnDaemon, stopProcess, waitFor } from '../../e2e/lib/process';
+import { loadText, pool, summary } from './stats';
 import { addNetns, addNodeNamespace, deleteNetns, invokePlugin, relayIntoNamespace, type Invocation, type PluginRun } from '../../e2e/cni/cni-lab';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -30,16 +30,6 @@ interface Variant {
   readonly bin: string;
   readonly cniPath: string;
   readonly stdin: string;
-}
-
-function quantile(sorted: number[], q: number): number {
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[i]!;
-}
-
-function summary(xs: number[]): { p50: number; p99: number; max: number } {
-  const s = [...xs].sort((a, b) => a - b);
-  return { p50: quantile(s, 0.5), p99: quantile(s, 0.99), max: s[s.length - 1]! };
 }
 
 async function etcdUnaryRequests(etcd: EtcdServer): Promise<number> {
@@ -76,19 +66,6 @@ async function timed(run: () => Promise<PluginRun>, what: string): Promise<numbe
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.code !== 0) throw new Error(`${what} failed (${String(r.code)}): ${r.stdout} ${r.stderr}`);
   return ms;
-}
-
-/** Runs fn over items with at most `width` in flight; returns the results in order. */
-async function pool<T, R>(items: readonly T[], width: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  }));
-  return out;
 }
 
 async function main(): Promise<void> {
@@ -140,7 +117,7 @@ async function main(): Promise<void> {
       { name: 'ptp + host-local', bin: ref('ptp'), cniPath: path.dirname(ref('ptp')), stdin: JSON.stringify({ cniVersion: '1.0.0', name: 'bench-ptp', type: 'ptp', ipMasq: false, mtu: 1450, ipam: hl('10.241.0.0/16') }) },
       { name: 'bridge + host-local', bin: ref('bridge'), cniPath: path.dirname(ref('bridge')), stdin: JSON.stringify({ cniVersion: '1.0.0', name: 'bench-bridge', type: 'bridge', bridge: 'ghbench0', isGateway: true, ipMasq: false, mtu: 1450, ipam: hl('10.242.0.0/16') }) },
     ];
-    lines.push(`Run of ${new Date().toISOString().slice(0, 10)}, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} at the start, Node ${process.version}.`, '');
+    lines.push(`Run of ${new Date().toISOString().slice(0, 10)}, load average ${loadText()} at the start, Node ${process.version}.`, '');
     lines.push('| plugin | in flight | pods | ADD p50 | ADD p99 | ADD max | DEL p50 | DEL p99 | CPU ms per ADD | datastore requests per ADD |', '|---|---|---|---|---|---|---|---|---|---|');
     const p50s = new Map<string, number>();
     for (const [width, pods] of [[1, podsAt1], [10, podsAt10], [50, podsAt50]] as const) {
