@@ -7,20 +7,19 @@
 // carries, read with a VERSION request on the socket); for the standalone plugin, unary gRPC calls counted by etcd's
 // own grpc_server_handled_total (every client).
 //   npm run bench:cni       (builds, then: node bench/cni/run.js bench/cni/compare.ts [pods@1] [pods@10] [pods@50])
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CNI_WIRE_VERSION, type CniWireReply } from '../../src/api/wire/cni';
-import { CNI_SHIM_BINARY, CONFLIST_NAME, buildConflist, installCni } from '../../src/cni/install';
 import { requestUnixJson } from '../../src/lib/unix-json-client';
 import { EtcdDatastore } from '../../src/datastore/etcd/etcd-datastore';
 import { API_VERSION } from '../../src/datastore/types';
 import { runCheck } from '../../src/cli/ipam-check';
 import { startEtcd, type EtcdServer } from '../../e2e/lib/etcd';
-import { cleanupAll, makeWorkDir, spawnDaemon, stopProcess, waitFor } from '../../e2e/lib/process';
+import { cleanupAll, makeWorkDir } from '../../e2e/lib/process';
+import { startAgentLab, timed } from './agent-lab';
 import { loadText, pool, summary } from './stats';
-import { addNetns, addNodeNamespace, deleteNetns, invokePlugin, relayIntoNamespace, type Invocation, type PluginRun } from '../../e2e/cni/cni-lab';
+import { addNetns, deleteNetns, invokePlugin, type Invocation } from '../../e2e/cni/cni-lab';
 
-const ROOT = path.join(__dirname, '..', '..');
 const REF_DIRS = ['/usr/lib/cni', '/opt/cni/bin'];
 const AGENT = 'gingham shim + agent';
 const STANDALONE = 'gingham standalone (before)';
@@ -60,14 +59,6 @@ function procCpu(pid: number | 'self', which: 'own' | 'children'): number {
   return (Number(a) + Number(b)) / 100;
 }
 
-async function timed(run: () => Promise<PluginRun>, what: string): Promise<number> {
-  const t0 = process.hrtime.bigint();
-  const r = await run();
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.code !== 0) throw new Error(`${what} failed (${String(r.code)}): ${r.stdout} ${r.stderr}`);
-  return ms;
-}
-
 async function main(): Promise<void> {
   const podsAt1 = Number(process.argv[3] ?? 15);
   const podsAt10 = Number(process.argv[4] ?? 30);
@@ -84,30 +75,14 @@ async function main(): Promise<void> {
   const etcd = await startEtcd();
   const store = new EtcdDatastore({ endpoints: [etcd.endpoint] });
   const created: string[] = [];
-  let relay: { close(): Promise<void> } | undefined;
-  let agentPid: number | undefined;
+  let stopAgent: (() => Promise<void>) | undefined;
   const lines: string[] = [];
   try {
     await store.create({ apiVersion: API_VERSION, kind: 'IPPool', metadata: { name: 'bench' }, spec: { cidr: '10.240.0.0/20', blockSize: 26, ipipMode: 'Never', vxlanMode: 'Never', natOutgoing: false, nodeSelector: 'all()' } });
-    created.push(host);
-    addNodeNamespace(host, '10.239.0.1', '10.239.0.2');
-    relay = await relayIntoNamespace(host, Number(new URL(etcd.endpoint).port), path.join(work, 'etcd.sock'));
-    const binDir = path.join(work, 'bin');
-    // The compiled shim as the installed executables (as `gingham cni install` installs them), the Node plugins beside.
-    installCni({ binDir, confDir: path.join(work, 'scratch'), node: process.execPath, entries: { gingham: path.join(ROOT, 'dist/cmd/cni-gingham.js'), 'gingham-ipam': path.join(ROOT, 'dist/cmd/cni-gingham-ipam.js') }, conflist: buildConflist({ datastoreType: 'etcdv3' }), shim: CNI_SHIM_BINARY });
-    writeFileSync(path.join(work, 'mtu'), '1450\n');
-    const socket = path.join(work, 'run', 'cni.sock');
-    const agent = spawnDaemon({
-      name: 'agent',
-      cmd: 'ip',
-      args: ['netns', 'exec', host, process.execPath, path.join(ROOT, 'dist/cmd/gingham.js'), 'node', 'run', '--cni-socket', socket, '--cni-conf-dir', path.join(work, 'net.d'), '--status-socket', path.join(work, 'node.sock'), '--health-host', '127.0.0.1', '--health-port', '0', '--nodename-file', path.join(work, 'nodename'), '--mtu-file', path.join(work, 'mtu-agent')],
-      workDir: work,
-      env: { PATH: process.env.PATH, NODENAME: node, IP: '10.239.0.1/24', DATASTORE_TYPE: 'etcdv3', ETCD_ENDPOINTS: etcd.endpoint },
-    });
-    agentPid = agent.pid;
-    await waitFor(() => (agent.exited() ? Promise.reject(new Error(agent.logTail())) : existsSync(path.join(work, 'net.d', CONFLIST_NAME))), 60000, 'the agent to serve CNI');
-    const list = JSON.parse(readFileSync(path.join(work, 'net.d', CONFLIST_NAME), 'utf8')) as { name: string; cniVersion: string; plugins: Array<Record<string, unknown>> };
-    const agentConf: Record<string, unknown> = { ...list.plugins[0], name: list.name, cniVersion: list.cniVersion, mtu_file: path.join(work, 'mtu'), ipam_lock_file: path.join(work, 'ipam.lock') };
+    const lab = await startAgentLab({ work, host, node, hostIp: '10.239.0.1', gateway: '10.239.0.2', etcd, created });
+    stopAgent = lab.stop;
+    const { binDir, socket, conf: agentConf } = lab;
+    const agentPid = lab.pid;
     const { cni_socket: _unused, ...standaloneConf } = agentConf;
     void _unused;
     const hl = (subnet: string): Record<string, unknown> => ({ type: 'host-local', subnet, dataDir: path.join(work, 'host-local') });
@@ -137,9 +112,9 @@ async function main(): Promise<void> {
         const viaAgent = v.name === AGENT;
         const count = (): Promise<number> => (viaAgent ? agentRequests(socket) : etcdUnaryRequests(etcd));
         const before = await count();
-        const cpuBefore = procCpu('self', 'children') + (viaAgent ? procCpu(agentPid!, 'own') : 0);
+        const cpuBefore = procCpu('self', 'children') + (viaAgent ? procCpu(agentPid, 'own') : 0);
         const adds = await pool(rest, width, (id) => timed(() => invokePlugin(host, v.bin, inv(id, 'ADD'), v.stdin), `${v.name} ADD ${id}`));
-        const cpuPerAdd = (procCpu('self', 'children') + (viaAgent ? procCpu(agentPid!, 'own') : 0) - cpuBefore) / rest.length;
+        const cpuPerAdd = (procCpu('self', 'children') + (viaAgent ? procCpu(agentPid, 'own') : 0) - cpuBefore) / rest.length;
         const perAdd = ((await count()) - before) / rest.length;
         const dels = await pool(ids, width, (id) => timed(() => invokePlugin(host, v.bin, inv(id, 'DEL'), v.stdin), `${v.name} DEL ${id}`));
         for (const id of ids) deleteNetns(`gh-cnic-${id}`);
@@ -161,9 +136,8 @@ async function main(): Promise<void> {
     lines.push('', `\`ipam check\` after the run: ${check.problems} problems.`);
     process.stdout.write(lines.join('\n') + '\n');
   } finally {
-    if (agentPid !== undefined) await stopProcess(agentPid).catch(() => undefined);
+    await stopAgent?.();
     for (const ns of created.reverse()) deleteNetns(ns);
-    await relay?.close();
     await store.close();
     await etcd.stop();
     await cleanupAll();
