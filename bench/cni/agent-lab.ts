@@ -5,8 +5,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CNI_SHIM_BINARY, CONFLIST_NAME, buildConflist, installCni } from '../../src/cni/install';
 import type { EtcdServer } from '../../e2e/lib/etcd';
-import { spawnDaemon, stopProcess, waitFor } from '../../e2e/lib/process';
-import { addNodeNamespace, relayIntoNamespace, type PluginRun } from '../../e2e/cni/cni-lab';
+import { cleanupAll, spawnDaemon, stopProcess, waitFor } from '../../e2e/lib/process';
+import { addNodeNamespace, deleteNetns, relayIntoNamespace, type PluginRun } from '../../e2e/cni/cni-lab';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -62,3 +62,12 @@ export async function timed(run: () => Promise<PluginRun>, what: string): Promis
   return ms;
 }
 
+
+/** The end of a bench: the agent stopped, the namespaces it created deleted (last first), etcd and its client closed. */
+export async function teardownLab(o: { stopAgent?: () => Promise<void>; created: string[]; store: { close(): Promise<void> }; etcd: EtcdServer }): Promise<void> {
+  await o.stopAgent?.();
+  for (const ns of [...o.created].reverse()) deleteNetns(ns);
+  await o.store.close();
+  await o.etcd.stop();
+  await cleanupAll();
+}

@@ -15,9 +15,9 @@ import { EtcdDatastore } from '../../src/datastore/etcd/etcd-datastore';
 import { API_VERSION } from '../../src/datastore/types';
 import { runCheck } from '../../src/cli/ipam-check';
 import { startEtcd, type EtcdServer } from '../../e2e/lib/etcd';
-import { cleanupAll, makeWorkDir } from '../../e2e/lib/process';
-import { startAgentLab, timed } from './agent-lab';
-import { loadText, pool, summary } from './stats';
+import { makeWorkDir } from '../../e2e/lib/process';
+import { startAgentLab, teardownLab, timed } from './agent-lab';
+import { loadText, pool, runBench, summary } from './stats';
 import { addNetns, deleteNetns, invokePlugin, type Invocation } from '../../e2e/cni/cni-lab';
 
 const REF_DIRS = ['/usr/lib/cni', '/opt/cni/bin'];
@@ -136,18 +136,8 @@ async function main(): Promise<void> {
     lines.push('', `\`ipam check\` after the run: ${check.problems} problems.`);
     process.stdout.write(lines.join('\n') + '\n');
   } finally {
-    await stopAgent?.();
-    for (const ns of created.reverse()) deleteNetns(ns);
-    await store.close();
-    await etcd.stop();
-    await cleanupAll();
+    await teardownLab({ ...(stopAgent ? { stopAgent } : {}), created, store, etcd });
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runBench(main);

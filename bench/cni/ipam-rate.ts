@@ -6,7 +6,7 @@
 // allocator, as in the agent). A node may hold 20 blocks (1,280 addresses), so the agent's path runs in rounds of
 // at most 1,000: allocate, check, release, check; the first round claims the blocks, later ones reuse them (an
 // emptied affine block stays with its node).
-//   node bench/cni/run.js bench/cni/ipam-rate.ts [allocations per round] [in flight] [rounds] [old-path allocations]
+//   npm run bench:cni:ipam -- [allocations per round] [in flight] [rounds] [old-path allocations]
 import { DatastoreCache } from '../../src/datastore/cache';
 import { countRequests } from '../../src/datastore/counting';
 import { EtcdDatastore } from '../../src/datastore/etcd/etcd-datastore';
@@ -17,7 +17,7 @@ import { NodeIpam } from '../../src/ipam/node-ipam';
 import { nullLogger } from '../../src/lib/logger';
 import { CNI_CACHE_KINDS } from '../../src/node/cni-serve';
 import { startEtcd } from '../../e2e/lib/etcd';
-import { elapsedMs, loadText, pool, summary } from './stats';
+import { elapsedMs, loadText, pool, runBench, summary } from './stats';
 
 const NODE = 'bench-node';
 
@@ -74,10 +74,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -35,3 +35,14 @@ export async function elapsedMs<T>(fn: () => Promise<T>): Promise<[number, T]> {
   const r = await fn();
   return [Number(process.hrtime.bigint() - t0) / 1e6, r];
 }
+
+/** Runs a bench's main: exit 0 when it resolves, the error on stderr and exit 1 when it throws. */
+export function runBench(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(`bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
