@@ -88,9 +88,19 @@ async function main(): Promise<void> {
       created.push(`gh-cnib-${id}`);
       return timed(() => invokePlugin(host, bin, inv(id, 'ADD'), stdin), `ADD ${id}`);
     };
+    // DEL answered "try again later" (code 11) is retried as kubelet retries it, at most 10 times a second apart;
+    // how often that happened is reported.
+    let delRetries = 0;
     const del = async (ids: readonly string[]): Promise<void> => {
       for (const id of ids) {
-        await timed(() => invokePlugin(host, bin, inv(id, 'DEL'), stdin), `DEL ${id}`);
+        for (let attempt = 1; ; attempt++) {
+          const r = await invokePlugin(host, bin, inv(id, 'DEL'), stdin);
+          if (r.code === 0) break;
+          if (!r.stdout.includes('"code":11') || attempt === 10) throw new Error(`DEL ${id} failed (${String(r.code)}): ${r.stdout}`);
+          delRetries++;
+          process.stderr.write(`DEL ${id} answered code 11, retrying: ${r.stdout.slice(0, 200)}\n`);
+          await sleep(1000);
+        }
         deleteNetns(`gh-cnib-${id}`);
       }
     };
@@ -103,6 +113,7 @@ async function main(): Promise<void> {
       return out.slice(1); // the first pod warms up
     };
     const idle = await serial('idle', idlePods);
+    process.stderr.write(`idle: ${JSON.stringify(summary(idle))}\n`);
 
     // Converging: the feeder's session enabled, ADDs one after another until the table holds every route.
     const base = await feedRoutes(host);
@@ -127,6 +138,7 @@ async function main(): Promise<void> {
       if (convergedMs === undefined) busy.push(ms); // only ADDs that ended before the table was complete count
     }
     await poller;
+    process.stderr.write(`converging: ${busy.length} ADDs ${JSON.stringify(busy.length > 0 ? summary(busy) : {})}, converged after ${String(convergedMs)} ms (${installed} routes)\n`);
     const agentCpu = (procStat(lab.pid)?.cpuS ?? 0) - cpu0;
     const loadAfterConv = loadText();
     await del(busyIds);
@@ -142,7 +154,7 @@ async function main(): Promise<void> {
     lines.push('');
     lines.push(convergedMs !== undefined ? `Convergence (enable to ${n} routes in the node namespace's table): ${(convergedMs / 1000).toFixed(1)} s, agent CPU ${agentCpu.toFixed(1)} s over that time (ADDs included); load average then ${loadAfterConv}.` : `Not converged within 600 s: ${installed} of ${n} routes installed.`);
     const check = await runCheck(store, {}, Date.now());
-    lines.push(`\`ipam check\` after the run: ${check.problems} problems. Load average at the end: ${loadText()}.`);
+    lines.push(`DELs answered code 11 and retried: ${delRetries}. \`ipam check\` after the run: ${check.problems} problems. Load average at the end: ${loadText()}.`);
     process.stdout.write(lines.join('\n') + '\n');
   } finally {
     ctl?.close();
