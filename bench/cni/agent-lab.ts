@@ -35,10 +35,12 @@ export async function startAgentLab(o: { work: string; host: string; node: strin
     installCni({ binDir, confDir: path.join(work, 'scratch'), node: process.execPath, entries: { gingham: path.join(ROOT, 'dist/cmd/cni-gingham.js'), 'gingham-ipam': path.join(ROOT, 'dist/cmd/cni-gingham-ipam.js') }, conflist: buildConflist({ datastoreType: 'etcdv3' }), shim: CNI_SHIM_BINARY });
     writeFileSync(path.join(work, 'mtu'), '1450\n');
     const socket = path.join(work, 'run', 'cni.sock');
+    // GINGHAM_AGENT_NODE_ARGS: extra node options for the agent (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+    const nodeArgs = (process.env.GINGHAM_AGENT_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
     const agent = spawnDaemon({
       name: 'agent',
       cmd: 'ip',
-      args: ['netns', 'exec', host, process.execPath, path.join(ROOT, 'dist/cmd/gingham.js'), 'node', 'run', '--cni-socket', socket, '--cni-conf-dir', path.join(work, 'net.d'), '--status-socket', path.join(work, 'node.sock'), '--health-host', '127.0.0.1', '--health-port', '0', '--nodename-file', path.join(work, 'nodename'), '--mtu-file', path.join(work, 'mtu-agent')],
+      args: ['netns', 'exec', host, process.execPath, ...nodeArgs, path.join(ROOT, 'dist/cmd/gingham.js'), 'node', 'run', '--cni-socket', socket, '--cni-conf-dir', path.join(work, 'net.d'), '--status-socket', path.join(work, 'node.sock'), '--health-host', '127.0.0.1', '--health-port', '0', '--nodename-file', path.join(work, 'nodename'), '--mtu-file', path.join(work, 'mtu-agent')],
       workDir: work,
       env: { PATH: process.env.PATH, NODENAME: o.node, IP: `${o.hostIp}/24`, DATASTORE_TYPE: 'etcdv3', ETCD_ENDPOINTS: o.etcd.endpoint },
     });
