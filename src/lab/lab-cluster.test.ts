@@ -1,5 +1,6 @@
-import { applyObjects, deleteObjects, relabel, serviceRules, splitManifests } from './lab-cluster';
-import { decodeLabObject, emptyCluster, implicitNamespace, type LabCluster } from './lab-k8s';
+import { parseResources } from '../api/parse';
+import { applyObjects, deleteObjects, manifestText, relabel, serviceRules, splitManifests } from './lab-cluster';
+import { calicoObjects, decodeLabObject, emptyCluster, implicitNamespace, type LabCluster } from './lab-k8s';
 
 const nodes = ['master1', 'node1'];
 const docs = [
@@ -59,5 +60,17 @@ describe('the lab cluster: apply, delete, label, service endpoints', () => {
     const all = deleteObjects(c, splitManifests(docs).k8s);
     expect(all.missing).toEqual([]);
     expect(all.cluster.namespaces.develop).toBeUndefined();
+    for (const name of ['default', 'kube-system', 'kube-public']) {
+      expect(() => deleteObjects(c, splitManifests([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }]).k8s)).toThrow(`namespaces "${name}" is forbidden: this namespace may not be deleted`);
+    }
+  });
+
+  it("hands gingham the namespace profiles with their label values intact (a namespace labelled ns: y is not ns: true)", () => {
+    // The upstream x/y/z fixture: namespace y labelled ns=y. Read back by gingham's YAML 1.1 reader.
+    const y = decodeLabObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'y', labels: { ns: 'y', on: 'yes' } } });
+    const c = { ...emptyCluster(), namespaces: { y: y as never } };
+    const read = parseResources(manifestText(calicoObjects(c)), 'stdin').map((r) => r.resource as unknown as { metadata: { name: string }; spec: { labelsToApply?: Record<string, string> } });
+    expect(read.map((r) => r.metadata.name)).toEqual(['kns.y', 'ksa.y.default']);
+    expect(read[0]!.spec.labelsToApply).toMatchObject({ 'pcns.ns': 'y', 'pcns.on': 'yes', 'pcns.kubernetes.io/metadata.name': 'y' });
   });
 });
