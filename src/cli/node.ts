@@ -48,11 +48,15 @@ function port(text: string, field: string): number {
   return n;
 }
 
-/** GINGHAM_POLICY: `enforce` turns network policy on; empty or `off` leaves it off; anything else is refused. */
+/**
+ * GINGHAM_POLICY: network policy is enforced unless it is `off` (as calico-node always enforces); `enforce` or empty
+ * turn it on, anything else is refused. `off` is for a node whose workloads' `kns.<ns>` profiles nobody writes (etcd
+ * mode without the controllers): an endpoint whose profiles are missing is dropped, as in Calico.
+ */
 function policyMode(text: string | undefined): boolean {
   const v = (text ?? '').toLowerCase();
-  if (v === '' || v === 'off') return false;
-  if (v === 'enforce') return true;
+  if (v === 'off') return false;
+  if (v === '' || v === 'enforce') return true;
   throw new CliExit(1, `node run: ${ENV.policy}: "${text ?? ''}" is neither enforce nor off`);
 }
 
