@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkloadEndpoint } from '../../src/api/kind-workload-endpoint';
+import { decodeNamespace, namespaceToProfile } from '../../src/api/k8s';
 import { runCheck } from '../../src/cli/ipam-check';
 import { CONFLIST_NAME, buildConflist, installCni } from '../../src/cni/install';
 import { vethNameForWorkload } from '../../src/cni/veth-name';
@@ -73,6 +74,9 @@ describeIf(ok)('CNI served by the node agent (real kernel, real etcd)', () => {
     store = new EtcdDatastore({ endpoints: [etcd.endpoint] });
     ipam = new IpamAllocator(store);
     await store.create({ apiVersion: API_VERSION, kind: 'IPPool', metadata: { name: 'cnia-pool' }, spec: { cidr: POOL, blockSize: 26, ipipMode: 'Never', vxlanMode: 'Never', natOutgoing: false, nodeSelector: 'all()' } });
+    // What kube-controllers write for namespace default: the agent enforces policy (its default), and a pod whose
+    // kns. profile is missing is dropped, its ping to the host included (that goes through the pod's egress policy).
+    await store.create(namespaceToProfile(decodeNamespace({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } })));
     namespaces.push(HOST);
     addNodeNamespace(HOST, HOST_IP, '10.248.0.2');
     relay = await relayIntoNamespace(HOST, Number(new URL(etcd.endpoint).port), path.join(work, 'etcd.sock'));

@@ -68,7 +68,10 @@ describeIf(ok)('gingham lab: the node agent enforces Calico policy with nftables
     }
   }, 60_000);
 
-  it("kns.default (the lab writes it for namespace default, as kube-controllers would) allows everything: pods reach pods", async () => {
+  it("kns.default (the lab writes every namespace's profiles at up, as kube-controllers would) allows everything: pods reach pods", async () => {
+    const profiles = lab.exec('master1', ['gingham', 'get', 'profiles', '-o', 'name']);
+    expect(profiles.status).toBe(0);
+    for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) expect(profiles.stdout.split('\n')).toEqual(expect.arrayContaining([`profile/kns.${ns}`, `profile/ksa.${ns}.default`]));
     expect(await reaches('master1', 'node1', true)).toBe(true);
     expect(await reaches('node2', 'node1', true)).toBe(true);
   }, 60_000);
