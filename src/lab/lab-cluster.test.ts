@@ -1,5 +1,6 @@
 import { parseResources } from '../api/parse';
-import { applyObjects, deleteObjects, manifestText, relabel, serviceRules, splitManifests } from './lab-cluster';
+import { applyObjects, deleteObjects, manifestText, relabel, serviceRules, splitManifests, stopPodProcesses } from './lab-cluster';
+import type { LabSys } from './lab-sys';
 import { calicoObjects, decodeLabObject, emptyCluster, implicitNamespace, type LabCluster } from './lab-k8s';
 
 const nodes = ['master1', 'node1'];
@@ -72,5 +73,24 @@ describe('the lab cluster: apply, delete, label, service endpoints', () => {
     const read = parseResources(manifestText(calicoObjects(c)), 'stdin').map((r) => r.resource as unknown as { metadata: { name: string }; spec: { labelsToApply?: Record<string, string> } });
     expect(read.map((r) => r.metadata.name)).toEqual(['kns.y', 'ksa.y.default']);
     expect(read[0]!.spec.labelsToApply).toMatchObject({ 'pcns.ns': 'y', 'pcns.on': 'yes', 'pcns.kubernetes.io/metadata.name': 'y' });
+  });
+
+  it("stops a deleted pod's processes found inside its namespace, never a recorded PID that may be reused", async () => {
+    // The pod's server (recorded as PID 7) ended long ago and 7 is someone else's now; 41 and 42 run in the pod.
+    const live = new Set([7, 41, 42]);
+    const killed: number[] = [];
+    const sys: LabSys = {
+      run: (_cmd, args) => ({ status: 0, stdout: args[1] === 'pids' && args[2] === 'glab-x.a' ? '41\n42\n' : '', stderr: '' }),
+      spawnDetached: () => 0,
+      alive: (pid) => live.has(pid),
+      kill: (pid) => {
+        killed.push(pid);
+        live.delete(pid);
+      },
+      sleep: async () => undefined,
+    };
+    expect(await stopPodProcesses(sys, { namespace: 'glab-x.a' })).toEqual([41, 42]);
+    expect(killed).toEqual([41, 42]);
+    expect(live.has(7)).toBe(true);
   });
 });

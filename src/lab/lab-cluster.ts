@@ -11,7 +11,7 @@ import { workloadEndpointName } from '../api/kind-workload-endpoint';
 import { podEndpointLabels, podEndpointPorts, podProfiles, type K8sPod } from '../api/k8s';
 import { labGingham, LabUpError, type LabSelf } from './lab-daemons';
 import { createPod, runPlugin } from './lab-pods';
-import { execIn, runOk, stopPids, type LabSys } from './lab-sys';
+import { execIn, namespacePids, runOk, stopPids, type LabSys } from './lab-sys';
 import { labPaths, readState, recordPid, updateState, type LabPaths, type LabPodState, type LabState } from './lab-state';
 import {
   allocateClusterIP,
@@ -272,9 +272,19 @@ export function startServer(sys: LabSys, self: LabSelf, p: LabPaths, pod: LabPod
   return pid;
 }
 
-/** The pod's server stopped, CNI DEL run (its address released, its endpoint removed), its namespace deleted. */
+/** The pod's processes stopped, CNI DEL run (its address released, its endpoint removed), its namespace deleted. */
+/**
+ * Stops every process inside the pod's network namespace (its server, anything `lab exec` left running), found there
+ * rather than by the recorded server PID: a server that ended on its own may have had its PID reused by then.
+ */
+export async function stopPodProcesses(sys: LabSys, pod: Pick<LabPodState, 'namespace'>): Promise<number[]> {
+  const pids = namespacePids(sys, pod.namespace).filter((pid) => pid !== process.pid);
+  await stopPids(sys, pids);
+  return pids;
+}
+
 async function removePod(deps: LabClusterDeps, p: LabPaths, s: LabState, pod: LabPodState): Promise<void> {
-  if (pod.serverPid !== undefined) await stopPids(deps.sys, [pod.serverPid]);
+  await stopPodProcesses(deps.sys, pod);
   const r = runPlugin(deps.sys, p, s.topology, pod, 'DEL');
   if (r.status !== 0) deps.progress(`lab: CNI DEL of ${pod.k8sNamespace}/${pod.name}: ${(r.stderr || r.stdout).trim()}`);
   runOk(deps.sys, 'ip', ['netns', 'delete', pod.namespace]);
