@@ -17,7 +17,7 @@ const IMPORT_TABLE = [
   { folder: 'api/wire', allow: ['lib', 'api'] },
   { folder: 'datastore', allow: ['lib', 'api', 'datastore/etcd'] },
   { folder: 'datastore/etcd', allow: ['lib', 'api', 'datastore'] },
-  { folder: 'datastore/kubernetes', allow: ['lib', 'api', 'datastore'] },
+  { folder: 'datastore/kubernetes', allow: ['lib', 'api', 'api/k8s', 'datastore'] },
   { folder: 'datastore/memory', allow: ['lib', 'api', 'datastore'] },
   { folder: 'datastore/testing', allow: ['lib', 'api', 'datastore'] },
   { folder: 'netlink', allow: ['lib'] },
@@ -66,7 +66,7 @@ const IMPORT_TABLE = [
     folder: 'cmd',
     allow: [
       'lib', 'api', 'api/selector', 'api/k8s', 'api/wire', 'datastore', 'datastore/etcd', 'datastore/kubernetes', 'netlink',
-      'bgp', 'bgp/config', 'bgp/session', 'ipam', 'felix', 'cni', 'controllers', 'node', 'lab', 'cli',
+      'bgp', 'bgp/config', 'bgp/session', 'ipam', 'felix', 'cni', 'controllers', 'node', 'node/calc', 'lab', 'cli',
     ],
   },
 ];

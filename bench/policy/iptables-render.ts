@@ -7,7 +7,7 @@
 // (Felix writes match blocks with scratch marks instead; same kernel cost class).
 
 import { createHash } from 'node:crypto';
-import type { Chain, Match, Rule, Ruleset, Verdict } from '../../src/felix/rules/ir';
+import type { Chain, Match, NamedSet, Rule, Ruleset, Verdict } from '../../src/felix/rules/ir';
 
 export interface IptState {
   /** chain name -> rule lines (`-A chain ...`). */
@@ -157,31 +157,67 @@ function endpointChainName(key: 'iifname' | 'oifname', iface: string): string {
   return `cali-${key === 'iifname' ? 'fw' : 'tw'}-${iface}`.slice(0, 28);
 }
 
-/** The whole IPv4 filter state of a ruleset in Felix's iptables layout. */
-export function translateRuleset(rs: Ruleset): IptState {
-  if (rs.family !== 4) throw new IptTranslateError('family', 'the bench renderer writes IPv4 only');
-  const state: IptState = { chains: new Map(), sets: new Map() };
-  for (const s of rs.sets.values()) {
-    const members = s.type === 'addr' ? [...s.elements] : s.elements.map((e) => e.split(' . ')).map(([a, p, port]) => `${a},${p}:${port}`);
-    state.sets.set(ipsetName(s.name), { type: s.type === 'addr' ? 'hash:net' : 'hash:ip,port', members });
-  }
-  const endpointChains = new Set<string>();
-  for (const map of rs.maps.values()) for (const c of map.entries.values()) endpointChains.add(c);
-  for (const c of rs.chains.values()) {
-    if (endpointChains.has(c.name)) continue;
-    const name = iptChainName(c.name);
-    state.chains.set(name, chainLines(c, name, rs, state));
-  }
-  for (const [mapName, map] of rs.maps) {
-    const key = mapName === 'from-wl' ? 'iifname' : 'oifname';
-    for (const [iface, chainName] of map.entries) {
-      const c = rs.chains.get(chainName);
-      if (!c) throw new IptTranslateError('map.entries', `unknown chain ${chainName}`);
-      const name = endpointChainName(key, iface);
-      state.chains.set(name, chainLines(c, name, rs, state));
+type IptSet = { type: 'hash:net' | 'hash:ip,port'; members: string[] };
+
+/**
+ * Translates rulesets into Felix's iptables layout, reusing the translation of IR chains and sets seen before
+ * (their identity is kept across incremental builds), as Felix renders only its dirty chains and sets.
+ */
+export class IptTranslator {
+  private readonly sets = new WeakMap<NamedSet, IptSet>();
+  private readonly chains = new WeakMap<Chain, Map<string, { lines: string[]; anon: Array<[string, IptSet]> }>>();
+
+  /** The whole IPv4 filter state of a ruleset. */
+  translate(rs: Ruleset): IptState {
+    if (rs.family !== 4) throw new IptTranslateError('family', 'the bench renderer writes IPv4 only');
+    const state: IptState = { chains: new Map(), sets: new Map() };
+    for (const s of rs.sets.values()) {
+      let t = this.sets.get(s);
+      if (!t) {
+        const named = s.type === 'addr-proto-port';
+        const members = named ? s.elements.map((e) => e.split(' . ')).map(([a, p, port]) => `${a},${p}:${port}`) : [...s.elements];
+        this.sets.set(s, (t = { type: named ? 'hash:ip,port' : 'hash:net', members }));
+      }
+      state.sets.set(ipsetName(s.name), t);
     }
+    const endpointChains = new Set<string>();
+    for (const map of rs.maps.values()) for (const c of map.entries.values()) endpointChains.add(c);
+    for (const c of rs.chains.values()) {
+      if (endpointChains.has(c.name)) continue;
+      const name = iptChainName(c.name);
+      state.chains.set(name, this.chain(c, name, rs, state));
+    }
+    for (const [mapName, map] of rs.maps) {
+      const key = mapName === 'from-wl' ? 'iifname' : 'oifname';
+      for (const [iface, chainName] of map.entries) {
+        const c = rs.chains.get(chainName);
+        if (!c) throw new IptTranslateError('map.entries', `unknown chain ${chainName}`);
+        const name = endpointChainName(key, iface);
+        state.chains.set(name, this.chain(c, name, rs, state));
+      }
+    }
+    return state;
   }
-  return state;
+
+  /** A chain's lines; dispatch chains (vmap verdicts, expanded from the maps) are translated every time. */
+  private chain(c: Chain, name: string, rs: Ruleset, state: IptState): string[] {
+    if (c.rules.some((r) => r.verdict.kind === 'vmap')) return chainLines(c, name, rs, state);
+    let byName = this.chains.get(c);
+    if (!byName) this.chains.set(c, (byName = new Map()));
+    let hit = byName.get(name);
+    if (!hit) {
+      const scratch: IptState = { chains: new Map(), sets: new Map() };
+      hit = { lines: chainLines(c, name, rs, scratch), anon: [...scratch.sets] };
+      byName.set(name, hit);
+    }
+    for (const [n, set] of hit.anon) if (!state.sets.has(n)) state.sets.set(n, set);
+    return hit.lines;
+  }
+}
+
+/** The whole IPv4 filter state of a ruleset in Felix's iptables layout (translated from scratch). */
+export function translateRuleset(rs: Ruleset): IptState {
+  return new IptTranslator().translate(rs);
 }
 
 /** `iptables-restore` input writing the given chains (declaring a chain flushes it under --noflush). */
@@ -202,6 +238,7 @@ export function ipsetScript(next: IptState, prev?: IptState): { script: string; 
   const lines: string[] = [];
   for (const [name, s] of next.sets) {
     const old = prev?.sets.get(name);
+    if (old === s) continue;
     if (!old) {
       lines.push(`create ${name} ${s.type} family inet maxelem 1048576`);
       for (const m of s.members) lines.push(`add ${name} ${m}`);
@@ -222,6 +259,7 @@ export function changedChains(next: IptState, prev: IptState): { changed: string
   const changed: string[] = [];
   for (const [n, lines] of next.chains) {
     const old = prev.chains.get(n);
+    if (old === lines) continue;
     if (!old || old.length !== lines.length || old.some((l, i) => l !== lines[i])) changed.push(n);
   }
   const deleted = [...prev.chains.keys()].filter((n) => !next.chains.has(n));

@@ -3,19 +3,29 @@
 // with two real pod namespaces. Root only; every namespace it creates is removed at the end. Results on stdout.
 
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { decodeNamespace, k8sNetworkPolicyToCalico, namespaceToProfile } from '../../src/api/k8s';
 import { PolicyDataplane } from '../../src/felix/policy-dataplane';
 import { RulesetBuilder } from '../../src/felix/rules/ruleset';
 import { processNftRunner, type NftRunner } from '../../src/felix/tables/nft-command';
 import type { Ruleset } from '../../src/felix/rules/ir';
-import { renderTable } from '../../src/felix/tables/nft-render';
+import { TableRenderer } from '../../src/felix/tables/nft-render';
 import { NftTableOwner } from '../../src/felix/tables/table-owner';
 import { benchWep, DEFAULT_SPEC, generateCluster, NODE, type BenchPod, type Cluster } from './cluster';
 import { selfTest } from './selftest';
-import { changedChains, ipsetScript, iptablesScript, ruleCount, translateRuleset, type IptState } from './iptables-render';
+import { changedChains, ipsetScript, iptablesScript, IptTranslator, ruleCount, type IptState } from './iptables-render';
 
 const suffix = `${process.pid % 10000}`;
+/** CPU time (ms) of this process's waited-for children (nft, iptables-restore, ipset), from /proc/self/stat. */
+function childCpuMs(): number {
+  const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]?.split(' ') ?? [];
+  // cutime and cstime, in USER_HZ (100 per second on Linux).
+  return (Number(f[13]) + Number(f[14])) * 10;
+}
+
+const cpuMs = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
+
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 100);
 const CONNECT_SECONDS = Number(process.env.BENCH_CONNECT_SECONDS ?? 1.5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -93,7 +103,7 @@ function feed(dp: PolicyDataplane, c: Cluster): void {
   for (const p of c.globalPolicies) dp.setGlobalNetworkPolicy(p);
 }
 
-/** The nft runner with the time spent in the nft process (and `ip netns exec`) added up. */
+/** The nft runner (one `ip netns exec <ns> nft -f -` per transaction, as the agent runs it) with its time added up. */
 function timedRunner(netns: string): NftRunner & { ms: number } {
   const inner = processNftRunner({ netns });
   const r = {
@@ -156,11 +166,14 @@ const add = (a: Phases, b: Phases): void => {
 class GinghamSide {
   readonly dp = new PolicyDataplane({ nodeName: NODE, runner: NULL_RUNNER, families: [4] });
   readonly builder = new RulesetBuilder(4);
+  readonly renderer = new TableRenderer('gingham');
   readonly runner: NftRunner & { ms: number };
   readonly owner: NftTableOwner;
   ir?: Ruleset;
   /** nft script lines and changed objects written, summed over the syncs. */
   lines = 0;
+  /** Time of each collect() transaction after a sync (not part of the time to enforcement). */
+  readonly collectMs: number[] = [];
   objects = 0;
 
   constructor(netns: string) {
@@ -171,11 +184,11 @@ class GinghamSide {
   async program(change: () => void): Promise<Phases> {
     const t0 = performance.now();
     change();
-    this.dp.resolver.takeChanges();
+    const changes = this.dp.resolver.takeChanges();
     const t1 = performance.now();
-    this.ir = this.builder.build(this.dp.resolver);
+    this.ir = this.builder.build(this.dp.resolver, changes);
     const t2 = performance.now();
-    const table = renderTable(this.ir, 'gingham');
+    const table = this.renderer.render(this.ir);
     const k0 = this.runner.ms;
     const res = await this.owner.sync(table);
     this.lines += res.lines;
@@ -184,12 +197,20 @@ class GinghamSide {
     const kernel = this.runner.ms - k0;
     return { calc: t1 - t0, ir: t2 - t1, render: t3 - t2 - kernel, kernel };
   }
+
+  /** The deletion of chains and sets nothing refers to any more (the agent's periodic verify does it), timed. */
+  async collect(): Promise<void> {
+    const c0 = performance.now();
+    await this.owner.collect();
+    this.collectMs.push(performance.now() - c0);
+  }
 }
 
 /** Felix-style: the same calc and IR, translated to iptables + ipsets, `ipset restore` + `iptables-restore --noflush`. */
 class IptablesSide {
   readonly dp = new PolicyDataplane({ nodeName: NODE, runner: NULL_RUNNER, families: [4] });
   readonly builder = new RulesetBuilder(4);
+  readonly translator = new IptTranslator();
   state?: IptState;
   chainsWritten = 0;
 
@@ -198,11 +219,11 @@ class IptablesSide {
   program(change: () => void): Phases {
     const t0 = performance.now();
     change();
-    this.dp.resolver.takeChanges();
+    const changes = this.dp.resolver.takeChanges();
     const t1 = performance.now();
-    const ir = this.builder.build(this.dp.resolver);
+    const ir = this.builder.build(this.dp.resolver, changes);
     const t2 = performance.now();
-    const next = translateRuleset(ir);
+    const next = this.translator.translate(ir);
     const prev = this.state;
     const { changed, deleted } = prev ? changedChains(next, prev) : { changed: [...next.chains.keys()], deleted: [] };
     const sets = ipsetScript(next, prev);
@@ -256,8 +277,12 @@ async function main(): Promise<void> {
 
     const g = new GinghamSide(nftNode.ns);
     const f = new IptablesSide(iptNode.ns);
+    let [c0, k0] = [process.cpuUsage(), childCpuMs()];
     const gCold = await g.program(() => feed(g.dp, cluster));
+    const gColdCpu = { self: cpuMs(process.cpuUsage(c0)), kernel: childCpuMs() - k0 };
+    [c0, k0] = [process.cpuUsage(), childCpuMs()];
     const fCold = f.program(() => feed(f.dp, cluster));
+    const fColdCpu = { self: cpuMs(process.cpuUsage(c0)), kernel: childCpuMs() - k0 };
     const ir = g.ir as Ruleset;
     const nftRules = [...ir.chains.values()].reduce((n, c) => n + c.rules.length, 0);
     const nftElems = [...ir.sets.values()].reduce((n, s) => n + s.elements.length, 0);
@@ -277,12 +302,21 @@ async function main(): Promise<void> {
     const fSum = zero();
     const chains0 = f.chainsWritten;
     const [lines0, objects0] = [g.lines, g.objects];
+    const cpu = { g: 0, gKernel: 0, f: 0, fKernel: 0 };
     for (let i = 0; i < CHANGES; i++) {
       const p = cluster.pods[2 + (i % 98)] as BenchPod;
       const pod = { ...p.pod, metadata: { ...p.pod.metadata, labels: { ...p.pod.metadata.labels, app: apps[(i * 7) % apps.length] as string } } };
       const wep = benchWep(pod, p.ip, p.iface, true);
+      let [c, k] = [process.cpuUsage(), childCpuMs()];
       const gp = await g.program(() => g.dp.setWorkloadEndpoint(wep));
+      cpu.g += cpuMs(process.cpuUsage(c));
+      cpu.gKernel += childCpuMs() - k;
+      // Enforced from here on; the clean-up follows as its own transaction, outside the measured latency.
+      await g.collect();
+      [c, k] = [process.cpuUsage(), childCpuMs()];
       const fp = f.program(() => f.dp.setWorkloadEndpoint(wep));
+      cpu.f += cpuMs(process.cpuUsage(c));
+      cpu.fKernel += childCpuMs() - k;
       add(gSum, gp);
       add(fSum, fp);
       gLat.push(total(gp));
@@ -305,7 +339,10 @@ async function main(): Promise<void> {
       `bench:policy: ${DEFAULT_SPEC.policies} policies (+2 bench allows), ${DEFAULT_SPEC.endpoints} endpoints (${DEFAULT_SPEC.localEndpoints} local), ${cluster.namespaces.length} namespaces, seed ${DEFAULT_SPEC.seed}, IPv4`,
       `warm-up calc+IR (V8 JIT, not counted below): ${ms(warmMs)}`,
       `cold programming: gingham ${ms(total(gCold))} (${phasesText(gCold)}) | iptables ${ms(total(fCold))} (${phasesText(fCold)}) | iptables/gingham ${(total(fCold) / total(gCold)).toFixed(2)}; kernel only ${(fCold.kernel / gCold.kernel).toFixed(2)}`,
+      `cold programming CPU time (user + system): gingham ${ms(gColdCpu.self)} + nft ${ms(gColdCpu.kernel)} | iptables ${ms(fColdCpu.self)} + ipset/iptables-restore ${ms(fColdCpu.kernel)}`,
       `label change -> enforced (${CHANGES} changes): gingham p50 ${ms(pct(gLat, 50))} p99 ${ms(pct(gLat, 99))} (mean ${phasesText(gSum, CHANGES)}; ${((g.lines - lines0) / CHANGES).toFixed(0)} nft lines, ${((g.objects - objects0) / CHANGES).toFixed(1)} objects per change) | iptables p50 ${ms(pct(fLat, 50))} p99 ${ms(pct(fLat, 99))} (mean ${phasesText(fSum, CHANGES)}; ${((f.chainsWritten - chains0) / CHANGES).toFixed(1)} chains rewritten per change) | p99 iptables/gingham ${(pct(fLat, 99) / pct(gLat, 99)).toFixed(2)}`,
+      `CPU time per label change (user + system, mean; what load does not inflate): gingham calc+IR+render ${ms(cpu.g / CHANGES)} + nft processes ${ms(cpu.gKernel / CHANGES)} | iptables calc+IR+translate ${ms(cpu.f / CHANGES)} + ipset/iptables-restore processes ${ms(cpu.fKernel / CHANGES)}`,
+      `gingham's deletion of unreferenced chains and sets (the agent does it on its periodic verify; here after each change, not counted above): p50 ${ms(pct(g.collectMs.slice(-CHANGES), 50))} p99 ${ms(pct(g.collectMs.slice(-CHANGES), 99))}`,
       `empty transaction on the loaded tables (p50 of 10, incl. ~5 ms ip netns exec): nft -f ${ms(pct(fixed.nft, 50))} | iptables-restore --noflush ${ms(pct(fixed.ipt, 50))}`,
       `rules: gingham ${nftRules} rules in ${ir.chains.size} chains, ${ir.sets.size} sets (${nftElems} elements), 2 vmaps (${mapEntries} entries) | iptables ${iptRules} rules in ${ipt.chains.size} chains, ${ipt.sets.size} ipsets (${iptMembers} members) | rules iptables/gingham ${(iptRules / nftRules).toFixed(2)}`,
       `new TCP connections (sequential connect loop pod -> pod through egress + ingress policy, median of ${ROUNDS} interleaved ${CONNECT_SECONDS} s rounds): before programming: bare ${(pre[0] as Rate).rate.toFixed(0)}/s, nft node ${(pre[1] as Rate).rate.toFixed(0)}/s, iptables node ${(pre[2] as Rate).rate.toFixed(0)}/s`,

@@ -1,15 +1,16 @@
 // CNI through the node agent, against the real kernel and a real etcd: `gingham node run --cni-socket` in a node
-// namespace serves CNI and writes the conflist naming its socket; the installed `gingham` executable (the shim) is
+// namespace serves CNI and writes the conflist naming its socket; the installed `gingham` executable (the compiled shim,
+// with the Node plugin beside it for DEL while the agent is down) is
 // invoked the way a container runtime invokes it, with that conflist's entry on stdin. Covers: ADD/CHECK/DEL through
 // the agent (veth, address, WorkloadEndpoint, handle, ping to the host), idempotent re-ADD, 50 concurrent ADDs on one
 // node all succeeding with `ipam check` clean, and the agent down: ADD fails fast with code 11, DEL still releases
-// the address (standalone path). Needs `npm run build`.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+// the address (standalone path); the agent killed during 20 concurrent ADDs and restarted: it reconciles before serving,
+// `ipam check` is clean and the retried ADDs succeed with distinct addresses. Needs `npm run build`.
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkloadEndpoint } from '../../src/api/kind-workload-endpoint';
-import { decodeNamespace, namespaceToProfile } from '../../src/api/k8s';
 import { runCheck } from '../../src/cli/ipam-check';
-import { CONFLIST_NAME, buildConflist, installCni } from '../../src/cni/install';
+import { CNI_SHIM_BINARY, CONFLIST_NAME, buildConflist, installCni } from '../../src/cni/install';
 import { vethNameForWorkload } from '../../src/cni/veth-name';
 import { EtcdDatastore } from '../../src/datastore/etcd/etcd-datastore';
 import { API_VERSION } from '../../src/datastore/types';
@@ -54,35 +55,37 @@ describeIf(ok)('CNI served by the node agent (real kernel, real etcd)', () => {
   };
 
   async function startAgent(): Promise<void> {
+    // A killed agent leaves its socket file behind: wait for the new agent's own.
+    rmSync(socket(), { force: true });
     agent = spawnDaemon({
       name: `agent-${Date.now()}`,
       cmd: 'ip',
-      args: ['netns', 'exec', HOST, process.execPath, GINGHAM, 'node', 'run', '--cni-socket', socket(), '--cni-conf-dir', path.join(work, 'net.d'), '--status-socket', path.join(work, 'node.sock'), '--health-host', '127.0.0.1', '--health-port', '0', '--nodename-file', path.join(work, 'nodename'), '--mtu-file', path.join(work, 'mtu')],
+      args: ['netns', 'exec', HOST, process.execPath, GINGHAM, 'node', 'run', '--cni-socket', socket(), '--cni-conf-dir', path.join(work, 'net.d'), '--cni-policy-setup-timeout', '60', '--status-socket', path.join(work, 'node.sock'), '--health-host', '127.0.0.1', '--health-port', '0', '--nodename-file', path.join(work, 'nodename'), '--mtu-file', path.join(work, 'mtu')],
       workDir: work,
-      env: { PATH: process.env.PATH, NODENAME: NODE, IP: `${HOST_IP}/24`, DATASTORE_TYPE: 'etcdv3', ETCD_ENDPOINTS: etcd.endpoint },
+      // Policy enforced: ADD answers once the pod's policy is in the kernel (a 60 s bound, so a miss shows in the log).
+      env: { PATH: process.env.PATH, NODENAME: NODE, IP: `${HOST_IP}/24`, DATASTORE_TYPE: 'etcdv3', ETCD_ENDPOINTS: etcd.endpoint, GINGHAM_POLICY: 'enforce' },
     });
     const a = agent;
     await waitFor(() => (a.exited() ? Promise.reject(new Error(`agent exited: ${a.logTail()}`)) : existsSync(socket())), 30000, 'the agent to serve CNI');
   }
 
   beforeAll(async () => {
-    for (const f of [GINGHAM, DIST_PLUGIN, DIST_IPAM, path.join(ROOT, 'dist/netlink/netns-child.js')]) {
-      if (!existsSync(f)) throw new Error(`${f} is missing: run \`npm run build\` before the CNI e2e test`);
+    for (const f of [GINGHAM, DIST_PLUGIN, DIST_IPAM, path.join(ROOT, 'dist/netlink/netns-child.js'), CNI_SHIM_BINARY]) {
+      if (!existsSync(f)) throw new Error(`${f} is missing: run \`npm run build:native && npm run build\` before the CNI e2e test`);
     }
     work = makeWorkDir('cni-agent');
     etcd = await startEtcd();
     store = new EtcdDatastore({ endpoints: [etcd.endpoint] });
     ipam = new IpamAllocator(store);
+    // The pods' namespace profile lets everything through, so the policy programmed for each pod allows the pings.
+    await store.create({ apiVersion: API_VERSION, kind: 'Profile', metadata: { name: 'kns.default' }, spec: { ingress: [{ action: 'Allow' }], egress: [{ action: 'Allow' }] } });
     await store.create({ apiVersion: API_VERSION, kind: 'IPPool', metadata: { name: 'cnia-pool' }, spec: { cidr: POOL, blockSize: 26, ipipMode: 'Never', vxlanMode: 'Never', natOutgoing: false, nodeSelector: 'all()' } });
-    // What kube-controllers write for namespace default: the agent enforces policy (its default), and a pod whose
-    // kns. profile is missing is dropped, its ping to the host included (that goes through the pod's egress policy).
-    await store.create(namespaceToProfile(decodeNamespace({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } })));
     namespaces.push(HOST);
     addNodeNamespace(HOST, HOST_IP, '10.248.0.2');
     relay = await relayIntoNamespace(HOST, Number(new URL(etcd.endpoint).port), path.join(work, 'etcd.sock'));
     binDir = path.join(work, 'bin');
     // The executables only; the conflist is the agent's to write.
-    installCni({ binDir, confDir: path.join(work, 'scratch'), node: process.execPath, entries: { gingham: DIST_PLUGIN, 'gingham-ipam': DIST_IPAM }, conflist: buildConflist({ datastoreType: 'etcdv3' }) });
+    installCni({ binDir, confDir: path.join(work, 'scratch'), node: process.execPath, entries: { gingham: DIST_PLUGIN, 'gingham-ipam': DIST_IPAM }, conflist: buildConflist({ datastoreType: 'etcdv3' }), shim: CNI_SHIM_BINARY });
     writeFileSync(path.join(work, 'mtu'), '1400\n');
     expect(existsSync(path.join(work, 'net.d', CONFLIST_NAME))).toBe(false);
     await startAgent();
@@ -108,6 +111,9 @@ describeIf(ok)('CNI served by the node agent (real kernel, real etcd)', () => {
     expect(ip.startsWith('10.249.0.')).toBe(true);
     expect(add.json).toMatchObject({ cniVersion: '1.0.0', interfaces: [{ name: vethNameForWorkload('default', 'a'), mac: 'ee:ee:ee:ee:ee:ee' }, { name: 'eth0' }], ips: [{ address: `${ip}/32`, interface: 1 }] });
     expect(ping(podNs('a'), HOST_IP).ok).toBe(true);
+    // The ADD was answered by the programmed-endpoint notification, not by the 60 s policy timeout.
+    expect(agent!.logTail(500)).not.toContain('not programmed within');
+    expect(execIn(HOST, ['nft', 'list', 'table', 'ip', 'gingham']).stdout).toContain(vethNameForWorkload('default', 'a'));
     const wep = (await store.list<WorkloadEndpoint>('WorkloadEndpoint')).items.find((w) => w.spec?.containerID === 'ctr-a');
     expect(wep?.spec).toMatchObject({ node: NODE, pod: 'a', ipNetworks: [`${ip}/32`], interfaceName: vethNameForWorkload('default', 'a') });
     expect(await ipam.ipsByHandle('k8s-pod-network.ctr-a')).toEqual([ip]);
@@ -162,7 +168,7 @@ describeIf(ok)('CNI served by the node agent (real kernel, real etcd)', () => {
     process.stdout.write(`ADD with the agent down: code ${String(refused.json?.code)} after ${ms} ms (process start included)\n`);
     expect(refused.code).toBe(1);
     expect(refused.json).toMatchObject({ cniVersion: '1.0.0', code: 11, msg: 'gingham node agent not reachable' });
-    // Wall time includes `ip netns exec` and Node's start on a shared 2-core machine; a refused connect is immediate.
+    // Wall time includes `ip netns exec` on a shared 2-core machine; the compiled shim's refused connect is immediate.
     expect(ms).toBeLessThan(3000);
     const status = await run('STATUS', 'e', 'ctr-e', conf());
     expect(status.json).toMatchObject({ code: 50 });
@@ -179,4 +185,33 @@ describeIf(ok)('CNI served by the node agent (real kernel, real etcd)', () => {
     expect((await run('DEL', 'e', 'ctr-e', conf())).code).toBe(0);
     expect((await runCheck(store, {}, Date.now())).text).toContain('Check complete; found 0 problems.');
   }, 120000);
+
+  it('agent killed during 20 concurrent ADDs, then restarted: no leaked or duplicated address; the retried ADDs succeed', async () => {
+    const pods = Array.from({ length: 20 }, (_, i) => `k${i}`);
+    for (const p of pods) newPod(p);
+    const inFlight = Promise.all(pods.map((p) => run('ADD', p, `ctr-${p}`, conf())));
+    // Kill once some addresses are committed and others are not: mid-batch, as a crash would.
+    const handles = async (): Promise<number> => (await store.list('IPAMHandle')).items.filter((h) => h.metadata.name.includes('.ctr-k')).length;
+    await waitFor(async () => (await handles()) >= 1, 60000, 'the first ADDs to reach IPAM', 10);
+    process.kill(agent!.pid, 'SIGKILL');
+    const killedAt = await handles();
+    agent = undefined;
+    const first = await inFlight;
+    process.stdout.write(`agent killed with ${killedAt} handles committed; ${first.filter((r) => r.code === 0).length} of 20 ADDs had succeeded\n`);
+    await startAgent();
+    // The restarted agent released what unfinished ADDs held before serving.
+    expect((await runCheck(store, {}, Date.now())).text).toContain('Check complete; found 0 problems.');
+    // The runtime retries every ADD it saw fail (and repeats the ones whose result it may have lost).
+    const retried = await Promise.all(pods.map((p) => run('ADD', p, `ctr-${p}`, conf())));
+    expect(retried.filter((r) => r.code !== 0).map((r) => r.stdout)).toEqual([]);
+    const ips = retried.map(resultIp);
+    expect(new Set(ips).size).toBe(20);
+    first.forEach((r, i) => {
+      if (r.code === 0) expect(ips[i]).toBe(resultIp(r));
+    });
+    expect((await runCheck(store, {}, Date.now())).text).toContain('Check complete; found 0 problems.');
+    const dels = await Promise.all(pods.map((p) => run('DEL', p, `ctr-${p}`, conf())));
+    expect(dels.filter((r) => r.code !== 0).map((r) => r.stdout)).toEqual([]);
+    expect((await runCheck(store, {}, Date.now())).text).toContain('Check complete; found 0 problems.');
+  }, 240000);
 });

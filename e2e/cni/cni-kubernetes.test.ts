@@ -1,11 +1,13 @@
 // The gingham plugin in Kubernetes datastore mode (the conflist's default), against the Kubernetes API server TEST
 // FIXTURE (e2e/k8s-fixture) reached from inside the node namespace: IPAM blocks, affinities and handles go to the
 // crd.projectcalico.org/v1 resources, the WorkloadEndpoint is recorded as the pod's cni.projectcalico.org annotations,
-// and DEL clears them and frees the address. Real kernel, real namespaces; needs `npm run build`.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// and DEL clears them and frees the address; then ADD, CHECK and DEL through `gingham node run --cni-socket` on that
+// datastore (without policy: e2e/cni/cni-agent.test.ts covers policy before traffic). Real kernel, real namespaces;
+// needs `npm run build`.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildConflist, installCni } from '../../src/cni/install';
+import { CONFLIST_NAME } from '../../src/cni/install';
 import { vethNameForWorkload } from '../../src/cni/veth-name';
 import { endpointFromKubeconfig, HttpKubeApi } from '../../src/datastore/kubernetes/http-api';
 import { KubernetesDatastore } from '../../src/datastore/kubernetes/kubernetes-datastore';
@@ -13,7 +15,8 @@ import { API_VERSION } from '../../src/datastore/types';
 import { IpamAllocator } from '../../src/ipam';
 import { startKubeFixture, type KubeFixture } from '../k8s-fixture/server';
 import { describeIf, requireTools } from '../lib/tools';
-import { addNetns, addNodeNamespace, deleteNetns, invokePlugin, ipIn, ping, relayIntoNamespace, type PluginRun } from './cni-lab';
+import { spawnDaemon, stopProcess, waitFor } from '../lib/process';
+import { addNetns, addNodeNamespace, deleteNetns, installKubernetesCni, invokePlugin, ipIn, ping, relayIntoNamespace, type PluginRun } from './cni-lab';
 
 const ok = requireTools('cni-kubernetes', ['ip', 'nsenter', 'python3'], { root: true });
 
@@ -60,16 +63,7 @@ describeIf(ok)('CNI plugin on the kubernetes datastore (API server fixture)', ()
     addNodeNamespace(HOST, '10.248.0.1', '10.248.0.2');
     relay = await relayIntoNamespace(HOST, Number(new URL(fx.url).port), path.join(work, 'kube.sock'));
     writeFileSync(path.join(work, 'kubeconfig'), fx.kubeconfig);
-    const list = buildConflist({ datastoreType: 'kubernetes', kubeconfig: path.join(work, 'kubeconfig'), nodename: NODE });
-    installCni({
-      binDir: path.join(work, 'bin'),
-      confDir: path.join(work, 'net.d'),
-      node: process.execPath,
-      entries: { gingham: path.join(ROOT, 'dist/cmd/cni-gingham.js'), 'gingham-ipam': path.join(ROOT, 'dist/cmd/cni-gingham-ipam.js') },
-      conflist: list,
-    });
-    const plugin = (list.plugins as Array<Record<string, unknown>>)[0];
-    stdin = JSON.stringify({ ...plugin, name: list.name, cniVersion: list.cniVersion, mtu_file: path.join(work, 'mtu'), ipam_lock_file: path.join(work, 'ipam.lock'), log_file_path: path.join(work, 'cni.log') });
+    stdin = installKubernetesCni(ROOT, work, path.join(work, 'kubeconfig'), NODE);
   }, 60000);
 
   afterAll(async () => {
@@ -110,4 +104,38 @@ describeIf(ok)('CNI plugin on the kubernetes datastore (API server fixture)', ()
     expect((await call('DEL', 'cart', 'ctr-cart')).code).toBe(0);
     expect((await call('DEL', 'till', 'ctr-till')).code).toBe(0);
   }, 90000);
+
+  it('through the node agent (kubernetes datastore): ADD, CHECK and DEL', async () => {
+    const run = path.join(work, 'run');
+    const agent = spawnDaemon({
+      name: 'agent',
+      cmd: 'ip',
+      args: ['netns', 'exec', HOST, process.execPath, path.join(ROOT, 'dist/cmd/gingham.js'), 'node', 'run', '--cni-socket', path.join(run, 'cni.sock'), '--cni-conf-dir', path.join(work, 'agent-net.d'), '--status-socket', path.join(run, 'node.sock'), '--health-host', '127.0.0.1', '--health-port', '0', '--nodename-file', path.join(work, 'nodename'), '--mtu-file', path.join(work, 'mtu')],
+      workDir: work,
+      env: { PATH: process.env.PATH, NODENAME: NODE, IP: '10.248.0.1/24', DATASTORE_TYPE: 'kubernetes', KUBECONFIG: path.join(work, 'kubeconfig') },
+    });
+    try {
+      await waitFor(() => (agent.exited() ? Promise.reject(new Error(`agent exited: ${agent.logTail()}`)) : existsSync(path.join(work, 'agent-net.d', CONFLIST_NAME))), 60000, 'the agent to serve CNI');
+      const list = JSON.parse(readFileSync(path.join(work, 'agent-net.d', CONFLIST_NAME), 'utf8')) as { name: string; cniVersion: string; plugins: Array<Record<string, unknown>> };
+      expect(list.plugins[0]).toMatchObject({ cni_socket: path.join(run, 'cni.sock'), datastore_type: 'kubernetes' });
+      const viaAgent = JSON.stringify({ ...list.plugins[0], name: list.name, cniVersion: list.cniVersion, log_file_path: path.join(work, 'cni.log') });
+      await api.create(PODS, { metadata: { name: 'bag', labels: { app: 'bag' } }, spec: { nodeName: NODE, containers: [{ name: 'c', image: 'x' }] }, status: { phase: 'Pending' } });
+      namespaces.push(podNs('bag'));
+      addNetns(podNs('bag'));
+      const inv = (command: string) => ({ command, containerId: 'ctr-bag', netns: `/var/run/netns/${podNs('bag')}`, pod: 'bag', namespace: 'shop', cniPath: `${work}/bin:/usr/lib/cni` });
+      const add = await invokePlugin(HOST, path.join(work, 'bin', 'gingham'), inv('ADD'), viaAgent);
+      expect({ code: add.code, out: add.stdout, err: add.stderr }).toMatchObject({ code: 0 });
+      const ip = (add.json?.ips as Array<{ address: string }>)[0]!.address;
+      expect((await api.get(PODS, 'bag')).metadata.annotations).toMatchObject({ 'cni.projectcalico.org/podIP': ip, 'cni.projectcalico.org/containerID': 'ctr-bag' });
+      expect(ipIn(HOST, ['link', 'show'])).toContain(vethNameForWorkload('shop', 'bag'));
+      const check = await invokePlugin(HOST, path.join(work, 'bin', 'gingham'), inv('CHECK'), JSON.stringify({ ...JSON.parse(viaAgent), prevResult: add.json }));
+      expect({ code: check.code, out: check.stdout }).toMatchObject({ code: 0, out: '' });
+      const del = await invokePlugin(HOST, path.join(work, 'bin', 'gingham'), inv('DEL'), viaAgent);
+      expect({ code: del.code, out: del.stdout }).toMatchObject({ code: 0, out: '' });
+      expect((await api.get(PODS, 'bag')).metadata.annotations?.['cni.projectcalico.org/podIP']).toBeUndefined();
+      expect(await new IpamAllocator(store).ipsByHandle('k8s-pod-network.ctr-bag')).toEqual([]);
+    } finally {
+      await stopProcess(agent.pid).catch(() => undefined);
+    }
+  }, 120000);
 });

@@ -4,6 +4,8 @@
 // 127.0.0.1 through a relay over a unix socket (the filesystem is shared between namespaces, loopback is not).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import path from 'node:path';
+import { buildConflist, installCni } from '../../src/cni/install';
 
 export function ipIn(ns: string, args: string[], timeoutMs = 10000): string {
   const res = spawnSync('ip', ['-n', ns, ...args], { encoding: 'utf8', timeout: timeoutMs });
@@ -194,4 +196,21 @@ export async function relayIntoNamespace(ns: string, port: number, socketPath: s
       await server.close();
     },
   };
+}
+
+/**
+ * Installs the built plugins (dist/) under `work`/bin with a Kubernetes-mode conflist naming `kubeconfig`; returns the
+ * plugin's configuration as a container runtime passes it on stdin (state files kept under `work`).
+ */
+export function installKubernetesCni(root: string, work: string, kubeconfig: string, nodename: string): string {
+  const list = buildConflist({ datastoreType: 'kubernetes', kubeconfig, nodename });
+  installCni({
+    binDir: path.join(work, 'bin'),
+    confDir: path.join(work, 'net.d'),
+    node: process.execPath,
+    entries: { gingham: path.join(root, 'dist/cmd/cni-gingham.js'), 'gingham-ipam': path.join(root, 'dist/cmd/cni-gingham-ipam.js') },
+    conflist: list,
+  });
+  const plugin = (list.plugins as Array<Record<string, unknown>>)[0];
+  return JSON.stringify({ ...plugin, name: list.name, cniVersion: list.cniVersion, mtu_file: path.join(work, 'mtu'), ipam_lock_file: path.join(work, 'ipam.lock'), log_file_path: path.join(work, 'cni.log') });
 }

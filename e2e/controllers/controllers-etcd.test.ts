@@ -13,6 +13,7 @@ import { systemClock } from '../../src/lib/clock';
 import { createLogger } from '../../src/lib/logger';
 import { startEtcd, type EtcdServer } from '../lib/etcd';
 import { describeIf, requireTools } from '../lib/tools';
+import { twoReplicas, waitFor } from './replicas';
 
 const ok = requireTools('controllers on etcd', ['etcd', 'etcdctl']);
 const root = `/gingham-e2e-controllers/${process.pid}${CALICO_V3_ROOT}`;
@@ -20,15 +21,6 @@ const root = `/gingham-e2e-controllers/${process.pid}${CALICO_V3_ROOT}`;
 let etcd: EtcdServer | undefined;
 const stores: EtcdDatastore[] = [];
 const replicas: RunningControllers[] = [];
-
-async function waitFor(what: string, cond: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const node = (name: string): Parameters<Datastore['create']>[0] => ({ apiVersion: API_VERSION, kind: 'Node', metadata: { name }, spec: { orchRefs: [{ orchestrator: 'k8s', nodeName: name }] } });
 
@@ -74,16 +66,9 @@ describeIf(ok)('gingham controllers on a real etcd', () => {
       replicas.push(r);
       return r;
     };
-    const a = await start('replica-a');
-    const b = await start('replica-b');
-    let both = 0;
-    const sampler = setInterval(() => {
-      if (a.isLeader() && b.isLeader()) both++;
-    }, 20);
+    const { follower, bothLed, stopSampling, failOver } = await twoReplicas(start);
     try {
-      await waitFor('a leader', () => a.isLeader() || b.isLeader());
       const tLead = Date.now();
-      const [leader, follower] = a.isLeader() ? [a, b] : [b, a];
       expect(follower.isLeader()).toBe(false);
 
       // The deleted node goes at once: its Calico Node, its address, its block.
@@ -101,12 +86,10 @@ describeIf(ok)('gingham controllers on a real etcd', () => {
       expect(await ipam.ipsByHandle('k8s-pod-network.live')).toEqual([liveIp]);
 
       // Fail-over: the leader stops; the other replica leads.
-      await leader.stop();
-      replicas.splice(replicas.indexOf(leader), 1);
-      await waitFor('the other replica leading', () => follower.isLeader(), 15_000);
-      expect(both).toBe(0);
+      await failOver();
+      expect(bothLed()).toBe(0);
     } finally {
-      clearInterval(sampler);
+      stopSampling();
     }
   }, 90_000);
 });

@@ -123,15 +123,14 @@ describe('kubernetes datastore specifics', () => {
     expect(updated.metadata).toMatchObject({ uid: 'restored-uid', creationTimestamp: '2020-01-01T00:00:00Z', labels: { x: 'y' } });
   });
 
-  it('reports a resource the API server does not serve as Unavailable, and Profile as not stored here', async () => {
+  it('reports a resource the API server does not serve as Unavailable; Profile needs no CRD (it is the Namespace)', async () => {
     const bare = await startKubeFixture({ calicoCrds: false });
     const s = newStore(bare);
     try {
       const err = await s.list('IPPool').catch((e: unknown) => e);
       expect(isDatastoreError(err, DatastoreErrorCode.Unavailable)).toBe(true);
       expect((err as Error).message).toMatch(/CRDs installed/);
-      const profile = await s.get('Profile', 'kns.default').catch((e: unknown) => e);
-      expect(isDatastoreError(profile, DatastoreErrorCode.Invalid)).toBe(true);
+      expect((await s.get('Profile', 'kns.default')).metadata.name).toBe('kns.default');
     } finally {
       await s.close();
       await bare.close();
@@ -276,7 +275,7 @@ describe('kubernetes datastore specifics', () => {
       containerID: 'abc123',
       ipNetworks: ['10.244.0.5/32'],
       profiles: ['kns.web', 'ksa.web.default'],
-      ports: [{ name: 'http', protocol: 'TCP', port: 8080 }],
+      ports: [{ name: 'http', protocol: 'tcp', port: 8080 }],
     });
     expect((created.spec as { interfaceName: string }).interfaceName).toMatch(/^cali[0-9a-f]{11}$/);
     const again = await store.create(wep).catch((e: unknown) => e);
@@ -287,5 +286,93 @@ describe('kubernetes datastore specifics', () => {
     expect(pod.metadata.annotations ?? {}).toEqual({});
     await c.waitFor(3);
     expect(c.names()).toEqual(['resync[]', `added:${name}`, `deleted:${name}`]);
+  });
+
+  it('presents Namespaces and ServiceAccounts as Profiles kns.* and ksa.*, read-only, listed and watched as one kind', async () => {
+    const api = new HttpKubeApi(endpointFromKubeconfig(fx.kubeconfig));
+    const NS = { group: '', version: 'v1', plural: 'namespaces' };
+    try {
+      await api.create(NS, { metadata: { name: 'shop', labels: { team: 'red' } } });
+      const listed = await store.list('Profile');
+      expect(listed.revision).toMatch(/^\d+\/\d+$/);
+      expect(listed.items.map((p) => p.metadata.name)).toEqual([
+        'kns.default', 'kns.kube-node-lease', 'kns.kube-public', 'kns.kube-system', 'kns.shop',
+        'ksa.default.default', 'ksa.kube-node-lease.default', 'ksa.kube-public.default', 'ksa.kube-system.default', 'ksa.shop.default',
+      ]);
+      const shop = await store.get('Profile', 'kns.shop');
+      expect(shop.spec).toEqual({
+        ingress: [{ action: 'Allow' }],
+        egress: [{ action: 'Allow' }],
+        labelsToApply: { 'pcns.team': 'red', 'pcns.kubernetes.io/metadata.name': 'shop', 'pcns.projectcalico.org/name': 'shop' },
+      });
+      expect((await store.get('Profile', 'ksa.shop.default')).spec).toEqual({ labelsToApply: { 'pcsa.projectcalico.org/name': 'default' } });
+      const missing = await store.get('Profile', 'kns.nowhere').catch((e: unknown) => e);
+      expect(isDatastoreError(missing, DatastoreErrorCode.NotFound)).toBe(true);
+      const { resourceVersion: _pv, ...shopMeta } = shop.metadata;
+      for (const attempt of [() => store.create({ ...shop, metadata: shopMeta }), () => store.update(shop), () => store.delete('Profile', 'kns.shop')]) {
+        const err = await attempt().catch((e: unknown) => e);
+        expect(isDatastoreError(err, DatastoreErrorCode.NotSupported)).toBe(true);
+        expect((err as Error).message).toMatch(/view of a Kubernetes Namespace/);
+      }
+      const c = collector();
+      watches.push(await store.watch('Profile', { fromRevision: listed.revision }, c.handler));
+      const ns = await api.get(NS, 'shop');
+      await api.replace(NS, 'shop', { ...ns, metadata: { ...ns.metadata, labels: { team: 'blue' } } });
+      await api.create({ group: '', version: 'v1', plural: 'serviceaccounts', namespace: 'shop' }, { metadata: { name: 'robot', labels: { role: 'ci' } } });
+      await api.delete(NS, 'shop');
+      await c.waitFor(5);
+      // The namespace's relabelling, the new account, then the namespace and (with it) its accounts going (two
+      // collections, two streams: no order between them).
+      expect(c.names().slice(0, 2)).toEqual(['modified:kns.shop', 'added:ksa.shop.robot']);
+      expect(c.names().slice(2).sort()).toEqual(['deleted:kns.shop', 'deleted:ksa.shop.default', 'deleted:ksa.shop.robot']);
+      expect((c.events[0] as { object: StoredResource }).object.spec).toMatchObject({ labelsToApply: { 'pcns.team': 'blue' } });
+      expect((c.events[1] as { object: StoredResource }).object.spec).toEqual({ labelsToApply: { 'pcsa.role': 'ci', 'pcsa.projectcalico.org/name': 'robot' } });
+      // Each event's revision is the composite one, resumable from.
+      expect(c.events.every((e) => /^\d+\/\d+$/.test(e.revision))).toBe(true);
+    } finally {
+      api.close();
+    }
+  });
+
+  it('presents Kubernetes NetworkPolicies as NetworkPolicies knp.default.*, beside Calico ones, refusing writes to them', async () => {
+    const api = new HttpKubeApi(endpointFromKubeconfig(fx.kubeconfig));
+    const NPS = { group: 'networking.k8s.io', version: 'v1', plural: 'networkpolicies', namespace: 'default' };
+    try {
+      await store.create({ apiVersion: 'projectcalico.org/v3', kind: 'NetworkPolicy', metadata: { name: 'calico-own', namespace: 'default' }, spec: { selector: 'all()', types: ['Ingress'] } });
+      const c = collector();
+      watches.push(await store.watch('NetworkPolicy', {}, c.handler));
+      await c.waitFor(1);
+      await api.create(NPS, { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'deny' }, spec: { podSelector: { matchLabels: { app: 'db' } }, egress: [{}] } });
+      await c.waitFor(2);
+      const knp = (c.events[1] as { object: StoredResource }).object;
+      expect(knp.metadata).toMatchObject({ name: 'knp.default.deny', namespace: 'default' });
+      // policyTypes defaulted by the API server (egress rules: Ingress and Egress), converted as Calico does.
+      expect(knp.spec).toEqual({ tier: 'default', order: 1000, selector: "projectcalico.org/orchestrator == 'k8s' && app == 'db'", egress: [{ action: 'Allow' }], types: ['Ingress', 'Egress'] });
+      const listed = await store.list('NetworkPolicy');
+      expect(listed.items.map((p) => p.metadata.name)).toEqual(['calico-own', 'knp.default.deny']);
+      expect(listed.revision).toMatch(/^\d+\/\d+$/);
+      expect((await store.get('NetworkPolicy', 'knp.default.deny', 'default')).spec).toEqual(knp.spec);
+      const { resourceVersion: _kv, ...knpMeta } = knp.metadata;
+      for (const attempt of [() => store.create({ ...knp, metadata: knpMeta }), () => store.update(knp), () => store.delete('NetworkPolicy', 'knp.default.deny', 'default')]) {
+        const err = await attempt().catch((e: unknown) => e);
+        expect(isDatastoreError(err, DatastoreErrorCode.NotSupported)).toBe(true);
+        expect((err as Error).message).toMatch(/change them with kubectl/);
+      }
+      // A Calico policy is still written as a custom resource.
+      await store.delete('NetworkPolicy', 'calico-own', 'default');
+      await api.delete(NPS, 'deny');
+      await c.waitFor(4);
+      expect(c.names()).toEqual(['resync[calico-own]', 'added:knp.default.deny', 'deleted:calico-own', 'deleted:knp.default.deny']);
+      // After a compaction the kind re-lists as a whole: both sources' objects in one resync.
+      await api.create(NPS, { metadata: { name: 'again' }, spec: { podSelector: {} } });
+      await c.waitFor(5);
+      fx.compact();
+      fx.endWatches('abrupt');
+      await store.create({ apiVersion: 'projectcalico.org/v3', kind: 'NetworkPolicy', metadata: { name: 'later', namespace: 'default' }, spec: { selector: 'all()' } });
+      await c.waitFor(6);
+      expect(c.names().slice(5)).toEqual(['resync[knp.default.again,later]']);
+    } finally {
+      api.close();
+    }
   });
 });

@@ -103,7 +103,7 @@ function canonical(v: unknown): string {
 export class ObjectStore {
   private rv = 0;
   private compactedRv = 0;
-  private readonly types = new Map<string, ResourceType>();
+  private readonly typeMap = new Map<string, ResourceType>();
   private readonly objects = new Map<string, Map<string, KubeObject>>();
   private history: StoreEvent[] = [];
   private readonly listeners = new Set<(e: StoreEvent) => void>();
@@ -112,17 +112,22 @@ export class ObjectStore {
 
   registerType(t: ResourceType): void {
     const k = typeKey(t);
-    this.types.set(k, t);
+    this.typeMap.set(k, t);
     if (!this.objects.has(k)) this.objects.set(k, new Map());
   }
 
   unregisterType(key: string): void {
-    this.types.delete(key);
+    this.typeMap.delete(key);
     this.objects.delete(key);
   }
 
+  /** Every type served. */
+  types(): ResourceType[] {
+    return [...this.typeMap.values()];
+  }
+
   findType(group: string, version: string, plural: string): ResourceType | undefined {
-    return this.types.get(typeKey({ group, version, plural }));
+    return this.typeMap.get(typeKey({ group, version, plural }));
   }
 
   currentRv(): number {

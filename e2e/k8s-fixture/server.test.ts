@@ -346,4 +346,71 @@ describe('k8s API server fixture', () => {
     await plain.ended;
     expect(fx.activeWatches()).toBe(0);
   });
+
+  describe('the built-in kinds policy reads', () => {
+    const NPS = '/apis/networking.k8s.io/v1/namespaces/shop/networkpolicies';
+    const np = (name: string, spec: Record<string, unknown>): Record<string, unknown> => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name }, spec });
+    beforeEach(async () => {
+      expect((await call(fx, 'POST', '/api/v1/namespaces', { metadata: { name: 'shop' } })).status).toBe(201);
+    });
+
+    it('defaults a NetworkPolicy as the API server does: policyTypes from the rules, port protocol TCP', async () => {
+      const created = await call(fx, 'POST', NPS, np('eg', { podSelector: {}, egress: [{ ports: [{ port: 53 }] }] }));
+      expect(created.status).toBe(201);
+      expect(created.body.spec).toEqual({ podSelector: {}, egress: [{ ports: [{ port: 53, protocol: 'TCP' }] }], policyTypes: ['Ingress', 'Egress'] });
+      const onlyIngress = await call(fx, 'POST', NPS, np('in', { podSelector: {}, egress: [] }));
+      expect((onlyIngress.body.spec as { policyTypes?: string[] }).policyTypes).toEqual(['Ingress']);
+      // An update is defaulted too.
+      const put = await call(fx, 'PUT', `${NPS}/in`, { ...np('in', { podSelector: {}, egress: [{}] }), metadata: { name: 'in', resourceVersion: meta(onlyIngress.body).resourceVersion } });
+      expect((put.body.spec as { policyTypes?: string[] }).policyTypes).toEqual(['Ingress', 'Egress']);
+    });
+
+    it('refuses an invalid NetworkPolicy with 422 naming the field, and unknown fields with fieldValidation=Strict (else drops them)', async () => {
+      const bad = await call(fx, 'POST', NPS, np('bad', { podSelector: {}, ingress: [{ from: [{}] }] }));
+      expect(bad.status).toBe(422);
+      expect(bad.body).toMatchObject({ reason: 'Invalid', message: 'NetworkPolicy.networking.k8s.io "bad" is invalid: spec.ingress[0].from[0]: must specify a peer' });
+      const strict = await call(fx, 'POST', `${NPS}?fieldValidation=Strict`, np('typo', { podSelector: {}, ingres: [] }));
+      expect(strict.status).toBe(400);
+      expect(strict.body.message).toBe('strict decoding error: unknown field "spec.ingres"');
+      const lax = await call(fx, 'POST', NPS, np('typo', { podSelector: {}, ingres: [] }));
+      expect(lax.status).toBe(201);
+      expect(lax.body.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
+    });
+
+    it('gives every namespace its default ServiceAccount, defaults a pod to it and refuses a pod naming a missing one', async () => {
+      const sas = await call(fx, 'GET', '/api/v1/namespaces/shop/serviceaccounts');
+      expect((sas.body.items as Array<Record<string, unknown>>).map((o) => meta(o).name)).toEqual(['default']);
+      const pod = await call(fx, 'POST', '/api/v1/namespaces/shop/pods', { metadata: { name: 'a' }, spec: { containers: [{ name: 'c', image: 'i' }] } });
+      expect((pod.body.spec as { serviceAccountName?: string }).serviceAccountName).toBe('default');
+      const missing = await call(fx, 'POST', '/api/v1/namespaces/shop/pods', { metadata: { name: 'b' }, spec: { serviceAccountName: 'robot', containers: [{ name: 'c', image: 'i' }] } });
+      expect(missing.status).toBe(403);
+      expect(missing.body.message).toBe('pods "b" is forbidden: error looking up service account shop/robot: serviceaccount "robot" not found');
+      const badSa = await call(fx, 'POST', '/api/v1/namespaces/shop/serviceaccounts?fieldValidation=Strict', { metadata: { name: 'robot' }, spec: {} });
+      expect(badSa.status).toBe(400);
+      const badNs = await call(fx, 'POST', '/api/v1/namespaces?fieldValidation=Strict', { metadata: { name: 'x' }, secrets: [] });
+      expect(badNs.body.message).toBe('strict decoding error: unknown field "secrets"');
+    });
+
+    it('deletes the objects of a deleted namespace, each with its DELETED event', async () => {
+      await call(fx, 'POST', NPS, np('p', { podSelector: {} }));
+      const w = await openWatch(fx, `/apis/networking.k8s.io/v1/networkpolicies?watch=true&resourceVersion=${fx.resourceVersion()}`);
+      expect((await call(fx, 'DELETE', '/api/v1/namespaces/shop')).status).toBe(200);
+      await w.waitFor(1);
+      expect(w.events.map((e) => `${e.type} ${String(meta(e.object).name)}`)).toEqual(['DELETED p']);
+      expect((await call(fx, 'GET', '/api/v1/serviceaccounts')).body.items).toEqual(
+        expect.not.arrayContaining([expect.objectContaining({ metadata: expect.objectContaining({ namespace: 'shop' }) as unknown })]),
+      );
+      w.close();
+    });
+
+    it('authorises the node agent to list and watch NetworkPolicies, Namespaces and ServiceAccounts, and nothing more on them', async () => {
+      const agent = { ...fx, token: fx.tokenFor('kube-system', 'gingham-node') };
+      for (const path of ['/apis/networking.k8s.io/v1/networkpolicies', '/api/v1/namespaces', '/api/v1/serviceaccounts', '/api/v1/pods']) {
+        expect((await call(agent, 'GET', path)).status).toBe(200);
+      }
+      expect((await call(agent, 'POST', NPS, np('x', { podSelector: {} }))).status).toBe(403);
+      expect((await call(agent, 'GET', '/api/v1/namespaces/shop/serviceaccounts/default')).status).toBe(403);
+      expect((await call(agent, 'GET', '/api/v1/namespaces/shop')).status).toBe(403);
+    });
+  });
 });

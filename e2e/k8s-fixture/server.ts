@@ -1,7 +1,8 @@
 // TEST FIXTURE, not a product component. A small Kubernetes API server on node:https (a throwaway CA, tls.ts), bound
 // to 127.0.0.1 on a random port, for testing Gingham's `kubernetes` datastore backend on machines where no kube-apiserver can run. It follows
 // the real server's semantics for the calls the backend makes (see object-store.ts for writes):
-//   - paths: /api/v1/{nodes,namespaces,pods}, /api/v1/namespaces/{ns}/pods,
+//   - paths: /api/v1/{nodes,namespaces,pods,serviceaccounts}, /api/v1/namespaces/{ns}/{pods,serviceaccounts},
+//     /apis/networking.k8s.io/v1/[namespaces/{ns}/]networkpolicies, /apis/coordination.k8s.io/v1/namespaces/{ns}/leases,
 //     /apis/crd.projectcalico.org/v1/[namespaces/{ns}/]{plural}, /apis/apiextensions.k8s.io/v1/customresourcedefinitions
 //     (creating a CRD serves its group/version/plural);
 //   - GET/POST on collections, GET/PUT/PATCH/DELETE on items, DELETE on a collection (deletecollection);
@@ -18,7 +19,10 @@
 //     a custom resource without metadata.resourceVersion refused (422), DELETE answering a `Status` for nodes and
 //     custom resources (their registries do not set ReturnDeletedObject) and the object for pods and namespaces,
 //     and PodSecurity admission at "baseline" refusing privileged or host-network pods unless the namespace is
-//     labelled pod-security.kubernetes.io/enforce=privileged.
+//     labelled pod-security.kubernetes.io/enforce=privileged;
+//   - NetworkPolicy decoding, validation and defaulting, strict ServiceAccount decoding, the ServiceAccount admission
+//     plugin on pods (builtin-admission.ts), a "default" ServiceAccount in every new namespace, and a deleted
+//     namespace's objects deleted with it.
 // Must not: be imported by product code under src/.
 import type http from 'node:http';
 import https from 'node:https';
@@ -32,6 +36,7 @@ import { parse as parseYaml } from 'yaml';
 import { checkAgainstSchema, type Schema } from './crd-validation';
 import { RbacAuthorizer, serviceAccountUser } from './rbac';
 import { ApiError, badRequest, status, type KubeStatus } from './status';
+import { admitNamespace, admitNetworkPolicy, admitPodServiceAccount, admitServiceAccount } from './builtin-admission';
 import { fixtureTls } from './tls';
 
 const CALICO_GROUP = 'crd.projectcalico.org';
@@ -87,10 +92,18 @@ const BUILTIN_RESOURCES: readonly ResourceType[] = [
   { group: '', version: 'v1', plural: 'nodes', kind: 'Node', namespaced: false },
   { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false },
   { group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true },
+  { group: '', version: 'v1', plural: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true },
+  { group: 'networking.k8s.io', version: 'v1', plural: 'networkpolicies', kind: 'NetworkPolicy', namespaced: true },
   { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false },
+  // The controllers' leader election (coordination.k8s.io/v1 Lease, kube-system/gingham-kube-controllers).
+  { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true },
 ];
 
 const CRD_KEY = 'apiextensions.k8s.io/v1/customresourcedefinitions';
+const BUILTIN_KEYS: ReadonlySet<string> = new Set(BUILTIN_RESOURCES.map(typeKey));
+const NAMESPACES = BUILTIN_RESOURCES[1] as ResourceType;
+const SERVICE_ACCOUNTS = BUILTIN_RESOURCES[3] as ResourceType;
+const NETWORK_POLICIES_KEY = 'networking.k8s.io/v1/networkpolicies';
 const MAX_BODY = 8 * 1024 * 1024;
 
 export interface KubeFixtureOptions {
@@ -246,8 +259,17 @@ export async function startKubeFixture(opts: KubeFixtureOptions = {}): Promise<K
   for (const [ns, sa] of rbac.serviceAccounts()) saTokens.set(`gingham-fixture-sa.${ns}.${sa}`, serviceAccountUser(ns, sa));
   for (const t of BUILTIN_RESOURCES) store.registerType(t);
   if (opts.calicoCrds !== false) for (const t of CALICO_RESOURCES) store.registerType(t);
+  /**
+   * A new namespace gets its "default" ServiceAccount (kube-controller-manager's serviceaccount controller; at once
+   * here, where the real controller takes a moment).
+   */
+  const createNamespace = (body: unknown): KubeObject => {
+    const ns = store.create(NAMESPACES, undefined, admitNamespace(body));
+    store.create(SERVICE_ACCOUNTS, ns.metadata.name, { metadata: { name: 'default' } });
+    return ns;
+  };
   // The namespaces every cluster starts with (kube-apiserver's system namespaces controller).
-  for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) store.create(BUILTIN_RESOURCES[1] as ResourceType, undefined, { metadata: { name } });
+  for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) createNamespace({ metadata: { name } });
   const watches = new Set<OpenWatch>();
   const requests: string[] = [];
   let watchesAvailable = true;
@@ -423,6 +445,26 @@ export async function startKubeFixture(opts: KubeFixtureOptions = {}): Promise<K
     return checked.pruned;
   }
 
+  /** Decoding, validation and defaulting of the built-in kinds that have them here (builtin-admission.ts). */
+  function admitBuiltin(t: ResourceType, body: unknown, name: string, q: URLSearchParams): unknown {
+    const strict = q.get('fieldValidation') === 'Strict';
+    if (typeKey(t) === NETWORK_POLICIES_KEY) return admitNetworkPolicy(body, name, strict);
+    if (typeKey(t) === typeKey(SERVICE_ACCOUNTS)) return admitServiceAccount(body, strict);
+    if (typeKey(t) === typeKey(NAMESPACES)) return admitNamespace(body, strict);
+    return body;
+  }
+
+  /**
+   * The namespace controller's work once a namespace is deleted: every namespaced object in it goes (each with its
+   * DELETED event). At once here; the real server keeps the namespace Terminating until it is done.
+   */
+  function deleteNamespaceContents(ns: string): void {
+    for (const t of store.types()) {
+      if (!t.namespaced) continue;
+      for (const o of store.list(t, ns, [], []).items) store.delete(t, ns, o.metadata.name ?? '');
+    }
+  }
+
   /**
    * PodSecurity admission (k8s.io/pod-security-admission policy/check_privileged.go, check_hostNamespaces.go): at
    * "baseline", privileged containers and host namespaces are refused.
@@ -471,7 +513,7 @@ export async function startKubeFixture(opts: KubeFixtureOptions = {}): Promise<K
     if (user !== 'admin') {
       rbac.authorize({ user, verb: verbOf(method, r, q), group: t.group, resource: r.sub ? `${t.plural}/${r.sub}` : t.plural, name: r.name, namespace: r.ns });
     }
-    const isCustom = t.group !== '' && typeKey(t) !== CRD_KEY;
+    const isCustom = !BUILTIN_KEYS.has(typeKey(t));
     if (r.name === undefined) {
       if (method === 'GET') {
         const w = q.get('watch');
@@ -508,9 +550,13 @@ export async function startKubeFixture(opts: KubeFixtureOptions = {}): Promise<K
         let body = await readBody(req);
         const bodyName = (body as { metadata?: { name?: string } } | undefined)?.metadata?.name ?? '';
         if (isCustom) body = admitCustomResource(t, body, bodyName, q);
+        else body = admitBuiltin(t, body, bodyName, q);
         if (hasStatusSubresource(t) && body !== null && typeof body === 'object') delete (body as { status?: unknown }).status;
-        if (t.group === '' && t.plural === 'pods') admitPod(r.ns, body);
-        const created = store.create(t, r.ns, body);
+        if (t.group === '' && t.plural === 'pods') {
+          admitPod(r.ns, body);
+          admitPodServiceAccount(body, r.ns ?? '', (sa) => store.has(SERVICE_ACCOUNTS, r.ns, sa));
+        }
+        const created = typeKey(t) === typeKey(NAMESPACES) ? createNamespace(body) : store.create(t, r.ns, body);
         if (typeKey(t) === CRD_KEY) {
           const ct = crdType(created);
           if (ct) store.registerType(ct);
@@ -531,7 +577,7 @@ export async function startKubeFixture(opts: KubeFixtureOptions = {}): Promise<K
       }
       const name = r.name;
       const prepare = (next: KubeObject, cur: KubeObject): KubeObject => {
-        const admitted = (isCustom ? admitCustomResource(t, next, name, q) : next) as KubeObject;
+        const admitted = (isCustom ? admitCustomResource(t, next, name, q) : admitBuiltin(t, next, name, q)) as KubeObject;
         return statusStrategy(t, r.sub, admitted, cur);
       };
       if (method === 'PUT') {
@@ -566,6 +612,7 @@ export async function startKubeFixture(opts: KubeFixtureOptions = {}): Promise<K
       if (method === 'DELETE') {
         const body = (await readBody(req)) as { preconditions?: { resourceVersion?: string; uid?: string } } | undefined;
         const deleted = store.delete(t, r.ns, r.name, body?.preconditions ?? {});
+        if (typeKey(t) === typeKey(NAMESPACES)) deleteNamespaceContents(r.name);
         if (typeKey(t) === CRD_KEY) {
           const ct = crdType(deleted);
           if (ct) store.unregisterType(typeKey(ct));

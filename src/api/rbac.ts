@@ -24,7 +24,9 @@ export function rbacName(process: RbacProcess): string {
 export const RBAC_RULES: readonly RbacRule[] = [
   // node
   { process: 'node', apiGroup: '', resources: ['serviceaccounts/token'], verbs: ['create'], resourceNames: ['gingham-cni-plugin'] },
-  { process: 'node', apiGroup: '', resources: ['pods', 'nodes', 'namespaces'], verbs: ['get'] },
+  // Calico's role also grants get on namespaces (its CNI plugin reads namespace IPAM annotations); Gingham never
+  // reads a Namespace by name: the Profile view lists and watches them (src/cmd/node-rbac.test.ts).
+  { process: 'node', apiGroup: '', resources: ['pods', 'nodes'], verbs: ['get'] },
   { process: 'node', apiGroup: 'discovery.k8s.io', resources: ['endpointslices'], verbs: ['watch', 'list'] },
   { process: 'node', apiGroup: '', resources: ['endpoints', 'services'], verbs: ['watch', 'list', 'get'] },
   { process: 'node', apiGroup: '', resources: ['configmaps'], verbs: ['get'] },
@@ -56,4 +58,8 @@ export const RBAC_RULES: readonly RbacRule[] = [
   { process: 'kube-controllers', apiGroup: 'crd.projectcalico.org', resources: ['clusterinformations', 'kubecontrollersconfigurations'], verbs: ['get', 'list', 'create', 'update', 'watch'] },
   { process: 'kube-controllers', apiGroup: 'crd.projectcalico.org', resources: ['kubecontrollersconfigurations/status'], verbs: ['get', 'update'] },
   { process: 'kube-controllers', apiGroup: 'coordination.k8s.io', resources: ['leases'], verbs: ['get', 'create', 'update'] },
+  // automatic route reflectors (controllers/route-reflectors*.ts): the reflector label and cluster ID on Nodes (written
+  // through nodes/status, as the node agent writes), the BGPPeer gingham-route-reflectors, the mesh in BGPConfiguration.
+  { process: 'kube-controllers', apiGroup: '', resources: ['nodes/status'], verbs: ['update'] },
+  { process: 'kube-controllers', apiGroup: 'crd.projectcalico.org', resources: ['bgppeers', 'bgpconfigurations'], verbs: ['get', 'create', 'update'] },
 ];

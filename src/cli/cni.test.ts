@@ -14,7 +14,9 @@ describe('gingham cni install', () => {
     const h = cliHarness();
     const r = await h.run('cni', 'install', '--bin-dir', `${dir}/bin`, '--conf-dir', `${dir}/net.d`, '--datastore-type', 'etcdv3', '--etcd-endpoints', 'http://10.0.0.1:2379', '--nodename', 'n1', '--mtu', '1400');
     expect(r).toMatchObject({ code: 0, stderr: '' });
-    expect(r.stdout).toBe(`wrote ${dir}/bin/gingham\nwrote ${dir}/bin/gingham-ipam\nwrote ${dir}/net.d/10-gingham.conflist\n`);
+    // The compiled shim (built by `npm ci`) with the Node plugins beside it as *-node.
+    expect(r.stdout).toBe(['gingham', 'gingham-node', 'gingham-ipam', 'gingham-ipam-node'].map((n) => `wrote ${dir}/bin/${n}\n`).join('') + `wrote ${dir}/net.d/10-gingham.conflist\n`);
+    expect(readFileSync(`${dir}/bin/gingham`).subarray(0, 4).toString('latin1')).toBe('\x7fELF');
     expect(statSync(`${dir}/bin/gingham-ipam`).mode & 0o111).toBe(0o111);
     const list = JSON.parse(readFileSync(`${dir}/net.d/10-gingham.conflist`, 'utf8')) as { plugins: Array<Record<string, unknown>> };
     expect(list.plugins[0]).toMatchObject({ type: 'gingham', datastore_type: 'etcdv3', etcd_endpoints: 'http://10.0.0.1:2379', nodename: 'n1', mtu: 1400 });

@@ -1,8 +1,9 @@
 // `gingham cni install`: the CNI install step (src/cni/install.ts) as the Helm chart's init container runs it:
-// writes /opt/cni/bin/{gingham,gingham-ipam} and /etc/cni/net.d/10-gingham.conflist.
+// writes /opt/cni/bin/{gingham,gingham-ipam} (the compiled shim when built, with the Node plugins as *-node) and
+// /etc/cni/net.d/10-gingham.conflist.
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { buildConflist, installCni } from '../cni/install';
+import { buildConflist, builtShim, installCni } from '../cni/install';
 import { PATHS } from '../api/well-known';
 import type { CliDeps } from './deps';
 import { CliExit } from './run';
@@ -32,11 +33,14 @@ export function registerCni(program: Command, deps: CliDeps): void {
       if (o.ipam !== 'gingham-ipam' && o.ipam !== 'host-local') throw new CliExit(1, `gingham cni install: --ipam must be gingham-ipam or host-local, got "${o.ipam}"`);
       if (o.datastoreType === 'etcdv3' && !o.etcdEndpoints) throw new CliExit(1, 'gingham cni install: --etcd-endpoints is required with --datastore-type etcdv3');
       const cmdDir = path.join(__dirname, '..', 'cmd');
+      // The compiled forwarder when `npm ci` built it (scripts/build-native.js), the Node wrappers beside it.
+      const shim = builtShim();
       const files = installCni({
         binDir: o.binDir,
         confDir: o.confDir,
         node: process.execPath,
         entries: { gingham: path.join(cmdDir, 'cni-gingham.js'), 'gingham-ipam': path.join(cmdDir, 'cni-gingham-ipam.js') },
+        ...(shim !== undefined ? { shim } : {}),
         conflist: buildConflist({
           datastoreType: o.datastoreType,
           etcdEndpoints: o.etcdEndpoints,

@@ -6,6 +6,7 @@
 import os from 'node:os';
 import type { Command } from 'commander';
 import { LISTEN_HOSTS } from '../api/well-known';
+import { effectiveConfig, needsKubernetes, withEnabledControllers } from '../controllers/config';
 import { runControllers } from '../controllers/run';
 import { casElection, electionCapable } from '../datastore';
 import { parseLevelSpec, type LogFormat } from '../lib/logger';
@@ -53,8 +54,11 @@ export function registerControllers(program: Command, deps: CliDeps): void {
     const logger = deps.logger({ format: opts.logFormat, levels: opts.logLevel });
     const healthPort = intFlag(opts.healthPort, '--health-port', 0, 65535);
     const ttl = intFlag(opts.leaseTtl, '--lease-ttl', 2, 3600);
+    // ENABLED_CONTROLLERS=routereflector alone needs no Kubernetes API (an etcd-mode cluster without one, the lab).
+    const only = process.env.ENABLED_CONTROLLERS;
+    const kubeNeeded = only === undefined || only.trim() === '' || needsKubernetes(withEnabledControllers(effectiveConfig({}), only));
     const openKube = deps.openKube;
-    if (openKube === undefined) throw new CliExit(1, 'controllers run: no Kubernetes API client in this build');
+    if (kubeNeeded && openKube === undefined) throw new CliExit(1, 'controllers run: no Kubernetes API client in this build');
     await withDatastore(deps, opts, async (store) => {
       const datastoreType = store.backend === 'etcdv3' ? 'etcdv3' : 'kubernetes';
       let election;
@@ -71,8 +75,9 @@ export function registerControllers(program: Command, deps: CliDeps): void {
           identity: opts.identity,
           metricsHost: opts.metricsHost,
           ...(healthPort > 0 ? { health: { host: opts.healthHost, port: healthPort } } : {}),
+          env: process.env,
         },
-        { clock: deps.clock, logger, store, kube: openKube(), ...(election ? { election } : {}) },
+        { clock: deps.clock, logger, store, ...(kubeNeeded && openKube ? { kube: openKube() } : {}), ...(election ? { election } : {}) },
       );
       const sig = await deps.waitForSignal(['SIGTERM', 'SIGINT']);
       logger.child('controllers').info(`${sig}: stopping`);

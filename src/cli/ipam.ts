@@ -10,6 +10,7 @@ import { tryParseIp } from '../lib/ip';
 import { addDatastoreOptions, withDatastore, type DatastoreCliOptions } from './datastore-options';
 import type { CliDeps } from './deps';
 import { runCheck } from './ipam-check';
+import { registerIpamGc } from './ipam-gc-status';
 import { showIpam } from './ipam-show';
 import { CliExit } from './run';
 
@@ -137,4 +138,5 @@ export function registerIpam(program: Command, deps: CliDeps): void {
     const max = opts.maxBlocksPerHost !== undefined ? parseCount('--max-blocks-per-host', opts.maxBlocksPerHost) : undefined;
     deps.stdout(await ipamCommand(deps, opts, (ds) => configureCommand(ds, strict, max)));
   });
+  registerIpamGc(ipam, deps);
 }

@@ -158,8 +158,9 @@ export function registerLab(program: Command, deps: CliDeps): void {
       .option('--pods-per-node <n>', 'pods per node (<node>-pod<i>)', '2')
       .option('--encap <mode>', 'none, vxlan or ipip (the default pool mode)', 'none')
       .option('--subnets <n>', '1, or 2 (every second node on 10.0.1.0/24 behind a router)', '1')
-      .option('--route-reflector <node>', 'make this node the route reflector and turn the mesh off (the tutorial steps)'),
-  ).action(async (o: Where & { nodes: string; podsPerNode: string; encap: string; subnets: string; routeReflector?: string }) => {
+      .option('--route-reflector <node>', 'make this node the route reflector and turn the mesh off (the tutorial steps)')
+      .option('--auto-route-reflectors <n>', 'run gingham controllers run in the lab and let it choose and keep n route reflectors'),
+  ).action(async (o: Where & { nodes: string; podsPerNode: string; encap: string; subnets: string; routeReflector?: string; autoRouteReflectors?: string }) => {
     requireRoot('up');
     const opts = {
       nodes: parseIntOption('--nodes', o.nodes),
@@ -168,6 +169,7 @@ export function registerLab(program: Command, deps: CliDeps): void {
       subnets: parseIntOption('--subnets', o.subnets) as 1 | 2,
       prefix: o.prefix,
       ...(o.routeReflector !== undefined ? { routeReflector: o.routeReflector } : {}),
+      ...(o.autoRouteReflectors !== undefined ? { autoRouteReflectors: parseIntOption('--auto-route-reflectors', o.autoRouteReflectors) } : {}),
     };
     const state = await labErrors('up', () => labUp(opts, path.resolve(o.stateDir), { sys: realLabSys, self: self(), progress: (l) => deps.stdout(`${l}\n`), env: process.env }));
     for (const n of state.topology.nodes) {

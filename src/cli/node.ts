@@ -39,6 +39,7 @@ interface RunOptions {
   readonly logLevel: string;
   readonly cniSocket?: string;
   readonly cniConfDir?: string;
+  readonly cniPolicySetupTimeout?: string;
 }
 
 /** A TCP port from a flag or the environment, or a CliExit naming where it came from. */
@@ -101,6 +102,7 @@ export function registerNode(program: Command, deps: CliDeps): void {
       .option('--mtu-file <path>', 'where the pod MTU is written for the CNI plugin', process.env[ENV.mtuFile] ?? PATHS.mtuFile)
       .option('--cni-socket <path>', `serve CNI on this unix socket (a DaemonSet: ${PATHS.cniSocket})`, process.env[ENV.cniSocket])
       .option('--cni-conf-dir <path>', `with --cni-socket: write the conflist here once CNI is served (a DaemonSet: ${PATHS.cniConfDir})`)
+      .option('--cni-policy-setup-timeout <seconds>', 'with --cni-socket and policy: how long ADD waits for the pod\'s policy to be in the kernel (Calico policy_setup_timeout_seconds; 0: no wait)', '10')
       .option('--log-format <format>', 'text or json', 'text')
       .option('--log-level <spec>', 'levels, e.g. info or info,bgp=debug', 'info'),
   ).action(async (opts: RunOptions) => {
@@ -115,7 +117,9 @@ export function registerNode(program: Command, deps: CliDeps): void {
       const datastore = client.datastoreType === 'kubernetes'
         ? { type: client.datastoreType, ...(client.kubernetes.kubeconfig ? { kubeconfig: client.kubernetes.kubeconfig } : {}) }
         : { type: client.datastoreType, etcdEndpoints: client.etcd.endpoints.join(',') };
-      cfg = { ...cfg, cni: { socket: opts.cniSocket, ...(opts.cniConfDir !== undefined ? { confDir: opts.cniConfDir } : {}), datastore } };
+      const policyWait = Number(opts.cniPolicySetupTimeout ?? '10');
+      if (!Number.isFinite(policyWait) || policyWait < 0) throw new CliExit(1, `node run: --cni-policy-setup-timeout ${opts.cniPolicySetupTimeout ?? ''} is not a number of seconds`);
+      cfg = { ...cfg, cni: { socket: opts.cniSocket, ...(opts.cniConfDir !== undefined ? { confDir: opts.cniConfDir } : {}), datastore, policySetupTimeoutMs: policyWait * 1000 } };
     }
     const nl = host.openNetlink();
     try {

@@ -49,7 +49,10 @@ function decodeAll<T>(items: readonly unknown[], decode: (raw: unknown) => T): T
   return out;
 }
 
-const stripNode = (n: K8s.V1Node): KubeNodeInfo => ({ name: n.metadata?.name ?? '', labels: { ...(n.metadata?.labels ?? {}) } });
+const stripNode = (n: K8s.V1Node): KubeNodeInfo => {
+  const ready = n.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+  return { name: n.metadata?.name ?? '', labels: { ...(n.metadata?.labels ?? {}) }, ...(ready !== undefined ? { ready: ready === 'True' } : {}) };
+};
 
 function kubeConfig(kubeconfig: string | undefined): { k8s: ClientNode; kc: K8s.KubeConfig } {
   // eslint-disable-next-line @typescript-eslint/no-require-imports

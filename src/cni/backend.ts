@@ -24,13 +24,17 @@ export interface CniBackend {
   podCidr(nodename: string, family?: 4 | 6): Promise<string>;
 }
 
-/** A backend on a datastore client: every call goes to the datastore. */
-export function datastoreBackend(ds: Datastore, ipam: CniIpam): CniBackend {
+/**
+ * A backend on a datastore client: every call goes to the datastore. `afterWrite` runs once an endpoint is stored
+ * (the node agent waits there for the endpoint's policy to reach the kernel).
+ */
+export function datastoreBackend(ds: Datastore, ipam: CniIpam, afterWrite?: (stored: WorkloadEndpoint) => Promise<void>): CniBackend {
   return {
     ipam,
     endpoints: {
       write: async (wep) => {
-        await writeWorkloadEndpoint(ds, wep);
+        const stored = await writeWorkloadEndpoint(ds, wep);
+        await afterWrite?.(stored);
       },
       delete: (id) => deleteWorkloadEndpoint(ds, id),
     },

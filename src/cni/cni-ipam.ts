@@ -20,6 +20,11 @@ export interface CniIpam {
   addressesOf(handleId: string): Promise<readonly string[]>;
   /** Releases every address of the handle; a handle holding nothing is not an error. */
   releaseByHandle(handleId: string): Promise<void>;
+  /**
+   * True when the IPAM orders concurrent calls itself (the node agent's batching IPAM, src/ipam/node-ipam.ts): the
+   * plugin then calls it without the host lock, so requests can join one datastore commit.
+   */
+  readonly serialisesItself?: boolean;
 }
 
 /** The IPAM handle of a container (Calico ipamplugin getHandleID: network name + "." + container ID). */

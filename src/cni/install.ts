@@ -1,9 +1,12 @@
 // The install step of the future Helm init container (Calico's install-cni, cni-plugin/pkg/install/install.go):
 // puts the `gingham` and `gingham-ipam` executables into the runtime's CNI bin directory and writes
-// 10-gingham.conflist into its configuration directory. The executables are small shell wrappers that exec the
-// built Node entry points, so the node needs Node.js and the Gingham tree at the path given. Every file is written
-// to a temporary name and renamed, so a runtime reading the directory never sees half a file.
-import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+// 10-gingham.conflist into its configuration directory. With `shim`, each executable is the compiled forwarder
+// (native/cni-shim.c, one self-contained static file: no Node.js or Gingham tree needed on the host for the agent
+// path) and the Node shim goes beside it as `<name>-node` for what the compiled one hands over (no agent socket in
+// the configuration, DEL while the agent is down). Without `shim`, the executables are the small shell wrappers that
+// exec the built Node entry points. Every file is written to a temporary name and renamed, so a runtime reading the
+// directory never sees half a file.
+import { chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export const CONFLIST_NAME = '10-gingham.conflist';
@@ -61,6 +64,14 @@ function writeAtomic(file: string, text: string, mode: number): void {
   renameSync(tmp, file);
 }
 
+/** Where scripts/build-native.js leaves the compiled CNI shim (from src/cni or dist/cni alike). */
+export const CNI_SHIM_BINARY = path.join(__dirname, '..', '..', 'build', 'Release', 'gingham-cni-shim');
+
+/** The compiled shim when it has been built, else undefined (the Node wrappers are installed alone). */
+export function builtShim(file = CNI_SHIM_BINARY): string | undefined {
+  return existsSync(file) ? file : undefined;
+}
+
 export interface InstallOptions {
   readonly binDir: string;
   readonly confDir: string;
@@ -68,6 +79,8 @@ export interface InstallOptions {
   readonly entries: Readonly<Record<'gingham' | 'gingham-ipam', string>>;
   readonly node: string;
   readonly conflist: Record<string, unknown>;
+  /** The compiled shim (CNI_SHIM_BINARY) to install as the executables, the Node wrappers becoming `<name>-node`. */
+  readonly shim?: string;
 }
 
 /** Writes the conflist (atomically); returns its path. */
@@ -85,8 +98,17 @@ export function installCni(o: InstallOptions): string[] {
   const written: string[] = [];
   for (const [name, entry] of Object.entries(o.entries)) {
     const file = path.join(o.binDir, name);
-    writeAtomic(file, wrapperScript(o.node, entry), 0o755);
-    written.push(file);
+    if (o.shim === undefined) {
+      writeAtomic(file, wrapperScript(o.node, entry), 0o755);
+      written.push(file);
+      continue;
+    }
+    writeAtomic(`${file}-node`, wrapperScript(o.node, entry), 0o755);
+    const tmp = path.join(o.binDir, `.${name}.tmp-${process.pid}`);
+    copyFileSync(o.shim, tmp);
+    chmodSync(tmp, 0o755);
+    renameSync(tmp, file);
+    written.push(file, `${file}-node`);
   }
   written.push(writeConflist(o.confDir, o.conflist));
   return written;

@@ -37,13 +37,18 @@ function ipamFailure(what: string, err: unknown): CniError {
   return new CniError(CNI_ERR.OTHER, `${what}: ${msg}`, undefined, { cause: err });
 }
 
+/** The host lock, unless the IPAM orders concurrent calls itself. */
+function lockFor(deps: IpamPluginDeps): IpamPluginDeps['withLock'] {
+  return deps.ipam.serialisesItself === true ? (fn) => fn() : deps.withLock;
+}
+
 export async function ipamAdd(conf: NetConf, env: CniEnv, deps: IpamPluginDeps): Promise<CniResult> {
   const handleId = handleIdFor(conf.name, env.containerId);
   const pod = podFromArgs(env);
   const attrs: Record<string, string> = { node: deps.nodename, timestamp: deps.now().toISOString() };
   if (pod.name) attrs.pod = pod.name;
   if (pod.namespace) attrs.namespace = pod.namespace;
-  const cidrs = await deps.withLock(async () => {
+  const cidrs = await lockFor(deps)(async () => {
     try {
       const existing = await deps.ipam.addressesOf(handleId);
       if (existing.length > 0) return existing;
@@ -73,7 +78,7 @@ export async function ipamAdd(conf: NetConf, env: CniEnv, deps: IpamPluginDeps):
 
 export async function ipamDel(conf: NetConf, env: CniEnv, deps: IpamPluginDeps): Promise<void> {
   const handleId = handleIdFor(conf.name, env.containerId);
-  await deps.withLock(async () => {
+  await lockFor(deps)(async () => {
     try {
       await deps.ipam.releaseByHandle(handleId);
     } catch (err) {

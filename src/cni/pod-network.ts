@@ -6,7 +6,10 @@
 // the gateway, answered because the host end has the address and proxy_ndp on.
 //
 // Everything goes through Netlink: the host side in the plugin's own namespace, the container side through a Netlink
-// opened inside CNI_NETNS (src/netlink/netns-proxy.ts in production, a fake in unit tests). No iproute2.
+// opened inside CNI_NETNS (the standalone plugin: a helper process, src/netlink/netns-proxy.ts; the node agent: its
+// own socket created inside the namespace, src/netlink/netns-enter.ts; a fake in unit tests). No iproute2. IPv6
+// addresses skip duplicate-address detection (IFA_F_NODAD, as Cilium does): IPAM made them unique, and DAD would
+// hold the pod's address tentative for about a second.
 import { parseCidr, formatIp } from '../lib/ip';
 import { GINGHAM_ROUTE_PROTOCOL, type Netlink } from '../netlink/netlink';
 import { isExists, isNotFound } from '../netlink/netlink-error';
@@ -88,7 +91,7 @@ async function setupContainerSide(openNetns: NetnsOpener, spec: PodNetworkSpec, 
   try {
     const link = await nl.getLink(spec.containerIfName);
     await nl.setLinkUp(spec.containerIfName, true);
-    for (const ip of ips) await nl.addAddress(spec.containerIfName, ip.cidr, { noPrefixRoute: true });
+    for (const ip of ips) await nl.addAddress(spec.containerIfName, ip.cidr, { noPrefixRoute: true, noDad: true });
     if (ips.some((i) => i.family === 4)) {
       await nl.addRoute({ dst: `${POD_GATEWAY_V4}/32`, linkName: spec.containerIfName, scope: 'link', protocol: RTPROT_BOOT });
       await nl.addRoute({ dst: '0.0.0.0/0', gateway: POD_GATEWAY_V4, linkName: spec.containerIfName, protocol: RTPROT_BOOT });

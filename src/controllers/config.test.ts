@@ -1,5 +1,5 @@
 import { MemoryDatastore } from '../datastore/memory/memory-datastore';
-import { DEFAULT_KCC_SPEC, effectiveConfig, ensureControllersConfiguration } from './config';
+import { DEFAULT_KCC_SPEC, effectiveConfig, ensureControllersConfiguration, needsKubernetes, withEnabledControllers } from './config';
 
 describe('KubeControllersConfiguration', () => {
   it('is created with the defaults when absent, and an existing one is kept as it is', async () => {
@@ -17,4 +17,14 @@ describe('KubeControllersConfiguration', () => {
     expect(() => effectiveConfig({ prometheusMetricsPort: 70000 })).toThrow('spec.prometheusMetricsPort');
     expect(effectiveConfig({ controllers: {} }).nodeController).toBe(false);
   });
+
+  it('ENABLED_CONTROLLERS: exactly the listed controllers run; an unknown name is an error', () => {
+    const all = effectiveConfig(DEFAULT_KCC_SPEC);
+    expect(withEnabledControllers(all, undefined)).toBe(all);
+    const rr = withEnabledControllers(all, 'routereflector');
+    expect([rr.nodeController, rr.policyController, rr.routeReflectorController, needsKubernetes(rr)]).toEqual([false, false, true, false]);
+    expect(withEnabledControllers(all, 'node, profile')).toMatchObject({ nodeController: true, namespaceController: true, serviceAccountController: false, routeReflectorController: false });
+    expect(() => withEnabledControllers(all, 'node,flannel')).toThrow('ENABLED_CONTROLLERS: unknown controller(s) flannel');
+  });
 });
+

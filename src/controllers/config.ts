@@ -40,7 +40,36 @@ export interface ControllersEffectiveConfig {
   readonly healthChecks: boolean;
   /** 0: metrics off. */
   readonly prometheusMetricsPort: number;
+  /** Set by ENABLED_CONTROLLERS (routereflector listed or not); undefined: the routeReflector configuration decides. */
+  readonly routeReflectorController?: boolean;
 }
+
+/** ENABLED_CONTROLLERS names (kube-controllers' config.go; `profile` is Calico's alias of namespace; routereflector is Gingham's). */
+export const CONTROLLER_NAMES = ['node', 'policy', 'namespace', 'profile', 'serviceaccount', 'workloadendpoint', 'loadbalancer', 'routereflector'] as const;
+
+/**
+ * ENABLED_CONTROLLERS overrides which controllers run, as in kube-controllers: when set, the resource's enable/disable is
+ * ignored and exactly the listed controllers run. An unknown name is an error. (workloadendpoint and loadbalancer are
+ * accepted and have nothing to run in Gingham yet.)
+ */
+export function withEnabledControllers(eff: ControllersEffectiveConfig, text: string | undefined): ControllersEffectiveConfig {
+  if (text === undefined || text.trim() === '') return eff;
+  const names = text.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  const unknown = names.filter((n) => !(CONTROLLER_NAMES as readonly string[]).includes(n));
+  if (unknown.length > 0) throw new ControllersConfigError(CONTROLLERS_CONFIG_ERR.INVALID, `ENABLED_CONTROLLERS: unknown controller(s) ${unknown.join(', ')} (known: ${CONTROLLER_NAMES.join(', ')})`);
+  const on = new Set(names);
+  return {
+    ...eff,
+    nodeController: on.has('node'),
+    policyController: on.has('policy'),
+    namespaceController: on.has('namespace') || on.has('profile'),
+    serviceAccountController: on.has('serviceaccount'),
+    routeReflectorController: on.has('routereflector'),
+  };
+}
+
+/** True when a controller that reads the Kubernetes API is on (route reflectors alone can run without one). */
+export const needsKubernetes = (eff: ControllersEffectiveConfig): boolean => eff.nodeController || eff.policyController || eff.namespaceController || eff.serviceAccountController;
 
 export const CONTROLLERS_CONFIG_ERR = { INVALID: 'CONTROLLERS_CONFIG_INVALID' } as const;
 export class ControllersConfigError extends GinghamError {}

@@ -119,6 +119,17 @@ export interface GcPlan {
   readonly blockReleases: ReadonlyArray<{ readonly cidr: string; readonly name: string; readonly node: string; readonly resourceVersion: string | undefined }>;
   /** Calico nodes gone from Kubernetes with nothing valid left: release their block affinities. */
   readonly nodeReleases: readonly string[];
+  /** Empty blocks seen by this pass and not released by it, with what keeps them (for `ipam gc status`). */
+  readonly emptyBlocks: readonly GcEmptyBlock[];
+}
+
+export interface GcEmptyBlock {
+  readonly cidr: string;
+  readonly node: string;
+  /** ms since the epoch when first seen empty. */
+  readonly since: number;
+  /** grace-period: not empty for longer than leakGracePeriod yet; last-block: the node's last block is never released. */
+  readonly blockedBy: 'grace-period' | 'last-block';
 }
 
 export const isPodAllocation = (a: Pick<GcAllocation, 'attrs'>): boolean => !!a.attrs['namespace'] && !!a.attrs['pod'];
@@ -284,6 +295,7 @@ export function reconcileIpamGc(snap: GcSnapshot, prev: GcState, now: number, cf
   // Empty blocks (releaseUnusedBlocks + blockReleaseTracker): two observations spanning the grace period, never the last.
   const emptySince = new Map<string, number>();
   const blockReleases: Array<{ cidr: string; name: string; node: string; resourceVersion: string | undefined }> = [];
+  const emptyBlocks: GcEmptyBlock[] = [];
   if (grace > 0) {
     for (const [node, blocks] of blocksByNode) {
       if (nodeReleases.includes(node)) continue; // the node's whole affinity set goes below
@@ -292,13 +304,16 @@ export function reconcileIpamGc(snap: GcSnapshot, prev: GcState, now: number, cf
         if (allocatedOrdinals(b.spec).length > 0) continue;
         const first = prev.emptySince.get(b.spec.cidr);
         emptySince.set(b.spec.cidr, first ?? now);
-        if (remaining <= 1 || first === undefined || now - first <= grace) continue;
+        if (remaining <= 1 || first === undefined || now - first <= grace) {
+          emptyBlocks.push({ cidr: b.spec.cidr, node, since: first ?? now, blockedBy: remaining <= 1 ? 'last-block' : 'grace-period' });
+          continue;
+        }
         blockReleases.push({ cidr: b.spec.cidr, name: b.name, node, resourceVersion: b.resourceVersion });
         remaining--;
       }
     }
   }
-  return { state: { leakedAt, emptySince }, candidates: [...candidates.values()], releases, blockReleases, nodeReleases };
+  return { state: { leakedAt, emptySince }, candidates: [...candidates.values()], releases, blockReleases, nodeReleases, emptyBlocks };
 }
 
 /** The pool a CIDR or address belongs to (metrics' `ippool` label). */

@@ -19,6 +19,8 @@ export const K8S_ORCHESTRATOR = 'k8s';
 export interface KubeNodeInfo {
   readonly name: string;
   readonly labels: Readonly<Record<string, string>>;
+  /** The Ready condition: true (True), false (False or Unknown); undefined when the Node reports none. */
+  readonly ready?: boolean;
 }
 
 export type NodeAction =

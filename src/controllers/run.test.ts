@@ -91,4 +91,26 @@ describe('runControllers (KDD mode, one replica) on a memory datastore and a fak
     await running.runPass();
     expect(await ipam.ipsByHandle('h-x')).toEqual([]);
   });
+
+  it('route reflectors alone (ENABLED_CONTROLLERS=routereflector, no Kubernetes API): two chosen, one replaced when its node goes', async () => {
+    const store = new MemoryDatastore();
+    for (const [i, name] of ['n1', 'n2', 'n3'].entries()) {
+      await store.create({ apiVersion: 'projectcalico.org/v3', kind: 'Node', metadata: { name }, spec: { bgp: { ipv4Address: `10.0.0.${i + 10}/24` } } });
+    }
+    const env = { ENABLED_CONTROLLERS: 'routereflector', ROUTE_REFLECTORS_PER_ZONE: '2' };
+    const clock = new FakeClock();
+    running = await runControllers({ datastoreType: 'etcdv3', identity: 'r1', metricsHost: '127.0.0.1', metricsPort: 0, env }, { clock, logger: nullLogger, store });
+    await settle();
+    await running.runPass();
+    expect(running.reflectors()).toEqual(['n1', 'n2']);
+    clock.advance(1000); // the first batched pass runs; the next periodic pass is minutes away
+    await settle();
+    // A change is acted on after the batching delay (1 s), not at the next periodic pass (minutes away).
+    await store.delete('Node', 'n1');
+    await settle();
+    clock.advance(1000);
+    await settle();
+    expect(running.reflectors()).toEqual(['n2', 'n3']);
+    expect((await store.get('BGPConfiguration', 'default')).spec).toEqual({ nodeToNodeMeshEnabled: false });
+  });
 });

@@ -21,14 +21,18 @@ import type { StoredBlock, StoredPool } from '../ipam/ipam-store';
 import type { Clock, TimerHandle } from '../lib/clock';
 import { describeError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
-import { effectiveConfig, ensureControllersConfiguration, type ControllersEffectiveConfig } from './config';
-import { serveRoutes, type Served } from './http';
+import { effectiveConfig, ensureControllersConfiguration, withEnabledControllers, type ControllersEffectiveConfig } from './config';
+import { gcStatusReport, type GcStatusNotLeader, type GcStatusReport } from './gc-status';
+import { serveRoutes, type Route, type Served } from './http';
 import { EMPTY_GC_STATE, reconcileIpamGc, type GcCandidate, type GcSnapshot, type GcState, type KubeNodeRef, type PodLookup } from './ipam-gc';
 import { applyGcPlan } from './ipam-gc-apply';
 import type { KubePort } from './kube-port';
 import { ControllersMetrics } from './metrics';
 import { applySyncActions, reconcileK8sSync } from './k8s-sync';
-import { applyNodeActions, kubeNodeNameOf, reconcileNodeDeletes, reconcileNodeLabels } from './node-sync';
+import { applyNodeActions, kubeNodeNameOf, reconcileNodeDeletes, reconcileNodeLabels, type KubeNodeInfo } from './node-sync';
+import { planRouteReflectors, type RouteReflectorConfig } from './route-reflectors';
+import { applyRouteReflectorPlan, RouteReflectorError } from './route-reflectors-apply';
+import { routeReflectorConfig } from './route-reflectors-config';
 
 export interface ControllersConfig {
   readonly datastoreType: 'etcdv3' | 'kubernetes';
@@ -41,13 +45,16 @@ export interface ControllersConfig {
   readonly metricsPort?: number;
   /** How long changes are batched before a pass (default 1 s). */
   readonly batchMs?: number;
+  /** The process environment: ENABLED_CONTROLLERS and ROUTE_REFLECTORS_* override the configuration resource. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface ControllersDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly store: Datastore;
-  readonly kube: KubePort;
+  /** Absent: no Kubernetes API (only the route-reflector controller can run; ENABLED_CONTROLLERS=routereflector). */
+  readonly kube?: KubePort;
   /** Absent: this replica leads unconditionally (a single replica, as kube-controllers runs). */
   readonly election?: LeaseElection;
 }
@@ -59,10 +66,15 @@ export interface RunningControllers {
   isLeader(): boolean;
   /** The last GC pass's candidates (for status and tests). */
   candidates(): readonly GcCandidate[];
+  /** The route reflectors the last pass chose (empty when the feature is off). */
+  reflectors(): readonly string[];
   /** Runs one pass now (as leader) and resolves when it is done. */
   runPass(): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** Where the leader serves the last GC pass's report (gc-status.ts), on the metrics and health ports. */
+export const GC_STATUS_PATH = '/gc-status';
 
 export const CONTROLLERS_CACHE_KINDS = ['IPAMBlock', 'IPPool', 'Node', 'ClusterInformation'] as const;
 
@@ -74,7 +86,11 @@ export function gcPeriodMs(cfg: ControllersEffectiveConfig): number {
 class LeaderLoops {
   private gcState: GcState = EMPTY_GC_STATE;
   private lastCandidates: readonly GcCandidate[] = [];
+  /** The last GC pass as `ipam gc status` shows it (undefined before the first pass). */
+  gcStatus: GcStatusReport | undefined;
+  lastReflectors: readonly string[] = [];
   private timer: TimerHandle | undefined;
+  private timerDue = 0;
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
@@ -83,6 +99,7 @@ class LeaderLoops {
   constructor(
     private readonly cfg: ControllersConfig,
     private readonly eff: ControllersEffectiveConfig,
+    private readonly rr: RouteReflectorConfig,
     private readonly deps: ControllersDeps,
     private readonly cache: DatastoreCache,
     private readonly metrics: ControllersMetrics | undefined,
@@ -98,8 +115,13 @@ class LeaderLoops {
     void this.cache.start().catch((err: unknown) => this.log.error('datastore cache failed', { error: describeError(err) }));
   }
 
+  /** Schedules a pass in ms; an earlier request replaces a later one (a change must not wait for the periodic pass). */
   private schedule(ms: number): void {
-    if (this.stopped || this.timer !== undefined) return;
+    if (this.stopped) return;
+    const due = this.deps.clock.now() + ms;
+    if (this.timer !== undefined && this.timerDue <= due) return;
+    this.timer?.cancel();
+    this.timerDue = due;
     this.timer = this.deps.clock.setTimeout(() => {
       this.timer = undefined;
       void this.pass();
@@ -135,15 +157,26 @@ class LeaderLoops {
       this.log.info('datastore is not ready (ClusterInformation datastoreReady=false): skipping this pass');
       return;
     }
-    const [kubeNodes, pods] = await Promise.all([this.deps.kube.listNodes(), this.deps.kube.listPods()]);
+    const kube = this.deps.kube;
     const calicoNodes = this.cache.list<CalicoNode>('Node');
+    const kubeNodes = kube === undefined ? undefined : await kube.listNodes();
+    let rrFailure: unknown;
+    if (this.rr.enabled) await this.routeReflectors(calicoNodes, kubeNodes).catch((err: unknown) => (rrFailure = err));
+    if (kube !== undefined && kubeNodes !== undefined) await this.kubeControllers(kube, calicoNodes, kubeNodes);
+    if (rrFailure !== undefined) throw rrFailure;
+    this.lastError = undefined;
+  }
+
+  /** The controllers that read the Kubernetes API: node deleter and label sync (etcd), policy sync (etcd), IPAM GC. */
+  private async kubeControllers(kube: KubePort, calicoNodes: readonly CalicoNode[], kubeNodes: readonly KubeNodeInfo[]): Promise<void> {
     const etcd = this.cfg.datastoreType === 'etcdv3';
+    const pods = this.eff.nodeController ? await kube.listPods() : [];
 
     if (etcd && this.eff.nodeController) {
       const actions = [...reconcileNodeDeletes(calicoNodes, kubeNodes), ...(this.eff.syncLabels ? reconcileNodeLabels(calicoNodes, kubeNodes) : [])];
-      if (actions.length > 0) await applyNodeActions(actions, { store: this.deps.store, getKubeNode: (n) => this.deps.kube.getNode(n), logger: this.log });
+      if (actions.length > 0) await applyNodeActions(actions, { store: this.deps.store, getKubeNode: (n) => kube.getNode(n), logger: this.log });
     }
-    if (etcd) await this.syncPolicyObjects();
+    if (etcd) await this.syncPolicyObjects(kube);
     if (!this.eff.nodeController) return;
 
     const alive = new Set(kubeNodes.map((n) => n.name));
@@ -163,9 +196,11 @@ class LeaderLoops {
       // A listed snapshot: a pod that is not in it is NotFound (the re-validation before release reads it again).
       lookupPod: (ns, name): PodLookup => podMap.get(`${ns}/${name}`) ?? 'not-found',
     };
-    const plan = reconcileIpamGc(snap, this.gcState, this.deps.clock.now(), { leakGracePeriodMs: this.eff.leakGracePeriodMs });
+    const now = this.deps.clock.now();
+    const plan = reconcileIpamGc(snap, this.gcState, now, { leakGracePeriodMs: this.eff.leakGracePeriodMs });
     this.gcState = plan.state;
     this.lastCandidates = plan.candidates;
+    this.gcStatus = gcStatusReport({ at: now, candidates: plan.candidates, emptyBlocks: plan.emptyBlocks }, this.eff.leakGracePeriodMs);
     this.metrics?.observeIpam(snap, plan.candidates);
     if (plan.releases.length + plan.blockReleases.length + plan.nodeReleases.length === 0) return;
     const ipam = new IpamAllocator(this.deps.store);
@@ -173,8 +208,8 @@ class LeaderLoops {
       store: this.deps.store,
       ipam,
       fresh: {
-        lookupPod: (ns, name) => this.deps.kube.getPod(ns, name),
-        kubeNodeExists: async (n) => (await this.deps.kube.getNode(n).catch(() => ({ name: n, labels: {} }))) !== undefined,
+        lookupPod: (ns, name) => kube.getPod(ns, name),
+        kubeNodeExists: async (n) => (await kube.getNode(n).catch(() => ({ name: n, labels: {} }))) !== undefined,
       },
       logger: this.log,
     });
@@ -184,12 +219,12 @@ class LeaderLoops {
       this.gcState = { ...this.gcState, leakedAt };
     }
     this.metrics?.reclaimed(result.released);
-    this.lastError = undefined;
+    this.gcStatus = gcStatusReport({ at: now, candidates: plan.candidates, emptyBlocks: plan.emptyBlocks, applied: result }, this.eff.leakGracePeriodMs);
   }
 
   /** etcd mode: NetworkPolicies, Namespaces, ServiceAccounts into Calico objects (k8s-sync.ts), each controller as configured. */
-  private async syncPolicyObjects(): Promise<void> {
-    const list = this.deps.kube.listPolicyObjects?.bind(this.deps.kube);
+  private async syncPolicyObjects(kube: KubePort): Promise<void> {
+    const list = kube.listPolicyObjects?.bind(kube);
     if (list === undefined || !(this.eff.policyController || this.eff.namespaceController || this.eff.serviceAccountController)) return;
     const [k8s, nps, profiles] = await Promise.all([list(), this.deps.store.list('NetworkPolicy'), this.deps.store.list('Profile')]);
     const actions = reconcileK8sSync(
@@ -207,6 +242,22 @@ class LeaderLoops {
     if (actions.length > 0) await applySyncActions(this.deps.store, actions, this.log);
   }
 
+  /** Automatic route reflectors (route-reflectors.ts): readiness from Kubernetes when there is a Kubernetes API. */
+  private async routeReflectors(calicoNodes: readonly CalicoNode[], kubeNodes: readonly KubeNodeInfo[] | undefined): Promise<void> {
+    const byKube = new Map((kubeNodes ?? []).map((k) => [k.name, k]));
+    const readiness = (n: CalicoNode): boolean | undefined => {
+      if (kubeNodes === undefined) return undefined;
+      const kname = this.cfg.datastoreType === 'etcdv3' ? kubeNodeNameOf(n) : n.metadata.name;
+      if (kname === undefined) return undefined; // not a Kubernetes node: nothing known
+      const k = byKube.get(kname);
+      return k === undefined ? false : k.ready;
+    };
+    const plan = planRouteReflectors(calicoNodes.map((node) => ({ node, ready: readiness(node) })), this.rr);
+    this.lastReflectors = plan.reflectors;
+    const r = await applyRouteReflectorPlan(plan, this.rr, { store: this.deps.store, logger: this.log });
+    if (r.failed.length > 0) throw new RouteReflectorError(`route reflectors: ${r.failed.join(', ')} failed (retried next pass)`);
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.timer?.cancel();
@@ -218,7 +269,12 @@ class LeaderLoops {
 export async function runControllers(cfg: ControllersConfig, deps: ControllersDeps): Promise<RunningControllers> {
   const log = deps.logger.child('controllers');
   const stored = await ensureControllersConfiguration(deps.store);
-  const eff = effectiveConfig(stored.spec);
+  const env = cfg.env ?? {};
+  const eff = withEnabledControllers(effectiveConfig(stored.spec), env['ENABLED_CONTROLLERS']);
+  const rrSection = (stored.spec as { routeReflector?: unknown } | undefined)?.routeReflector;
+  const rrBase = routeReflectorConfig(rrSection, env);
+  const rr = eff.routeReflectorController === undefined ? rrBase : { ...rrBase, enabled: eff.routeReflectorController };
+  if (rr.enabled) log.info('automatic route reflectors', { perZone: rr.perZone, zoneLabel: rr.zoneLabel, nodeSelector: rr.nodeSelector, clusterID: rr.clusterID });
   const metricsPort = cfg.metricsPort ?? eff.prometheusMetricsPort;
   const metrics = cfg.metricsPort === undefined && eff.prometheusMetricsPort === 0 ? undefined : new ControllersMetrics();
 
@@ -229,7 +285,7 @@ export async function runControllers(cfg: ControllersConfig, deps: ControllersDe
 
   const lead = async (): Promise<void> => {
     cache = new DatastoreCache(deps.store, CONTROLLERS_CACHE_KINDS, (err) => log.warn('cache listener failed', { error: describeError(err) }));
-    loops = new LeaderLoops(cfg, eff, deps, cache, metrics, log);
+    loops = new LeaderLoops(cfg, eff, rr, deps, cache, metrics, log);
     metrics?.setLeader(true);
     log.info('leading: controllers started', { identity: cfg.identity });
     loops.start();
@@ -265,9 +321,20 @@ export async function runControllers(cfg: ControllersConfig, deps: ControllersDe
     campaign(deps.election);
   } else await lead();
 
+  // `ipam gc status` reads this from the leader (a follower says it does not lead; 503 before the first pass).
+  const gcStatusRoute: Route = async () => {
+    const report: GcStatusReport | GcStatusNotLeader | undefined = loops === undefined ? { leader: false, identity: cfg.identity } : loops.gcStatus;
+    if (report === undefined) return { code: 503, type: 'application/json', body: `${JSON.stringify({ error: 'no garbage-collection pass yet' })}\n` };
+    return { code: 200, type: 'application/json', body: `${JSON.stringify(report)}\n` };
+  };
   const servers: Served[] = [];
   if (metrics !== undefined) {
-    servers.push(await serveRoutes(cfg.metricsHost, metricsPort, { '/metrics': async () => ({ code: 200, type: metrics.registry.contentType, body: await metrics.text() }) }));
+    servers.push(
+      await serveRoutes(cfg.metricsHost, metricsPort, {
+        '/metrics': async () => ({ code: 200, type: metrics.registry.contentType, body: await metrics.text() }),
+        [GC_STATUS_PATH]: gcStatusRoute,
+      }),
+    );
   }
   const metricsServed = servers[0]?.port;
   let healthPort: number | undefined;
@@ -279,6 +346,7 @@ export async function runControllers(cfg: ControllersConfig, deps: ControllersDe
     const h = await serveRoutes(cfg.health.host, cfg.health.port, {
       '/liveness': async () => ({ code: 200, type: 'text/plain', body: 'live\n' }),
       '/readiness': readiness,
+      [GC_STATUS_PATH]: gcStatusRoute,
     });
     servers.push(h);
     healthPort = h.port;
@@ -290,6 +358,7 @@ export async function runControllers(cfg: ControllersConfig, deps: ControllersDe
     healthPort,
     isLeader: () => loops !== undefined,
     candidates: () => loops?.candidates ?? [],
+    reflectors: () => loops?.lastReflectors ?? [],
     runPass: async () => {
       await loops?.pass();
     },

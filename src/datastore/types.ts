@@ -92,4 +92,4 @@ export interface DeleteOptions {
 }
 
 /** Operations, as named by failure injection and UnavailableError. */
-export type DatastoreOp = 'get' | 'list' | 'create' | 'update' | 'delete' | 'watch';
+export type DatastoreOp = 'get' | 'list' | 'create' | 'update' | 'delete' | 'watch' | 'commit';

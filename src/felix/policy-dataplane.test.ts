@@ -40,12 +40,28 @@ describe('PolicyDataplane', () => {
     expect(nft.scripts).toHaveLength(2);
     expect(nft.scripts[0]).toContain('"calia" : goto tw-');
     expect(nft.scripts[0]).not.toContain('"calib"');
-    expect(nft.scripts[0]).toMatch(/add element ip gingham s[0-9a-f]{16} \{ 10\.0\.0\.2 \}/);
-    expect(nft.scripts[1]).toMatch(/add element ip6 gingham s[0-9a-f]{16} \{ fd00::2 \}/);
+    expect(nft.scripts[0]).toMatch(/add set ip gingham (s[0-9a-f]{16}) \{ type ipv4_addr; elements = \{ 10\.0\.0\.2 \} \}/);
+    expect(nft.scripts[1]).toMatch(/add set ip6 gingham (s[0-9a-f]{16}) \{ type ipv6_addr; elements = \{ fd00::2 \} \}/);
     // The remote peer moves: only the set elements change, in each family.
     dp.setWorkloadEndpoint(wep('b', 'n2', ['10.0.0.7/32', 'fd00::7/128'], { pod: 'b' }));
     await dp.apply();
-    expect(nft.scripts[2]).toMatch(/^add table ip gingham\ndelete element ip gingham s\w+ \{ 10\.0\.0\.2 \}\nadd element ip gingham s\w+ \{ 10\.0\.0\.7 \}\n$/);
-    expect(nft.scripts[3]).toMatch(/^add table ip6 gingham\ndelete element ip6 gingham s\w+ \{ fd00::2 \}\nadd element ip6 gingham s\w+ \{ fd00::7 \}\n$/);
+    expect(nft.scripts[2]).toMatch(/^add table ip gingham\nflush set ip gingham s\w+\nadd set ip gingham s\w+ \{ type ipv4_addr; elements = \{ 10\.0\.0\.7 \} \}\n$/);
+    expect(nft.scripts[3]).toMatch(/^add table ip6 gingham\nflush set ip6 gingham s\w+\nadd set ip6 gingham s\w+ \{ type ipv6_addr; elements = \{ fd00::7 \} \}\n$/);
+  });
+
+  it('tells a waiter when a local endpoint\'s policy is in the kernel, and not while nft refuses it', async () => {
+    const nft = new FakeNft();
+    const dp = new PolicyDataplane({ nodeName: 'n1', runner: nft, families: [4] });
+    const local = { ...wep('a', 'n1', ['10.0.0.1/32'], { pod: 'a' }), metadata: { ...wep('a', 'n1', [], {}).metadata, resourceVersion: '7' } };
+    dp.setWorkloadEndpoint(local);
+    const refuse = jest.spyOn(nft, 'run').mockResolvedValueOnce({ code: 1, stdout: '', stderr: 'Error: refused' });
+    await expect(dp.apply()).rejects.toThrow();
+    refuse.mockRestore();
+    await expect(dp.programmed.whenProgrammed('x/a', '7', 0)).resolves.toBe(false);
+    const waiting = dp.programmed.whenProgrammed('x/a', '7', 5000);
+    await dp.apply();
+    await expect(waiting).resolves.toBe(true);
+    dp.setWorkloadEndpoint({ ...local, metadata: { ...local.metadata, resourceVersion: '8' } });
+    await expect(dp.programmed.whenProgrammed('x/a', '8', 0)).resolves.toBe(false);
   });
 });

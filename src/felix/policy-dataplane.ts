@@ -10,12 +10,13 @@ import type { Profile } from '../api/kind-profile';
 import type { Tier } from '../api/kind-tier';
 import type { WorkloadEndpoint } from '../api/kind-workload-endpoint';
 import { globalNetworkPolicyModel, networkPolicyModel, profileModel } from './calc/policy-model';
+import { ProgrammedEndpoints } from './programmed-endpoints';
 import { PolicyResolver, type EndpointModel } from './calc/policy-resolver';
 import type { Family } from './rules/ir';
 import { RulesetBuilder } from './rules/ruleset';
 import type { CommandRunner } from '../lib/command-runner';
 import type { NftRunner } from './tables/nft-command';
-import { renderTable, type RenderedTable } from './tables/nft-render';
+import { TableRenderer, type RenderedTable } from './tables/nft-render';
 import { NftTableOwner, type SyncResult } from './tables/table-owner';
 
 export type { CommandResult, NftRunner } from './tables/nft-command';
@@ -49,12 +50,16 @@ export function endpointModel(wep: WorkloadEndpoint, nodeName: string): Endpoint
 
 export class PolicyDataplane {
   readonly resolver = new PolicyResolver();
+  /** This node's endpoints whose policy is in the kernel (the CNI service waits on it before answering ADD). */
+  readonly programmed = new ProgrammedEndpoints();
   private readonly builders: RulesetBuilder[];
+  private readonly renderers: TableRenderer[];
   private readonly owners: NftTableOwner[];
 
   constructor(private readonly options: PolicyDataplaneOptions) {
     const families = options.families ?? [4, 6];
     this.builders = families.map((f) => new RulesetBuilder(f, options.interfacePrefix ? { interfacePrefix: options.interfacePrefix } : {}));
+    this.renderers = families.map(() => new TableRenderer(options.table ?? 'gingham'));
     this.owners = families.map((f) => new NftTableOwner(options.runner, f === 4 ? 'ip' : 'ip6', options.table ?? 'gingham'));
   }
 
@@ -91,11 +96,15 @@ export class PolicyDataplane {
   }
 
   setWorkloadEndpoint(wep: WorkloadEndpoint): void {
-    this.resolver.setEndpoint(endpointModel(wep, this.options.nodeName));
+    const model = endpointModel(wep, this.options.nodeName);
+    this.resolver.setEndpoint(model);
+    if (model.local) this.programmed.set(model.id, wep.metadata.resourceVersion ?? '');
+    else this.programmed.delete(model.id);
   }
 
   deleteWorkloadEndpoint(namespace: string, name: string): void {
     this.resolver.deleteEndpoint(`${namespace}/${name}`);
+    this.programmed.delete(`${namespace}/${name}`);
   }
 
   setNetworkSet(s: NetworkSet | GlobalNetworkSet): void {
@@ -111,22 +120,33 @@ export class PolicyDataplane {
 
   /** The tables as they would be written now (for `nft`-style display and tests). */
   rendered(): RenderedTable[] {
-    this.resolver.takeChanges();
-    return this.builders.map((b) => renderTable(b.build(this.resolver), this.options.table ?? 'gingham'));
+    const changes = this.resolver.takeChanges();
+    return this.builders.map((b, i) => (this.renderers[i] as TableRenderer).render(b.build(this.resolver, changes)));
   }
 
-  /** Programs the kernel: one transaction per family carrying only what changed; throws NftError on refusal. */
+  /**
+   * Programs the kernel: one transaction per family carrying only what changed; throws NftError on refusal.
+   * Chains and sets nothing refers to any more stay until the next verify() (deleting them makes a commit wait).
+   */
   async apply(): Promise<SyncResult[]> {
+    const endpoints = this.programmed.snapshot();
     const tables = this.rendered();
     const out: SyncResult[] = [];
     for (let i = 0; i < tables.length; i++) out.push(await (this.owners[i] as NftTableOwner).sync(tables[i] as RenderedTable));
+    this.programmed.applied(endpoints);
     return out;
   }
 
-  /** Reads the tables back and repairs objects changed by hand; returns what was found tampered with. */
+  /**
+   * Reads the tables back and repairs objects changed by hand, then deletes the chains and sets syncs left
+   * unreferenced (the periodic clean-up); returns what was found tampered with.
+   */
   async verify(): Promise<string[]> {
     const out: string[] = [];
-    for (const o of this.owners) out.push(...(await o.verify()).map((k) => `${o.family} ${k}`));
+    for (const o of this.owners) {
+      out.push(...(await o.verify()).map((k) => `${o.family} ${k}`));
+      await o.collect();
+    }
     return out;
   }
 }

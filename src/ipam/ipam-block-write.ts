@@ -17,7 +17,8 @@ import { describeError } from '../lib/errors';
 
 export type BlockFilter = (block: StoredBlock) => boolean;
 
-function describe(spec: IPAMBlockSpec, a: BlockAssignment): AssignedIp[] {
+/** The addresses an assignment in the block (as it was before the assignment) handed out. */
+export function assignedIps(spec: IPAMBlockSpec, a: Pick<BlockAssignment, 'ordinals' | 'sequenceNumber'>): AssignedIp[] {
   const cidr = blockCidr(spec);
   return a.ordinals.map((o) => ({
     address: addressAt(cidr, o),
@@ -61,7 +62,7 @@ export async function assignInBlock(
       await releaseInBlock(ctx, cidr, a.ordinals.map((o) => ({ ordinal: o, handleId: owner.handleId, sequenceNumber: a.sequenceNumber })), { adjustHandles: false });
       throw err;
     }
-    return describe(blk.spec, a);
+    return assignedIps(blk.spec, a);
   });
 }
 

@@ -36,18 +36,20 @@ function matchesRequest(pool: StoredPool, wanted: string): boolean {
   return c !== undefined && canonicalCidr(wanted) === canonicalCidr(pool.spec.cidr);
 }
 
-/** The node's labels, fetched only if some pool's selector needs them. */
-async function nodeLabels(store: Datastore, host: string, needed: boolean, why: string): Promise<Record<string, string>> {
-  if (!needed) return {};
-  const node = await getOrUndefined<CalicoNode>(store, KIND_NODE, host);
-  if (node === undefined) {
-    throw new IpamError(IpamErrorCode.NodeNotFound, `node ${host} not found: ${why} selects nodes by label; create the Node resource (gingham node run does) first`);
-  }
-  return { ...(node.metadata.labels ?? {}) };
-}
+const isSelective = (p: StoredPool): boolean => (p.spec.nodeSelector ?? ALL).trim() !== ALL && !p.spec.disabled;
 
 export async function usablePools(store: Datastore, q: PoolQuery): Promise<UsablePool[]> {
   const everyFamily = await listPools(store);
+  // The node's labels are fetched only if some pool's selector needs them.
+  const node = everyFamily.some(isSelective) ? await getOrUndefined<CalicoNode>(store, KIND_NODE, q.host) : undefined;
+  return choosePools(everyFamily, q, node === undefined ? undefined : { ...(node.metadata.labels ?? {}) });
+}
+
+/**
+ * The pools of `everyFamily` that may serve the query, given the node's labels (undefined: the node does not exist).
+ * Pure: the allocator reads the pools from the datastore, the node agent from its watch cache.
+ */
+export function choosePools(everyFamily: readonly StoredPool[], q: PoolQuery, nodeLabels: Record<string, string> | undefined): UsablePool[] {
   const all = everyFamily.filter((p) => parseCidr(p.spec.cidr).family === q.family);
   let candidates = all;
   if (q.requested && q.requested.length > 0) {
@@ -56,8 +58,11 @@ export async function usablePools(store: Datastore, q: PoolQuery): Promise<Usabl
     if (unknown.length > 0) throw invalidRequest(`requested pool ${unknown.join(', ')} does not exist`);
     candidates = all.filter((p) => q.requested?.some((r) => matchesRequest(p, r)));
   }
-  const selective = candidates.find((p) => (p.spec.nodeSelector ?? ALL).trim() !== ALL && !p.spec.disabled);
-  const labels = await nodeLabels(store, q.host, selective !== undefined, `pool ${selective?.metadata.name ?? ''}`);
+  const selective = candidates.find(isSelective);
+  if (selective !== undefined && nodeLabels === undefined) {
+    throw new IpamError(IpamErrorCode.NodeNotFound, `node ${q.host} not found: pool ${selective.metadata.name} selects nodes by label; create the Node resource (gingham node run does) first`);
+  }
+  const labels = nodeLabels ?? {};
   const reasons: string[] = [];
   const out: UsablePool[] = [];
   for (const p of candidates) {

@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { labRestartNode, labStart, labStop, LabUpError, type AgentHealth, type LabDaemonDeps } from './lab-daemons';
+import { labRestartNode, labStart, labStop, LabUpError, startControllers, type AgentHealth, type LabDaemonDeps } from './lab-daemons';
 import { labPaths, readState, writeState, type LabState } from './lab-state';
 import { labStatus } from './lab-status';
 import type { LabSys } from './lab-sys';
@@ -95,3 +95,23 @@ describe('lab restart, stop and start', () => {
     await expect(labStop(dir, 'node9', deps)).rejects.toThrow(/no node node9 in this lab \(nodes: master1, node1, node2; or etcd\)/);
   });
 });
+
+describe('the lab controllers', () => {
+  it('run `gingham controllers run` in the LAN namespace with only the route-reflector controller, recorded for lab down', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gingham-lab-ctl-'));
+    try {
+      const p = labPaths(dir);
+      mkdirSync(p.logDir, { recursive: true });
+      const t = labTopology({ nodes: 5, podsPerNode: 0, encap: 'none', subnets: 1, prefix: 'glc-', autoRouteReflectors: 2 });
+      const envs: Array<NodeJS.ProcessEnv | undefined> = [];
+      const sys = fakeDaemons(new Set());
+      const pid = startControllers({ ...sys, spawnDetached: (cmd, args, log, env) => (envs.push(env), sys.spawnDetached(cmd, args, log, env)) }, p, { node: 'node', gingham: 'g.js', cniPlugin: '', cniIpam: '', podServer: '' }, t, 2);
+      expect(sys.started[0]).toMatch(/^glc-lan node g\.js controllers run --no-leader-election --identity lab-\S*state\.json/);
+      expect(envs[0]).toMatchObject({ DATASTORE_TYPE: 'etcdv3', ETCD_ENDPOINTS: 'http://10.0.0.1:2379', ENABLED_CONTROLLERS: 'routereflector', ROUTE_REFLECTORS_ENABLED: 'true', ROUTE_REFLECTORS_PER_ZONE: '2' });
+      expect(readFileSync(path.join(p.pidDir, 'controllers.pid'), 'utf8').trim()).toBe(String(pid));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+

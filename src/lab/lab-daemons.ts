@@ -88,6 +88,33 @@ export function startAgent(sys: LabSys, p: LabPaths, self: LabSelf, t: LabTopolo
   return pid;
 }
 
+/** The environment of the lab's controllers: the lab etcd, only the route-reflector controller (the lab has no Kubernetes API). */
+export function controllersEnvironment(t: LabTopology, perZone: number): Record<string, string> {
+  return {
+    DATASTORE_TYPE: 'etcdv3',
+    ETCD_ENDPOINTS: t.etcdEndpoint,
+    ENABLED_CONTROLLERS: 'routereflector',
+    ROUTE_REFLECTORS_ENABLED: 'true',
+    ROUTE_REFLECTORS_PER_ZONE: String(perZone),
+  };
+}
+
+/**
+ * `gingham controllers run` in the LAN namespace (one replica, no election), as the chart's Deployment runs it. Its
+ * identity names the state file, so `lab down` recognises the process as this lab's by its command line.
+ */
+export function startControllers(sys: LabSys, p: LabPaths, self: LabSelf, t: LabTopology, perZone: number): number {
+  const log = path.join(p.logDir, 'controllers.log');
+  const pid = sys.spawnDetached(
+    'ip',
+    ['netns', 'exec', t.lanNamespace, self.node, self.gingham, 'controllers', 'run', '--no-leader-election', '--identity', `lab-${p.stateFile}`, '--log-level', 'info'],
+    log,
+    { ...process.env, ...controllersEnvironment(t, perZone) },
+  );
+  recordPid(p, 'controllers', pid);
+  return pid;
+}
+
 export async function nodeStatus(socket: string, timeoutMs = 3000): Promise<NodeStatusReply | undefined> {
   const client = nodeStatusClient(socket);
   try {

@@ -46,6 +46,9 @@ describe('labTopology', () => {
     [{ subnets: 2, nodes: 1 }, '--subnets'],
     [{ prefix: 'Bad/Prefix' }, '--prefix'],
     [{ routeReflector: 'node7' }, '--route-reflector'],
+    [{ autoRouteReflectors: 4 }, '--auto-route-reflectors'],
+    [{ autoRouteReflectors: 0 }, '--auto-route-reflectors'],
+    [{ autoRouteReflectors: 1, routeReflector: 'node1' }, '--auto-route-reflectors'],
   ])('rejects %j naming %s', (patch, field) => {
     const o = { ...base, ...patch } as LabOptions;
     expect(() => validateLabOptions(o)).toThrow(LabOptionError);

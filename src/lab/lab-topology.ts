@@ -12,6 +12,8 @@ export interface LabOptions {
   readonly encap: LabEncap;
   readonly subnets: 1 | 2;
   readonly routeReflector?: string;
+  /** Automatic route reflectors: run `gingham controllers run` choosing this many reflectors (instead of --route-reflector). */
+  readonly autoRouteReflectors?: number;
   /** Prefix of every namespace the lab creates (how `down` finds leftovers). */
   readonly prefix: string;
 }
@@ -80,6 +82,10 @@ export function validateLabOptions(o: LabOptions): void {
   if (o.subnets !== 1 && o.subnets !== 2) throw new LabOptionError('--subnets', `must be 1 or 2, got ${String(o.subnets)}`);
   if (o.subnets === 2 && o.nodes < 2) throw new LabOptionError('--subnets', 'two subnets need at least two nodes');
   if (!/^[a-z0-9][a-z0-9-]{0,15}$/.test(o.prefix)) throw new LabOptionError('--prefix', `must be 1-16 lowercase letters, digits or dashes, got "${o.prefix}"`);
+  if (o.autoRouteReflectors !== undefined) {
+    if (!Number.isInteger(o.autoRouteReflectors) || o.autoRouteReflectors < 1 || o.autoRouteReflectors > o.nodes) throw new LabOptionError('--auto-route-reflectors', `must be an integer 1..${o.nodes} (the node count), got ${o.autoRouteReflectors}`);
+    if (o.routeReflector !== undefined) throw new LabOptionError('--auto-route-reflectors', 'cannot be combined with --route-reflector');
+  }
   if (o.routeReflector !== undefined) {
     const names = Array.from({ length: o.nodes }, (_, i) => nodeName(i));
     if (!names.includes(o.routeReflector)) throw new LabOptionError('--route-reflector', `"${o.routeReflector}" is not a lab node (${names.join(', ')})`);

@@ -9,9 +9,10 @@ import path from 'node:path';
 import { buildConflist, installCni, wrapperScript } from '../cni/install';
 import { ipIn, listNamespaces, runOk, waitUntil, type LabSys } from './lab-sys';
 import { labNamespaces, labPaths, readState, writeState, type LabPaths, type LabPodState, type LabState } from './lab-state';
+import { enableNetnsLog } from './lab-netns-log';
 import { labTopology, type LabNode, type LabOptions, type LabTopology } from './lab-topology';
 import { createPod } from './lab-pods';
-import { labGingham, LabUpError, nodeStatus, startAgent, startEtcd, waitAgent, type AgentHealth, type LabSelf } from './lab-daemons';
+import { labGingham, logTail, LabUpError, nodeStatus, startAgent, startControllers, startEtcd, waitAgent, type AgentHealth, type LabSelf } from './lab-daemons';
 import { reconcileCluster, runPod, startServer } from './lab-cluster';
 import { emptyCluster, SYSTEM_NAMESPACES, withSystemNamespaces } from './lab-k8s';
 
@@ -26,6 +27,7 @@ export interface LabUpDeps {
 }
 
 const ESTABLISHED_MS = 45_000;
+const REFLECTORS_MS = 30_000;
 
 export const IPIP_MISSING =
   'IPIP: this kernel has no ipip module, so tunl0 cannot be created. The nodes run and report it; traffic between pods on different nodes will not flow over IPIP (use --encap vxlan).';
@@ -108,6 +110,16 @@ function routeReflector(sys: LabSys, self: LabSelf, t: LabTopology, node: string
   }
 }
 
+/** How many nodes carry the reflector label while the mesh is off (0 while the controllers have not acted yet). */
+function reflectorsChosen(sys: LabSys, self: LabSelf, t: LabTopology): number {
+  const conf = labGingham(sys, self, t, ['get', 'bgpconfiguration', 'default', '-o', 'json']);
+  if (conf.status !== 0 || (JSON.parse(conf.stdout) as { spec?: { nodeToNodeMeshEnabled?: boolean } }).spec?.nodeToNodeMeshEnabled !== false) return 0;
+  const nodes = labGingham(sys, self, t, ['get', 'nodes', '-o', 'json']);
+  if (nodes.status !== 0) return 0;
+  const parsed = JSON.parse(nodes.stdout) as { items?: Array<{ metadata: { labels?: Record<string, string> } }> };
+  return (parsed.items ?? []).filter((n) => n.metadata.labels?.['route-reflector'] === 'true').length;
+}
+
 /**
  * What stands in the way of a new lab in stateDir: its state.json, or one of exactly the namespaces it would create
  * (another lab with a longer prefix, `nw-b-` beside `nw-`, is no conflict). undefined when the way is clear.
@@ -140,6 +152,10 @@ export async function labUp(opts: LabOptions, stateDir: string, deps: LabUpDeps)
 
   progress(`lab: network ${t.lanNamespace} (${t.subnets.map((s) => `${s.bridge} ${s.cidr}`).join(', ')})`);
   buildLan(sys, t);
+  // Log rules in the nodes' namespaces write kernel log lines only with nf_log_all_netns=1 (lab-netns-log.ts).
+  const logWarning = await enableNetnsLog(sys, stateDir);
+  if (logWarning !== undefined) progress(`lab: ${logWarning}`);
+  state = save({ ...state, netnsLog: logWarning === undefined, warnings: logWarning === undefined ? state.warnings : [...state.warnings, logWarning] });
   progress(`lab: etcd on ${t.etcdEndpoint} (logs ${path.join(p.logDir, 'etcd.log')})`);
   state = save({ ...state, etcdPid: await startEtcd(sys, p, t) });
 
@@ -171,6 +187,21 @@ export async function labUp(opts: LabOptions, stateDir: string, deps: LabUpDeps)
   if (opts.routeReflector !== undefined) {
     progress(`lab: ${opts.routeReflector} becomes the route reflector (cluster ID 1.1.1.1), mesh off`);
     routeReflector(sys, self, t, opts.routeReflector);
+  }
+
+  if (opts.autoRouteReflectors !== undefined) {
+    progress(`lab: gingham controllers run chooses ${opts.autoRouteReflectors} route reflector(s) (logs ${path.join(p.logDir, 'controllers.log')})`);
+    const pid = startControllers(sys, p, self, t, opts.autoRouteReflectors);
+    const chosen = await waitUntil(
+      sys,
+      () => {
+        if (!sys.alive(pid)) throw new LabUpError(`gingham controllers run exited: ${logTail(path.join(p.logDir, 'controllers.log'))}`);
+        return reflectorsChosen(sys, self, t) >= opts.autoRouteReflectors!;
+      },
+      REFLECTORS_MS,
+      500,
+    );
+    if (!chosen) throw new LabUpError(`the controllers chose no ${opts.autoRouteReflectors} route reflector(s) within ${REFLECTORS_MS / 1000} s; see ${path.join(p.logDir, 'controllers.log')}`);
   }
 
   // The cluster's namespaces and their profiles come before any pod: an enforcing agent drops an endpoint whose

@@ -159,6 +159,8 @@ export interface AddressInfo {
 export interface AddressOptions {
   /** IFA_F_NOPREFIXROUTE: do not create the connected route (tunnel addresses are /32 anyway). */
   readonly noPrefixRoute?: boolean;
+  /** IFA_F_NODAD (IPv6): usable at once, no duplicate-address-detection wait (a pod's address is IPAM-unique). */
+  readonly noDad?: boolean;
 }
 
 /** A permanent ARP/NDP entry: ip -> mac on a link. */

@@ -121,6 +121,13 @@ function openNetns(ref: NetnsRef, op: string, object: string): { fd?: number; pi
 /** How much later than our own deadline the netlink library times a request out (to drop its record of it). */
 const LIBRARY_TIMEOUT_MARGIN_MS = 100;
 
+/** IFA_FLAGS of an address add: no connected route; no DAD wait (IPv6 only; IPv4 has no DAD). */
+function addressFlags(opts: AddressOptions, family: Family): { flags?: { noprefixroute?: true; nodad?: true } } {
+  const noDad = opts.noDad === true && family === 6;
+  if (!opts.noPrefixRoute && !noDad) return {};
+  return { flags: { ...(opts.noPrefixRoute ? { noprefixroute: true as const } : {}), ...(noDad ? { nodad: true as const } : {}) } };
+}
+
 export class RtNetlink implements Netlink {
   private readonly sock: RtNetlinkSocket;
   private readonly timeoutMs: number;
@@ -344,7 +351,7 @@ export class RtNetlink implements Netlink {
         kind: 'address',
         data: { family: afOf(a.family), prefixlen: a.prefixLen, index },
         // IPv4 wants IFA_LOCAL (the interface's own address) as well as IFA_ADDRESS, as iproute2 sends.
-        attrs: { address: ip, ...(a.family === 4 ? { local: ip } : {}), ...(opts.noPrefixRoute ? { flags: { noprefixroute: true } } : {}) },
+        attrs: { address: ip, ...(a.family === 4 ? { local: ip } : {}), ...addressFlags(opts, a.family) },
       },
       s,
     );

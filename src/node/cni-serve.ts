@@ -1,27 +1,46 @@
-// The node process's CNI part, started once the agent has synced and applied its first state: the CNI service on its
-// socket (node/cni-server.ts), then, and only then, the conflist naming that socket, so a container runtime never
+// The node process's CNI part, started once the agent has synced and applied its first state: what a killed agent
+// left half done is repaired first (node/cni-reconcile.ts), then the CNI service opens its socket
+// (node/cni-server.ts), then, and only then, the conflist naming that socket, so a container runtime never
 // sees a Gingham network configuration before something answers it (until a conflist exists the runtime reports
 // "NetworkReady=false ... cni config uninitialized"; aws/amazon-vpc-cni-k8s#1936). The conflist is left in place on
 // stop: with the agent down the shim answers ADD with code 11 and kubelet retries, and DEL still releases addresses.
 import fs from 'node:fs';
+import type { WorkloadEndpoint } from '../api/kind-workload-endpoint';
+import type { ProgrammedEndpoints } from '../felix/programmed-endpoints';
 import { datastoreBackend } from '../cni/backend';
 import { buildConflist, writeConflist } from '../cni/install';
-import { allocatorIpam } from '../cni/ipam-allocator-adapter';
+import { nodeIpam } from '../cni/ipam-allocator-adapter';
 import { serialisedDumps } from '../cni/netlink-dumps';
 import type { Datastore } from '../datastore';
-import type { IpamAllocator } from '../ipam';
+import { countRequests } from '../datastore/counting';
+import type { IpamCacheReader } from '../ipam/ipam-view';
+import { IpamAllocator } from '../ipam';
+import { NodeIpam } from '../ipam/node-ipam';
 import type { Logger } from '../lib/logger';
 import type { UnixJsonServer } from '../lib/unix-json';
 import type { Netlink } from '../netlink/netlink';
-import { nsenterArgv, startNetnsNetlink } from '../netlink/netns-proxy';
+import { createInNetns } from '../netlink/netns-enter';
+import { RtNetlink } from '../netlink/rtnetlink';
 import type { SysctlWriter } from '../cni/sysctl';
+import { teardownPodNetwork } from '../cni/pod-network';
+import type { StoredBlock } from '../ipam/ipam-store';
+import { describeError } from '../lib/errors';
+import { planCniReconcile } from './cni-reconcile';
 import { serveCni } from './cni-server';
+
+/** What the agent's cache must watch besides its own kinds for the CNI service's IPAM (node-ipam.ts). */
+export const CNI_CACHE_KINDS = ['IPAMBlock', 'IPAMHandle', 'BlockAffinity', 'IPPool', 'Node'] as const;
 
 export interface NodeCniConfig {
   /** The CNI service's unix socket (PATHS.cniSocket in a DaemonSet). */
   readonly socket: string;
   /** Where to write 10-gingham.conflist once the socket serves; absent: the conflist is someone else's. */
   readonly confDir?: string;
+  /**
+   * How long ADD waits for the new endpoint's policy to be in the kernel before answering anyway (Calico's CNI
+   * setting policy_setup_timeout_seconds); 0: no wait. Default 10 s. Only when the agent enforces policy.
+   */
+  readonly policySetupTimeoutMs?: number;
   /** The datastore the conflist names, for the shim's standalone DEL while the agent is down. */
   readonly datastore: { readonly type: 'etcdv3' | 'kubernetes'; readonly etcdEndpoints?: string; readonly kubeconfig?: string };
 }
@@ -29,11 +48,16 @@ export interface NodeCniConfig {
 export interface NodeCniDeps {
   readonly nodeName: string;
   readonly store: Datastore;
-  readonly ipam: IpamAllocator;
+  /** The agent's watch cache, watching CNI_CACHE_KINDS besides its own kinds. */
+  readonly cache: IpamCacheReader;
   readonly netlink: Netlink;
   readonly sysctl: SysctlWriter;
   readonly logger: Logger;
+  /** The policy dataplane's programmed endpoints (felix/programmed-endpoints.ts); absent: policy is not enforced. */
+  readonly policy?: Pick<ProgrammedEndpoints, 'whenProgrammed'>;
 }
+
+export const DEFAULT_POLICY_SETUP_TIMEOUT_MS = 10_000;
 
 function readOptional(file: string): string | undefined {
   try {
@@ -43,13 +67,55 @@ function readOptional(file: string): string | undefined {
   }
 }
 
+/**
+ * rtnetlink inside the pod's namespace, opened from this process (netlink/netns-enter.ts: setns around the socket's
+ * creation) instead of a helper process started inside it.
+ */
+function podNetlink(netnsPath: string): RtNetlink & { stop(): Promise<void> } {
+  const nl = createInNetns(netnsPath, () => new RtNetlink());
+  return Object.assign(nl, { stop: async () => nl.close() });
+}
+
+/** Repairs what a killed agent left half done (cni-reconcile.ts); a failure is logged, serving matters more. */
+async function reconcileBeforeServing(deps: NodeCniDeps, ipam: NodeIpam, log: Logger): Promise<void> {
+  try {
+    const plan = planCniReconcile({
+      nodeName: deps.nodeName,
+      blocks: deps.cache.list<StoredBlock>('IPAMBlock').filter((b) => b.spec !== undefined),
+      endpoints: deps.cache.list<WorkloadEndpoint>('WorkloadEndpoint'),
+      links: await deps.netlink.listLinks(),
+    });
+    for (const name of plan.deleteLinks) await teardownPodNetwork(deps.netlink, name);
+    await Promise.all(plan.releaseHandles.map((h) => ipam.releaseByHandle(h)));
+    if (plan.deleteLinks.length + plan.releaseHandles.length > 0) {
+      log.info(`reconciled before serving: released ${plan.releaseHandles.length} address handle(s) of unfinished ADDs, deleted ${plan.deleteLinks.length} orphaned veth(s)`, { handles: plan.releaseHandles, links: plan.deleteLinks });
+    }
+  } catch (err) {
+    log.warn(`reconciling before serving CNI failed: ${describeError(err)}`);
+  }
+}
+
+/** Policy before traffic: ADD answers once the endpoint's policy is programmed, or after the timeout (logged). */
+function policyWait(policy: Pick<ProgrammedEndpoints, 'whenProgrammed'>, timeoutMs: number, log: Logger): (wep: WorkloadEndpoint) => Promise<void> {
+  return async (wep) => {
+    const id = `${wep.metadata.namespace ?? 'default'}/${wep.metadata.name}`;
+    if (await policy.whenProgrammed(id, wep.metadata.resourceVersion ?? '', timeoutMs)) return;
+    if (timeoutMs > 0) log.warn(`policy of ${id} not programmed within ${timeoutMs} ms; answering ADD anyway`);
+  };
+}
+
 export async function startNodeCni(cfg: NodeCniConfig, deps: NodeCniDeps): Promise<UnixJsonServer> {
   const log = deps.logger.child('cni');
+  // The CNI service's own view of the datastore client, counting its requests (reported on the wire for benchmarks).
+  const counted = countRequests(deps.store);
+  const ipam = new NodeIpam({ store: counted.store, cache: deps.cache, fallback: new IpamAllocator(counted.store), log: log.child('ipam') });
+  await reconcileBeforeServing(deps, ipam, log);
   const server = await serveCni(cfg.socket, {
     nodeName: deps.nodeName,
-    backend: datastoreBackend(deps.store, allocatorIpam(deps.ipam)),
+    backend: datastoreBackend(counted.store, nodeIpam(ipam), deps.policy && policyWait(deps.policy, cfg.policySetupTimeoutMs ?? DEFAULT_POLICY_SETUP_TIMEOUT_MS, log)),
+    requestCount: counted.count,
     host: serialisedDumps(deps.netlink),
-    openNetns: async (netnsPath) => startNetnsNetlink({ argv: nsenterArgv({ path: netnsPath }) }),
+    openNetns: async (netnsPath) => podNetlink(netnsPath),
     sysctl: deps.sysctl,
     readFile: readOptional,
     now: () => new Date(),

@@ -33,6 +33,8 @@ export interface CniServerDeps {
   readonly readFile: ReadFile;
   readonly now: () => Date;
   readonly logger: Logger;
+  /** Datastore requests the service has sent so far (reported in every reply, for benchmarks). */
+  readonly requestCount?: () => number;
   /** Runs a delegated IPAM plugin executable; default: execPlugin. */
   readonly exec?: typeof execPlugin;
 }
@@ -94,7 +96,8 @@ export class CniServer {
         hostedContextFactory(this.deps, this.ipamQueue, req.env),
       );
       await Promise.all(logs);
-      return { version: CNI_WIRE_VERSION, exitCode, stdout, stderr };
+      const count = this.deps.requestCount?.();
+      return { version: CNI_WIRE_VERSION, exitCode, stdout, stderr, ...(count !== undefined ? { datastoreRequests: count } : {}) };
     };
     const container = req.env.CNI_CONTAINERID;
     try {

@@ -26,7 +26,7 @@ import { NodeAgent } from './agent';
 import { autodetectAddress, type InterfaceAddresses } from './autodetect';
 import { AGENT_FAMILY } from './calc/family';
 import { nodeKinds } from './calc/kinds';
-import { startNodeCni, type NodeCniConfig } from './cni-serve';
+import { CNI_CACHE_KINDS, startNodeCni, type NodeCniConfig } from './cni-serve';
 import { allReady, bgpReadiness, datastoreReadiness, serveHealth } from './health';
 import type { NodeMetrics } from './metrics';
 import { ensureDefaultConfig, ensureDefaultPool, ensureNode, type StartupConfig } from './startup';
@@ -161,7 +161,7 @@ export async function runNode(cfg: NodeConfig, deps: NodeDeps): Promise<RunningN
   const policy = cfg.policy && deps.runCommand ? new PolicyDataplane({ nodeName: startup.nodeName, runner: nftRunnerFrom(deps.runCommand), families: [4] }) : undefined;
   if (cfg.policy && policy === undefined) log.warn('network policy requested but no command runner: policy is not enforced');
   const ipam = new IpamAllocator(store);
-  const cache = new DatastoreCache(store, nodeKinds(policy !== undefined), (err) => log.error(`resource cache listener failed: ${describeError(err)}`));
+  const cache = new DatastoreCache(store, [...nodeKinds(policy !== undefined), ...(cfg.cni ? CNI_CACHE_KINDS : [])], (err) => log.error(`resource cache listener failed: ${describeError(err)}`));
   const agent = new NodeAgent(
     { nodeName: startup.nodeName, parentInterface: parent, hostMtu, mtuFile: cfg.mtuFile },
     {
@@ -210,7 +210,7 @@ export async function runNode(cfg: NodeConfig, deps: NodeDeps): Promise<RunningN
     await agent.start();
     monitor.start();
     // After the agent's first sync and apply: CNI is served on a reconciled node, and its conflist appears last.
-    if (cfg.cni) servers.push(await startNodeCni(cfg.cni, { nodeName: startup.nodeName, store, ipam, netlink: nl, sysctl: deps.sysctl, logger }));
+    if (cfg.cni) servers.push(await startNodeCni(cfg.cni, { nodeName: startup.nodeName, store, cache, netlink: nl, sysctl: deps.sysctl, logger, ...(policy ? { policy: policy.programmed } : {}) }));
     if (metrics && metricsModule && cfg.metrics) {
       metricsServer = await metricsModule.serveMetrics(cfg.metrics.host, cfg.metrics.port, metrics);
       servers.push(metricsServer);

@@ -25,6 +25,8 @@ export interface CniWireReply {
   readonly exitCode: number;
   readonly stdout: string;
   readonly stderr: string;
+  /** Datastore requests the agent's CNI service has sent since it started (benchmarks read it; shims ignore it). */
+  readonly datastoreRequests?: number;
 }
 
 /** The environment variables a shim forwards (SPEC.md "Parameters", plus PATH for delegation). */

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Etcd3, type IKeyValue, type IOptions, type ITxnResponse } from 'etcd3';
 import { systemClock, type Clock } from '../../lib/clock';
 import { nullLogger, type Logger } from '../../lib/logger';
+import type { WriteOp } from '../atomic';
 import type { Datastore } from '../datastore';
 import { AlreadyExistsError, ConflictError, InvalidError, NotFoundError, UnavailableError } from '../errors';
 import type { KindInfo } from '../kinds';
@@ -201,6 +202,49 @@ export class EtcdDatastore implements Datastore {
     const now = rangeKv(txn);
     if (now === undefined) throw new NotFoundError(kind, name, namespace);
     throw new ConflictError(kind, name, namespace, expected, now.mod_revision);
+  }
+
+  /**
+   * Several writes in one etcd transaction (datastore/atomic.ts): every guard is a compare (create_revision == 0 for
+   * a create, mod_revision == resourceVersion for an update or delete), every write a put or delete; all or none.
+   * Not retried on a failed compare: the caller re-reads and decides. One request, whatever the number of ops.
+   */
+  async commit(ops: readonly WriteOp[]): Promise<string[]> {
+    if (ops.length === 0) throw new InvalidError('', '', 'commit needs at least one write');
+    const now = this.clock.now();
+    const compares: Array<{ key: string; target: 'Create' | 'Mod'; value: number | string }> = [];
+    const writes: Array<{ key: string; value?: string }> = [];
+    for (const o of ops) {
+      if (o.op === 'delete') {
+        const info = checkRef(o.kind, o.name, o.namespace);
+        if (parseRevision(o.resourceVersion) === undefined) throw new ConflictError(o.kind, o.name, o.namespace, o.resourceVersion, '?');
+        const key = resourceKey(this.root, info, namespaceOf(info, o.namespace), o.name);
+        compares.push({ key, target: 'Mod', value: o.resourceVersion });
+        writes.push({ key });
+        continue;
+      }
+      const info = checkResource(o.resource);
+      const { name, namespace, resourceVersion } = o.resource.metadata;
+      const key = resourceKey(this.root, info, namespaceOf(info, namespace), name);
+      if (o.op === 'create') {
+        compares.push({ key, target: 'Create', value: 0 });
+        writes.push({ key, value: encodeResource(prepareCreate(o.resource, now, this.newUid)) });
+      } else {
+        if (resourceVersion === undefined || parseRevision(resourceVersion) === undefined) throw new ConflictError(info.kind, name, namespace, resourceVersion ?? '', '?');
+        compares.push({ key, target: 'Mod', value: resourceVersion });
+        writes.push({ key, value: encodeResource(prepareUpdate(o.resource, o.resource)) });
+      }
+    }
+    const first = ops[0]!;
+    const ref = first.op === 'delete' ? first : { kind: first.resource.kind, name: first.resource.metadata.name, namespace: first.resource.metadata.namespace };
+    const txn = await this.run({ op: 'commit', kind: ref.kind, name: ref.name, namespace: ref.namespace }, () => {
+      const [c0, ...rest] = compares;
+      let b = this.client.if(c0!.key, c0!.target, '==', c0!.value);
+      for (const c of rest) b = b.and(c.key, c.target, '==', c.value);
+      return b.then(...writes.map((w) => (w.value === undefined ? this.client.delete().key(w.key) : this.client.put(w.key).value(w.value)))).commit();
+    });
+    if (!txn.succeeded) throw new ConflictError(ref.kind, ref.name, ref.namespace, `${ops.length} guarded writes`, 'changed');
+    return ops.map(() => String(txn.header.revision));
   }
 
   async watch<T extends StoredResource = StoredResource>(kind: string, opts: WatchOptions, handler: WatchHandler<T>): Promise<Watch> {

@@ -75,9 +75,17 @@ export class ClientNodeKubeApi implements KubeApi {
     this.mergePatchOptions = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
   }
 
-  private coreKind(ref: ResourceRef): 'nodes' | 'pods' {
-    if (ref.group === '' && (ref.plural === 'nodes' || ref.plural === 'pods')) return ref.plural;
+  /** The core resources the datastore reads: Nodes and Pods, and (read-only views) Namespaces and ServiceAccounts. */
+  private coreKind(ref: ResourceRef): 'nodes' | 'pods' | 'namespaces' | 'serviceaccounts' {
+    if (ref.group === '' && ['nodes', 'pods', 'namespaces', 'serviceaccounts'].includes(ref.plural)) return ref.plural as 'nodes' | 'pods' | 'namespaces' | 'serviceaccounts';
     throw new KubeApiError(404, 'NotFound', `client-node adapter: core resource "${ref.plural}" is not used by the datastore`);
+  }
+
+  /** The core resources the datastore writes: Nodes and Pods only. */
+  private writtenCoreKind(ref: ResourceRef): 'nodes' | 'pods' {
+    const k = this.coreKind(ref);
+    if (k === 'nodes' || k === 'pods') return k;
+    throw new KubeApiError(405, 'MethodNotAllowed', `client-node adapter: core resource "${ref.plural}" is never written by the datastore`);
   }
 
   private async run<T>(what: string, fn: () => Promise<T>, request?: KubeRequest): Promise<T> {
@@ -95,7 +103,10 @@ export class ClientNodeKubeApi implements KubeApi {
         const p = { group: ref.group, version: ref.version, plural: ref.plural, name };
         return (ref.namespace ? await this.custom.getNamespacedCustomObject({ ...p, namespace: ref.namespace }) : await this.custom.getClusterCustomObject(p)) as KubeObject;
       }
-      if (this.coreKind(ref) === 'nodes') return plain(await this.core.readNode({ name }));
+      const kind = this.coreKind(ref);
+      if (kind === 'nodes') return plain(await this.core.readNode({ name }));
+      if (kind === 'namespaces') return plain(await this.core.readNamespace({ name }));
+      if (kind === 'serviceaccounts') return plain(await this.core.readNamespacedServiceAccount({ name, namespace: ref.namespace ?? '' }));
       return plain(await this.core.readNamespacedPod({ name, namespace: ref.namespace ?? '' }));
     }, { verb: 'get', resource: requestResource(ref) });
   }
@@ -112,8 +123,12 @@ export class ClientNodeKubeApi implements KubeApi {
         ) as typeof body;
         return { items: (body.items ?? []) as KubeObject[], resourceVersion: body.metadata?.resourceVersion ?? '' };
       }
-      if (this.coreKind(ref) === 'nodes') body = await this.core.listNode(opts);
-      else if (ref.namespace) body = await this.core.listNamespacedPod({ ...opts, namespace: ref.namespace });
+      const kind = this.coreKind(ref);
+      if (kind === 'nodes') body = await this.core.listNode(opts);
+      else if (kind === 'namespaces') body = await this.core.listNamespace(opts);
+      else if (kind === 'serviceaccounts') {
+        body = ref.namespace ? await this.core.listNamespacedServiceAccount({ ...opts, namespace: ref.namespace }) : await this.core.listServiceAccountForAllNamespaces(opts);
+      } else if (ref.namespace) body = await this.core.listNamespacedPod({ ...opts, namespace: ref.namespace });
       else body = await this.core.listPodForAllNamespaces(opts);
       return { items: (body.items ?? []).map(plain), resourceVersion: body.metadata?.resourceVersion ?? '' };
     }, { verb: 'list', resource: requestResource(ref) });
@@ -125,7 +140,7 @@ export class ClientNodeKubeApi implements KubeApi {
         const p = { group: ref.group, version: ref.version, plural: ref.plural, body: obj };
         return (ref.namespace ? await this.custom.createNamespacedCustomObject({ ...p, namespace: ref.namespace }) : await this.custom.createClusterCustomObject(p)) as KubeObject;
       }
-      if (this.coreKind(ref) === 'nodes') return plain(await this.core.createNode({ body: obj as K8s.V1Node }));
+      if (this.writtenCoreKind(ref) === 'nodes') return plain(await this.core.createNode({ body: obj as K8s.V1Node }));
       return plain(await this.core.createNamespacedPod({ namespace: ref.namespace ?? '', body: obj as K8s.V1Pod }));
     }, { verb: 'create', resource: requestResource(ref) });
   }
@@ -142,7 +157,7 @@ export class ClientNodeKubeApi implements KubeApi {
         return (ref.namespace ? await this.custom.replaceNamespacedCustomObject({ ...p, namespace: ref.namespace }) : await this.custom.replaceClusterCustomObject(p)) as KubeObject;
       }
       const namespace = ref.namespace ?? '';
-      if (this.coreKind(ref) === 'nodes') {
+      if (this.writtenCoreKind(ref) === 'nodes') {
         const body = obj as K8s.V1Node;
         return plain(subresource === 'status' ? await this.core.replaceNodeStatus({ name, body }) : await this.core.replaceNode({ name, body }));
       }
@@ -164,7 +179,7 @@ export class ClientNodeKubeApi implements KubeApi {
         return (ref.namespace ? await this.custom.patchNamespacedCustomObject({ ...p, namespace: ref.namespace }, o) : await this.custom.patchClusterCustomObject(p, o)) as KubeObject;
       }
       const namespace = ref.namespace ?? '';
-      if (this.coreKind(ref) === 'nodes') {
+      if (this.writtenCoreKind(ref) === 'nodes') {
         return plain(subresource === 'status' ? await this.core.patchNodeStatus({ name, body: patch }, o) : await this.core.patchNode({ name, body: patch }, o));
       }
       return plain(
@@ -182,7 +197,7 @@ export class ClientNodeKubeApi implements KubeApi {
         const p = { group: ref.group, version: ref.version, plural: ref.plural, name, body };
         return (ref.namespace ? await this.custom.deleteNamespacedCustomObject({ ...p, namespace: ref.namespace }) : await this.custom.deleteClusterCustomObject(p)) as KubeObject;
       }
-      if (this.coreKind(ref) === 'nodes') return plain(await this.core.deleteNode({ name, body }));
+      if (this.writtenCoreKind(ref) === 'nodes') return plain(await this.core.deleteNode({ name, body }));
       return plain(await this.core.deleteNamespacedPod({ name, namespace: ref.namespace ?? '', body }));
     }, { verb: 'delete', resource: requestResource(ref) });
   }

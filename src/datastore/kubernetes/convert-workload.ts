@@ -1,9 +1,12 @@
 // The v3 WorkloadEndpoint derived from a Kubernetes Pod, as in Calico's Kubernetes datastore
 // (libcalico-go backend/k8s/conversion PodToWorkloadEndpoints): there is no WorkloadEndpoint object; the pod is the
 // record, and the only part the CNI plugin writes is three pod annotations (cni.projectcalico.org/podIP, podIPs,
-// containerID). Pure functions: names, pod → endpoint, endpoint → the pod annotation patch.
+// containerID). The endpoint's labels, profiles and named ports are src/api/k8s's conversion, the one the lab and
+// the controllers use (Calico's workload_endpoint_default.go). Pure functions: names, pod → endpoint, endpoint → the
+// pod annotation patch.
 import { createHash } from 'node:crypto';
-import type { WorkloadEndpoint, WorkloadEndpointPort } from '../../api/kind-workload-endpoint';
+import { podEndpointLabels, podEndpointPorts, podProfiles, type K8sContainer } from '../../api/k8s';
+import { workloadEndpointName as calicoWorkloadEndpointName, type WorkloadEndpoint } from '../../api/kind-workload-endpoint';
 import { API_VERSION } from '../types';
 import type { KubeObject } from './kube-api';
 
@@ -14,14 +17,9 @@ export const CONTAINER_ID_ANNOTATION = 'cni.projectcalico.org/containerID';
 const ORCHESTRATOR = 'k8s';
 const ENDPOINT = 'eth0';
 
-/** Escapes one name segment: Calico doubles every "-" so that a single "-" can separate segments. */
-function escapeSegment(s: string): string {
-  return s.replace(/-/g, '--');
-}
-
 /** `<node>-k8s-<pod>-<endpoint>`, each segment with its dashes doubled (libcalico-go names/workloadendpoint.go). */
 export function workloadEndpointName(node: string, pod: string, endpoint = ENDPOINT): string {
-  return [node, ORCHESTRATOR, pod, endpoint].map(escapeSegment).join('-');
+  return calicoWorkloadEndpointName(node, pod, endpoint, ORCHESTRATOR);
 }
 
 /** The node, pod and endpoint a WorkloadEndpoint name encodes; undefined when it is not a Kubernetes WEP name. */
@@ -57,7 +55,8 @@ interface PodShape {
     nodeName?: string;
     hostNetwork?: boolean;
     serviceAccountName?: string;
-    containers?: Array<{ ports?: Array<{ name?: string; containerPort?: number; hostPort?: number; hostIP?: string; protocol?: string }> }>;
+    containers?: K8sContainer[];
+    initContainers?: K8sContainer[];
   };
   status?: { phase?: string; podIP?: string; podIPs?: Array<{ ip?: string }> };
 }
@@ -94,20 +93,11 @@ export function workloadEndpointFromPod(pod: KubeObject): WorkloadEndpoint | und
   const ipNetworks = podNetworks(p);
   if (ipNetworks.length === 0) return undefined;
   const sa = p.spec?.serviceAccountName;
-  const ports: WorkloadEndpointPort[] = [];
-  for (const c of p.spec?.containers ?? []) {
-    for (const port of c.ports ?? []) {
-      // Calico keeps only ports a policy or a hostPort can refer to: named ones and hostPorts.
-      if (!port.containerPort || (!port.name && !port.hostPort)) continue;
-      ports.push({
-        name: port.name ?? '',
-        protocol: port.protocol ?? 'TCP',
-        port: port.containerPort,
-        ...(port.hostPort ? { hostPort: port.hostPort } : {}),
-        ...(port.hostIP ? { hostIP: port.hostIP } : {}),
-      });
-    }
-  }
+  const podView = {
+    metadata: { name, namespace: ns, ...(p.metadata.labels ? { labels: p.metadata.labels } : {}) },
+    spec: { ...(sa ? { serviceAccountName: sa } : {}), containers: p.spec?.containers ?? [], ...(p.spec?.initContainers ? { initContainers: p.spec.initContainers } : {}) },
+  };
+  const ports = podEndpointPorts(podView);
   const containerID = p.metadata.annotations?.[CONTAINER_ID_ANNOTATION];
   return {
     apiVersion: API_VERSION,
@@ -115,12 +105,7 @@ export function workloadEndpointFromPod(pod: KubeObject): WorkloadEndpoint | und
     metadata: {
       name: workloadEndpointName(node, name),
       namespace: ns,
-      labels: {
-        ...(p.metadata.labels ?? {}),
-        'projectcalico.org/namespace': ns,
-        'projectcalico.org/orchestrator': ORCHESTRATOR,
-        ...(sa ? { 'projectcalico.org/serviceaccount': sa } : {}),
-      },
+      labels: podEndpointLabels(podView),
       ...(p.metadata.resourceVersion !== undefined ? { resourceVersion: p.metadata.resourceVersion } : {}),
       ...(p.metadata.uid !== undefined ? { uid: p.metadata.uid } : {}),
       ...(p.metadata.creationTimestamp !== undefined ? { creationTimestamp: p.metadata.creationTimestamp } : {}),
@@ -133,7 +118,7 @@ export function workloadEndpointFromPod(pod: KubeObject): WorkloadEndpoint | und
       ...(containerID ? { containerID } : {}),
       ...(sa ? { serviceAccountName: sa } : {}),
       ipNetworks,
-      profiles: [`kns.${ns}`, ...(sa ? [`ksa.${ns}.${sa}`] : [])],
+      profiles: podProfiles(podView),
       interfaceName: vethName(ns, name),
       ...(ports.length > 0 ? { ports } : {}),
     },

@@ -23,8 +23,14 @@ import type { KubeApi, KubeObject, ResourceRef } from './kube-api';
 /** Attempts of an unconditional write that must read first (the read-then-write can race another writer). */
 const UNCONDITIONAL_ATTEMPTS = 5;
 
-export interface KindStorage {
-  readonly info: KindInfo;
+/**
+ * One API collection a kind is (part of) a view of, with the conversion of its objects. Most kinds have one; Profile
+ * (Namespaces and ServiceAccounts) and NetworkPolicy (Calico's CRs and Kubernetes NetworkPolicies) have two, as in
+ * libcalico-go's KDD backend (resources/profile.go, kubenetworkpolicy.go).
+ */
+export interface KubeSource {
+  /** For logs: the kind, and the collection when the kind has several. */
+  readonly name: string;
   /** The collection for list and watch (namespace absent: every namespace). */
   ref(namespace?: string): ResourceRef;
   /** The v3 resource an API object represents, or undefined when it represents none (a pod without endpoint). */
@@ -36,6 +42,15 @@ export interface KindStorage {
   readonly derived: boolean;
   /** Whether a v3 equality selector can be sent as a Kubernetes labelSelector (the labels are the object's own). */
   readonly serverSideLabels: boolean;
+}
+
+export interface KindStorage {
+  readonly info: KindInfo;
+  /**
+   * The collections list and watch read, in a fixed order: with several, a revision is theirs joined by "/"
+   * (composite-revision.ts), as Calico joins a Profile's namespace and service-account revisions.
+   */
+  readonly sources: readonly KubeSource[];
   get(name: string, namespace: string | undefined): Promise<StoredResource>;
   create(res: StoredResource): Promise<StoredResource>;
   update(res: StoredResource): Promise<StoredResource>;
@@ -61,8 +76,13 @@ async function currentVersion(api: KubeApi, ref: ResourceRef, name: string): Pro
 }
 
 /** Custom resources: crd.projectcalico.org/v1 holding the v3 spec (convert.ts). */
-export class CustomResourceStorage implements KindStorage {
+export class CustomResourceStorage implements KindStorage, KubeSource {
   readonly derived = false;
+  readonly sources: readonly KubeSource[] = [this];
+
+  get name(): string {
+    return this.info.kind;
+  }
   readonly serverSideLabels = true;
   private readonly crd: NonNullable<KindInfo['crd']>;
 
@@ -186,8 +206,13 @@ const NODES: ResourceRef = { group: '', version: 'v1', plural: 'nodes' };
  * Kubernetes Node's resourceVersion, so a kubelet's concurrent status update is never overwritten; an unconditional
  * v3 update re-reads and retries a bounded number of times.
  */
-export class NodeStorage implements KindStorage {
+export class NodeStorage implements KindStorage, KubeSource {
   readonly derived = true;
+  readonly sources: readonly KubeSource[] = [this];
+
+  get name(): string {
+    return this.info.kind;
+  }
   // v3 Node labels merge Calico-only labels from an annotation, so the server cannot select on them.
   readonly serverSideLabels = false;
 
@@ -259,8 +284,13 @@ export class NodeStorage implements KindStorage {
  * (merge patch, compare-and-swap on the pod's resourceVersion); delete removes them. The pod itself is never created
  * or deleted here: the kubelet and the scheduler own it.
  */
-export class WorkloadEndpointStorage implements KindStorage {
+export class WorkloadEndpointStorage implements KindStorage, KubeSource {
   readonly derived = true;
+  readonly sources: readonly KubeSource[] = [this];
+
+  get name(): string {
+    return this.info.kind;
+  }
   // WorkloadEndpoint labels add projectcalico.org/* labels the pod does not carry.
   readonly serverSideLabels = false;
 
@@ -350,12 +380,4 @@ export class WorkloadEndpointStorage implements KindStorage {
     }
     return wep;
   }
-}
-
-/** The storage of a kind, or undefined when Kubernetes mode does not store it (Profile: synthesised by Calico). */
-export function storageFor(api: KubeApi, info: KindInfo): KindStorage | undefined {
-  if (info.crd !== null) return new CustomResourceStorage(api, info);
-  if (info.kind === 'Node') return new NodeStorage(api, info);
-  if (info.kind === 'WorkloadEndpoint') return new WorkloadEndpointStorage(api, info);
-  return undefined;
 }

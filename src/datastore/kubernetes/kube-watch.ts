@@ -1,4 +1,5 @@
-// One datastore watch over a Kubernetes watch stream, kept alive across disconnects:
+// The watch of one API collection (a KubeSource), kept alive across disconnects; kind-watch.ts merges the collections
+// of a kind into one datastore watch:
 //   - start: without fromRevision, a list whose items become the first `resync` event; with fromRevision, a list at
 //     exactly that revision (resourceVersionMatch=Exact) that seeds the cache without being delivered;
 //   - then a watch from the list's revision with bookmarks, so the resume point advances even while nothing changes;
@@ -13,13 +14,17 @@ import { describeError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import { resourceMatches } from '../label-selector';
 import { compareResources } from '../resource-checks';
-import type { StoredResource, WatchOptions } from '../types';
-import type { WatchDelivery } from '../watch-delivery';
+import type { StoredResource, WatchEvent, WatchOptions } from '../types';
 import { filterChange } from '../watch-filter';
 import { isKubeError } from './errors';
 import { jsonClone } from './convert';
-import type { KindStorage } from './kind-storage';
+import type { KubeSource } from './kind-storage';
 import type { KubeApi, KubeObject, KubeWatchEvent, KubeWatchStream } from './kube-api';
+
+/** Where a KubeWatch hands its events (kind-watch.ts, which merges the sources of one kind). */
+export interface WatchSink {
+  push(event: WatchEvent): void;
+}
 
 export interface KubeWatchSettings {
   readonly clock: Clock;
@@ -55,9 +60,9 @@ export class KubeWatch {
 
   constructor(
     private readonly api: KubeApi,
-    private readonly storage: KindStorage,
+    private readonly storage: KubeSource,
     private readonly opts: WatchOptions,
-    private readonly delivery: WatchDelivery,
+    private readonly delivery: WatchSink,
     private readonly settings: KubeWatchSettings,
   ) {}
 
@@ -76,19 +81,28 @@ export class KubeWatch {
         this.resumeFrom = fromRevision;
       } catch (err) {
         if (!isKubeError(err, 410)) throw err;
-        this.log.info('watch start revision compacted: re-listing', { kind: this.storage.info.kind, fromRevision });
+        this.log.info('watch start revision compacted: re-listing', { kind: this.storage.name, fromRevision });
         await this.relist();
       }
     }
     await this.open();
   }
 
-  async close(): Promise<void> {
+  close(): void {
     this.closed = true;
     this.timer?.cancel();
     this.stream?.abort();
     this.stream = undefined;
-    await this.delivery.close();
+  }
+
+  /** The revision this watch would resume from: the last event's, bookmark's or list's. */
+  get revision(): string {
+    return this.resumeFrom;
+  }
+
+  /** The current state of the objects in scope that match the selector (what the consumer has been told). */
+  items(): StoredResource[] {
+    return [...this.cache.values()].filter((r) => resourceMatches(this.opts.selector, r));
   }
 
   private seed(items: KubeObject[]): void {
@@ -99,14 +113,14 @@ export class KubeWatch {
     }
   }
 
-  /** Lists the current state and hands it to the consumer as one `resync`. */
+  /** Lists the current state and hands it to the sink as one `resync`. */
   private async relist(): Promise<void> {
     const list = await this.api.list(this.storage.ref(this.opts.namespace));
     if (this.closed) return;
     this.seed(list.items);
     this.resumeFrom = list.resourceVersion;
     this.mustRelist = false;
-    const items = [...this.cache.values()].filter((r) => resourceMatches(this.opts.selector, r)).sort(compareResources);
+    const items = this.items().sort(compareResources);
     this.delivery.push({ type: 'resync', items: jsonClone(items), revision: list.resourceVersion });
   }
 
@@ -143,7 +157,7 @@ export class KubeWatch {
     if (e.type === 'ERROR') {
       const status = e.object as unknown as { code?: number; message?: string };
       if (status.code === 410) this.mustRelist = true;
-      else this.log.warn('watch error event', { kind: this.storage.info.kind, code: status.code, message: status.message });
+      else this.log.warn('watch error event', { kind: this.storage.name, code: status.code, message: status.message });
       // The server ends the stream after an ERROR; make sure of it so onDone reconnects.
       this.stream?.abort();
       return;
@@ -170,7 +184,7 @@ export class KubeWatch {
     const failed = err !== undefined || !this.heardFromStream;
     if (failed) {
       this.failures++;
-      this.log.info('watch stream ended: reconnecting', { kind: this.storage.info.kind, error: err ? describeError(err) : 'ended without events', attempt: this.failures });
+      this.log.info('watch stream ended: reconnecting', { kind: this.storage.name, error: err ? describeError(err) : 'ended without events', attempt: this.failures });
     } else {
       this.failures = 0;
     }
@@ -184,7 +198,7 @@ export class KubeWatch {
     if (this.closed) return;
     try {
       if (this.mustRelist) {
-        this.log.info('watch history compacted: re-listing', { kind: this.storage.info.kind, resumeFrom: this.resumeFrom });
+        this.log.info('watch history compacted: re-listing', { kind: this.storage.name, resumeFrom: this.resumeFrom });
         await this.relist();
       }
       await this.open();

@@ -1,7 +1,8 @@
 // The `kubernetes` datastore backend (Calico's KDD mode): projectcalico.org/v3 resources stored as
 // crd.projectcalico.org/v1 custom resources, Node on the core Node, WorkloadEndpoint derived from the Pod
-// (kind-storage.ts). resourceVersion compare-and-swap is the API server's optimistic concurrency (409 → Conflict);
-// watches survive disconnects and re-list on 410 Gone (kube-watch.ts). Owns: request validation (shared checks),
+// (kind-storage.ts), Profile from Namespaces and ServiceAccounts and NetworkPolicy also from networking.k8s.io/v1
+// NetworkPolicies (view-storage.ts, read-only views as in Calico). resourceVersion compare-and-swap is the API server's optimistic concurrency (409 → Conflict);
+// watches survive disconnects and re-list on 410 Gone (kube-watch.ts, merged per kind by kind-watch.ts). Owns: request validation (shared checks),
 // list filtering and ordering, the set of open watches, and close(). All API traffic goes through a KubeApi.
 import fs from 'node:fs';
 import { systemClock, type Clock } from '../../lib/clock';
@@ -13,13 +14,15 @@ import { checkCollection, checkRef, checkResource, compareResources, nameHasPref
 import type { DatastoreOp, DeleteOptions, LabelSelector, ListOptions, ListResult, StoredResource, Watch, WatchHandler, WatchOptions } from '../types';
 import { WatchDelivery } from '../watch-delivery';
 import { WatchRegistry } from '../watch-registry';
-import { parseRevision } from '../watch-filter';
 import { createClientNodeApi } from './client-node-api';
 import { toDatastoreError } from './errors';
 import { endpointFromKubeconfig, HttpKubeApi, inClusterEndpoint } from './http-api';
-import type { KubeApi } from './kube-api';
-import { KubeWatch } from './kube-watch';
-import { storageFor, type KindStorage } from './kind-storage';
+import type { KubeApi, ResourceRef } from './kube-api';
+import { KindWatch } from './kind-watch';
+import { joinRevisions, splitRevision } from './composite-revision';
+import { CustomResourceStorage, NodeStorage, WorkloadEndpointStorage, type KindStorage } from './kind-storage';
+import { NetworkPolicyStorage, ProfileStorage } from './view-storage';
+import { kindInfo, type KindInfo } from '../kinds';
 import { describeError } from '../../lib/errors';
 
 export interface KubernetesDatastoreOptions {
@@ -46,10 +49,34 @@ function serverSelector(selector: LabelSelector | undefined): string | undefined
   return pairs.map(([k, v]) => `${k}=${v}`).join(',');
 }
 
+/** Where a kind lives on the API server (kind-storage.ts, view-storage.ts). */
+function storageFor(api: KubeApi, info: KindInfo): KindStorage {
+  switch (info.kind) {
+    case 'Node':
+      return new NodeStorage(api, info);
+    case 'WorkloadEndpoint':
+      return new WorkloadEndpointStorage(api, info);
+    case 'Profile':
+      return new ProfileStorage(api, info);
+    case 'NetworkPolicy':
+      return new NetworkPolicyStorage(api, info);
+    default:
+      return new CustomResourceStorage(api, info);
+  }
+}
+
+/**
+ * The API collections a kind is read from in Kubernetes mode: what a process that lists and watches the kind needs
+ * `list` and `watch` on (the chart's ClusterRoles are checked against it). The storages' ref() never calls the API.
+ */
+export function collectionsOf(kind: string): ResourceRef[] {
+  return storageFor({} as KubeApi, kindInfo(kind)).sources.map((s) => s.ref());
+}
+
 export class KubernetesDatastore implements Datastore {
   readonly backend = 'kubernetes';
   private closed = false;
-  private readonly watches = new WatchRegistry<KubeWatch>((w) => w.close());
+  private readonly watches = new WatchRegistry<KindWatch>((w) => w.close());
   private readonly storages = new Map<string, KindStorage>();
   private readonly api: KubeApi;
   private readonly clock: Clock;
@@ -76,7 +103,6 @@ export class KubernetesDatastore implements Datastore {
     if (s === undefined) {
       const info = checkCollection(kind, {});
       s = storageFor(this.api, info);
-      if (s === undefined) throw new InvalidError(kind, '', `${kind} is not stored in Kubernetes mode (Calico synthesises it)`);
       this.storages.set(kind, s);
     }
     return s;
@@ -92,20 +118,24 @@ export class KubernetesDatastore implements Datastore {
     this.enter('list', kind, '', opts.namespace);
     checkCollection(kind, opts);
     const storage = this.storage(kind);
-    const labelSelector = storage.serverSideLabels ? serverSelector(opts.selector) : undefined;
-    let list;
-    try {
-      list = await this.api.list(storage.ref(opts.namespace || undefined), labelSelector ? { labelSelector } : {});
-    } catch (err) {
-      throw toDatastoreError(err, { op: 'list', kind, name: '', namespace: opts.namespace });
-    }
     const items: StoredResource[] = [];
-    for (const o of list.items) {
-      const res = storage.toV3(o);
-      if (res === undefined || !nameHasPrefix(res, opts.prefix) || !resourceMatches(opts.selector, res)) continue;
-      items.push(res);
+    const revisions: string[] = [];
+    for (const source of storage.sources) {
+      const labelSelector = source.serverSideLabels ? serverSelector(opts.selector) : undefined;
+      let list;
+      try {
+        list = await this.api.list(source.ref(opts.namespace || undefined), labelSelector ? { labelSelector } : {});
+      } catch (err) {
+        throw toDatastoreError(err, { op: 'list', kind, name: '', namespace: opts.namespace });
+      }
+      revisions.push(list.resourceVersion);
+      for (const o of list.items) {
+        const res = source.toV3(o);
+        if (res === undefined || !nameHasPrefix(res, opts.prefix) || !resourceMatches(opts.selector, res)) continue;
+        items.push(res);
+      }
     }
-    return { items: items.sort(compareResources) as T[], revision: list.resourceVersion };
+    return { items: items.sort(compareResources) as T[], revision: joinRevisions(revisions) };
   }
 
   async create<T extends StoredResource>(res: T): Promise<T> {
@@ -132,12 +162,13 @@ export class KubernetesDatastore implements Datastore {
   async watch<T extends StoredResource = StoredResource>(kind: string, opts: WatchOptions, handler: WatchHandler<T>): Promise<Watch> {
     this.enter('watch', kind, '', opts.namespace);
     checkCollection(kind, opts);
-    if (opts.fromRevision !== undefined && parseRevision(opts.fromRevision) === undefined) {
-      throw new InvalidError(kind, '', `fromRevision "${opts.fromRevision}" is not a revision`);
-    }
     const storage = this.storage(kind);
+    const from = opts.fromRevision === undefined ? undefined : splitRevision(opts.fromRevision, storage.sources.length);
+    if (opts.fromRevision !== undefined && from === undefined) {
+      throw new InvalidError(kind, '', `fromRevision "${opts.fromRevision}" is not a revision of ${kind}`);
+    }
     const delivery = new WatchDelivery<T>(handler, this.log, opts.fromRevision ?? '');
-    const w = new KubeWatch(this.api, storage, { ...opts, namespace: opts.namespace || undefined }, delivery as unknown as WatchDelivery, {
+    const w = new KindWatch(this.api, storage.sources, { ...opts, namespace: opts.namespace || undefined }, delivery as unknown as WatchDelivery, {
       clock: this.clock,
       logger: this.log,
       bookmarks: this.bookmarks,
@@ -146,7 +177,7 @@ export class KubernetesDatastore implements Datastore {
     });
     this.watches.add(w);
     try {
-      await w.start(opts.fromRevision);
+      await w.start(from);
     } catch (err) {
       this.watches.forget(w);
       await w.close();

@@ -166,7 +166,7 @@ export class LabelIndex {
     this.fileSelector(id, entry);
     const candidates = this.candidateItems(entry.restriction);
     for (const itemId of [...previous]) if (!candidates.has(itemId)) this.stop(id, itemId);
-    for (const itemId of candidates) {
+    for (const itemId of candidates.keys()) {
       const item = this.items.get(itemId);
       if (!item) continue;
       this.stats.evaluations++;
@@ -231,11 +231,13 @@ export class LabelIndex {
     return best;
   }
 
-  private candidateItems(r: Restriction | undefined): Set<string> {
-    if (!r) return new Set(this.items.keys());
-    const out = new Set<string>();
+  /** The items that can satisfy `r`; the index's own set when one exists (read only: the caller only iterates). */
+  private candidateItems(r: Restriction | undefined): ReadonlySet<string> | ReadonlyMap<string, unknown> {
+    if (!r) return this.items;
     const byValue = this.itemsByLabel.get(r.label);
-    if (!byValue) return out;
+    if (!byValue) return EMPTY;
+    if (r.values?.length === 1) return byValue.get(r.values[0] as string) ?? EMPTY;
+    const out = new Set<string>();
     if (r.values) for (const v of r.values) for (const i of byValue.get(v) ?? []) out.add(i);
     else for (const s of byValue.values()) for (const i of s) out.add(i);
     return out;

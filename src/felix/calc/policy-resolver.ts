@@ -352,13 +352,16 @@ export class PolicyResolver {
   private contribute(setId: string, itemId: string): void {
     const set = this.ipSets.get(setId);
     if (!set) return;
-    let members: string[] = [];
+    // Endpoint and network set models are replaced, never mutated, so their address lists are shared as is.
+    let members: readonly string[] = [];
     const ep = this.endpoints.get(itemId);
-    if (set.spec.kind === 'net') members = ep ? [...ep.ipNets] : [...(this.netsets.get(itemId)?.nets ?? [])];
+    if (set.spec.kind === 'net') members = ep ? ep.ipNets : (this.netsets.get(itemId)?.nets ?? []);
     else if (ep) {
+      const named: string[] = [];
+      members = named;
       for (const port of ep.ports ?? []) {
         if (port.name !== set.spec.portName || port.protocol.toLowerCase() !== set.spec.protocol) continue;
-        for (const net of ep.ipNets) members.push(namedPortMember(net, set.spec.protocol, port.port));
+        for (const net of ep.ipNets) named.push(namedPortMember(net, set.spec.protocol, port.port));
       }
     }
     if (set.setContribution(itemId, members)) this.changes.ipSets.add(setId);

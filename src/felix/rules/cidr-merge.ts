@@ -2,7 +2,7 @@
 // merged in userspace into disjoint intervals before they are written; `cidr minus except` is written the same
 // way, as ranges, so an ipBlock with except is one set lookup instead of Felix's iptables match blocks.
 
-import { formatIp, tryParseCidr } from '../../lib/ip';
+import { formatIp, formatIpv6Bytes, parseIpv4, parseIpv6, tryParseCidr } from '../../lib/ip';
 import type { Family } from './ir';
 
 type Interval = [bigint, bigint];
@@ -72,4 +72,25 @@ export function disjointElements(cidrs: readonly string[], family: Family, excep
 /** True when any of `cidrs` is of this family. */
 export function hasFamily(cidrs: readonly string[], family: Family): boolean {
   return cidrs.some((c) => toInterval(c, family) !== undefined);
+}
+
+const scratch = Buffer.alloc(16);
+
+/**
+ * The canonical address text when `cidr` is one host of `family` ("10.0.0.1/32", "fd00::1/128", or a bare address),
+ * else undefined. The cheap byte parsers only: this runs for every member of every selector set.
+ */
+export function hostAddress(cidr: string, family: Family): string | undefined {
+  const slash = cidr.indexOf('/');
+  const addr = slash < 0 ? cidr : cidr.slice(0, slash);
+  if (slash >= 0 && cidr.slice(slash + 1) !== (family === 4 ? '32' : '128')) return undefined;
+  if (family === 4) return parseIpv4(addr) === undefined ? undefined : addr;
+  return parseIpv6(addr, scratch) === undefined ? undefined : formatIpv6Bytes(scratch);
+}
+
+/** True when `cidr` is an address or CIDR of `family` (cheap parsers). */
+export function isFamily(cidr: string, family: Family): boolean {
+  const slash = cidr.indexOf('/');
+  const addr = slash < 0 ? cidr : cidr.slice(0, slash);
+  return family === 4 ? parseIpv4(addr) !== undefined : parseIpv6(addr, scratch) !== undefined;
 }

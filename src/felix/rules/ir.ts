@@ -52,12 +52,16 @@ export interface Chain {
   readonly rules: readonly Rule[];
 }
 
-export type SetType = 'addr' | 'addr-proto-port';
+/**
+ * 'host': single addresses only (a hash set: O(1) lookup, and element changes that need no interval bookkeeping);
+ * 'addr': disjoint CIDRs/ranges (an interval set); 'addr-proto-port': named-port members.
+ */
+export type SetType = 'host' | 'addr' | 'addr-proto-port';
 
 export interface NamedSet {
   readonly name: string;
   readonly type: SetType;
-  /** Disjoint CIDRs/ranges (addr), or "addr . proto . port" (addr-proto-port). Sorted. */
+  /** Addresses (host), disjoint CIDRs/ranges (addr), or "addr . proto . port" (addr-proto-port). Sorted. */
   readonly elements: readonly string[];
   readonly comment?: string;
 }
@@ -79,3 +83,16 @@ export interface Ruleset {
 /** Calico's mark bits (felix/dataplane/driver.go allocation from the 0xffff0000 mask). */
 export const MARK_ACCEPT = 0x10000;
 export const MARK_PASS = 0x20000;
+
+const setsOfChain = new WeakMap<Chain, readonly string[]>();
+
+/** The sets a chain's rules name (memoised per chain object: chains are immutable). */
+export function setsUsed(chain: Chain): readonly string[] {
+  let names = setsOfChain.get(chain);
+  if (!names) {
+    const out = new Set<string>();
+    for (const r of chain.rules) for (const m of r.matches) if (m.kind === 'addrSet' || m.kind === 'namedPortSet') out.add(m.set);
+    setsOfChain.set(chain, (names = [...out]));
+  }
+  return names;
+}

@@ -92,8 +92,20 @@ describe('RulesetBuilder', () => {
     r.setPolicy(pol('web', "app == 'web'", { inbound: [{ action: 'Allow', src: { selector: "app == 'web'" }, dst: {} }] }));
     r.takeChanges();
     const rs = new RulesetBuilder(6).build(r);
-    // Adjacent addresses merge into one interval (nft interval sets hold disjoint intervals).
-    expect([...rs.sets.values()][0]?.elements).toEqual(['fd00::1-fd00::2']);
+    // Host members only: a host set of canonical addresses.
+    expect([...rs.sets.values()][0]).toMatchObject({ type: 'host', elements: ['fd00::1', 'fd00::2'] });
     expect(rs.chains.get(CHAIN_INPUT)?.rules.filter((x) => x.comment?.startsWith('ICMPv6')).length).toBe(3);
+  });
+
+  it('a set with a prefix member becomes disjoint intervals (adjacent addresses merged), and a host set again without it', () => {
+    const r = setup();
+    r.setPolicy(pol('web', "app == 'web'", { inbound: [{ action: 'Allow', src: { selector: "app == 'web'" }, dst: {} }] }));
+    r.setNetworkSet({ id: 'n1', labels: { app: 'web', 'projectcalico.org/namespace': 'x' }, nets: ['10.0.1.0/24', '10.0.0.0/31'] });
+    const b = new RulesetBuilder(4);
+    const rs = b.build(r, r.takeChanges());
+    expect([...rs.sets.values()][0]).toMatchObject({ type: 'addr', elements: ['10.0.0.0-10.0.0.2', '10.0.1.0/24'] });
+    r.deleteNetworkSet('n1');
+    const again = b.build(r, r.takeChanges());
+    expect([...again.sets.values()][0]).toMatchObject({ type: 'host', elements: ['10.0.0.1', '10.0.0.2'] });
   });
 });

@@ -11,10 +11,10 @@
 // - named sets for every selector and named port the rendered rules use.
 
 import { createHash } from 'node:crypto';
-import type { PolicyResolver, TierPolicies } from '../calc/policy-resolver';
+import type { EndpointPolicies, PolicyChanges, PolicyResolver, TierPolicies } from '../calc/policy-resolver';
 import type { RuleModel } from '../calc/policy-model';
-import { disjointElements } from './cidr-merge';
-import { MARK_ACCEPT, MARK_PASS, type Chain, type Family, type Match, type NamedSet, type Rule, type Ruleset, type VerdictMap } from './ir';
+import { disjointElements, hostAddress, isFamily } from './cidr-merge';
+import { MARK_ACCEPT, MARK_PASS, setsUsed, type Chain, type Family, type Match, type NamedSet, type Rule, type Ruleset, type VerdictMap } from './ir';
 import { renderRule } from './policy-rules';
 
 export interface RulesetOptions {
@@ -120,12 +120,21 @@ function endpointChain(tiers: readonly TierPolicies[], profiles: readonly string
   return { name: `${inbound ? 'tw' : 'fw'}-${hash(key)}`, rules: endpointRules(tiers, profiles, inbound) };
 }
 
+/** The IR set of one resolver IP set: a hash set of addresses while every member is one host, else intervals. */
 function setFromIpSet(resolver: PolicyResolver, id: string, family: Family): NamedSet | undefined {
   const s = resolver.ipSet(id);
   if (!s) return undefined;
   const members = s.members();
   if (s.spec.kind === 'net') {
-    return { name: id, type: 'addr', elements: disjointElements(members, family), comment: `selector ${s.spec.selector}` };
+    const comment = `selector ${s.spec.selector}`;
+    const hosts = new Set<string>();
+    for (const m of members) {
+      if (!isFamily(m, family)) continue;
+      const h = hostAddress(m, family);
+      if (h === undefined) return { name: id, type: 'addr', elements: disjointElements(members, family), comment };
+      hosts.add(h);
+    }
+    return { name: id, type: 'host', elements: [...hosts].sort(), comment };
   }
   const full = family === 4 ? '/32' : '/128';
   const elements = members
@@ -136,26 +145,35 @@ function setFromIpSet(resolver: PolicyResolver, id: string, family: Family): Nam
   return { name: id, type: 'addr-proto-port', elements, comment: `named port ${s.spec.protocol}/${s.spec.portName} of ${s.spec.selector}` };
 }
 
-function setsUsed(chain: Chain, out: Set<string>): void {
-  for (const r of chain.rules) for (const m of r.matches) if (m.kind === 'addrSet' || m.kind === 'namedPortSet') out.add(m.set);
-}
-
 /**
- * Builds the ruleset of one family from the resolver's current state. Chains of policies and profiles are
- * memoised per model object, so an unchanged policy is not re-rendered.
+ * Builds the ruleset of one family from the resolver's current state, incrementally: chains of policies and
+ * profiles are memoised per model object and endpoint chains per resolution (the resolver replaces both when they
+ * change), and a set's elements are derived again only when the resolver reports the set changed. Unchanged
+ * objects keep their identity from one build to the next, so the renderer and the table owner skip them cheaply.
  */
 export class RulesetBuilder {
   private readonly memo = new WeakMap<object, Partial<Record<'in' | 'out', Chain>>>();
+  private readonly epMemo = new WeakMap<EndpointPolicies, { ingress: Chain; egress: Chain }>();
+  private readonly setCache = new Map<string, NamedSet>();
+  private readonly base: readonly Chain[];
 
   constructor(
     readonly family: Family,
     private readonly options: RulesetOptions = {},
-  ) {}
+  ) {
+    this.base = baseChains(family, options.interfacePrefix ?? 'cali');
+  }
 
-  build(resolver: PolicyResolver): Ruleset {
-    const prefix = this.options.interfacePrefix ?? 'cali';
+  /**
+   * The ruleset now. `changes` must be what the resolver's takeChanges() returned since this builder's previous
+   * build (every call, so no set change is missed); without it every cache is dropped and everything is derived
+   * again (the full rebuild, also the reference the incremental build is tested against).
+   */
+  build(resolver: PolicyResolver, changes?: PolicyChanges): Ruleset {
+    if (changes) for (const id of changes.ipSets) this.setCache.delete(id);
+    else this.setCache.clear();
     const chains = new Map<string, Chain>();
-    for (const c of baseChains(this.family, prefix)) chains.set(c.name, c);
+    for (const c of this.base) chains.set(c.name, c);
     const fromWl = new Map<string, string>();
     const toWl = new Map<string, string>();
     const policies = new Set<string>();
@@ -163,34 +181,38 @@ export class RulesetBuilder {
     for (const ep of resolver.localEndpoints()) {
       const pol = resolver.endpointPolicies(ep.id);
       if (!pol) continue;
-      const ingress = endpointChain(pol.ingress, pol.profiles, true);
-      const egress = endpointChain(pol.egress, pol.profiles, false);
-      chains.set(ingress.name, ingress);
-      chains.set(egress.name, egress);
-      toWl.set(ep.interfaceName, ingress.name);
-      fromWl.set(ep.interfaceName, egress.name);
-      for (const t of [...pol.ingress, ...pol.egress]) for (const p of t.policies) policies.add(p);
+      let pair = changes ? this.epMemo.get(pol) : undefined;
+      if (!pair) this.epMemo.set(pol, (pair = { ingress: endpointChain(pol.ingress, pol.profiles, true), egress: endpointChain(pol.egress, pol.profiles, false) }));
+      chains.set(pair.ingress.name, pair.ingress);
+      chains.set(pair.egress.name, pair.egress);
+      toWl.set(ep.interfaceName, pair.ingress.name);
+      fromWl.set(ep.interfaceName, pair.egress.name);
+      for (const t of pol.ingress) for (const p of t.policies) policies.add(p);
+      for (const t of pol.egress) for (const p of t.policies) policies.add(p);
       for (const p of pol.profiles) profiles.add(p);
     }
     for (const id of policies) {
       const p = resolver.activePolicy(id);
       if (!p) continue;
-      chains.set(policyChainName(id, true), this.memoChain(p, 'in', () => ruleChain(policyChainName(id, true), p.inbound, this.family, `policy ${id} ingress`)));
-      chains.set(policyChainName(id, false), this.memoChain(p, 'out', () => ruleChain(policyChainName(id, false), p.outbound, this.family, `policy ${id} egress`)));
+      chains.set(policyChainName(id, true), this.memoChain(p, 'in', () => ruleChain(policyChainName(id, true), p.inbound, this.family, `policy ${id} ingress`), !changes));
+      chains.set(policyChainName(id, false), this.memoChain(p, 'out', () => ruleChain(policyChainName(id, false), p.outbound, this.family, `policy ${id} egress`), !changes));
     }
     for (const name of profiles) {
       const p = resolver.profile(name);
       if (!p) continue;
-      chains.set(profileChainName(name, true), this.memoChain(p, 'in', () => ruleChain(profileChainName(name, true), p.inbound, this.family, `profile ${name} ingress`)));
-      chains.set(profileChainName(name, false), this.memoChain(p, 'out', () => ruleChain(profileChainName(name, false), p.outbound, this.family, `profile ${name} egress`)));
+      chains.set(profileChainName(name, true), this.memoChain(p, 'in', () => ruleChain(profileChainName(name, true), p.inbound, this.family, `profile ${name} ingress`), !changes));
+      chains.set(profileChainName(name, false), this.memoChain(p, 'out', () => ruleChain(profileChainName(name, false), p.outbound, this.family, `profile ${name} egress`), !changes));
     }
     const used = new Set<string>();
-    for (const c of chains.values()) setsUsed(c, used);
+    for (const c of chains.values()) for (const n of setsUsed(c)) used.add(n);
     const sets = new Map<string, NamedSet>();
     for (const id of [...used].sort()) {
+      let set = this.setCache.get(id);
       // A set the resolver does not hold (never expected) is written empty so the table stays loadable.
-      sets.set(id, setFromIpSet(resolver, id, this.family) ?? { name: id, type: id.startsWith('n') ? 'addr-proto-port' : 'addr', elements: [] });
+      if (!set) this.setCache.set(id, (set = setFromIpSet(resolver, id, this.family) ?? { name: id, type: id.startsWith('n') ? 'addr-proto-port' : 'host', elements: [] }));
+      sets.set(id, set);
     }
+    for (const id of this.setCache.keys()) if (!used.has(id)) this.setCache.delete(id);
     const maps = new Map<string, VerdictMap>([
       [MAP_FROM_WL, { name: MAP_FROM_WL, key: 'ifname', entries: fromWl }],
       [MAP_TO_WL, { name: MAP_TO_WL, key: 'ifname', entries: toWl }],
@@ -198,9 +220,10 @@ export class RulesetBuilder {
     return { family: this.family, chains, sets, maps };
   }
 
-  private memoChain(model: object, dir: 'in' | 'out', make: () => Chain): Chain {
+  private memoChain(model: object, dir: 'in' | 'out', make: () => Chain, fresh: boolean): Chain {
     let rec = this.memo.get(model);
     if (!rec) this.memo.set(model, (rec = {}));
+    if (fresh) rec[dir] = make();
     return (rec[dir] ??= make());
   }
 }

@@ -4,8 +4,9 @@ export const NODE_CALC_KINDS = ['Node', 'BGPPeer', 'BGPConfiguration', 'BGPFilte
 
 /**
  * The kinds the policy dataplane is fed (node/policy-feed.ts), watched besides NODE_CALC_KINDS when policy is enforced;
- * WorkloadEndpoint feeds both the routes and the policy. (Kubernetes mode does not serve Profile yet: it is
- * synthesised from Namespaces and ServiceAccounts by the datastore, as libcalico-go's KDD backend does.)
+ * WorkloadEndpoint feeds both the routes and the policy. In Kubernetes mode the datastore presents Namespaces and
+ * ServiceAccounts as Profiles and networking.k8s.io/v1 NetworkPolicies as NetworkPolicies `knp.default.*`
+ * (datastore/kubernetes/view-storage.ts), so the same kinds feed the policy in both modes.
  */
 export const POLICY_KINDS = ['Tier', 'NetworkPolicy', 'GlobalNetworkPolicy', 'Profile', 'NetworkSet', 'GlobalNetworkSet', 'WorkloadEndpoint'] as const;
 

@@ -1,0 +1,8 @@
+{
+  "targets": [
+    {
+      "target_name": "gingham_setns",
+      "sources": ["native/setns.c"]
+    }
+  ]
+}

@@ -1,0 +1,34 @@
+import type { Chain, NamedSet, Ruleset } from '../rules/ir';
+import { renderTable, TableRenderer } from './nft-render';
+
+const chain: Chain = { name: 'pi-p', rules: [{ matches: [{ kind: 'addrSet', dir: 'src', set: 's1' }], verdict: { kind: 'accept' }, comment: 'policy p' }] };
+const other: Chain = { name: 'pi-q', rules: [{ matches: [], verdict: { kind: 'drop' } }] };
+const hosts: NamedSet = { name: 's1', type: 'host', elements: ['10.0.0.1', '10.0.0.2'] };
+const nets: NamedSet = { name: 's1', type: 'addr', elements: ['10.0.0.0/24'] };
+
+function rs(set: NamedSet, chains: Chain[] = [chain, other]): Ruleset {
+  return { family: 4, chains: new Map(chains.map((c) => [c.name, c])), sets: new Map([[set.name, set]]), maps: new Map() };
+}
+
+describe('nft rendering', () => {
+  it('renders a host set as a hash set and a set with prefixes as an interval set under another name', () => {
+    expect(renderTable(rs(hosts), 't').objects.get('set:s1')).toEqual({ kind: 'set', name: 's1', decl: 'set s1 { type ipv4_addr; }', body: ['10.0.0.1', '10.0.0.2'] });
+    const t = renderTable(rs(nets), 't');
+    expect(t.objects.get('set:s1-net')).toEqual({ kind: 'set', name: 's1-net', decl: 'set s1-net { type ipv4_addr; flags interval; }', body: ['10.0.0.0/24'] });
+    expect(t.objects.get('chain:pi-p')?.body).toEqual(['ip saddr @s1-net accept comment "policy p"']);
+  });
+
+  it('the caching renderer reuses unchanged objects and equals a fresh render, also when a set changes type', () => {
+    const r = new TableRenderer('t');
+    const first = r.render(rs(hosts));
+    const second = r.render(rs(hosts));
+    expect(second.objects.get('chain:pi-p')).toBe(first.objects.get('chain:pi-p'));
+    expect(second.objects.get('set:s1')).toBe(first.objects.get('set:s1'));
+    // Same chain object, but the set it names became an interval set: the chain is rendered again.
+    const third = r.render(rs(nets));
+    expect(third).toEqual(renderTable(rs(nets), 't'));
+    expect(third.objects.get('chain:pi-q')).toBe(first.objects.get('chain:pi-q'));
+    const changed: Chain = { ...other, rules: [] };
+    expect(r.render(rs(nets, [chain, changed]))).toEqual(renderTable(rs(nets, [chain, changed]), 't'));
+  });
+});
