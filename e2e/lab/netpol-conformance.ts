@@ -11,7 +11,8 @@
 // re-probed until the matrix holds or 20 s pass (label changes land asynchronously; upstream polls too), and a failure
 // prints the expected matrix with the wrong cells marked. Between cases every policy is deleted and every label
 // restored; the pods stay. SCTP cases skip, printing the kernel's reason, only where
-// socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP) fails.
+// socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP) fails. Not yet covered: on a kernel that has SCTP sockets the lab's pod
+// servers still do not serve SCTP (node has no SCTP sockets), so K8S-46..48 would fail there rather than pass.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
