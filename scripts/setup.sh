@@ -23,6 +23,8 @@ PACKAGES=(
   iputils-ping                       # real packets across the lab and dataplane tests
   curl                               # HTTP from lab pods (gingham lab exec POD -- curl) and agent health checks
   openssl                            # throwaway CAs for the TLS tests (API server fixture, etcd with client certs)
+  debootstrap umoci                  # npm run image: the Debian root filesystem and the OCI image (no Docker engine)
+  runc                               # the image test runs the image as a container runtime would
 )
 # kubectl, for the `kubectl gingham` plugin e2e test: Debian's kubernetes-client unless some kubectl is installed.
 command -v kubectl >/dev/null 2>&1 || PACKAGES+=(kubernetes-client)

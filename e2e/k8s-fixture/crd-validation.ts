@@ -6,6 +6,8 @@
 //     x-kubernetes-int-or-string, checked with the server's messages ("spec.x in body must be of type integer").
 // Owns: that walk over plain JSON. The subset of OpenAPI v3 the Calico and Gingham CRDs use; no CEL rules.
 
+import { int64LiteralDigits } from '../../src/datastore/kubernetes/int64-json';
+
 export type Schema = Record<string, unknown>;
 
 export interface SchemaResult {
@@ -21,6 +23,8 @@ const INT64_MAX = 9223372036854775807n;
 
 function typeOf(v: unknown): string {
   if (v === null) return 'null';
+  // An integer beyond a double's exact range, kept exactly as the request wrote it (server.ts readBody).
+  if (int64LiteralDigits(v) !== undefined) return 'integer';
   if (Array.isArray(v)) return 'array';
   if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
   return typeof v;
@@ -56,8 +60,9 @@ function walk(schema: Schema, v: unknown, path: string, out: { unknown: string[]
   if (Array.isArray(schema.enum) && !schema.enum.some((e) => JSON.stringify(e) === JSON.stringify(v))) {
     out.errors.push(`${p}: Unsupported value: ${JSON.stringify(v)}: supported values: ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}`);
   }
-  if (type === 'integer' && schema.format === 'int64' && typeof v === 'number' && (BigInt(v) > INT64_MAX || BigInt(v) < -INT64_MAX - 1n)) {
-    out.errors.push(`${p}: Invalid value: ${v}: ${p} in body must be of type int64: ${v}`);
+  const int64 = typeof v === 'number' ? BigInt(v) : int64LiteralDigits(v) !== undefined ? BigInt(int64LiteralDigits(v) ?? '0') : undefined;
+  if (type === 'integer' && schema.format === 'int64' && int64 !== undefined && (int64 > INT64_MAX || int64 < -INT64_MAX - 1n)) {
+    out.errors.push(`${p}: Invalid value: ${int64}: ${p} in body must be of type int64: ${int64}`);
   }
   if (type === 'string' && schema.format === 'date-time' && typeof v === 'string' && !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(v)) {
     out.errors.push(`${p}: Invalid value: ${JSON.stringify(v)}: ${p} in body must be of type date-time: ${JSON.stringify(v)}`);

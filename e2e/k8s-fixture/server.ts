@@ -33,7 +33,9 @@ import { apiVersionOf, ObjectStore, typeKey, type KubeObject, type ResourceType,
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { int64Literal, quoteUnsafeIntegers, stringifyJsonInt64 } from '../../src/datastore/kubernetes/int64-json';
 import { checkAgainstSchema, type Schema } from './crd-validation';
+import { admitInstallObject, INSTALL_RESOURCES } from './install-kinds';
 import { RbacAuthorizer, serviceAccountUser } from './rbac';
 import { ApiError, badRequest, status, type KubeStatus } from './status';
 import { admitNamespace, admitNetworkPolicy, admitPodServiceAccount, admitServiceAccount } from './builtin-admission';
@@ -119,6 +121,12 @@ export interface KubeFixtureOptions {
   readonly rbac?: RbacAuthorizer;
   /** PodSecurity level enforced in namespaces without a pod-security.kubernetes.io/enforce label. Default baseline. */
   readonly podSecurity?: 'privileged' | 'baseline';
+  /**
+   * Serve the built-in kinds an install applies (install-kinds.ts) and authorise ServiceAccount tokens by the
+   * ClusterRoles, ClusterRoleBindings and ServiceAccounts applied to the server, as a real cluster does after
+   * `kubectl apply` (the `rbac` option is then ignored). Default false.
+   */
+  readonly installKinds?: boolean;
 }
 
 export interface KubeFixture {
@@ -258,6 +266,20 @@ export async function startKubeFixture(opts: KubeFixtureOptions = {}): Promise<K
   const saTokens = new Map<string, string>();
   for (const [ns, sa] of rbac.serviceAccounts()) saTokens.set(`gingham-fixture-sa.${ns}.${sa}`, serviceAccountUser(ns, sa));
   for (const t of BUILTIN_RESOURCES) store.registerType(t);
+  if (opts.installKinds) for (const t of INSTALL_RESOURCES) store.registerType(t);
+  const installType = (plural: string): ResourceType => INSTALL_RESOURCES.find((t) => t.plural === plural) as ResourceType;
+  /** installKinds: the RBAC objects applied so far; otherwise the fixed authorizer. */
+  const authorizer = (): RbacAuthorizer => {
+    if (!opts.installKinds) return rbac;
+    const all = (plural: string): KubeObject[] => store.list(installType(plural), undefined, [], []).items;
+    return new RbacAuthorizer([...all('clusterroles'), ...all('clusterrolebindings')]);
+  };
+  /** installKinds: a ServiceAccount token is valid while its ServiceAccount exists, as a bound token is. */
+  const appliedServiceAccount = (tok: string): string | undefined => {
+    const m = /^gingham-fixture-sa\.([^.]+)\.(.+)$/.exec(tok);
+    if (!opts.installKinds || !m) return undefined;
+    return store.has(SERVICE_ACCOUNTS, m[1], m[2] ?? '') ? serviceAccountUser(m[1] ?? '', m[2] ?? '') : undefined;
+  };
   if (opts.calicoCrds !== false) for (const t of CALICO_RESOURCES) store.registerType(t);
   /**
    * A new namespace gets its "default" ServiceAccount (kube-controller-manager's serviceaccount controller; at once
@@ -310,7 +332,7 @@ export async function startKubeFixture(opts: KubeFixtureOptions = {}): Promise<K
   }
 
   function sendJson(res: http.ServerResponse, code: number, body: unknown): void {
-    const text = JSON.stringify(body);
+    const text = stringifyJsonInt64(body);
     res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
     res.end(text);
   }
@@ -330,7 +352,8 @@ export async function startKubeFixture(opts: KubeFixtureOptions = {}): Promise<K
     const text = Buffer.concat(chunks).toString('utf8');
     if (text.trim() === '') return undefined;
     try {
-      return JSON.parse(text) as unknown;
+      // Integers beyond a double's exact range are kept exactly (as int64Literal strings), as the real server does.
+      return JSON.parse(quoteUnsafeIntegers(text, int64Literal)) as unknown;
     } catch {
       throw badRequest('the request body is not valid JSON');
     }
@@ -360,7 +383,7 @@ export async function startKubeFixture(opts: KubeFixtureOptions = {}): Promise<K
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
     res.flushHeaders();
     const send = (type: string, object: unknown): void => {
-      if (!res.writableEnded && !res.destroyed) res.write(JSON.stringify({ type, object }) + '\n');
+      if (!res.writableEnded && !res.destroyed) res.write(stringifyJsonInt64({ type, object }) + '\n');
     };
     const matches = (o: KubeObject): boolean =>
       (r.ns === undefined || o.metadata.namespace === r.ns) && matchesLabels(labels, o.metadata.labels) && matchesFields(fields, o);
@@ -426,7 +449,10 @@ export async function startKubeFixture(opts: KubeFixtureOptions = {}): Promise<K
   function authenticate(req: http.IncomingMessage): string | undefined {
     const auth = req.headers.authorization ?? '';
     const presented = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : undefined;
-    if (presented !== undefined && saTokens.has(presented)) return saTokens.get(presented);
+    if (presented !== undefined && opts.installKinds) {
+      const sa = appliedServiceAccount(presented);
+      if (sa !== undefined) return sa;
+    } else if (presented !== undefined && saTokens.has(presented)) return saTokens.get(presented);
     if (token === null || presented === token) return 'admin';
     return undefined;
   }
@@ -511,7 +537,7 @@ export async function startKubeFixture(opts: KubeFixtureOptions = {}): Promise<K
     const method = req.method ?? 'GET';
     const t = r.type;
     if (user !== 'admin') {
-      rbac.authorize({ user, verb: verbOf(method, r, q), group: t.group, resource: r.sub ? `${t.plural}/${r.sub}` : t.plural, name: r.name, namespace: r.ns });
+      authorizer().authorize({ user, verb: verbOf(method, r, q), group: t.group, resource: r.sub ? `${t.plural}/${r.sub}` : t.plural, name: r.name, namespace: r.ns });
     }
     const isCustom = !BUILTIN_KEYS.has(typeKey(t));
     if (r.name === undefined) {
@@ -551,6 +577,7 @@ export async function startKubeFixture(opts: KubeFixtureOptions = {}): Promise<K
         const bodyName = (body as { metadata?: { name?: string } } | undefined)?.metadata?.name ?? '';
         if (isCustom) body = admitCustomResource(t, body, bodyName, q);
         else body = admitBuiltin(t, body, bodyName, q);
+        if (opts.installKinds) admitInstallObject(t, body, q.get('fieldValidation') === 'Strict');
         if (hasStatusSubresource(t) && body !== null && typeof body === 'object') delete (body as { status?: unknown }).status;
         if (t.group === '' && t.plural === 'pods') {
           admitPod(r.ns, body);
@@ -578,6 +605,7 @@ export async function startKubeFixture(opts: KubeFixtureOptions = {}): Promise<K
       const name = r.name;
       const prepare = (next: KubeObject, cur: KubeObject): KubeObject => {
         const admitted = (isCustom ? admitCustomResource(t, next, name, q) : admitBuiltin(t, next, name, q)) as KubeObject;
+        if (opts.installKinds) admitInstallObject(t, admitted, q.get('fieldValidation') === 'Strict');
         return statusStrategy(t, r.sub, admitted, cur);
       };
       if (method === 'PUT') {
@@ -655,6 +683,7 @@ export async function startKubeFixture(opts: KubeFixtureOptions = {}): Promise<K
   const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const tokenFor = (namespace: string, serviceAccount: string): string => {
     const tok = `gingham-fixture-sa.${namespace}.${serviceAccount}`;
+    if (opts.installKinds) return tok;
     if (!saTokens.has(tok)) throw new Error(`no RBAC binding names ServiceAccount ${namespace}/${serviceAccount}`);
     return tok;
   };

@@ -120,7 +120,7 @@ function v1Spec(kind: string, spec: JsonSchema): JsonSchema {
 
 /** Every CRD Gingham's kubernetes datastore uses, sorted by plural (the file order of Calico's crds.yaml). */
 export function crdKinds(): CrdKind[] {
-  const modelled = KINDS.filter((k) => !NOT_CRDS.has(k.kind)).map((k): CrdKind => {
+  const modelled = KINDS.filter((k) => !NOT_CRDS.has(k.kind) && !UNMODELLED.some((u) => u.kind === k.kind)).map((k): CrdKind => {
     const names = V1_NAMES[k.kind] ?? { kind: k.kind, plural: k.plural };
     return {
       ...names,

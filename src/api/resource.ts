@@ -18,6 +18,7 @@ import { ipamBlockKind } from './kind-ipam-block';
 import { ipamConfigurationKind } from './kind-ipam-configuration';
 import { ipamHandleKind } from './kind-ipam-handle';
 import { ipPoolKind } from './kind-ippool';
+import { kubeControllersConfigurationKind } from './kind-kube-controllers-configuration';
 import { networkPolicyKind } from './kind-network-policy';
 import { nodeKind } from './kind-node';
 import { profileKind } from './kind-profile';
@@ -43,6 +44,7 @@ export const KINDS: readonly KindInfo[] = [
   ipamConfigurationKind,
   ipamHandleKind,
   ipPoolKind,
+  kubeControllersConfigurationKind,
   networkPolicyKind,
   networkSetKind,
   nodeKind,

@@ -13,6 +13,11 @@ export const PORTS = {
   metrics: 9091,
   /** The controllers' Prometheus metrics (kube-controllers' default). */
   controllersMetrics: 9094,
+  /**
+   * The controllers' /liveness and /readiness in the chart (kube-controllers' --health-port has no default: its
+   * manifests probe with `check-status`; Gingham's Deployment probes over HTTP on this port).
+   */
+  controllersHealth: 9095,
 } as const;
 
 /** Hosts the node agent's HTTP endpoints listen on by default (Felix's HealthHost, PrometheusMetricsHost). */

@@ -101,16 +101,21 @@ function hostPath(name: string, path: string, type?: string): object {
   return { name, hostPath: { path, ...(type ? { type } : {}) } };
 }
 
+/** calico-node's and kube-controllers' probe timings (period 10 s, timeout 10 s; liveness after 10 s, 6 failures). */
+function httpProbe(path: string, port: number, host?: string): object {
+  return {
+    httpGet: { ...(host ? { host } : {}), path, port },
+    periodSeconds: 10,
+    timeoutSeconds: 10,
+    ...(path === '/liveness' ? { initialDelaySeconds: 10, failureThreshold: 6 } : {}),
+  };
+}
+
 function daemonSet(v: ChartValues): K8sObject {
   const etcd = etcdVolume(v);
   const modes = poolModes(v.encapsulation);
   const nodeName = { fieldRef: { fieldPath: 'spec.nodeName' } };
-  const probe = (path: string): object => ({
-    httpGet: { host: '127.0.0.1', path, port: PORTS.health },
-    periodSeconds: 10,
-    timeoutSeconds: 10,
-    ...(path === '/liveness' ? { initialDelaySeconds: 10, failureThreshold: 6 } : {}),
-  });
+  const probe = (path: string): object => httpProbe(path, PORTS.health, '127.0.0.1');
   return {
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
@@ -225,10 +230,13 @@ function deployment(v: ChartValues): K8sObject {
           ...(v.datastore.type === 'etcd' ? { hostNetwork: true } : {}),
           containers: [
             {
-              ...container(v, 'gingham-kube-controllers', ['controllers', 'run']),
+              // The kubelet probes the pod's address (its host's in etcd mode), so health listens on every address.
+              ...container(v, 'gingham-kube-controllers', ['controllers', 'run', '--health-port', String(PORTS.controllersHealth), '--health-host', '0.0.0.0']),
               env: [
                 ...datastoreEnv(v),
                 { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                // The leader-election Lease lives in the release's namespace.
+                { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
                 { name: 'ROUTE_REFLECTORS_ENABLED', value: String(rr.enabled) },
                 ...(rr.enabled
                   ? [
@@ -239,7 +247,12 @@ function deployment(v: ChartValues): K8sObject {
                     ]
                   : []),
               ],
-              ports: [{ name: 'metrics', containerPort: PORTS.controllersMetrics, protocol: 'TCP' }],
+              ports: [
+                { name: 'metrics', containerPort: PORTS.controllersMetrics, protocol: 'TCP' },
+                { name: 'health', containerPort: PORTS.controllersHealth, protocol: 'TCP' },
+              ],
+              livenessProbe: httpProbe('/liveness', PORTS.controllersHealth),
+              readinessProbe: httpProbe('/readiness', PORTS.controllersHealth),
               securityContext: { runAsNonRoot: true, runAsUser: 999, allowPrivilegeEscalation: false },
               volumeMounts: [...etcd.mounts],
             },

@@ -32,4 +32,40 @@ describe('gingham cni install', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(msg);
   });
+
+  it('kubernetes mode in a pod: writes a 0600 kubeconfig from a gingham-cni-plugin token and names its host path in the conflist (Calico install-cni)', async () => {
+    const asked: Array<[string, number]> = [];
+    const h = cliHarness({
+      deps: {
+        requestServiceAccountToken: async (name, seconds) => {
+          asked.push([name, seconds]);
+          return { server: 'https://10.96.0.1:443', ca: Buffer.from('CA PEM'), token: 'tok-123' };
+        },
+      },
+    });
+    const r = await h.run('cni', 'install', '--bin-dir', `${dir}/bin`, '--conf-dir', `${dir}/net.d`, '--datastore-type', 'kubernetes', '--nodename', 'n1');
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(asked).toEqual([['gingham-cni-plugin', 86400]]);
+    expect(r.stdout.split('\n')[0]).toBe(`wrote ${dir}/net.d/gingham-kubeconfig`);
+    expect(statSync(`${dir}/net.d/gingham-kubeconfig`).mode & 0o777).toBe(0o600);
+    const kc = readFileSync(`${dir}/net.d/gingham-kubeconfig`, 'utf8');
+    expect(kc).toContain('    server: https://10.96.0.1:443\n');
+    expect(kc).toContain(`    certificate-authority-data: ${Buffer.from('CA PEM').toString('base64')}\n`);
+    expect(kc).toContain('    token: tok-123\n');
+    const list = JSON.parse(readFileSync(`${dir}/net.d/10-gingham.conflist`, 'utf8')) as { plugins: Array<Record<string, unknown>> };
+    expect(list.plugins[0]).toMatchObject({ datastore_type: 'kubernetes', kubernetes: { kubeconfig: '/etc/cni/net.d/gingham-kubeconfig' } });
+  });
+
+  it('writes no kubeconfig outside a pod, in etcd mode, or when --kubeconfig names one', async () => {
+    const outside = cliHarness({ deps: { requestServiceAccountToken: async () => undefined } });
+    expect((await outside.run('cni', 'install', '--bin-dir', `${dir}/bin`, '--conf-dir', `${dir}/a`, '--datastore-type', 'kubernetes')).stdout).not.toContain('gingham-kubeconfig');
+    const never = async (): Promise<never> => {
+      throw new Error('no TokenRequest expected');
+    };
+    const h = cliHarness({ deps: { requestServiceAccountToken: never } });
+    expect((await h.run('cni', 'install', '--bin-dir', `${dir}/bin`, '--conf-dir', `${dir}/b`, '--datastore-type', 'etcdv3', '--etcd-endpoints', 'http://10.0.0.1:2379')).code).toBe(0);
+    const given = await h.run('cni', 'install', '--bin-dir', `${dir}/bin`, '--conf-dir', `${dir}/c`, '--datastore-type', 'kubernetes', '--kubeconfig', '/etc/kube/cni.conf');
+    expect(given.code).toBe(0);
+    expect(JSON.parse(readFileSync(`${dir}/c/10-gingham.conflist`, 'utf8')).plugins[0].kubernetes).toEqual({ kubeconfig: '/etc/kube/cni.conf' });
+  });
 });

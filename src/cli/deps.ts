@@ -35,6 +35,11 @@ export interface CliDeps {
   readonly openKube?: () => KubePort;
   /** A coordination.k8s.io/v1 Lease for leader election in Kubernetes mode (same API access as openKube). */
   readonly openKubeLease?: (namespace: string, name: string) => LeaseRecordStore;
+  /**
+   * In a pod: a token of ServiceAccount `name` (in this pod's namespace) from a TokenRequest made with the pod's own
+   * ServiceAccount, with the API server and CA the pod uses; undefined outside a cluster.
+   */
+  readonly requestServiceAccountToken?: (name: string, expirationSeconds: number) => Promise<{ server: string; ca?: Buffer; token: string } | undefined>;
   /** The node process's access to this host (`node run`); absent where the build has none. */
   readonly nodeHost?: NodeHostDeps;
 }

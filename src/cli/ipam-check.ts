@@ -16,7 +16,7 @@ const SECTIONS: ReadonlyArray<{ title: string; kinds: readonly IpamProblemKind[]
   { title: 'Scanning for IPs with missing handle...', kinds: ['missing-handle', 'allocated-without-handle'], found: (n) => `Found ${n} IPs whose handle is missing.` },
   {
     title: 'Scanning blocks and affinities...',
-    kinds: ['overlapping-blocks', 'invalid-block', 'orphaned-block', 'affinity-without-block'],
+    kinds: ['overlapping-blocks', 'invalid-block', 'orphaned-block', 'affinity-without-block', 'pending-affinity'],
     found: (n) => `Found ${n} problems with blocks or affinities.`,
   },
 ];

@@ -16,6 +16,7 @@ import { procSysWriter } from '../cni/sysctl';
 import { spawnCommandRunner } from '../lib/command-runner';
 import { openDatastore } from './open-datastore';
 import { clientNodeKubePort, clientNodeLeaseStore } from './controllers-kube';
+import { requestServiceAccountToken } from './kube-token';
 
 // Node's deprecation warnings are for developers, not for an operator's terminal (grpc-js triggers DEP0123 on every
 // TLS connection to an etcd named by IP address).
@@ -32,6 +33,7 @@ const deps: CliDeps = {
   nodeHost: { openNetlink: () => new RtNetlink(), sysctl: procSysWriter(), runCommand: spawnCommandRunner() },
   openKube: () => clientNodeKubePort(kubeconfigText()),
   openKubeLease: (namespace, name) => clientNodeLeaseStore(kubeconfigText(), namespace, name),
+  requestServiceAccountToken,
   stdout: (text) => {
     process.stdout.write(text);
   },

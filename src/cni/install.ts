@@ -8,6 +8,7 @@
 // directory never sees half a file.
 import { chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { CNI_KUBECONFIG_NAME } from './cni-kubeconfig';
 
 export const CONFLIST_NAME = '10-gingham.conflist';
 export const NETWORK_NAME = 'k8s-pod-network';
@@ -89,6 +90,14 @@ export function writeConflist(confDir: string, conflist: Record<string, unknown>
   const conf = path.join(confDir, CONFLIST_NAME);
   writeAtomic(conf, JSON.stringify(conflist, null, 2) + '\n', 0o644);
   return conf;
+}
+
+/** Writes the CNI plugin's kubeconfig (cni-kubeconfig.ts) beside the conflist, mode 0600; returns its path. */
+export function writeCniKubeconfig(confDir: string, text: string): string {
+  mkdirSync(confDir, { recursive: true });
+  const file = path.join(confDir, CNI_KUBECONFIG_NAME);
+  writeAtomic(file, text, 0o600);
+  return file;
 }
 
 /** Writes the executables and the conflist; returns the files written. */

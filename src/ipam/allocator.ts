@@ -188,7 +188,7 @@ export class IpamAllocator {
       const affinities = listed.filter((a) => a.spec.state !== 'pendingDeletion');
       for (const aff of affinities.filter((a) => inPools(a.spec.cidr))) {
         if (need === 0) break;
-        const got = await this.assignAffine(host, aff.spec.cidr, need, owner, mine);
+        const got = await this.assignAffine(host, aff.spec.cidr, aff.spec.state, need, owner, mine);
         out.push(...got);
         need -= got.length;
       }
@@ -212,12 +212,22 @@ export class IpamAllocator {
     if (need > 0) throw this.exhausted(family, num, num - need, host, pools, config, limitReached, noFreeBlocks);
   }
 
-  private async assignAffine(host: string, cidr: string, need: number, owner: AllocationOwner, mine: (b: StoredBlock) => boolean): Promise<AssignedIp[]> {
+  /**
+   * Assigns from one of the host's affinities, settling one a claim left unfinished as Calico's getBlockFromAffinity
+   * does (libcalico-go ipam.go): the block missing (a claim whose block create failed or crashed, or a block deleted
+   * underneath): claim it again, which completes or abandons the claim; the block another host's: delete this stale
+   * affinity; the block ours but the affinity still pending: confirm it.
+   */
+  private async assignAffine(host: string, cidr: string, state: string | undefined, need: number, owner: AllocationOwner, mine: (b: StoredBlock) => boolean): Promise<AssignedIp[]> {
     const blk = await getOrUndefined<StoredBlock>(this.ctx.store, KIND_BLOCK, blockNameForCidr(cidr));
-    // An affinity whose block is missing (a claim that crashed after step 1, or a block deleted underneath): claim
-    // the block again, which completes or abandons the claim.
     if (blk === undefined) return (await claimBlock(this.ctx, host, parseCidr(cidr))) ? assignNext(this.ctx, cidr, need, owner, mine) : [];
-    if (!mine(blk) || freeCount(blk.spec) === 0) return [];
+    if (!mine(blk)) {
+      this.ctx.log.warn('block does not match the affinity; deleting the stale affinity', { node: host, block: cidr, blockAffinity: blk.spec.affinity ?? 'none' });
+      await deleteAffinity(this.ctx, host, cidr);
+      return [];
+    }
+    if (state === 'pending') await setAffinityState(this.ctx, host, cidr, 'confirmed');
+    if (freeCount(blk.spec) === 0) return [];
     return assignNext(this.ctx, cidr, need, owner, mine, blk);
   }
 

@@ -15,6 +15,9 @@
 //   invalid-block          a block whose stored bookkeeping is incoherent (lengths, FIFO vs allocations)
 //   orphaned-block         a block affine to a node that does not exist (only when nodes are known)
 //   affinity-without-block a confirmed BlockAffinity whose block is missing or owned by someone else
+//   pending-affinity       a BlockAffinity left `pending` by a claim that did not finish (the block create failed, or
+//                          the claimant stopped); the node's next assignment settles it as Calico's
+//                          getBlockFromAffinity does: claims the missing block, confirms it, or deletes it as stale
 import type { WorkloadEndpoint } from '../api/kind-workload-endpoint';
 import { ipamBlockKind } from '../api/kind-ipam-block';
 import { Problems } from '../api/errors';
@@ -37,7 +40,8 @@ export type IpamProblemKind =
   | 'overlapping-blocks'
   | 'invalid-block'
   | 'orphaned-block'
-  | 'affinity-without-block';
+  | 'affinity-without-block'
+  | 'pending-affinity';
 
 export interface IpamProblem {
   readonly kind: IpamProblemKind;
@@ -154,6 +158,17 @@ export function checkIpam(s: IpamSnapshot): IpamCheckResult {
   }
 
   for (const a of s.affinities) {
+    if (a.spec.state === 'pending') {
+      const b = s.blocks.find((x) => x.spec.cidr === a.spec.cidr);
+      const next =
+        b === undefined
+          ? 'the block does not exist; the node\'s next assignment claims it again'
+          : b.spec.affinity === hostAffinity(a.spec.node)
+            ? 'the block is affine to it; the node\'s next assignment confirms the affinity'
+            : `the block is affine to ${b.spec.affinity ?? 'no node'}; the node's next assignment deletes this stale affinity`;
+      problems.push({ kind: 'pending-affinity', block: a.spec.cidr, detail: `node ${a.spec.node} has a pending affinity for block ${a.spec.cidr} (a claim that did not finish): ${next}` });
+      continue;
+    }
     if (a.spec.state !== 'confirmed') continue;
     const b = s.blocks.find((x) => x.spec.cidr === a.spec.cidr);
     if (b === undefined || b.spec.affinity !== hostAffinity(a.spec.node)) {

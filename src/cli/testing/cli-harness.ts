@@ -40,7 +40,7 @@ function unclosable(store: Datastore): Datastore {
   });
 }
 
-export function cliHarness(opts: { store?: MemoryDatastore } = {}): CliHarness {
+export function cliHarness(opts: { store?: MemoryDatastore; deps?: Partial<CliDeps> } = {}): CliHarness {
   const clock = new FakeClock(Date.parse('2026-01-01T00:00:00Z'));
   let n = 0;
   const store = opts.store ?? new MemoryDatastore({ clock, newUid: () => `uid-${++n}` });
@@ -75,6 +75,7 @@ export function cliHarness(opts: { store?: MemoryDatastore } = {}): CliHarness {
           opened.push(cfg);
           return unclosable(store);
         },
+        ...opts.deps,
       };
       const code = await runCli(buildProgram(deps), ['node', 'gingham', ...args], deps.stderr);
       return { code, stdout, stderr };

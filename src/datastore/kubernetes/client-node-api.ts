@@ -24,8 +24,29 @@ import {
   type KubeWatchStream,
   type ResourceRef,
 } from './kube-api';
+import { quoteUnsafeIntegers, unquoteInt64Literals } from './int64-json';
 
 type ClientNode = typeof K8s;
+
+/**
+ * Request and response text through int64-json.ts: int64Literal values go out as bare integers, and integers beyond
+ * a double's exact range (Calico's nanosecond sequence numbers) come back as decimal strings instead of rounded.
+ */
+function int64Middleware(k8s: ClientNode): NonNullable<K8s.ConfigurationOptions['middleware']>[number] {
+  return {
+    pre: (ctx) => {
+      const body = ctx.getBody();
+      if (typeof body === 'string') ctx.setBody(unquoteInt64Literals(body));
+      return new k8s.Observable(Promise.resolve(ctx));
+    },
+    post: (ctx) => {
+      const orig = ctx.body;
+      const text = async (): Promise<string> => quoteUnsafeIntegers(await orig.text());
+      ctx.body = { text, binary: async () => Buffer.from(await text()) };
+      return new k8s.Observable(Promise.resolve(ctx));
+    },
+  };
+}
 
 /** Loads @kubernetes/client-node, or throws with the reason it cannot be loaded here. */
 export function loadClientNode(): ClientNode {
@@ -63,6 +84,8 @@ export class ClientNodeKubeApi implements KubeApi {
   private readonly core: K8s.CoreV1Api;
   private readonly watcher: K8s.Watch;
   private readonly mergePatchOptions: K8s.ConfigurationOptions;
+  /** Custom-resource calls: int64 integers read and written losslessly (int64-json.ts). */
+  private readonly int64: K8s.ConfigurationOptions;
   private readonly streams = new Set<AbortController>();
 
   constructor(
@@ -72,7 +95,8 @@ export class ClientNodeKubeApi implements KubeApi {
     this.custom = kc.makeApiClient(k8s.CustomObjectsApi);
     this.core = kc.makeApiClient(k8s.CoreV1Api);
     this.watcher = new k8s.Watch(kc);
-    this.mergePatchOptions = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+    this.int64 = { middleware: [int64Middleware(k8s)], middlewareMergeStrategy: 'append' };
+    this.mergePatchOptions = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch, this.int64);
   }
 
   /** The core resources the datastore reads: Nodes and Pods, and (read-only views) Namespaces and ServiceAccounts. */
@@ -101,7 +125,7 @@ export class ClientNodeKubeApi implements KubeApi {
     return this.run(`get ${resourcePath(ref, name)}`, async () => {
       if (ref.group !== '') {
         const p = { group: ref.group, version: ref.version, plural: ref.plural, name };
-        return (ref.namespace ? await this.custom.getNamespacedCustomObject({ ...p, namespace: ref.namespace }) : await this.custom.getClusterCustomObject(p)) as KubeObject;
+        return (ref.namespace ? await this.custom.getNamespacedCustomObject({ ...p, namespace: ref.namespace }, this.int64) : await this.custom.getClusterCustomObject(p, this.int64)) as KubeObject;
       }
       const kind = this.coreKind(ref);
       if (kind === 'nodes') return plain(await this.core.readNode({ name }));
@@ -118,8 +142,8 @@ export class ClientNodeKubeApi implements KubeApi {
         const p = { group: ref.group, version: ref.version, plural: ref.plural, ...opts };
         body = (
           ref.namespace
-            ? await this.custom.listNamespacedCustomObject({ ...p, namespace: ref.namespace })
-            : await this.custom.listClusterCustomObject(p)
+            ? await this.custom.listNamespacedCustomObject({ ...p, namespace: ref.namespace }, this.int64)
+            : await this.custom.listClusterCustomObject(p, this.int64)
         ) as typeof body;
         return { items: (body.items ?? []) as KubeObject[], resourceVersion: body.metadata?.resourceVersion ?? '' };
       }
@@ -138,7 +162,7 @@ export class ClientNodeKubeApi implements KubeApi {
     return this.run(`create ${resourcePath(ref)}`, async () => {
       if (ref.group !== '') {
         const p = { group: ref.group, version: ref.version, plural: ref.plural, body: obj };
-        return (ref.namespace ? await this.custom.createNamespacedCustomObject({ ...p, namespace: ref.namespace }) : await this.custom.createClusterCustomObject(p)) as KubeObject;
+        return (ref.namespace ? await this.custom.createNamespacedCustomObject({ ...p, namespace: ref.namespace }, this.int64) : await this.custom.createClusterCustomObject(p, this.int64)) as KubeObject;
       }
       if (this.writtenCoreKind(ref) === 'nodes') return plain(await this.core.createNode({ body: obj as K8s.V1Node }));
       return plain(await this.core.createNamespacedPod({ namespace: ref.namespace ?? '', body: obj as K8s.V1Pod }));
@@ -151,10 +175,10 @@ export class ClientNodeKubeApi implements KubeApi {
         const p = { group: ref.group, version: ref.version, plural: ref.plural, name, body: obj };
         if (subresource === 'status') {
           return (ref.namespace
-            ? await this.custom.replaceNamespacedCustomObjectStatus({ ...p, namespace: ref.namespace })
-            : await this.custom.replaceClusterCustomObjectStatus(p)) as KubeObject;
+            ? await this.custom.replaceNamespacedCustomObjectStatus({ ...p, namespace: ref.namespace }, this.int64)
+            : await this.custom.replaceClusterCustomObjectStatus(p, this.int64)) as KubeObject;
         }
-        return (ref.namespace ? await this.custom.replaceNamespacedCustomObject({ ...p, namespace: ref.namespace }) : await this.custom.replaceClusterCustomObject(p)) as KubeObject;
+        return (ref.namespace ? await this.custom.replaceNamespacedCustomObject({ ...p, namespace: ref.namespace }, this.int64) : await this.custom.replaceClusterCustomObject(p, this.int64)) as KubeObject;
       }
       const namespace = ref.namespace ?? '';
       if (this.writtenCoreKind(ref) === 'nodes') {
@@ -195,7 +219,7 @@ export class ClientNodeKubeApi implements KubeApi {
       const body: K8s.V1DeleteOptions | undefined = preconditions ? { preconditions } : undefined;
       if (ref.group !== '') {
         const p = { group: ref.group, version: ref.version, plural: ref.plural, name, body };
-        return (ref.namespace ? await this.custom.deleteNamespacedCustomObject({ ...p, namespace: ref.namespace }) : await this.custom.deleteClusterCustomObject(p)) as KubeObject;
+        return (ref.namespace ? await this.custom.deleteNamespacedCustomObject({ ...p, namespace: ref.namespace }, this.int64) : await this.custom.deleteClusterCustomObject(p, this.int64)) as KubeObject;
       }
       if (this.writtenCoreKind(ref) === 'nodes') return plain(await this.core.deleteNode({ name, body }));
       return plain(await this.core.deleteNamespacedPod({ name, namespace: ref.namespace ?? '', body }));

@@ -8,6 +8,7 @@
 //     ("true"/"false", design/ipam/ipam-datastore.md) but a bool in v3.
 // Pure functions over plain objects: no I/O. Node and WorkloadEndpoint are not CRs: see convert-node.ts and
 // convert-workload.ts.
+import { int64Literal } from './int64-json';
 import { parseAsn } from '../../api/asn';
 import { ASN_FIELDS } from '../../api/crd-schema';
 import type { CrdInfo, KindInfo } from '../kinds';
@@ -43,13 +44,14 @@ function nonEmpty(m: Readonly<Record<string, string>> | undefined): boolean {
 }
 
 /**
- * A sequence number as the v1 CRD types it (integer, int64). A decimal string (v3 keeps one beyond 2^53) becomes a
- * number only when that is exact; a larger one stays as given and the API server's schema check names it.
+ * A sequence number as the v1 CRD types it (integer, int64). A decimal string (v3 keeps one beyond 2^53, such as
+ * Calico's nanosecond sequence numbers) becomes a number when that is exact, else an int64Literal that the API
+ * clients write as a bare integer (int64-json.ts).
  */
 function seqToCr(v: unknown): unknown {
   if (typeof v !== 'string' || !/^\d+$/.test(v)) return v;
   const n = Number(v);
-  return Number.isSafeInteger(n) ? n : v;
+  return Number.isSafeInteger(n) ? n : int64Literal(v);
 }
 
 /**

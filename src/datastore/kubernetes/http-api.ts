@@ -23,6 +23,7 @@ import {
   type KubeWatchStream,
   type ResourceRef,
 } from './kube-api';
+import { parseJsonLossless, stringifyJsonInt64 } from './int64-json';
 
 /** Where to connect and how to authenticate: what a kubeconfig's current context resolves to. */
 export interface KubeEndpoint {
@@ -150,7 +151,7 @@ export class HttpKubeApi implements KubeApi {
 
   private send(method: string, path: string, body: unknown, contentType: string): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      const data = body === undefined ? undefined : JSON.stringify(body);
+      const data = body === undefined ? undefined : stringifyJsonInt64(body);
       const req = this.open(method, path, data === undefined ? {} : { 'content-type': contentType, 'content-length': String(Buffer.byteLength(data)) });
       const timer = setTimeout(() => req.destroy(new Error(`${method} ${path}: no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
       req.on('response', (res) => {
@@ -165,7 +166,7 @@ export class HttpKubeApi implements KubeApi {
           const text = Buffer.concat(chunks).toString('utf8');
           let parsed: unknown;
           try {
-            parsed = text === '' ? undefined : JSON.parse(text);
+            parsed = text === '' ? undefined : parseJsonLossless(text);
           } catch {
             parsed = undefined;
           }
@@ -253,7 +254,7 @@ export class HttpKubeApi implements KubeApi {
           res.on('end', () => {
             let parsed: unknown;
             try {
-              parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+              parsed = parseJsonLossless(Buffer.concat(chunks).toString('utf8'));
             } catch {
               parsed = undefined;
             }
@@ -276,7 +277,7 @@ export class HttpKubeApi implements KubeApi {
             if (line === '' || done) continue;
             let event: KubeWatchEvent;
             try {
-              event = JSON.parse(line) as KubeWatchEvent;
+              event = parseJsonLossless(line) as KubeWatchEvent;
             } catch (err) {
               req.destroy();
               finish(new KubeApiError(0, undefined, `watch ${path}: undecodable event`, undefined, { cause: err }));
