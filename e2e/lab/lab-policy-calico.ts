@@ -1,5 +1,5 @@
 // Issue 12 acceptance, Calico semantics, one test body run by lab-policy-calico-noencap and lab-policy-calico-vxlan
-// (one lab per file): two nodes with GINGHAM_POLICY=enforce, clients on master1 and one server per semantic on node1,
+// (one lab per file): two nodes enforcing policy (the default), clients on master1 and one server per semantic on node1,
 // so every probe crosses nodes (directly, or through vxlan.calico). Calico v3 resources go through `gingham lab apply`
 // (the lab datastore), the pods through the lab's Kubernetes objects. All probes of a step run in parallel.
 //   tiers:  Tier `security` (order 100) before `default`; its policy denies a, passes b; c matches nothing and meets

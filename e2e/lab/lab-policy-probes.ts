@@ -158,23 +158,13 @@ export class PolicyLab {
   }
 }
 
-/**
- * beforeAll: GINGHAM_POLICY=enforce for the agents, `lab up` with upArgs, then ready(); afterAll: `lab down` and the
- * environment as it was. Policy is set explicitly so the tests hold whether or not the agent enforces by default.
- */
+/** beforeAll: `lab up` with upArgs (the agents enforce policy, their default), then ready(); afterAll: `lab down`. */
 export function usePolicyLab(tag: string, upArgs: readonly string[], ready: (p: PolicyLab) => void): PolicyLab {
   const p = new PolicyLab();
-  let saved: string | undefined;
   beforeAll(() => {
-    saved = process.env.GINGHAM_POLICY;
-    process.env.GINGHAM_POLICY = 'enforce';
     p.up(tag, upArgs);
     ready(p);
   }, 300_000);
-  afterAll(() => {
-    if (saved === undefined) delete process.env.GINGHAM_POLICY;
-    else process.env.GINGHAM_POLICY = saved;
-    p.down();
-  }, 120_000);
+  afterAll(() => p.down(), 120_000);
   return p;
 }

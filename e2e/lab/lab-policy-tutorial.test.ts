@@ -1,5 +1,5 @@
 // Issue 12 acceptance: the tutorial's policy chapter replayed in the lab from its own YAML (src/api/testdata/tutorial,
-// indentation restored: see its README). Two nodes, GINGHAM_POLICY=enforce; the Deployment and Service of 04 in
+// indentation restored: see its README). Two nodes, policy enforced (the default); the Deployment and Service of 04 in
 // namespace `develop`; the tutorial's client pods made as `kubectl run` makes them (label run=NAME): default/pod-test,
 // develop/pod-test1, later develop/pod-test and default/admin-box-default; a DNS stand-in in kube-system serving UDP 53
 // (the tutorial's nslookup). Each step's `curl 10.96.80.213` is a probe to the Service's ClusterIP (the lab allocates

@@ -1,5 +1,5 @@
 // Issue 12: the node agent enforcing Calico policy for real. `gingham lab up` (etcd mode, three nodes, one pod each,
-// pods created by the CNI plugin) with GINGHAM_POLICY=enforce in every agent's environment; resources applied with
+// pods created by the CNI plugin), the agents enforcing policy as they do by default; resources applied with
 // `gingham apply` against the lab's etcd; ICMP probes between pods on different nodes.
 //   1. kns.default (the namespace's profile, which the lab writes as kube-controllers would) allows everything;
 //   2. a NetworkPolicy (order 1000) denies node2's pod into every pod of `default`: node2 -> node1 blocked, master1 ->
@@ -24,18 +24,14 @@ describeIf(ok)('gingham lab: the node agent enforces Calico policy with nftables
   let st: LabStatusJson;
   let gnp: (order: number) => string = () => '';
   const dir = mkdtempSync(path.join(tmpdir(), 'gingham-e2e-policy-'));
-  const saved = process.env.GINGHAM_POLICY;
 
   beforeAll(() => {
-    process.env.GINGHAM_POLICY = 'enforce';
     lab = new TestLab('p');
     lab.up(['--pods-per-node', '1']);
     st = lab.status();
   }, 300_000);
 
   afterAll(() => {
-    if (saved === undefined) delete process.env.GINGHAM_POLICY;
-    else process.env.GINGHAM_POLICY = saved;
     rmSync(dir, { recursive: true, force: true });
     expect(lab?.down().status).toBe(0);
   }, 120_000);
@@ -72,7 +68,10 @@ describeIf(ok)('gingham lab: the node agent enforces Calico policy with nftables
     }
   }, 60_000);
 
-  it("kns.default (the lab writes it for namespace default, as kube-controllers would) allows everything: pods reach pods", async () => {
+  it("kns.default (the lab writes every namespace's profiles at up, as kube-controllers would) allows everything: pods reach pods", async () => {
+    const profiles = lab.exec('master1', ['gingham', 'get', 'profiles', '-o', 'name']);
+    expect(profiles.status).toBe(0);
+    for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) expect(profiles.stdout.split('\n')).toEqual(expect.arrayContaining([`profile/kns.${ns}`, `profile/ksa.${ns}.default`]));
     expect(await reaches('master1', 'node1', true)).toBe(true);
     expect(await reaches('node2', 'node1', true)).toBe(true);
   }, 60_000);

@@ -54,7 +54,7 @@ export const ENV = {
   metricsEnabled: 'FELIX_PROMETHEUSMETRICSENABLED',
   metricsHost: 'FELIX_PROMETHEUSMETRICSHOST',
   metricsPort: 'FELIX_PROMETHEUSMETRICSPORT',
-  /** `enforce`: program network policy with nftables (off until every workload's kns.<ns> profile exists). */
+  /** Network policy programmed with nftables unless `off` (the default is `enforce`, as calico-node always enforces). */
   policy: 'GINGHAM_POLICY',
   datastoreType: 'DATASTORE_TYPE',
   etcdEndpoints: 'ETCD_ENDPOINTS',

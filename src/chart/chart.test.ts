@@ -6,7 +6,12 @@ import type { V1ConfigMap, V1Container, V1DaemonSet, V1Deployment, V1PodSpec } f
 import { PORTS } from '../api/well-known';
 import { chartFiles, GOLDEN_VALUE_SETS, renderYaml } from './files';
 import { poolModes, renderManifests } from './render';
-import { strictFieldErrors } from './strict-fields';
+import { KIND_MODELS, strictFieldErrors } from './strict-fields';
+import { ClusterRole, ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import { ConfigMap, Secret, ServiceAccount } from 'kubernetes-models/v1';
+import { CustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io/v1';
+import { DaemonSet, Deployment } from 'kubernetes-models/apps/v1';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { renderTemplate, TemplateError } from './templates';
 import { ChartValuesError, DEFAULT_VALUES, resolveValues, valuesSchema } from './values';
 
@@ -78,6 +83,38 @@ describe('validation of every rendered object', () => {
 
   it('every built-in object passes the strict unknown-field walk (fields and types of Kubernetes <= 1.26)', () => {
     for (const text of sets) for (const o of docs(text)) expect({ obj: `${o.kind}/${o.metadata?.name}`, errors: strictFieldErrors(o) }).toEqual({ obj: `${o.kind}/${o.metadata?.name}`, errors: [] });
+  });
+
+  // kubernetes-models validates against the upstream OpenAPI schemas (types, formats, required fields); the walk above
+  // adds what they leave open (unknown fields, fields newer than 1.26). Both must hold for every built-in object.
+  const MODELS: Readonly<Record<string, new (data: never) => { validate(): void }>> = {
+    'v1/ServiceAccount': ServiceAccount, 'v1/ConfigMap': ConfigMap, 'v1/Secret': Secret,
+    'apps/v1/DaemonSet': DaemonSet, 'apps/v1/Deployment': Deployment, 'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+    'rbac.authorization.k8s.io/v1/ClusterRole': ClusterRole, 'rbac.authorization.k8s.io/v1/ClusterRoleBinding': ClusterRoleBinding,
+    'apiextensions.k8s.io/v1/CustomResourceDefinition': CustomResourceDefinition,
+  };
+  const modelErrors = (o: Obj): string => {
+    const Model = MODELS[`${o.apiVersion}/${o.kind}`];
+    if (!Model) return 'no kubernetes-models class for this kind';
+    try {
+      new Model(o as never).validate();
+      return '';
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+
+  it('every built-in object validates with kubernetes-models (the upstream OpenAPI schemas)', () => {
+    expect(Object.keys(MODELS).sort()).toEqual(Object.keys(KIND_MODELS).sort());
+    for (const text of sets) for (const o of docs(text)) expect({ obj: `${o.kind}/${o.metadata?.name}`, error: modelErrors(o) }).toEqual({ obj: `${o.kind}/${o.metadata?.name}`, error: '' });
+  });
+
+  it('kubernetes-models refuses a wrong type and a missing required field', () => {
+    const ds = structuredClone(renderManifests(DEFAULT_VALUES).find((o) => o.kind === 'DaemonSet')) as unknown as V1DaemonSet;
+    Object.assign(ds.spec!.template.spec!.containers[0]!, { ports: [{ containerPort: 'http' }] });
+    expect(modelErrors(ds as unknown as Obj)).toMatch(/containerPort must be integer/);
+    delete (ds.spec as Partial<V1DaemonSet['spec']>)!.selector;
+    expect(modelErrors(ds as unknown as Obj)).toMatch(/selector/);
   });
 
   it('the walk rejects an unknown field, a wrong type, a field newer than 1.26 and an unknown kind', () => {

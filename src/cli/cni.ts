@@ -3,7 +3,7 @@
 // /etc/cni/net.d/10-gingham.conflist.
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { CNI_KUBECONFIG_NAME, CNI_TOKEN_SECONDS, cniKubeconfig } from '../cni/cni-kubeconfig';
+import { CNI_KUBECONFIG_NAME, CNI_SERVICE_ACCOUNT, CNI_TOKEN_SECONDS, cniKubeconfig } from '../cni/cni-kubeconfig';
 import { buildConflist, builtShim, installCni, writeCniKubeconfig } from '../cni/install';
 import { PATHS } from '../api/well-known';
 import type { CliDeps } from './deps';
@@ -26,7 +26,7 @@ export function registerCni(program: Command, deps: CliDeps): void {
     .option('--etcd-endpoints <urls>', 'etcd client URLs, comma-separated', process.env.ETCD_ENDPOINTS)
     .option('--kubeconfig <path>', 'kubeconfig the plugin uses in kubernetes mode (default in a pod: one written from a gingham-cni-plugin token)')
     .option('--host-conf-dir <dir>', 'the configuration directory as the host sees it (paths written into the conflist)', PATHS.cniConfDir)
-    .option('--cni-service-account <name>', 'ServiceAccount whose token the written kubeconfig carries', 'gingham-cni-plugin')
+    .option('--cni-service-account <name>', 'ServiceAccount whose token the written kubeconfig carries', CNI_SERVICE_ACCOUNT)
     .option('--nodename <name>', 'node name to write into the configuration', process.env.KUBERNETES_NODE_NAME)
     .option('--mtu <n>', 'pod MTU; 0 reads /var/lib/gingham/mtu', mtuArg, 0)
     .option('--ipam <type>', 'gingham-ipam, or host-local with the node pod CIDR', 'gingham-ipam')

@@ -55,6 +55,13 @@ describe('gingham node run: flags and environment into the config', () => {
     expect(() => nodeConfig(opts, { NODENAME: 'n1', IP: 'nonsense' })).toThrow('IP:');
   });
 
+  it('enforces network policy unless GINGHAM_POLICY is off, and refuses other values', () => {
+    expect(nodeConfig(opts, { NODENAME: 'n1' }).policy).toBe(true);
+    expect(nodeConfig(opts, { NODENAME: 'n1', GINGHAM_POLICY: 'enforce' }).policy).toBe(true);
+    expect(nodeConfig(opts, { NODENAME: 'n1', GINGHAM_POLICY: 'Off' }).policy).toBeUndefined();
+    expect(() => nodeConfig(opts, { NODENAME: 'n1', GINGHAM_POLICY: 'audit' })).toThrow('GINGHAM_POLICY: "audit" is neither enforce nor off');
+  });
+
   it('takes the node name, health endpoint and file paths', () => {
     const cfg = nodeConfig(opts, { NODENAME: 'n1' });
     expect(cfg).toMatchObject({ statusSocket: '/run/s.sock', health: { host: 'localhost', port: 9099 }, mtuFile: '/tmp/mtu', startup: { nodeName: 'n1' } });

@@ -8,8 +8,11 @@ import os from 'node:os';
 import type { Command } from 'commander';
 import { ENV, LISTEN_HOSTS, PATHS, PORTS } from '../api/well-known';
 import type { NodeStatusReply } from '../api/wire/node-status';
+import { CNI_KUBECONFIG_NAME, CNI_SERVICE_ACCOUNT } from '../cni/cni-kubeconfig';
+import { startCniTokenRefresh, type CniTokenRefresher } from '../cni/cni-token-refresh';
+import { writeCniKubeconfig } from '../cni/install';
 import { InUseError } from '../lib/errors';
-import { parseLevelSpec, type LogFormat } from '../lib/logger';
+import { parseLevelSpec, type LogFormat, type Logger } from '../lib/logger';
 import { runNode, type NodeConfig } from '../node/run';
 import { parseStartupEnv, StartupConfigError } from '../node/startup';
 import { nodeStatusClient } from '../node/status-api';
@@ -49,11 +52,15 @@ function port(text: string, field: string): number {
   return n;
 }
 
-/** GINGHAM_POLICY: `enforce` turns network policy on; empty or `off` leaves it off; anything else is refused. */
+/**
+ * GINGHAM_POLICY: network policy is enforced unless it is `off` (as calico-node always enforces); `enforce` or empty
+ * turn it on, anything else is refused. `off` is for a node whose workloads' `kns.<ns>` profiles nobody writes (etcd
+ * mode without the controllers): an endpoint whose profiles are missing is dropped, as in Calico.
+ */
 function policyMode(text: string | undefined): boolean {
   const v = (text ?? '').toLowerCase();
-  if (v === '' || v === 'off') return false;
-  if (v === 'enforce') return true;
+  if (v === 'off') return false;
+  if (v === '' || v === 'enforce') return true;
   throw new CliExit(1, `node run: ${ENV.policy}: "${text ?? ''}" is neither enforce nor off`);
 }
 
@@ -79,6 +86,23 @@ export function nodeConfig(opts: RunOptions, env: NodeJS.ProcessEnv): NodeConfig
 }
 
 /** An exclusive port or socket held by another process ends `node run` with exit 1 and its name; anything else propagates. */
+/**
+ * Kubernetes mode on a node where `gingham cni install` wrote the CNI plugin's kubeconfig: the agent renews its token
+ * for as long as it runs (cni/cni-token-refresh.ts). Elsewhere (etcd mode, no file, no in-cluster API) nothing starts.
+ */
+function startCniTokenRenewal(opts: RunOptions, deps: CliDeps, logger: Logger): CniTokenRefresher | undefined {
+  const confDir = opts.cniConfDir ?? PATHS.cniConfDir;
+  const request = deps.requestServiceAccountToken;
+  if (request === undefined || !fs.existsSync(`${confDir}/${CNI_KUBECONFIG_NAME}`)) return undefined;
+  if (loadClientConfig(opts.config, deps.configIo).datastoreType !== 'kubernetes') return undefined;
+  return startCniTokenRefresh(CNI_SERVICE_ACCOUNT, {
+    clock: deps.clock,
+    log: logger.child('cni'),
+    requestToken: request,
+    writeKubeconfig: (text) => void writeCniKubeconfig(confDir, text),
+  });
+}
+
 function inUse(err: unknown): never {
   if (err instanceof InUseError) throw new CliExit(1, `node run: ${err.message}`);
   throw err;
@@ -117,6 +141,7 @@ export function registerNode(program: Command, deps: CliDeps): void {
       if (!Number.isFinite(policyWait) || policyWait < 0) throw new CliExit(1, `node run: --cni-policy-setup-timeout ${opts.cniPolicySetupTimeout ?? ''} is not a number of seconds`);
       cfg = { ...cfg, cni: { socket: opts.cniSocket, ...(opts.cniConfDir !== undefined ? { confDir: opts.cniConfDir } : {}), datastore, policySetupTimeoutMs: policyWait * 1000 } };
     }
+    const tokens = startCniTokenRenewal(opts, deps, logger);
     const nl = host.openNetlink();
     try {
       await withDatastore(deps, opts, async (store) => {
@@ -130,6 +155,7 @@ export function registerNode(program: Command, deps: CliDeps): void {
         await running.stop();
       });
     } finally {
+      tokens?.stop();
       nl.close();
     }
   });

@@ -6,6 +6,8 @@
 
 /** File name in the CNI configuration directory (Calico: calico-kubeconfig). */
 export const CNI_KUBECONFIG_NAME = 'gingham-kubeconfig';
+/** The ServiceAccount whose token the kubeconfig carries (the chart's; Calico: calico-cni-plugin). */
+export const CNI_SERVICE_ACCOUNT = 'gingham-cni-plugin';
 /** Lifetime asked for in the TokenRequest (Calico's CNI token: 24 h). */
 export const CNI_TOKEN_SECONDS = 24 * 60 * 60;
 

@@ -1,5 +1,7 @@
-import { applyObjects, deleteObjects, relabel, serviceRules, splitManifests } from './lab-cluster';
-import { decodeLabObject, emptyCluster, implicitNamespace, type LabCluster } from './lab-k8s';
+import { parseResources } from '../api/parse';
+import { applyObjects, deleteObjects, manifestText, relabel, serviceRules, splitManifests, stopPodProcesses } from './lab-cluster';
+import type { LabSys } from './lab-sys';
+import { calicoObjects, decodeLabObject, emptyCluster, implicitNamespace, type LabCluster } from './lab-k8s';
 
 const nodes = ['master1', 'node1'];
 const docs = [
@@ -59,5 +61,36 @@ describe('the lab cluster: apply, delete, label, service endpoints', () => {
     const all = deleteObjects(c, splitManifests(docs).k8s);
     expect(all.missing).toEqual([]);
     expect(all.cluster.namespaces.develop).toBeUndefined();
+    for (const name of ['default', 'kube-system', 'kube-public']) {
+      expect(() => deleteObjects(c, splitManifests([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }]).k8s)).toThrow(`namespaces "${name}" is forbidden: this namespace may not be deleted`);
+    }
+  });
+
+  it("hands gingham the namespace profiles with their label values intact (a namespace labelled ns: y is not ns: true)", () => {
+    // The upstream x/y/z fixture: namespace y labelled ns=y. Read back by gingham's YAML 1.1 reader.
+    const y = decodeLabObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'y', labels: { ns: 'y', on: 'yes' } } });
+    const c = { ...emptyCluster(), namespaces: { y: y as never } };
+    const read = parseResources(manifestText(calicoObjects(c)), 'stdin').map((r) => r.resource as unknown as { metadata: { name: string }; spec: { labelsToApply?: Record<string, string> } });
+    expect(read.map((r) => r.metadata.name)).toEqual(['kns.y', 'ksa.y.default']);
+    expect(read[0]!.spec.labelsToApply).toMatchObject({ 'pcns.ns': 'y', 'pcns.on': 'yes', 'pcns.kubernetes.io/metadata.name': 'y' });
+  });
+
+  it("stops a deleted pod's processes found inside its namespace, never a recorded PID that may be reused", async () => {
+    // The pod's server (recorded as PID 7) ended long ago and 7 is someone else's now; 41 and 42 run in the pod.
+    const live = new Set([7, 41, 42]);
+    const killed: number[] = [];
+    const sys: LabSys = {
+      run: (_cmd, args) => ({ status: 0, stdout: args[1] === 'pids' && args[2] === 'glab-x.a' ? '41\n42\n' : '', stderr: '' }),
+      spawnDetached: () => 0,
+      alive: (pid) => live.has(pid),
+      kill: (pid) => {
+        killed.push(pid);
+        live.delete(pid);
+      },
+      sleep: async () => undefined,
+    };
+    expect(await stopPodProcesses(sys, { namespace: 'glab-x.a' })).toEqual([41, 42]);
+    expect(killed).toEqual([41, 42]);
+    expect(live.has(7)).toBe(true);
   });
 });

@@ -5,13 +5,13 @@
 // namespace its `kns.` profile, NetworkPolicies are converted into the lab's etcd (Calico's kube-controllers, with the
 // one conversion in src/api/k8s), and ClusterIP services become a DNAT map in every node (kube-proxy). Pods a
 // Deployment owns are created and removed with it. The Calico kinds in the same file go to `gingham apply`.
+import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { stringify } from 'yaml';
 import { workloadEndpointName } from '../api/kind-workload-endpoint';
 import { podEndpointLabels, podEndpointPorts, podProfiles, type K8sPod } from '../api/k8s';
 import { labGingham, LabUpError, type LabSelf } from './lab-daemons';
 import { createPod, runPlugin } from './lab-pods';
-import { execIn, runOk, stopPids, type LabSys } from './lab-sys';
+import { execIn, namespacePids, runOk, stopPids, type LabSys } from './lab-sys';
 import { labPaths, readState, recordPid, updateState, type LabPaths, type LabPodState, type LabState } from './lab-state';
 import {
   allocateClusterIP,
@@ -19,7 +19,6 @@ import {
   decodeLabObject,
   deploymentPods,
   emptyCluster,
-  implicitNamespace,
   isLabK8sKind,
   keyOf,
   LabObjectError,
@@ -29,6 +28,8 @@ import {
   type LabCluster,
   type LabDeployment,
   type LabK8sObject,
+  UNDELETABLE_NAMESPACES,
+  withSystemNamespaces,
 } from './lab-k8s';
 import { KUBE_PROXY_TABLE, renderKubeProxy, type ServiceRule } from './lab-services';
 
@@ -42,10 +43,7 @@ export interface LabClusterDeps {
 /** The network namespace of a Kubernetes pod of the lab (a dot never appears in the names `up` uses). */
 export const podNetns = (prefix: string, ns: string, name: string): string => `${prefix}${ns}.${name}`;
 
-const clusterOf = (s: LabState): LabCluster => {
-  const c = s.cluster ?? emptyCluster();
-  return c.namespaces.default ? c : { ...c, namespaces: { ...c.namespaces, default: implicitNamespace('default') } };
-};
+const clusterOf = (s: LabState): LabCluster => withSystemNamespaces(s.cluster ?? emptyCluster());
 
 /** Adds or replaces objects in the cluster (a Deployment brings its pods); the API server's refusals as errors. */
 export function applyObjects(c0: LabCluster, objs: readonly LabK8sObject[], nodes: readonly string[], random: () => number): LabCluster {
@@ -108,7 +106,7 @@ export function deleteObjects(c0: LabCluster, objs: readonly LabK8sObject[]): { 
   const ordered = [...objs.filter((o) => o.kind !== 'Namespace'), ...objs.filter((o) => o.kind === 'Namespace')];
   for (const o of ordered) {
     if (o.kind === 'Namespace') {
-      if (o.metadata.name === 'default') throw new LabObjectError('Namespace default: cannot be deleted');
+      if (UNDELETABLE_NAMESPACES.includes(o.metadata.name)) throw new LabObjectError(`namespaces "${o.metadata.name}" is forbidden: this namespace may not be deleted`);
       drop(c.namespaces, o.metadata.name, 'Namespace');
       for (const m of [c.pods, c.deployments, c.services, c.networkPolicies] as Array<Record<string, { metadata: { namespace?: string } }>>) for (const [k, v] of Object.entries(m)) if (v.metadata.namespace === o.metadata.name) delete m[k];
     } else if (o.kind === 'Pod') drop(c.pods, keyOf(o), 'Pod');
@@ -134,7 +132,12 @@ export function splitManifests(docs: readonly unknown[]): { k8s: LabK8sObject[];
   return { k8s, calico };
 }
 
-const yamlDocs = (objs: readonly unknown[]): string => objs.map((o) => stringify(o)).join('---\n');
+/**
+ * The documents `gingham apply -f -` reads, as JSON (valid YAML): `gingham` reads YAML 1.1 as kubectl does, where a
+ * plain `y`, `n`, `yes` or `on` is a boolean that a string field receives as "true"/"false", so a namespace labelled
+ * `ns: y` would give its profile `pcns.ns: "true"`. JSON quotes every string.
+ */
+export const manifestText = (objs: readonly unknown[]): string => objs.map((o) => JSON.stringify(o)).join('\n---\n') + '\n';
 
 function gingham(deps: LabClusterDeps, s: LabState, args: readonly string[], input?: string): string {
   const r = labGingham(deps.sys, deps.self, s.topology, args, input);
@@ -145,7 +148,7 @@ function gingham(deps: LabClusterDeps, s: LabState, args: readonly string[], inp
 /** `gingham apply` for the Calico kinds of a manifest, through the lab datastore. */
 export function applyCalico(deps: LabClusterDeps, s: LabState, docs: readonly unknown[], verb: 'apply' | 'delete'): string {
   if (docs.length === 0) return '';
-  return gingham(deps, s, verb === 'apply' ? ['apply', '-f', '-'] : ['delete', '-f', '-', '--skip-not-exists'], yamlDocs(docs));
+  return gingham(deps, s, verb === 'apply' ? ['apply', '-f', '-'] : ['delete', '-f', '-', '--skip-not-exists'], manifestText(docs));
 }
 
 /** Changes the cluster under the state lock, then reconciles the lab to it. */
@@ -155,6 +158,7 @@ export async function changeCluster(stateDir: string, deps: LabClusterDeps, chan
   return reconcileCluster(stateDir, deps);
 }
 
+const digest = (o: unknown): string => createHash('sha256').update(JSON.stringify(o)).digest('hex').slice(0, 16);
 const calicoKey = (o: { kind: string; metadata: { name: string; namespace?: string } }): string => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
 
 /** Makes the lab match its cluster: pods, endpoint labels, profiles and policies in etcd, the services' DNAT maps. */
@@ -164,9 +168,11 @@ export async function reconcileCluster(stateDir: string, deps: LabClusterDeps): 
   const c = clusterOf(s);
   const t = s.topology;
 
-  // Calico objects first (namespace profiles must exist before endpoints name them); then removals.
+  // Calico objects first (namespace profiles must exist before endpoints name them), only those that changed since
+  // the lab last wrote them; then removals.
   const calico = calicoObjects(c) as Array<{ kind: string; metadata: { name: string; namespace?: string } }>;
-  applyCalico(deps, s, calico, 'apply');
+  const digests = Object.fromEntries(calico.map((o) => [calicoKey(o), digest(o)]));
+  applyCalico(deps, s, calico.filter((o) => s.calicoDigests?.[calicoKey(o)] !== digests[calicoKey(o)]), 'apply');
   const keys = calico.map(calicoKey);
   const gone = (s.calicoWritten ?? []).filter((k) => !keys.includes(k));
   if (gone.length > 0) {
@@ -177,7 +183,7 @@ export async function reconcileCluster(stateDir: string, deps: LabClusterDeps): 
     });
     applyCalico(deps, s, docs, 'delete');
   }
-  s = await updateState(p, deps.sys, (x) => ({ ...x, calicoWritten: keys }));
+  s = await updateState(p, deps.sys, (x) => ({ ...x, calicoWritten: keys, calicoDigests: digests }));
 
   // Pods that should not run any more.
   const wanted = new Set(Object.keys(c.pods));
@@ -266,9 +272,19 @@ export function startServer(sys: LabSys, self: LabSelf, p: LabPaths, pod: LabPod
   return pid;
 }
 
-/** The pod's server stopped, CNI DEL run (its address released, its endpoint removed), its namespace deleted. */
+/** The pod's processes stopped, CNI DEL run (its address released, its endpoint removed), its namespace deleted. */
+/**
+ * Stops every process inside the pod's network namespace (its server, anything `lab exec` left running), found there
+ * rather than by the recorded server PID: a server that ended on its own may have had its PID reused by then.
+ */
+export async function stopPodProcesses(sys: LabSys, pod: Pick<LabPodState, 'namespace'>): Promise<number[]> {
+  const pids = namespacePids(sys, pod.namespace).filter((pid) => pid !== process.pid);
+  await stopPids(sys, pids);
+  return pids;
+}
+
 async function removePod(deps: LabClusterDeps, p: LabPaths, s: LabState, pod: LabPodState): Promise<void> {
-  if (pod.serverPid !== undefined) await stopPids(deps.sys, [pod.serverPid]);
+  await stopPodProcesses(deps.sys, pod);
   const r = runPlugin(deps.sys, p, s.topology, pod, 'DEL');
   if (r.status !== 0) deps.progress(`lab: CNI DEL of ${pod.k8sNamespace}/${pod.name}: ${(r.stderr || r.stdout).trim()}`);
   runOk(deps.sys, 'ip', ['netns', 'delete', pod.namespace]);

@@ -1,5 +1,5 @@
 import { ValidationError } from '../api/errors';
-import { allocateClusterIP, calicoObjects, decodeLabObject, deploymentPods, emptyCluster, podTemplateHash, safeEncode, servedPorts, targetPortOn, type LabDeployment, type LabService } from './lab-k8s';
+import { allocateClusterIP, calicoObjects, decodeLabObject, deploymentPods, emptyCluster, podTemplateHash, safeEncode, servedPorts, targetPortOn, withSystemNamespaces, type LabDeployment, type LabService } from './lab-k8s';
 
 const deployment = (replicas = 3): LabDeployment =>
   decodeLabObject({
@@ -60,5 +60,25 @@ describe('the lab as an API server: decoding, ReplicaSet names, ClusterIPs', () 
     const objs = calicoObjects(c) as Array<{ kind: string; metadata: { name: string }; spec: { labelsToApply?: Record<string, string> } }>;
     expect(objs.map((o) => `${o.kind} ${o.metadata.name}`)).toEqual(['Profile kns.develop', 'Profile ksa.develop.default']);
     expect(objs[0]!.spec.labelsToApply).toMatchObject({ 'pcns.team': 'a', 'pcns.kubernetes.io/metadata.name': 'develop' });
+  });
+
+  it("writes a profile for every namespace, the system ones included, and for every service account a pod names", () => {
+    const pod = decodeLabObject({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'kube-system' }, spec: { serviceAccountName: 'coredns', containers: [{ name: 'c' }] } }) as never;
+    const c = { ...withSystemNamespaces(emptyCluster()), pods: { 'kube-system/p': pod } };
+    const names = (calicoObjects(c) as Array<{ metadata: { name: string } }>).map((o) => o.metadata.name);
+    expect(names).toEqual([
+      'kns.default',
+      'kns.kube-system',
+      'kns.kube-public',
+      'kns.kube-node-lease',
+      'ksa.default.default',
+      'ksa.kube-system.default',
+      'ksa.kube-public.default',
+      'ksa.kube-node-lease.default',
+      'ksa.kube-system.coredns',
+    ]);
+    // A namespace the cluster already has keeps its labels.
+    const labelled = { ...emptyCluster(), namespaces: { default: decodeLabObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default', labels: { env: 'lab' } } }) as never } };
+    expect(withSystemNamespaces(labelled).namespaces.default!.metadata.labels).toMatchObject({ env: 'lab' });
   });
 });

@@ -273,12 +273,32 @@ export function implicitNamespace(name: string): K8sNamespace {
   return decodeNamespace({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { [NAMESPACE_NAME_LABEL]: name } } });
 }
 
-/** What kube-controllers would write to etcd for the cluster: a kns. and ksa.<ns>.default profile per namespace, and the converted policies. */
+/** The namespaces the API server makes at start-up; the first three it refuses to delete (the others can go). */
+export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'] as const;
+export const UNDELETABLE_NAMESPACES: readonly string[] = ['default', 'kube-system', 'kube-public'];
+
+/** The cluster's namespaces with every system namespace present (a state written before they all were gets them). */
+export function withSystemNamespaces(c: LabCluster): LabCluster {
+  const missing = SYSTEM_NAMESPACES.filter((n) => !c.namespaces[n]);
+  return missing.length === 0 ? c : { ...c, namespaces: { ...Object.fromEntries(missing.map((n) => [n, implicitNamespace(n)])), ...c.namespaces } };
+}
+
+/**
+ * What kube-controllers would write to etcd for the cluster: a `kns.` profile per namespace, a `ksa.` profile per
+ * service account (each namespace's `default` and every one a pod names), and the converted policies. Every endpoint's
+ * profiles exist, so an enforcing agent never drops a pod for a missing profile.
+ */
 export function calicoObjects(c: LabCluster): unknown[] {
   const out: unknown[] = [];
+  const accounts = new Set<string>();
   for (const ns of Object.values(c.namespaces)) {
     out.push(namespaceToProfile(ns));
-    out.push(serviceAccountToProfile({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: ns.metadata.name } }));
+    accounts.add(`${ns.metadata.name}/default`);
+  }
+  for (const pod of Object.values(c.pods)) if (pod.spec.serviceAccountName) accounts.add(`${pod.metadata.namespace || 'default'}/${pod.spec.serviceAccountName}`);
+  for (const a of accounts) {
+    const [namespace, name] = a.split('/') as [string, string];
+    out.push(serviceAccountToProfile({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } }));
   }
   for (const np of Object.values(c.networkPolicies)) out.push(k8sNetworkPolicyToCalico(np));
   return out;

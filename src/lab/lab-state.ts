@@ -44,6 +44,8 @@ export interface LabState {
   readonly clusterIPs?: Readonly<Record<string, string>>;
   /** Calico objects the lab wrote for the cluster (`Kind ns/name` keys), so that removed ones are deleted. */
   readonly calicoWritten?: readonly string[];
+  /** A digest of each of those objects as last written, so that a reconcile writes only what changed. */
+  readonly calicoDigests?: Readonly<Record<string, string>>;
   /** `up` set net.netfilter.nf_log_all_netns for this lab (lab-netns-log.ts); `down` releases it. */
   readonly netnsLog?: boolean;
 }

@@ -14,7 +14,7 @@ import { labTopology, type LabNode, type LabOptions, type LabTopology } from './
 import { createPod } from './lab-pods';
 import { labGingham, logTail, LabUpError, nodeStatus, startAgent, startControllers, startEtcd, waitAgent, type AgentHealth, type LabSelf } from './lab-daemons';
 import { reconcileCluster, runPod, startServer } from './lab-cluster';
-import { emptyCluster, implicitNamespace } from './lab-k8s';
+import { emptyCluster, SYSTEM_NAMESPACES, withSystemNamespaces } from './lab-k8s';
 
 export { labGingham, LabUpError, type LabSelf } from './lab-daemons';
 
@@ -204,6 +204,12 @@ export async function labUp(opts: LabOptions, stateDir: string, deps: LabUpDeps)
     if (!chosen) throw new LabUpError(`the controllers chose no ${opts.autoRouteReflectors} route reflector(s) within ${REFLECTORS_MS / 1000} s; see ${path.join(p.logDir, 'controllers.log')}`);
   }
 
+  // The cluster's namespaces and their profiles come before any pod: an enforcing agent drops an endpoint whose
+  // profiles are missing, as Calico does.
+  progress(`lab: namespaces ${SYSTEM_NAMESPACES.join(', ')} and their kns./ksa. profiles`);
+  state = save({ ...state, cluster: withSystemNamespaces(emptyCluster()) });
+  state = await reconcileCluster(stateDir, { sys, self, progress, random: Math.random });
+
   const pods: LabPodState[] = [];
   for (const pod of t.pods) {
     const res = await createPod(sys, p, t, pod);
@@ -233,7 +239,7 @@ export async function labUp(opts: LabOptions, stateDir: string, deps: LabUpDeps)
   // The pods `up` made are Kubernetes pods of the default namespace as far as the lab's cluster goes (label run=NAME,
   // as `kubectl run` makes them), each with its server; the reconcile writes the namespace profiles, the endpoint
   // labels and the (empty) service table.
-  const cluster = { ...emptyCluster(), namespaces: { default: implicitNamespace('default') }, pods: Object.fromEntries(t.pods.map((x) => [`default/${x.name}`, runPod(x.name, 'default', x.node, {}, [])])) };
+  const cluster = { ...withSystemNamespaces(emptyCluster()), pods: Object.fromEntries(t.pods.map((x) => [`default/${x.name}`, runPod(x.name, 'default', x.node, {}, [])])) };
   const served = pods.map((x) => (x.ip ? { ...x, k8sNamespace: 'default', serverPid: startServer(sys, self, p, { ...x, k8sNamespace: 'default' }, [{ port: 80, protocol: 'TCP' }]) } : { ...x, k8sNamespace: 'default' }));
   state = save({ ...state, pods: served, cluster });
   if (pods.every((x) => x.ip)) {

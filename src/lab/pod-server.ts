@@ -73,14 +73,29 @@ export function probeUdp(ip: string, port: number, timeoutMs: number): Promise<P
   });
 }
 
-/** Serves the ports until close() (the lab's pods never call it: the process is stopped by PID). */
+/**
+ * Serves the ports until close() (the lab's pods never call it: the process is stopped by PID). A client's reset or a
+ * failed reply is that client's problem, never the server's: every socket has an error handler that notes the error on
+ * stderr (the pod's log) and carries on, since an unhandled 'error' event would end the process and the pod would stop
+ * listening for the rest of the lab's life.
+ */
 export async function serve(name: string, ip: string, ports: ReadonlyArray<{ port: number; protocol: string }>): Promise<{ close(): void }> {
   const closers: Array<() => void> = [];
+  const note =
+    (what: string) =>
+    (e: NodeJS.ErrnoException): void => {
+      process.stderr.write(`pod-server ${name}: ${what}: ${e.code ?? e.message}\n`);
+    };
   for (const p of ports) {
     if (p.protocol === 'UDP') {
       const s = dgram.createSocket('udp4');
       closers.push(() => s.close());
-      s.on('message', (_m, rinfo) => s.send(`${name}\n`, rinfo.port, rinfo.address));
+      s.on('error', note(`udp ${p.port}`));
+      s.on('message', (_m, rinfo) =>
+        s.send(`${name}\n`, rinfo.port, rinfo.address, (e) => {
+          if (e) note(`udp ${p.port} reply to ${rinfo.address}:${rinfo.port}`)(e);
+        }),
+      );
       await new Promise<void>((r) => s.bind(p.port, '0.0.0.0', () => r()));
     } else if (p.protocol === 'TCP' && p.port === 80) {
       const s = http.createServer((req, res) => {
@@ -91,9 +106,16 @@ export async function serve(name: string, ip: string, ports: ReadonlyArray<{ por
         s.closeAllConnections();
         s.close();
       });
+      s.on('clientError', (e: NodeJS.ErrnoException, c: net.Socket) => {
+        note(`tcp ${p.port} client`)(e);
+        c.destroy();
+      });
       await new Promise<void>((r) => s.listen(p.port, '0.0.0.0', () => r()));
     } else if (p.protocol === 'TCP') {
-      const s = net.createServer((c) => c.end(`${name}\n`));
+      const s = net.createServer((c) => {
+        c.on('error', note(`tcp ${p.port} connection from ${plainIp(c.remoteAddress)}`));
+        c.end(`${name}\n`);
+      });
       closers.push(() => s.close());
       await new Promise<void>((r) => s.listen(p.port, '0.0.0.0', () => r()));
     } else {
