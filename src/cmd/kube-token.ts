@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import https from 'node:https';
 import { inClusterEndpoint } from '../datastore/kubernetes/http-api';
+import { KubeApiError } from '../datastore/kubernetes/kube-api';
 
 const NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
@@ -28,11 +29,11 @@ export async function requestServiceAccountToken(name: string, expirationSeconds
           }
         })();
         if (res.statusCode === 201 && typeof got === 'string') resolve(got);
-        else reject(new Error(`TokenRequest for serviceaccount ${ns}/${name}: HTTP ${res.statusCode ?? 0}: ${text.slice(0, 300)}`));
+        else reject(new KubeApiError(res.statusCode ?? 0, undefined, `TokenRequest for serviceaccount ${ns}/${name}: HTTP ${res.statusCode ?? 0}: ${text.slice(0, 300)}`));
       });
     });
-    req.on('timeout', () => req.destroy(new Error(`TokenRequest for serviceaccount ${ns}/${name}: no answer within 30 s`)));
-    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new KubeApiError(0, undefined, `TokenRequest for serviceaccount ${ns}/${name}: no answer within 30 s`)));
+    req.on('error', (err) => reject(err instanceof KubeApiError ? err : new KubeApiError(0, undefined, `TokenRequest for serviceaccount ${ns}/${name}: ${err.message}`, undefined, { cause: err })));
     req.end(body);
   });
   return { server: ep.server, ...(ep.ca ? { ca: ep.ca } : {}), token };
