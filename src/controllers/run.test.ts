@@ -28,6 +28,16 @@ async function pool(store: MemoryDatastore): Promise<void> {
   await store.create(p);
 }
 
+/** A pool, a 1 min leak grace period, Kubernetes node n1 and an allocator on the store: the GC tests' cluster. */
+async function gcCluster(): Promise<{ store: MemoryDatastore; kube: FakeKube; ipam: IpamAllocator }> {
+  const store = new MemoryDatastore();
+  await pool(store);
+  await store.create({ apiVersion: 'projectcalico.org/v3', kind: 'KubeControllersConfiguration', metadata: { name: 'default' }, spec: { controllers: { node: { leakGracePeriod: '1m' } } } });
+  const kube = new FakeKube();
+  kube.addNode('n1');
+  return { store, kube, ipam: new IpamAllocator(store) };
+}
+
 describe('runControllers (KDD mode, one replica) on a memory datastore and a fake API server', () => {
   let running: RunningControllers | undefined;
   afterEach(async () => {
@@ -36,12 +46,7 @@ describe('runControllers (KDD mode, one replica) on a memory datastore and a fak
   });
 
   it('creates the default configuration, releases a leaked address after the grace period, keeps a valid one, serves health and metrics', async () => {
-    const store = new MemoryDatastore();
-    await pool(store);
-    await store.create({ apiVersion: 'projectcalico.org/v3', kind: 'KubeControllersConfiguration', metadata: { name: 'default' }, spec: { controllers: { node: { leakGracePeriod: '1m' } } } });
-    const kube = new FakeKube();
-    kube.addNode('n1');
-    const ipam = new IpamAllocator(store);
+    const { store, kube, ipam } = await gcCluster();
     const live = await ipam.autoAssign({ handleId: 'k8s-pod-network.live', hostname: 'n1', num4: 1, attrs: { namespace: 'default', pod: 'live', node: 'n1' } });
     const dead = await ipam.autoAssign({ handleId: 'k8s-pod-network.dead', hostname: 'n1', num4: 1, attrs: { namespace: 'default', pod: 'dead', node: 'n1' } });
     kube.addPod('default', 'live', { nodeName: 'n1', podIPs: [live.ipv4[0]?.split('/')[0] ?? ''] });
@@ -67,12 +72,7 @@ describe('runControllers (KDD mode, one replica) on a memory datastore and a fak
   });
 
   it('a failed pod lookup right before release keeps the address (re-validation)', async () => {
-    const store = new MemoryDatastore();
-    await pool(store);
-    await store.create({ apiVersion: 'projectcalico.org/v3', kind: 'KubeControllersConfiguration', metadata: { name: 'default' }, spec: { controllers: { node: { leakGracePeriod: '1m' } } } });
-    const kube = new FakeKube();
-    kube.addNode('n1');
-    const ipam = new IpamAllocator(store);
+    const { store, kube, ipam } = await gcCluster();
     await ipam.autoAssign({ handleId: 'h-x', hostname: 'n1', num4: 1, attrs: { namespace: 'default', pod: 'x', node: 'n1' } });
     const clock = new FakeClock();
     running = await runControllers({ datastoreType: 'kubernetes', identity: 'r1', metricsHost: '127.0.0.1', metricsPort: 0 }, { clock, logger: nullLogger, store, kube });
