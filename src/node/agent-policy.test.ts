@@ -101,14 +101,24 @@ async function stop(node: Node): Promise<void> {
   await node.cache.close();
 }
 
+/** A seeded memory store and an agent on it, handed to `body`; both closed afterwards whatever happens. */
+async function withSeededNode(body: (t: { store: MemoryDatastore; clock: FakeClock; nft: FakeNft; node: Node }) => Promise<void>, logger: Logger = nullLogger): Promise<void> {
+  const store = new MemoryDatastore();
+  const clock = new FakeClock(0);
+  const nft = new FakeNft();
+  await seed(store);
+  const node = newNode(store, clock, nft, logger);
+  try {
+    await body({ store, clock, nft, node });
+  } finally {
+    await stop(node);
+    await store.close();
+  }
+}
+
 describe('NodeAgent with policy', () => {
   it('enforces a policy, then a change of it incrementally; remote endpoints only fill selector sets', async () => {
-    const store = new MemoryDatastore();
-    const clock = new FakeClock(0);
-    const nft = new FakeNft();
-    await seed(store);
-    const node = newNode(store, clock, nft);
-    try {
+    await withSeededNode(async ({ store, clock, nft, node }) => {
       await node.agent.start();
       expect(nft.scripts).toHaveLength(1);
       expect(nft.last).toContain('"calia"');
@@ -131,21 +141,13 @@ describe('NodeAgent with policy', () => {
       expect(nft.scripts).toHaveLength(3);
       expect(nft.last).toContain('10.244.2.0/24');
       expect(nft.last).toMatch(/drop/);
-    } finally {
-      await stop(node);
-      await store.close();
-    }
+    });
   });
 
   it('reports a refused nft transaction, keeps the previous rules and retries until it succeeds', async () => {
-    const store = new MemoryDatastore();
-    const clock = new FakeClock(0);
-    const nft = new FakeNft();
-    await seed(store);
     const errors: string[] = [];
     const recorder: Logger = { ...nullLogger, error: (m: string) => void errors.push(m), child: () => recorder };
-    const agentWithLog = newNode(store, clock, nft, recorder);
-    try {
+    await withSeededNode(async ({ clock, nft, node: agentWithLog }) => {
       // The round at start fails, and so does the one the cache's initial listing scheduled (debounced).
       nft.failNext = 2;
       await agentWithLog.agent.start();
@@ -167,28 +169,17 @@ describe('NodeAgent with policy', () => {
       await ticks();
       expect(nft.scripts).toHaveLength(1);
       expect(nft.last).toContain('"calia"');
-    } finally {
-      await stop(agentWithLog);
-      await store.close();
-    }
+    }, recorder);
   });
 
   it('verifies the tables on a timer', async () => {
-    const store = new MemoryDatastore();
-    const clock = new FakeClock(0);
-    const nft = new FakeNft();
-    await seed(store);
-    const node = newNode(store, clock, nft);
-    try {
+    await withSeededNode(async ({ clock, nft, node }) => {
       await node.agent.start();
       const before = nft.listings;
       clock.advance(60_000);
       await node.dataplane.verifyPolicy();
       expect(nft.listings).toBeGreaterThan(before + 1);
-    } finally {
-      await stop(node);
-      await store.close();
-    }
+    });
   });
 
   it('a restarting agent writes nothing before its first full sync, then the whole denying policy at once', async () => {
