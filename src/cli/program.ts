@@ -8,6 +8,7 @@ import { registerIpam } from './ipam';
 import { registerNode } from './node';
 import { registerControllers } from './controllers';
 import { registerLab } from './lab';
+import { registerPolicy } from './policy';
 import type { CliDeps } from './deps';
 
 export function buildProgram(deps: CliDeps): Command {
@@ -29,5 +30,6 @@ export function buildProgram(deps: CliDeps): Command {
   registerNode(program, deps);
   registerControllers(program, deps);
   registerLab(program, deps);
+  registerPolicy(program, deps);
   return program;
 }

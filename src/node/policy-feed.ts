@@ -11,12 +11,12 @@ import type { Profile } from '../api/kind-profile';
 import type { Tier } from '../api/kind-tier';
 import type { WorkloadEndpoint } from '../api/kind-workload-endpoint';
 import type { CacheUpdate } from '../datastore';
-import type { PolicyDataplane } from '../felix/policy-dataplane';
+import type { PolicyInputs } from '../felix/policy-inputs';
 import { POLICY_KINDS } from './calc/kinds';
 
-/** The subset of PolicyDataplane the feed drives (tests pass a recorder). */
+/** The policy inputs the feed drives: the agent's PolicyDataplane, explain's PolicyInputs (tests pass a recorder). */
 export type PolicySink = Pick<
-  PolicyDataplane,
+  PolicyInputs,
   | 'setTier'
   | 'deleteTier'
   | 'setNetworkPolicy'
