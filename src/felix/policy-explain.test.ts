@@ -3,24 +3,23 @@
 // default tier and profiles; every packet between its endpoints and outside addresses is judged twice, by
 // explainPacket and by running the nftables IR that RulesetBuilder builds for the kernel (base chains, verdict maps,
 // marks) in the small interpreter below. The two must agree on every packet.
-import { namespaceToProfile } from '../../api/k8s';
-import { profileModel, type PolicyModel, type RuleModel } from '../calc/policy-model';
-import { PolicyResolver, type EndpointModel } from '../calc/policy-resolver';
-import { explainPacket, type ExplainPeer } from './explain';
-import type { Chain, Match, Ruleset } from './ir';
-import { matchHolds, type Packet } from './ir-match';
-import { RulesetBuilder } from './ruleset';
+import { namespaceToProfile } from '../api/k8s';
+import { profileModel, type PolicyModel, type RuleModel } from './calc/policy-model';
+import type { PolicyResolver } from './calc/policy-resolver';
+import type { WorkloadEndpoint } from '../api/kind-workload-endpoint';
+import { PolicyInputs } from './policy-inputs';
+import { explainPacket, type ExplainPeer } from './policy-explain';
+import type { Chain, Match, Ruleset } from './rules/ir';
+import { matchHolds, type Packet } from './rules/ir-match';
+import { RulesetBuilder } from './rules/ruleset';
 
-function ep(id: string, ip: string, labels: Record<string, string>, extra: Partial<EndpointModel> = {}): EndpointModel {
-  const ns = id.split('/')[0] as string;
+/** A pod's endpoint through the agent's own conversion (policy-inputs.ts), every one local. */
+function wep(ns: string, pod: string, ip: string, labels: Record<string, string>, spec: Partial<WorkloadEndpoint['spec']> = {}): WorkloadEndpoint {
   return {
-    id,
-    interfaceName: `cali${id.replace(/\W/g, '')}`,
-    labels: { ...labels, 'projectcalico.org/namespace': ns, 'projectcalico.org/orchestrator': 'k8s' },
-    profiles: [`kns.${ns}`],
-    ipNets: [`${ip}/32`],
-    local: true,
-    ...extra,
+    apiVersion: 'projectcalico.org/v3',
+    kind: 'WorkloadEndpoint',
+    metadata: { name: pod, namespace: ns, labels: { ...labels, 'projectcalico.org/namespace': ns, 'projectcalico.org/orchestrator': 'k8s' } },
+    spec: { node: 'n1', interfaceName: `cali${ns}${pod}`, ipNetworks: [`${ip}/32`], profiles: [`kns.${ns}`], ...spec },
   };
 }
 
@@ -31,15 +30,16 @@ function pol(id: string, selector: string, opts: Partial<PolicyModel>): PolicyMo
 const rule = (action: RuleModel['action'], more: Partial<RuleModel> = {}): RuleModel => ({ action, src: {}, dst: {}, ...more });
 
 function scenario(): PolicyResolver {
-  const r = new PolicyResolver();
+  const inputs = new PolicyInputs(() => true);
+  const r = inputs.resolver;
   r.setProfile(profileModel(namespaceToProfile({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x', labels: { team: 'a' } } })));
   r.setProfile(profileModel(namespaceToProfile({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'y', labels: { team: 'b' } } })));
   // A profile that passes ingress: the next profile decides.
   r.setProfile({ name: 'closed', labels: {}, inbound: [rule('Pass')], outbound: [] });
-  r.setEndpoint(ep('x/web', '10.0.0.1', { app: 'web' }, { ports: [{ name: 'http', protocol: 'TCP', port: 8080 }] }));
-  r.setEndpoint(ep('x/db', '10.0.0.2', { app: 'db' }));
-  r.setEndpoint(ep('y/web', '10.0.1.1', { app: 'web', 'projectcalico.org/serviceaccount': 'front' }, { ports: [{ name: 'http', protocol: 'TCP', port: 9090 }] }));
-  r.setEndpoint(ep('y/client', '10.0.1.2', { app: 'client' }, { profiles: ['closed', 'kns.y'] }));
+  inputs.setWorkloadEndpoint(wep('x', 'web', '10.0.0.1', { app: 'web' }, { ports: [{ name: 'http', protocol: 'TCP', port: 8080 }] }));
+  inputs.setWorkloadEndpoint(wep('x', 'db', '10.0.0.2', { app: 'db' }));
+  inputs.setWorkloadEndpoint(wep('y', 'web', '10.0.1.1', { app: 'web', 'projectcalico.org/serviceaccount': 'front' }, { ports: [{ name: 'http', protocol: 'TCP', port: 9090 }] }));
+  inputs.setWorkloadEndpoint(wep('y', 'client', '10.0.1.2', { app: 'client' }, { profiles: ['closed', 'kns.y'] }));
   r.setNetworkSet({ id: 'ext', labels: { role: 'partner' }, nets: ['198.51.100.0/24'] });
   r.setTier({ name: 'security', order: 100, defaultAction: 'Pass' });
   r.setTier({ name: 'strict', order: 200, defaultAction: 'Deny' });
