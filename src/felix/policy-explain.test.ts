@@ -136,31 +136,22 @@ describe('explainPacket agrees with the rendered ruleset', () => {
     { peer: { kind: 'address', ip: '10.0.3.9' }, iface: 'eth0' },
     { peer: { kind: 'address', ip: '10.0.1.200' }, iface: 'eth0' },
   ];
-  const probes: Array<{ protocol: string; port?: number; icmpType?: number }> = [
-    { protocol: 'tcp', port: 80 },
-    { protocol: 'tcp', port: 22 },
-    { protocol: 'tcp', port: 443 },
-    { protocol: 'tcp', port: 1500 },
-    { protocol: 'tcp', port: 5432 },
-    { protocol: 'tcp', port: 8080 },
-    { protocol: 'tcp', port: 9090 },
-    { protocol: 'udp', port: 53 },
-    { protocol: 'udp', port: 4789 },
-    { protocol: 'sctp', port: 80 },
-    { protocol: 'icmp' },
-    { protocol: 'icmp', icmpType: 13 },
-  ];
+  // protocol/port, or icmp/type.
+  const probes = ['tcp/80', 'tcp/22', 'tcp/443', 'tcp/1500', 'tcp/5432', 'tcp/8080', 'tcp/9090', 'udp/53', 'udp/4789', 'sctp/80', 'icmp/8', 'icmp/13'].map((t) => {
+    const [protocol, n] = t.split('/') as [string, string];
+    return protocol === 'icmp' ? { protocol, icmpType: Number(n) } : { protocol, port: Number(n) };
+  });
   const cells: string[] = [];
   const verdicts = new Set<string>();
   for (const from of peers) {
     for (const to of peers) {
       if (from === to || (from.peer.kind === 'address' && to.peer.kind === 'address')) continue;
       for (const pr of probes) {
-        const q = { from: from.peer, to: to.peer, protocol: pr.protocol, ...(pr.port !== undefined ? { port: pr.port } : {}), ...(pr.icmpType !== undefined ? { icmpType: pr.icmpType } : {}), sourcePort: 40000 };
+        const q = { from: from.peer, to: to.peer, ...pr, sourcePort: 40000 };
         const explained = explainPacket(r, q);
         const kernel = kernelVerdict(rs, explained.packet, from.iface, to.iface);
         verdicts.add(`${explained.verdict}`);
-        if ((kernel === 'accept') !== (explained.verdict === 'allow')) cells.push(`${from.peer.ip} -> ${to.peer.ip} ${pr.protocol}/${pr.port ?? pr.icmpType ?? 8}: kernel ${kernel}, explain ${explained.verdict}`);
+        if ((kernel === 'accept') !== (explained.verdict === 'allow')) cells.push(`${from.peer.ip} -> ${to.peer.ip} ${pr.protocol}/${pr.port ?? pr.icmpType}: kernel ${kernel}, explain ${explained.verdict}`);
       }
     }
   }
