@@ -34,14 +34,18 @@ export class TestLab {
     this.stateDir = path.join(mkdtempSync(path.join(tmpdir(), 'gingham-e2e-lab-')), 'lab');
   }
 
+  private get env(): NodeJS.ProcessEnv {
+    return { ...process.env, GINGHAM_LAB_DIR: this.stateDir, GINGHAM_LAB_PREFIX: this.prefix };
+  }
+
   run(args: readonly string[], timeoutMs = 60_000): LabRun {
-    const r = spawnSync(process.execPath, [GINGHAM, ...args], {
-      encoding: 'utf8',
-      timeout: timeoutMs,
-      killSignal: 'SIGKILL',
-      env: { ...process.env, GINGHAM_LAB_DIR: this.stateDir, GINGHAM_LAB_PREFIX: this.prefix },
-    });
+    const r = spawnSync(process.execPath, [GINGHAM, ...args], { encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL', env: this.env });
     return { status: r.status, stdout: r.stdout ?? '', stderr: (r.stderr ?? '') + (r.error ? String(r.error) : '') };
+  }
+
+  /** run() without blocking the test's event loop (for work that overlaps other work). */
+  runAsync(args: readonly string[], timeoutMs = 60_000): Promise<LabRun> {
+    return spawnAsync(process.execPath, [GINGHAM, ...args], timeoutMs, this.env);
   }
 
   up(args: readonly string[]): LabRun {
@@ -77,6 +81,23 @@ export class TestLab {
     const r = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8', timeout: 10_000 });
     return r.stdout.split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => n.startsWith(this.prefix));
   }
+}
+
+/** A command's exit status and output, killed after timeoutMs; a non-zero exit is a result, not an error. */
+export function spawnAsync(cmd: string, args: readonly string[], timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<LabRun> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (err) => (stderr += String(err)));
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
 }
 
 /** Waits (bounded) until fn() returns true; returns the last result. */

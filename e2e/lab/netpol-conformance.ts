@@ -13,12 +13,14 @@
 // restored; the pods stay. SCTP cases skip, printing the kernel's reason, only where
 // socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP) fails. Not yet covered: on a kernel that has SCTP sockets the lab's pod
 // servers still do not serve SCTP (node has no SCTP sockets), so K8S-46..48 would fail there rather than pass.
-import { spawn, spawnSync } from 'node:child_process';
+// Every judged matrix is also put to `gingham policy explain` (all of a step's probes in one `--batch` run inside
+// master1, against the lab's etcd, overlapping the probes) and each cell's verdict must equal the observed result.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describeIf, requireTools } from '../lib/tools';
-import { TestLab, eventually } from './lab-harness';
+import { TestLab, eventually, spawnAsync } from './lab-harness';
 import { CASES, PODS, probesSctp, renderMatrix, type CaseStep, type ConformanceCase, type LabelChange, type NetworkPolicyObject, type PodId, type ProbeExpectation } from './netpol-cases';
 
 const TESTDATA = path.join(__dirname, 'testdata', 'netpol');
@@ -38,28 +40,13 @@ interface Fixture {
   readonly netns: Record<PodId, string>;
 }
 
-function runAsync(cmd: string, args: readonly string[], timeoutMs: number): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
-
 /** One probe of the whole matrix: "from>to" -> connected. */
 async function probeMatrix(f: Fixture, p: Pick<ProbeExpectation, 'protocol' | 'port'>): Promise<Map<string, boolean>> {
   const out = new Map<string, boolean>();
   await Promise.all(
     PODS.map(async (from) => {
       const targets = PODS.filter((t) => t !== from);
-      const r = await runAsync('ip', ['netns', 'exec', f.netns[from], 'python3', path.join(TESTDATA, 'prober.py'), p.protocol.toLowerCase(), String(p.port), String(PROBE_TIMEOUT_S), ...targets.map((t) => f.ip[t])], 15_000);
+      const r = await spawnAsync('ip', ['netns', 'exec', f.netns[from], 'python3', path.join(TESTDATA, 'prober.py'), p.protocol.toLowerCase(), String(p.port), String(PROBE_TIMEOUT_S), ...targets.map((t) => f.ip[t])], 15_000);
       let res: Record<string, boolean>;
       try {
         res = JSON.parse(r.stdout) as Record<string, boolean>;
@@ -78,8 +65,8 @@ function mismatches(expected: ReadonlySet<string>, actual: ReadonlyMap<string, b
   return bad;
 }
 
-/** Probes until the matrix is as expected or the deadline passes; throws with the diff. Returns the probes made. */
-async function expectMatrix(f: Fixture, label: string, p: ProbeExpectation, deadlineMs = MATRIX_DEADLINE_MS): Promise<number> {
+/** Probes until the matrix is as expected or the deadline passes; throws with the diff. Returns the observed matrix. */
+async function expectMatrix(f: Fixture, label: string, p: ProbeExpectation, deadlineMs = MATRIX_DEADLINE_MS): Promise<Map<string, boolean>> {
   const end = Date.now() + deadlineMs;
   let actual = await probeMatrix(f, p);
   let rounds = 1;
@@ -92,7 +79,52 @@ async function expectMatrix(f: Fixture, label: string, p: ProbeExpectation, dead
   if (bad.length > 0) {
     throw new Error(`${label} ${p.protocol}/${p.port}: ${bad.length} of 72 pairs wrong after ${rounds} rounds (X denied, . connected, ! = observed instead):\n${renderMatrix(p.denied, actual)}\nwrong: ${bad.join(', ')}`);
   }
-  return rounds;
+  return actual;
+}
+
+type Probe = Pick<ProbeExpectation, 'protocol' | 'port'>;
+interface ExplainLine {
+  readonly query: { from: string; to: string; protocol: string; port: number };
+  readonly result?: { verdict: 'allow' | 'deny' };
+  readonly error?: { message: string };
+}
+const podRef = (p: PodId): string => `${p[0]}/${p[1]}`;
+const probeKey = (p: Probe): string => `${p.protocol.toLowerCase()}/${p.port}`;
+
+/**
+ * `gingham policy explain --batch` for every cell of every probe in one run inside master1 (against the lab's etcd):
+ * probe key -> "from>to" -> explain's verdict. Started before the probes and awaited after them, so it costs no time of
+ * its own: the datastore does not change while a step's probes run.
+ */
+async function explainMatrices(lab: TestLab, dir: string, probes: readonly Probe[]): Promise<Map<string, Map<string, ExplainLine>>> {
+  const lines: string[] = [];
+  for (const p of probes) {
+    for (const from of PODS) for (const to of PODS) if (from !== to) lines.push(JSON.stringify({ from: podRef(from), to: podRef(to), protocol: p.protocol.toLowerCase(), port: p.port }));
+  }
+  const file = path.join(dir, `explain-${process.hrtime.bigint()}.jsonl`);
+  writeFileSync(file, lines.join('\n') + '\n');
+  const r = await lab.runAsync(['lab', 'exec', 'master1', '--', 'gingham', 'policy', 'explain', '--batch', file], 60_000);
+  if (r.status !== 0) throw new Error(`gingham policy explain --batch failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  const out = new Map<string, Map<string, ExplainLine>>();
+  for (const l of r.stdout.split('\n').filter((x) => x !== '')) {
+    const a = JSON.parse(l) as ExplainLine;
+    const k = probeKey({ protocol: a.query.protocol.toUpperCase() as Probe['protocol'], port: a.query.port });
+    if (!out.has(k)) out.set(k, new Map());
+    out.get(k)!.set(`${a.query.from.replace('/', '')}>${a.query.to.replace('/', '')}`, a);
+  }
+  return out;
+}
+
+/** Requires explain's verdict to equal the observed result in every cell; the failure names each disagreement. */
+function expectExplainAgrees(label: string, p: Probe, observed: ReadonlyMap<string, boolean>, explained: ReadonlyMap<string, Map<string, ExplainLine>>): void {
+  const cells = explained.get(probeKey(p));
+  const bad: string[] = [];
+  for (const [pair, connected] of observed) {
+    const a = cells?.get(pair);
+    const says = a?.result ? a.result.verdict === 'allow' : undefined;
+    if (says !== connected) bad.push(`${pair.replace('>', '->')} observed ${connected ? 'connected' : 'blocked'}, explain ${a?.result?.verdict ?? a?.error?.message ?? 'gave no answer'}`);
+  }
+  if (bad.length > 0) throw new Error(`${label} ${p.protocol}/${p.port}: gingham policy explain disagrees with the probes in ${bad.length} of ${observed.size} cells:\n${bad.join('\n')}`);
 }
 
 const key = (o: NetworkPolicyObject): string => `${o.metadata.namespace}/${o.metadata.name}`;
@@ -202,8 +234,14 @@ export function describeConformance(title: string, tag: string, select: (c: Conf
 
     it('with no policy every pod reaches every pod (TCP and UDP, ports 80 and 81)', async () => {
       // The namespaces' profiles (kns.x, ...) must be programmed before anything is judged: allow a slow first sync.
-      await expectMatrix(fx, 'baseline', { protocol: 'TCP', port: 80, denied: new Set() }, 90_000);
-      for (const p of [{ protocol: 'TCP', port: 81 }, { protocol: 'UDP', port: 80 }, { protocol: 'UDP', port: 81 }] as const) await expectMatrix(fx, 'baseline', { ...p, denied: new Set() });
+      const probes = [{ protocol: 'TCP', port: 80 }, { protocol: 'TCP', port: 81 }, { protocol: 'UDP', port: 80 }, { protocol: 'UDP', port: 81 }] as const;
+      const observed = [await expectMatrix(fx, 'baseline', { ...probes[0], denied: new Set() }, 90_000)];
+      // Asked once the namespaces' profiles are in place (the first matrix held), while the other probes run.
+      const explained = explainMatrices(lab, dir, probes);
+      explained.catch(() => undefined);
+      for (const p of probes.slice(1)) observed.push(await expectMatrix(fx, 'baseline', { ...p, denied: new Set() }));
+      const answers = await explained;
+      probes.forEach((p, i) => expectExplainAgrees('baseline', p, observed[i]!, answers));
     }, 180_000);
 
     for (const c of cases) {
@@ -231,7 +269,13 @@ export function describeConformance(title: string, tag: string, select: (c: Conf
         label(l, false);
         labelled.push(l);
       }
-      for (const p of step.probes) await expectMatrix(fx, `${c.id} ${step.title}`, p);
+      const explained = explainMatrices(lab, dir, step.probes);
+      // Probes may fail first; the explain run must not then reject unobserved.
+      explained.catch(() => undefined);
+      const observed: Map<string, boolean>[] = [];
+      for (const p of step.probes) observed.push(await expectMatrix(fx, `${c.id} ${step.title}`, p));
+      const answers = await explained;
+      step.probes.forEach((p, i) => expectExplainAgrees(`${c.id} ${step.title}`, p, observed[i]!, answers));
     }
   });
 }
