@@ -93,8 +93,8 @@ const probeKey = (p: Probe): string => `${p.protocol.toLowerCase()}/${p.port}`;
 
 /**
  * `gingham policy explain --batch` for every cell of every probe in one run inside master1 (against the lab's etcd):
- * probe key -> "from>to" -> explain's verdict. Started before the probes and awaited after them, so it costs no time of
- * its own: the datastore does not change while a step's probes run.
+ * probe key -> "from>to" -> explain's answer. Started as soon as the step's state is in the datastore and awaited after
+ * the probes, so it overlaps the agents' programming and the probes: the datastore does not change meanwhile.
  */
 async function explainMatrices(lab: TestLab, dir: string, probes: readonly Probe[]): Promise<Map<string, Map<string, ExplainLine>>> {
   const lines: string[] = [];
@@ -240,14 +240,16 @@ export function describeConformance(title: string, tag: string, select: (c: Conf
       // Not fatal (the matrix polling below judges the packets), but a wait that always runs out costs every case.
       if (!landed) process.stderr.write(`netpol conformance: policies not programmed within ${PROGRAMMED_DEADLINE_MS} ms: want ${need.join(', ') || '-'}, gone ${stale.join(', ') || '-'}\n`);
     };
-    const setPolicies = async (want: NetworkPolicyObject[]): Promise<void> => {
+    /** Writes the step's policies; returns the wait until the agents have programmed them. */
+    const writePolicies = (want: NetworkPolicyObject[]): (() => Promise<void>) => {
       const keep = new Set(want.map(key));
       const gone = current.filter((o) => !keep.has(key(o)));
       labFile('apply', want);
       labFile('delete', gone);
       current = want;
-      await programmed(want, gone);
+      return () => programmed(want, gone);
     };
+    const setPolicies = (want: NetworkPolicyObject[]): Promise<void> => writePolicies(want)();
 
     beforeAll(() => {
       if (sctp !== undefined) process.stderr.write(`netpol conformance: SCTP cases skip: this kernel has no SCTP sockets: socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP): ${sctp}\n`);
@@ -307,15 +309,17 @@ export function describeConformance(title: string, tag: string, select: (c: Conf
     }
 
     async function runStep(c: ConformanceCase, step: CaseStep, labelled: LabelChange[]): Promise<void> {
-      if (step.policies) await setPolicies(step.policies((p) => fx.ip[p]));
+      const landed = step.policies ? writePolicies(step.policies((p) => fx.ip[p])) : undefined;
       // A label step's expectation always differs from the step before, so expectMatrix's polling waits for it to land.
       for (const l of step.labels ?? []) {
         label(l, false);
         labelled.push(l);
       }
+      // The datastore holds the step's state now: explain runs while the agents program it and the probes run.
       const explained = explainMatrices(lab, dir, step.probes);
       // Probes may fail first; the explain run must not then reject unobserved.
       explained.catch(() => undefined);
+      await landed?.();
       const observed: Map<string, boolean>[] = [];
       for (const p of step.probes) observed.push(await expectMatrix(fx, `${c.id} ${step.title}`, p));
       const answers = await explained;

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { describeError } from '../lib/errors';
-import { loadPolicyExplainer, type ExplainRequest } from '../node/policy-explain';
+import type { ExplainRequest } from '../node/policy-explain';
 import { addDatastoreOptions, withDatastore, type DatastoreCliOptions } from './datastore-options';
 import type { CliDeps } from './deps';
 import { formatExplanation } from './policy-explain-format';
@@ -106,6 +106,8 @@ export function registerPolicyExplain(policy: Command, deps: CliDeps): void {
     } else {
       queries = [explainRequest({ from: o.from, to: o.to, protocol: o.protocol, port: o.port, sourcePort: o.sourcePort, icmpType: o.icmpType, icmpCode: o.icmpCode }, 'policy explain')];
     }
+    // The policy calculation is loaded by the command that uses it (program.ts keeps start-up small).
+    const { loadPolicyExplainer } = await import('../node/policy-explain');
     const answers = await withDatastore(deps, o, async (ds) => (await loadPolicyExplainer(ds)).explainAll(queries));
     if (o.batch !== undefined) {
       deps.stdout(answers.map((a) => JSON.stringify(a) + '\n').join(''));
