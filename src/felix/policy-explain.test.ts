@@ -248,6 +248,11 @@ describe('explainPacket walks', () => {
     expect(explainPacket(r, { from: { kind: 'address', ip: '192.168.0.1', hostOf: 'n1' }, to: db, protocol: 'tcp', port: 1 })).toMatchObject({ verdict: 'allow', ingress: { policed: false } });
   });
 
+  it('a family the agents program no policy for is not policed', () => {
+    const out = explainPacket(r, { from: { ...web, ip: 'fd00::1' }, to: { kind: 'address', ip: 'fd00::9' }, protocol: 'tcp', port: 22 }, [4]);
+    expect(out).toMatchObject({ verdict: 'allow', egress: { policed: false, reason: 'the agents program no IPv6 policy' } });
+  });
+
   it('refuses ends of two families', () => {
     expect(() => explainPacket(r, { from: web, to: { kind: 'address', ip: 'fd00::1' }, protocol: 'tcp', port: 1 })).toThrow(expect.objectContaining({ code: 'EXPLAIN_FAMILY_MISMATCH' }));
   });

@@ -12,7 +12,7 @@ import { ExplainError, ExplainErrorCode, explainPacket, type ExplainPeer, type E
 import { PolicyInputs } from '../felix/policy-inputs';
 import { describeError, GinghamError } from '../lib/errors';
 import { familyOf, formatIp, tryParseIp } from '../lib/ip';
-import { POLICY_KINDS } from './calc/kinds';
+import { POLICY_FAMILIES, POLICY_KINDS } from './calc/kinds';
 import { feedPolicy } from './policy-feed';
 
 /** One question: `from`/`to` are NS/POD (POD alone: namespace default) or an IP address. */
@@ -103,7 +103,7 @@ export class PolicyExplainer {
         ...(q.sourcePort !== undefined ? { sourcePort: q.sourcePort } : {}),
         ...(q.icmpType !== undefined ? { icmpType: q.icmpType } : {}),
         ...(q.icmpCode !== undefined ? { icmpCode: q.icmpCode } : {}),
-      });
+      }, POLICY_FAMILIES);
       return { query: q, from, to, result };
     } catch (err) {
       if (!(err instanceof GinghamError)) throw err;

@@ -25,7 +25,7 @@ import type { Netlink } from '../netlink/netlink';
 import { NodeAgent } from './agent';
 import { autodetectAddress, type InterfaceAddresses } from './autodetect';
 import { AGENT_FAMILY } from './calc/family';
-import { nodeKinds } from './calc/kinds';
+import { nodeKinds, POLICY_FAMILIES } from './calc/kinds';
 import { CNI_CACHE_KINDS, startNodeCni, type NodeCniConfig } from './cni-serve';
 import { allReady, bgpReadiness, datastoreReadiness, serveHealth } from './health';
 import type { NodeMetrics } from './metrics';
@@ -158,7 +158,7 @@ export async function runNode(cfg: NodeConfig, deps: NodeDeps): Promise<RunningN
       )
     : undefined;
 
-  const policy = cfg.policy && deps.runCommand ? new PolicyDataplane({ nodeName: startup.nodeName, runner: nftRunnerFrom(deps.runCommand), families: [4] }) : undefined;
+  const policy = cfg.policy && deps.runCommand ? new PolicyDataplane({ nodeName: startup.nodeName, runner: nftRunnerFrom(deps.runCommand), families: POLICY_FAMILIES }) : undefined;
   if (cfg.policy && policy === undefined) log.warn('network policy requested but no command runner: policy is not enforced');
   const ipam = new IpamAllocator(store);
   const cache = new DatastoreCache(store, [...nodeKinds(policy !== undefined), ...(cfg.cni ? CNI_CACHE_KINDS : [])], (err) => log.error(`resource cache listener failed: ${describeError(err)}`));

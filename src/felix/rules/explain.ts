@@ -11,6 +11,7 @@ import type { PolicyResolver } from '../calc/policy-resolver';
 import { protocolText } from '../calc/policy-model';
 import { familyOf } from '../../lib/ip';
 import { ExplainError, ExplainErrorCode } from './explain-error';
+import type { Family } from './ir';
 import type { Packet } from './ir-match';
 import { setLookup, walkEndpoint, type Direction, type DirectionWalk } from './explain-walk';
 
@@ -70,14 +71,21 @@ function side(resolver: PolicyResolver, id: string, direction: Direction, p: Pac
   return { policed: true, endpoint: id, ...walkEndpoint(resolver, policies, direction, p, sets) };
 }
 
-/** Explains one packet against a resolver in which every endpoint is local (resolved). */
-export function explainPacket(resolver: PolicyResolver, q: ExplainQuery): ExplainResult {
+/**
+ * Explains one packet against a resolver in which every endpoint is local (resolved). `families`: the families the
+ * agents program policy for (PolicyDataplaneOptions.families); a packet of another family meets no policy table.
+ */
+export function explainPacket(resolver: PolicyResolver, q: ExplainQuery, families: readonly Family[] = [4, 6]): ExplainResult {
   const p = packetOf(q);
   const sets = setLookup(resolver, p.family);
   const { from, to } = q;
   let egress: SideResult;
   let ingress: SideResult;
-  if (from.kind === 'endpoint' && to.kind === 'endpoint' && from.id === to.id) {
+  if (!families.includes(p.family)) {
+    const reason = `the agents program no IPv${p.family} policy`;
+    egress = { policed: false, direction: 'egress', reason };
+    ingress = { policed: false, direction: 'ingress', reason };
+  } else if (from.kind === 'endpoint' && to.kind === 'endpoint' && from.id === to.id) {
     const reason = "the pod's own address: the packet never leaves the pod";
     egress = { policed: false, direction: 'egress', reason };
     ingress = { policed: false, direction: 'ingress', reason };
