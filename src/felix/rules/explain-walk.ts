@@ -10,7 +10,7 @@
 import type { TierAction } from '../../api/kind-tier';
 import type { EndpointPolicies, PolicyResolver } from '../calc/policy-resolver';
 import type { RuleModel } from '../calc/policy-model';
-import { MARK_ACCEPT, MARK_PASS, type NamedSet, type Rule, type Verdict } from './ir';
+import { MARK_ACCEPT, MARK_PASS, type NamedSet, type Verdict } from './ir';
 import { ruleMatches, type Packet, type SetLookup } from './ir-match';
 import { renderRule } from './policy-rules';
 import { setFromIpSet, WORKLOAD_EGRESS_GUARDS } from './ruleset';
@@ -72,12 +72,13 @@ function outcomeOf(v: Verdict): Exclude<Outcome, 'no match'> | undefined {
 function walkRules(rules: readonly RuleModel[], p: Packet, sets: SetLookup, what: string): { outcome: Outcome; rule?: number; logged: number[] } {
   const logged: number[] = [];
   for (let i = 0; i < rules.length; i++) {
-    const rendered: Rule[] = renderRule(rules[i] as RuleModel, p.family, `${what} rule ${i}`);
-    const hit = rendered.find((r) => ruleMatches(r, p, sets));
-    if (!hit) continue;
-    const outcome = outcomeOf(hit.verdict);
-    if (outcome === undefined) logged.push(i);
-    else return { outcome, rule: i, logged };
+    // Every IR rule of the policy rule in order, as the chain runs them: a log (or nflog) rule continues to the next.
+    for (const ir of renderRule(rules[i] as RuleModel, p.family, `${what} rule ${i}`)) {
+      if (!ruleMatches(ir, p, sets)) continue;
+      const outcome = outcomeOf(ir.verdict);
+      if (outcome !== undefined) return { outcome, rule: i, logged };
+      if (ir.verdict.kind === 'log' && !logged.includes(i)) logged.push(i);
+    }
   }
   return { outcome: 'no match', logged };
 }
