@@ -18,7 +18,7 @@ export interface LabStatusJson {
   nodes: Array<{ name: string; namespace: string; address: string; running: boolean; pid?: number; statusSocket: string }>;
   pods: Array<{ name: string; node: string; namespace: string; ip?: string }>;
   warnings: string[];
-  etcd: { running: boolean };
+  etcd: { running: boolean; endpoint: string };
 }
 
 export class TestLab {
@@ -43,15 +43,19 @@ export class TestLab {
     return { status: r.status, stdout: r.stdout ?? '', stderr: (r.stderr ?? '') + (r.error ? String(r.error) : '') };
   }
 
-  /** run() without blocking the test's event loop (for work that overlaps other work). */
-  runAsync(args: readonly string[], timeoutMs = 60_000): Promise<LabRun> {
-    return spawnAsync(process.execPath, [GINGHAM, ...args], timeoutMs, this.env);
-  }
-
   up(args: readonly string[]): LabRun {
     const r = this.run(['lab', 'up', ...args], 240_000);
     if (r.status !== 0) throw new Error(`gingham lab up ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
     return r;
+  }
+
+  /**
+   * `gingham ARGS` in a node as `lab exec NODE -- gingham ARGS` runs it (the node's namespace, the lab's etcd), without
+   * lab exec's own process: for a test that calls it often.
+   */
+  ginghamInNodeAsync(node: string, etcdEndpoint: string, args: readonly string[], timeoutMs = 60_000): Promise<LabRun> {
+    const env = { ...process.env, DATASTORE_TYPE: 'etcdv3', ETCD_ENDPOINTS: etcdEndpoint };
+    return spawnAsync('ip', ['netns', 'exec', this.namespace(node), process.execPath, GINGHAM, ...args], timeoutMs, env);
   }
 
   exec(target: string, cmd: readonly string[], timeoutMs = 30_000): LabRun {

@@ -96,14 +96,14 @@ const probeKey = (p: Probe): string => `${p.protocol.toLowerCase()}/${p.port}`;
  * probe key -> "from>to" -> explain's answer. Started as soon as the step's state is in the datastore and awaited after
  * the probes, so it overlaps the agents' programming and the probes: the datastore does not change meanwhile.
  */
-async function explainMatrices(lab: TestLab, dir: string, probes: readonly Probe[]): Promise<Map<string, Map<string, ExplainLine>>> {
+async function explainMatrices(lab: TestLab, etcd: string, dir: string, probes: readonly Probe[]): Promise<Map<string, Map<string, ExplainLine>>> {
   const lines: string[] = [];
   for (const p of probes) {
     for (const from of PODS) for (const to of PODS) if (from !== to) lines.push(JSON.stringify({ from: podRef(from), to: podRef(to), protocol: p.protocol.toLowerCase(), port: p.port }));
   }
   const file = path.join(dir, `explain-${process.hrtime.bigint()}.jsonl`);
   writeFileSync(file, lines.join('\n') + '\n');
-  const r = await lab.runAsync(['lab', 'exec', 'master1', '--', 'gingham', 'policy', 'explain', '--batch', file], 60_000);
+  const r = await lab.ginghamInNodeAsync('master1', etcd, ['policy', 'explain', '--batch', file]);
   if (r.status !== 0) throw new Error(`gingham policy explain --batch failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
   const out = new Map<string, Map<string, ExplainLine>>();
   for (const l of r.stdout.split('\n').filter((x) => x !== '')) {
@@ -202,6 +202,7 @@ export function describeConformance(title: string, tag: string, select: (c: Conf
     let current: NetworkPolicyObject[] = [];
     let files = 0;
     let nodeNamespaces: string[] = [];
+    let etcd = '';
     const podLabels = new Map<PodId, Record<string, string>>(PODS.map((p) => [p, { pod: p[1]! }]));
 
     const labFile = (verb: 'apply' | 'delete', objs: readonly unknown[]): void => {
@@ -261,6 +262,7 @@ export function describeConformance(title: string, tag: string, select: (c: Conf
       const ip = {} as Record<PodId, string>;
       const netns = {} as Record<PodId, string>;
       nodeNamespaces = st.nodes.map((n) => n.namespace);
+      etcd = st.etcd.endpoint;
       const nodes = new Set<string>();
       for (const id of PODS) {
         const p = st.pods.find((x) => (x as { k8sNamespace?: string }).k8sNamespace === id[0] && x.name === id[1]);
@@ -283,7 +285,7 @@ export function describeConformance(title: string, tag: string, select: (c: Conf
       const probes = [{ protocol: 'TCP', port: 80 }, { protocol: 'TCP', port: 81 }, { protocol: 'UDP', port: 80 }, { protocol: 'UDP', port: 81 }] as const;
       const observed = [await expectMatrix(fx, 'baseline', { ...probes[0], denied: new Set() }, 90_000)];
       // Asked once the namespaces' profiles are in place (the first matrix held), while the other probes run.
-      const explained = explainMatrices(lab, dir, probes);
+      const explained = explainMatrices(lab, etcd, dir, probes);
       explained.catch(() => undefined);
       for (const p of probes.slice(1)) observed.push(await expectMatrix(fx, 'baseline', { ...p, denied: new Set() }));
       const answers = await explained;
@@ -316,7 +318,7 @@ export function describeConformance(title: string, tag: string, select: (c: Conf
         labelled.push(l);
       }
       // The datastore holds the step's state now: explain runs while the agents program it and the probes run.
-      const explained = explainMatrices(lab, dir, step.probes);
+      const explained = explainMatrices(lab, etcd, dir, step.probes);
       // Probes may fail first; the explain run must not then reject unobserved.
       explained.catch(() => undefined);
       await landed?.();
