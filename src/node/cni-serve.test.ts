@@ -10,6 +10,7 @@ import { requestUnixJson } from '../lib/unix-json-client';
 import { FakeNetlink } from '../netlink/fake';
 import { IpamAllocator } from '../ipam';
 import { FakeClock } from '../lib/fake-clock';
+import { atomicStore } from '../datastore/testing/atomic-memory';
 import { CNI_CACHE_KINDS, DEL_QUEUE_DRAIN_INTERVAL_MS, startNodeCni, type NodeCniDeps } from './cni-serve';
 
 describe('startNodeCni', () => {
@@ -104,5 +105,32 @@ describe('startNodeCni', () => {
       await cache.close();
     }
     expect(clock.pending()).toBe(0);
+  });
+
+  it('DEL costs two datastore requests: the endpoint delete (from the cache\'s resourceVersion) and the IPAM commit', async () => {
+    const { store } = atomicStore();
+    await store.create({ apiVersion: 'projectcalico.org/v3', kind: 'IPPool', metadata: { name: 'p' }, spec: { cidr: '10.7.0.0/24', blockSize: 26, nodeSelector: 'all()' } });
+    await store.create({ apiVersion: 'projectcalico.org/v3', kind: 'Node', metadata: { name: 'node1' }, spec: {} });
+    const allocator = new IpamAllocator(store);
+    await allocator.autoAssign({ handleId: 'k8s-pod-network.c1', hostname: 'node1', num4: 1, attrs: { node: 'node1' } });
+    await store.create({ apiVersion: 'projectcalico.org/v3', kind: 'WorkloadEndpoint', metadata: { name: 'node1-k8s-p1-eth0', namespace: 'default' }, spec: { node: 'node1', containerID: 'c1', pod: 'p1', endpoint: 'eth0', orchestrator: 'k8s', interfaceName: 'calip1' } });
+    const cache = new DatastoreCache(store, [...CNI_CACHE_KINDS, 'WorkloadEndpoint']);
+    await cache.start();
+    const socket = path.join(dir, 'cni.sock');
+    const server = await startNodeCni({ socket, datastore: { type: 'etcdv3' } }, { ...deps, store, cache });
+    try {
+      const stdin = JSON.stringify({ cniVersion: '1.0.0', name: 'k8s-pod-network', type: 'gingham', datastore_type: 'etcdv3', etcd_endpoints: 'http://127.0.0.1:2379', nodename: 'node1', ipam: { type: 'gingham-ipam' }, cni_socket: socket });
+      const call = async (env: Record<string, string>): Promise<CniWireReply> =>
+        (await requestUnixJson(socket, { version: CNI_WIRE_VERSION, plugin: 'gingham', env, stdin }, { connectTimeoutMs: 1000, replyTimeoutMs: 5000 })) as CniWireReply;
+      const before = (await call({ CNI_COMMAND: 'VERSION' })).datastoreRequests!;
+      const del = await call({ CNI_COMMAND: 'DEL', CNI_CONTAINERID: 'c1', CNI_IFNAME: 'eth0', CNI_NETNS: '/var/run/netns/gone', CNI_ARGS: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=p1' });
+      expect(del).toMatchObject({ exitCode: 0, stdout: '' });
+      expect(del.datastoreRequests! - before).toBe(2);
+      expect(await allocator.ipsByHandle('k8s-pod-network.c1')).toEqual([]);
+      expect((await store.list('WorkloadEndpoint')).items).toEqual([]);
+    } finally {
+      await server.close();
+      await cache.close();
+    }
   });
 });
