@@ -130,6 +130,22 @@ describe('RouteTable, incrementally', () => {
     expect(await ours(nl)).toEqual(['10.244.0.3/32 dev cali2']);
   });
 
+  it('works through a large change in slices, and a change made between slices waits for the next apply', async () => {
+    const { nl, clock } = await setup();
+    const rt = new RouteTable({ netlink: nl, clock, logger: nullLogger, keysPerSlice: 10 });
+    const source = new VersionedMap<string, Route>();
+    for (let i = 0; i < 25; i++) put(source, bgp(i));
+    rt.setSource(source);
+    const batches = jest.spyOn(nl, 'routeBatch');
+    const applying = rt.apply();
+    await new Promise((r) => setImmediate(r));
+    put(source, bgp(99));
+    // A first apply compares every key: the 25 and the kernel's connected route of eth0.
+    expect(await applying).toMatchObject({ written: 25, examined: 26 });
+    expect(batches).toHaveBeenCalledTimes(3);
+    expect(await rt.apply()).toMatchObject({ written: 1, examined: 1 });
+  });
+
   it('leaves out the source routes its filter rejects, and brings them back when the filter goes', async () => {
     const { nl, rt, source } = await setup();
     put(source, bgp(1));

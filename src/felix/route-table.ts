@@ -49,6 +49,8 @@ export interface RouteTableOptions {
   readonly interfaceGraceMs?: number;
   /** Delay before retrying after a failure or while routes are pending; default 1 s. */
   readonly retryDelayMs?: number;
+  /** Keys diffed and written per slice of an apply, the thread being yielded between slices; default 2000. */
+  readonly keysPerSlice?: number;
 }
 
 export interface RouteFailure {
@@ -75,6 +77,16 @@ export interface ApplyResult {
  */
 export type RouteSource = VersionedMapReader<string, Route>;
 
+/** What one apply did so far (it works through its keys in slices). */
+interface Pass {
+  deleted: number;
+  written: number;
+  pending: PendingRoute[];
+  conflicts: Array<{ readonly route: Route; readonly existing: RouteInfo }>;
+  failures: RouteFailure[];
+  graceUntil?: number;
+}
+
 /** What the kernel will report for a route we just wrote (fields route-diff compares). */
 function asInfo(r: Route, protocol: number, table: number): RouteInfo {
   const family = parseCidr(r.dst).family;
@@ -90,6 +102,7 @@ export class RouteTable {
   private readonly resyncMs: number;
   private readonly graceMs: number;
   private readonly retryMs: number;
+  private readonly sliceKeys: number;
 
   /** The set replaced whole by setRoutes(), stamped with our table and protocol; it overrides the source per key. */
   private desired = new Map<string, Route>();
@@ -122,6 +135,7 @@ export class RouteTable {
     this.resyncMs = opts.resyncIntervalMs ?? 90_000;
     this.graceMs = opts.interfaceGraceMs ?? 10_000;
     this.retryMs = opts.retryDelayMs ?? 1000;
+    this.sliceKeys = opts.keysPerSlice ?? 2000;
   }
 
   /**
@@ -244,11 +258,33 @@ export class RouteTable {
     const now = this.clock.now();
     // Taken after the awaits above and before the first write: a change arriving while this apply writes stays dirty
     // for the next one.
-    const keys = this.takeDirty(cache, resynced);
+    const keys = [...this.takeDirty(cache, resynced)];
+    const pass: Pass = { deleted: 0, written: 0, pending: [], conflicts: [], failures: [] };
+    // In slices, yielding between them: a full resync of 100,000 keys, or a large batch of best paths, must not hold
+    // the process's one thread (the CNI service, the policy loop, BGP keepalives) for the whole diff.
+    for (let i = 0; i < keys.length; i += this.sliceKeys) {
+      if (i > 0) await new Promise<void>((r) => setImmediate(r));
+      await this.applyKeys(keys.slice(i, i + this.sliceKeys), cache, now, pass);
+    }
+    const { deleted, written, pending, conflicts, failures } = pass;
+
+    this.report(pending, conflicts, failures);
+    // After a failure the cache may be wrong about what the kernel holds: the next apply re-reads it (a full diff).
+    if (failures.length > 0) this.markResync();
+    if (failures.length > 0 || pending.length > 0) this.schedule('retry', this.retryMs);
+    if (pass.graceUntil !== undefined) this.schedule('grace', Math.max(0, pass.graceUntil - now));
+    const result: ApplyResult = { deleted, written, pending, conflicts, failures, resynced, examined: keys.length };
+    if (this.rerun && !this.closed) return this.applyOnce();
+    return result;
+  }
+
+  /** Diffs `keys` and writes the difference, deletions first; adds what happened to `pass`. */
+  private async applyKeys(keys: readonly string[], cache: Map<string, RouteInfo>, now: number, pass: Pass): Promise<void> {
     const diff = diffRoutes({ keys, desired: (k) => this.desiredOf(k), observed: cache, links: this.links, protocol: this.protocol, now, graceMs: this.graceMs });
     for (const k of diff.recheck) this.dirty.add(k);
-
-    const failures: RouteFailure[] = [];
+    pass.pending.push(...diff.pending);
+    pass.conflicts.push(...diff.conflicts);
+    if (diff.graceUntil !== undefined) pass.graceUntil = Math.min(pass.graceUntil ?? Infinity, diff.graceUntil);
     const deferring = now < this.deferDeletes;
     if (deferring && diff.deletes.length > 0) {
       this.schedule('grace', this.deferDeletes - now);
@@ -256,33 +292,21 @@ export class RouteTable {
     }
     // Deletions first: a destination moving from one link to another must not briefly have two routes, and freeing
     // a key before writing lets a changed metric land.
-    let deleted = 0;
     for (const [route, err] of await this.run(deferring ? [] : diff.deletes.map((route) => ({ op: 'delete' as const, route })))) {
       if (err === undefined || isNotFound(err)) {
         cache.delete(routeKey(route));
-        deleted++;
-      } else failures.push({ op: 'delete', route, error: err });
+        pass.deleted++;
+      } else pass.failures.push({ op: 'delete', route, error: err });
     }
-    let written = 0;
-    const pending = [...diff.pending];
     for (const [route, err] of await this.run(diff.writes.map((route) => ({ op: 'replace' as const, route })))) {
       if (err === undefined) {
         cache.set(routeKey(route), asInfo(route, this.protocol, this.table));
-        written++;
+        pass.written++;
       } else if (err instanceof NetlinkError && err.errno === 'ENODEV') {
-        pending.push({ route, reason: `its link went away (${err.message})` });
+        pass.pending.push({ route, reason: `its link went away (${err.message})` });
         this.dirty.add(routeKey(route));
-      } else failures.push({ op: 'replace', route, error: err });
+      } else pass.failures.push({ op: 'replace', route, error: err });
     }
-
-    this.report(pending, diff.conflicts, failures);
-    // After a failure the cache may be wrong about what the kernel holds: the next apply re-reads it (a full diff).
-    if (failures.length > 0) this.markResync();
-    if (failures.length > 0 || pending.length > 0) this.schedule('retry', this.retryMs);
-    if (diff.graceUntil !== undefined) this.schedule('grace', Math.max(0, diff.graceUntil - now));
-    const result: ApplyResult = { deleted, written, pending, conflicts: diff.conflicts, failures, resynced, examined: keys.size };
-    if (this.rerun && !this.closed) return this.applyOnce();
-    return result;
   }
 
   /**
