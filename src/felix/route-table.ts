@@ -2,8 +2,9 @@
 // (the dataplane façade, for the node agent) hands it the desired routes in two parts: a small set replaced whole with
 // setRoutes() (workloads, blackholes, VXLAN), and a large one it follows incrementally with setSource() (the routes
 // learned over BGP, a VersionedMap whose change log says which keys moved). apply() diffs only the keys that changed
-// since the last apply (route-diff.ts), the "dirty" keys as Felix's route_table.go calls them, against a cache of the
-// kernel, and writes only the difference: deletions first, then adds/replaces, each failed operation retried once.
+// since the last apply (route-diff.ts; Felix's route_table.go likewise applies per-route deltas to the interfaces
+// marked for a delta update) against a cache of the kernel, and writes only the difference: deletions first, then
+// adds/replaces, each failed operation retried once.
 // So one pod's route costs one key's work with 100,000 routes in the table. Keys left unsettled (pending on a missing
 // link, in conflict with a foreign route, kept for a grace period, deletions deferred, failures) stay dirty.
 //

@@ -1,6 +1,6 @@
 // A key/value map that remembers which keys changed, so a reader that keeps up does work in proportion to the changes,
-// not to the size of the map (Felix hands its route table per-interface updates for the same reason:
-// felix/routetable/route_table.go keeps dirty interfaces rather than re-diffing everything).
+// not to the size of the map (Felix's route table takes per-route deltas, RouteUpdate and RouteRemove, and syncs only
+// the interfaces marked for a delta update, for the same reason: felix/routetable/route_table.go).
 //
 // Writers set and delete; every change appends its key to a change log and moves the cursor on. A reader remembers the
 // cursor it last read at and asks changesSince(cursor): the keys changed since (possibly repeated; read each one's
