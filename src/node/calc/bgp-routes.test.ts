@@ -74,6 +74,24 @@ describe('BgpRoutes', () => {
     expect(routeOf(b, '10.244.1.0/24')).toBeUndefined();
   });
 
+  it('works through at most `limit` prefixes per call and returns the rest, also after a change of context', () => {
+    const best = new Map(Array.from({ length: 5 }, (_, i) => [`10.245.${i}.0/24`, v4('10.0.0.2')] as const));
+    const b = new BgpRoutes();
+    let left = b.update(input(), best, 'all', 2);
+    expect(left).toHaveLength(3);
+    expect([...b.routes.keys()]).toHaveLength(2);
+    left = b.update(input(), best, left, 2);
+    expect(left).toHaveLength(1);
+    expect([...b.routes.keys()]).toHaveLength(4);
+    expect(b.update(input(), best, left, 2)).toEqual([]);
+    expect([...b.routes.keys()]).toHaveLength(5);
+    // A new context: every prefix again, in slices; what is returned is all that is left to do.
+    const rest = b.update(input([{ cidr: '10.244.0.0/16' }, { cidr: '10.245.0.0/16', ipipMode: 'Always' }]), best, [], 3);
+    expect(rest).toHaveLength(2);
+    expect(b.update(input([{ cidr: '10.244.0.0/16' }, { cidr: '10.245.0.0/16', ipipMode: 'Always' }]), best, rest, 3)).toEqual([]);
+    expect([...b.routes.keys()].map((k) => b.routes.get(k)?.linkName)).toEqual(['tunl0', 'tunl0', 'tunl0', 'tunl0', 'tunl0']);
+  });
+
   it('keeps the problems of the current best paths, and forgets one once its prefix routes again', () => {
     const best = new Map([['10.244.1.0/24', v4('192.168.1.1')]]);
     const b = new BgpRoutes();

@@ -57,15 +57,23 @@ export class BgpRoutes {
 
   /**
    * Brings the routes up to date with `bestPaths`, recomputing the prefixes in `changed` (any that changed since the
-   * last call; more is harmless), or all of them when `changed` is 'all' or the input's key changed.
+   * last call; more is harmless), or all of them when `changed` is 'all' or the input's key changed. At most `limit`
+   * prefixes are recomputed; the ones left are returned, for the caller to pass again (with its new changes) soon, so
+   * that 100,000 prefixes are worked through in slices rather than in one stretch of the process's one thread.
    */
-  update(input: BgpRouteInput, bestPaths: ReadonlyMap<string, BestPathHops>, changed: Iterable<string> | 'all'): void {
+  update(input: BgpRouteInput, bestPaths: ReadonlyMap<string, BestPathHops>, changed: Iterable<string> | 'all', limit = Infinity): string[] {
     let prefixes: Iterable<string> = changed;
     if (changed === 'all' || input.key !== this.inputKey) {
       prefixes = new Set([...bestPaths.keys(), ...this.byPrefix.keys()]);
       this.inputKey = input.key;
     }
-    for (const prefix of prefixes) this.recompute(input, prefix, bestPaths.get(prefix));
+    const left: string[] = [];
+    let done = 0;
+    for (const prefix of prefixes) {
+      if (done++ < limit) this.recompute(input, prefix, bestPaths.get(prefix));
+      else left.push(prefix);
+    }
+    return left;
   }
 
   /** The problems of the current best paths (a next hop the node cannot reach, ...). */
