@@ -84,6 +84,12 @@ export interface AgentConfig {
   /** Coalesce bursts of changes into one recomputation. Default 100 ms. */
   readonly debounceMs?: number;
   /**
+   * Coalesce bursts of policy changes into one nft transaction. Default 10 ms: short, because a CNI ADD waits for its
+   * endpoint's policy (and a transaction carries only what changed, so batching buys little), and while a
+   * transaction runs the changes that arrive are coalesced into the next one anyway.
+   */
+  readonly policyDebounceMs?: number;
+  /**
    * After start, keep kernel routes that are no longer computed until every BGP session has been Established for a
    * moment, or this long at most (a restarted agent must not withdraw routes it has not relearned yet). Default: the
    * graceful-restart time (120 s), as BIRD keeps a restarting peer's routes for its restart time (proto/bgp/bgp.c
@@ -219,7 +225,7 @@ export class NodeAgent {
   }
 
   private schedulePolicy(): void {
-    this.after('policy', this.cfg.debounceMs ?? 100, () => void this.applyPolicy());
+    this.after('policy', this.cfg.policyDebounceMs ?? 10, () => void this.applyPolicy());
   }
 
   private async policyRound(): Promise<void> {
