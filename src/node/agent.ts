@@ -51,8 +51,8 @@ import { ensureTunnelAddress } from './tunnel-addr';
 
 const CALC_KINDS: ReadonlySet<string> = new Set(NODE_CALC_KINDS);
 
-/** How many best paths' routes one round recomputes at most (about 0.1 s of work on a busy 2-vCPU machine). */
-const BGP_PREFIXES_PER_ROUND = 5000;
+/** How many best paths' routes one round recomputes at most (40-120 ms of work on a busy 2-vCPU machine). */
+const BGP_PREFIXES_PER_ROUND = 2000;
 
 type AgentTimer = 'recompute' | 'retry' | 'policy' | 'policy-retry' | 'settle';
 
