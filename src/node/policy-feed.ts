@@ -8,6 +8,7 @@ import type { GlobalNetworkPolicy } from '../api/kind-global-network-policy';
 import type { GlobalNetworkSet, NetworkSet } from '../api/kind-network-set';
 import type { NetworkPolicy } from '../api/kind-network-policy';
 import type { Profile } from '../api/kind-profile';
+import type { StagedPolicy } from '../api/kind-staged-policies';
 import type { Tier } from '../api/kind-tier';
 import type { WorkloadEndpoint } from '../api/kind-workload-endpoint';
 import type { CacheUpdate } from '../datastore';
@@ -23,6 +24,8 @@ export type PolicySink = Pick<
   | 'deleteNetworkPolicy'
   | 'setGlobalNetworkPolicy'
   | 'deleteGlobalNetworkPolicy'
+  | 'setStagedPolicy'
+  | 'deleteStagedPolicy'
   | 'setProfile'
   | 'deleteProfile'
   | 'setNetworkSet'
@@ -55,6 +58,12 @@ export function feedPolicy(sink: PolicySink, kind: string, updates: readonly Cac
       case 'GlobalNetworkPolicy':
         if (set) sink.setGlobalNetworkPolicy(o as GlobalNetworkPolicy);
         else sink.deleteGlobalNetworkPolicy(o.metadata.name);
+        break;
+      case 'StagedNetworkPolicy':
+      case 'StagedGlobalNetworkPolicy':
+      case 'StagedKubernetesNetworkPolicy':
+        if (set) sink.setStagedPolicy(o as StagedPolicy);
+        else sink.deleteStagedPolicy(kind, kind === 'StagedGlobalNetworkPolicy' ? undefined : ns, o.metadata.name);
         break;
       case 'Profile':
         if (set) sink.setProfile(o as Profile);

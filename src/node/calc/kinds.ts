@@ -8,7 +8,18 @@ export const NODE_CALC_KINDS = ['Node', 'BGPPeer', 'BGPConfiguration', 'BGPFilte
  * ServiceAccounts as Profiles and networking.k8s.io/v1 NetworkPolicies as NetworkPolicies `knp.default.*`
  * (datastore/kubernetes/view-storage.ts), so the same kinds feed the policy in both modes.
  */
-export const POLICY_KINDS = ['Tier', 'NetworkPolicy', 'GlobalNetworkPolicy', 'Profile', 'NetworkSet', 'GlobalNetworkSet', 'WorkloadEndpoint'] as const;
+export const POLICY_KINDS = [
+  'Tier',
+  'NetworkPolicy',
+  'GlobalNetworkPolicy',
+  'StagedNetworkPolicy',
+  'StagedGlobalNetworkPolicy',
+  'StagedKubernetesNetworkPolicy',
+  'Profile',
+  'NetworkSet',
+  'GlobalNetworkSet',
+  'WorkloadEndpoint',
+] as const;
 
 /** What the node process watches: the calculation's kinds, plus the policy kinds when policy is enforced. */
 export const nodeKinds = (policy: boolean): readonly string[] => [...new Set<string>([...NODE_CALC_KINDS, ...(policy ? POLICY_KINDS : [])])];
