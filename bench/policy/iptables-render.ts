@@ -128,6 +128,8 @@ function verdictLines(v: Verdict): string[][] {
       return [['-j', 'MARK', '--set-xmark', `0x0/0x${v.bits.toString(16)}`]];
     case 'log':
       return [['-j', 'LOG', '--log-prefix', JSON.stringify(v.prefix.slice(0, 28))]];
+    case 'nflog':
+      return [['-j', 'NFLOG', '--nflog-group', String(v.group), '--nflog-prefix', JSON.stringify(v.prefix.slice(0, 63))]];
     case 'vmap':
       throw new IptTranslateError('verdict', 'vmap is expanded by the dispatch translation');
   }

@@ -31,4 +31,9 @@ describe('nft rendering', () => {
     const changed: Chain = { ...other, rules: [] };
     expect(r.render(rs(nets, [chain, changed]))).toEqual(renderTable(rs(nets, [chain, changed]), 't'));
   });
+
+  it('renders an nflog verdict as a log statement to the group, rule evaluation continuing', () => {
+    const c: Chain = { name: 'pi-p', rules: [{ matches: [], verdict: { kind: 'nflog', group: 7, prefix: 'gr/i/default/p/0' } }] };
+    expect(renderTable(rs(hosts, [c]), 't').objects.get('chain:pi-p')?.body).toEqual(['log prefix "gr/i/default/p/0" group 7']);
+  });
 });

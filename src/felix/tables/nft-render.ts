@@ -113,6 +113,8 @@ function renderVerdict(v: Verdict): string {
       return `meta mark set meta mark & ${hex(~v.bits >>> 0)}`;
     case 'log':
       return `log prefix ${quote(v.prefix)}`;
+    case 'nflog':
+      return `log prefix ${quote(v.prefix)} group ${v.group}`;
     case 'vmap':
       return `${v.key} vmap @${v.map}`;
   }
