@@ -59,6 +59,9 @@ function ruleBodies(rule: Rule, state: IptState): string[][] {
 
 function applyMatch(m: Match, bodies: string[][], addAll: (p: string[]) => void, state: IptState): string[][] {
   switch (m.kind) {
+    case 'limit':
+      addAll(['-m', 'limit', '--limit', `${m.perSecond}/second`, '--limit-burst', String(m.burst)]);
+      return bodies;
     case 'ctState':
       addAll(['-m', 'conntrack', '--ctstate', m.states.map((s) => s.toUpperCase()).join(',')]);
       return bodies;

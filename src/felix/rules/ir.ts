@@ -20,7 +20,9 @@ export type Match =
   | { readonly kind: 'ports'; readonly dir: Direction; readonly ports: readonly (number | readonly [number, number])[]; readonly negate?: boolean }
   /** (address . protocol . port) of the given side in a named-port set. */
   | { readonly kind: 'namedPortSet'; readonly dir: Direction; readonly set: string; readonly negate?: boolean }
-  | { readonly kind: 'icmp'; readonly type?: number; readonly code?: number; readonly negate?: boolean };
+  | { readonly kind: 'icmp'; readonly type?: number; readonly code?: number; readonly negate?: boolean }
+  /** At most `perSecond` packets a second after a burst of `burst` (a token bucket per rule, in the kernel). */
+  | { readonly kind: 'limit'; readonly perSecond: number; readonly burst: number };
 
 export type Verdict =
   | { readonly kind: 'accept' | 'drop' | 'return' }

@@ -16,10 +16,13 @@ import type { RuleModel } from '../calc/policy-model';
 import { disjointElements, hostAddress, isFamily } from './cidr-merge';
 import { MARK_ACCEPT, MARK_PASS, setsUsed, type Chain, type Family, type Match, type NamedSet, type Rule, type RuleRef, type Ruleset, type VerdictMap } from './ir';
 import { renderRule } from './policy-rules';
+import { withDenialLogs, type DenialLogOptions } from './denial-log';
 
 export interface RulesetOptions {
   /** Workload interface prefix (FelixConfiguration interfacePrefix). */
   interfacePrefix?: string;
+  /** Log denials to nflog (FelixConfiguration flowLogsFileEnabled); off when absent. */
+  denialLog?: DenialLogOptions;
 }
 
 export const CHAIN_FORWARD = 'forward';
@@ -47,8 +50,8 @@ export function profileChainName(profile: string, inbound: boolean): string {
 }
 
 /** A policy's or profile's chain for one direction; every rule carries its RuleRef (tier '' for a profile). */
-function ruleChain(name: string, rules: readonly RuleModel[], family: Family, what: string, ref: Omit<RuleRef, 'rule'>): Chain {
-  return { name, rules: rules.flatMap((r, i) => renderRule(r, family, `${what} rule ${i}`, { ...ref, rule: i })) };
+function ruleChain(name: string, rules: readonly RuleModel[], family: Family, what: string, ref: Omit<RuleRef, 'rule'>, log: DenialLogOptions | undefined): Chain {
+  return { name, rules: withDenialLogs(rules.flatMap((r, i) => renderRule(r, family, `${what} rule ${i}`, { ...ref, rule: i })), log) };
 }
 
 function baseChains(family: Family, prefix: string): Chain[] {
@@ -120,9 +123,9 @@ function endpointRules(tiers: readonly TierPolicies[], profiles: readonly string
   return rules;
 }
 
-function endpointChain(tiers: readonly TierPolicies[], profiles: readonly string[], inbound: boolean): Chain {
+function endpointChain(tiers: readonly TierPolicies[], profiles: readonly string[], inbound: boolean, log: DenialLogOptions | undefined): Chain {
   const key = JSON.stringify({ tiers, profiles });
-  return { name: `${inbound ? 'tw' : 'fw'}-${hash(key)}`, rules: endpointRules(tiers, profiles, inbound) };
+  return { name: `${inbound ? 'tw' : 'fw'}-${hash(key)}`, rules: withDenialLogs(endpointRules(tiers, profiles, inbound), log) };
 }
 
 /** The IR set of one resolver IP set: a hash set of addresses while every member is one host, else intervals. */
@@ -177,6 +180,7 @@ export class RulesetBuilder {
   build(resolver: PolicyResolver, changes?: PolicyChanges): Ruleset {
     if (changes) for (const id of changes.ipSets) this.setCache.delete(id);
     else this.setCache.clear();
+    const log = this.options.denialLog;
     const chains = new Map<string, Chain>();
     for (const c of this.base) chains.set(c.name, c);
     const fromWl = new Map<string, string>();
@@ -187,7 +191,7 @@ export class RulesetBuilder {
       const pol = resolver.endpointPolicies(ep.id);
       if (!pol) continue;
       let pair = changes ? this.epMemo.get(pol) : undefined;
-      if (!pair) this.epMemo.set(pol, (pair = { ingress: endpointChain(pol.ingress, pol.profiles, true), egress: endpointChain(pol.egress, pol.profiles, false) }));
+      if (!pair) this.epMemo.set(pol, (pair = { ingress: endpointChain(pol.ingress, pol.profiles, true, log), egress: endpointChain(pol.egress, pol.profiles, false, log) }));
       chains.set(pair.ingress.name, pair.ingress);
       chains.set(pair.egress.name, pair.egress);
       toWl.set(ep.interfaceName, pair.ingress.name);
@@ -199,14 +203,14 @@ export class RulesetBuilder {
     for (const id of policies) {
       const p = resolver.activePolicy(id);
       if (!p) continue;
-      chains.set(policyChainName(id, true), this.memoChain(p, 'in', () => ruleChain(policyChainName(id, true), p.inbound, this.family, `policy ${id} ingress`, { tier: p.tier, policy: id, direction: 'ingress' }), !changes));
-      chains.set(policyChainName(id, false), this.memoChain(p, 'out', () => ruleChain(policyChainName(id, false), p.outbound, this.family, `policy ${id} egress`, { tier: p.tier, policy: id, direction: 'egress' }), !changes));
+      chains.set(policyChainName(id, true), this.memoChain(p, 'in', () => ruleChain(policyChainName(id, true), p.inbound, this.family, `policy ${id} ingress`, { tier: p.tier, policy: id, direction: 'ingress' }, log), !changes));
+      chains.set(policyChainName(id, false), this.memoChain(p, 'out', () => ruleChain(policyChainName(id, false), p.outbound, this.family, `policy ${id} egress`, { tier: p.tier, policy: id, direction: 'egress' }, log), !changes));
     }
     for (const name of profiles) {
       const p = resolver.profile(name);
       if (!p) continue;
-      chains.set(profileChainName(name, true), this.memoChain(p, 'in', () => ruleChain(profileChainName(name, true), p.inbound, this.family, `profile ${name} ingress`, { tier: '', policy: name, direction: 'ingress' }), !changes));
-      chains.set(profileChainName(name, false), this.memoChain(p, 'out', () => ruleChain(profileChainName(name, false), p.outbound, this.family, `profile ${name} egress`, { tier: '', policy: name, direction: 'egress' }), !changes));
+      chains.set(profileChainName(name, true), this.memoChain(p, 'in', () => ruleChain(profileChainName(name, true), p.inbound, this.family, `profile ${name} ingress`, { tier: '', policy: name, direction: 'ingress' }, log), !changes));
+      chains.set(profileChainName(name, false), this.memoChain(p, 'out', () => ruleChain(profileChainName(name, false), p.outbound, this.family, `profile ${name} egress`, { tier: '', policy: name, direction: 'egress' }, log), !changes));
     }
     const used = new Set<string>();
     for (const c of chains.values()) for (const n of setsUsed(c)) used.add(n);
