@@ -14,12 +14,15 @@ import { createHash } from 'node:crypto';
 import type { EndpointPolicies, PolicyChanges, PolicyResolver, TierPolicies } from '../calc/policy-resolver';
 import type { RuleModel } from '../calc/policy-model';
 import { disjointElements, hostAddress, isFamily } from './cidr-merge';
-import { MARK_ACCEPT, MARK_PASS, setsUsed, type Chain, type Family, type Match, type NamedSet, type Rule, type Ruleset, type VerdictMap } from './ir';
+import { MARK_ACCEPT, MARK_PASS, setsUsed, type Chain, type Family, type Match, type NamedSet, type Rule, type RuleRef, type Ruleset, type VerdictMap } from './ir';
 import { renderRule } from './policy-rules';
+import { withDenialLogs, type DenialLogOptions } from './denial-log';
 
 export interface RulesetOptions {
   /** Workload interface prefix (FelixConfiguration interfacePrefix). */
   interfacePrefix?: string;
+  /** Log denials to nflog (FelixConfiguration flowLogsFileEnabled); off when absent. */
+  denialLog?: DenialLogOptions;
 }
 
 export const CHAIN_FORWARD = 'forward';
@@ -46,8 +49,9 @@ export function profileChainName(profile: string, inbound: boolean): string {
   return name.length <= 200 ? name : `${inbound ? 'pri' : 'pro'}-${hash(profile)}`;
 }
 
-function ruleChain(name: string, rules: readonly RuleModel[], family: Family, what: string): Chain {
-  return { name, rules: rules.flatMap((r, i) => renderRule(r, family, `${what} rule ${i}`)) };
+/** A policy's or profile's chain for one direction; every rule carries its RuleRef (tier '' for a profile). */
+function ruleChain(name: string, rules: readonly RuleModel[], family: Family, what: string, ref: Omit<RuleRef, 'rule'>, log: DenialLogOptions | undefined): Chain {
+  return { name, rules: withDenialLogs(rules.flatMap((r, i) => renderRule(r, family, `${what} rule ${i}`, { ...ref, rule: i })), log) };
 }
 
 function baseChains(family: Family, prefix: string): Chain[] {
@@ -94,6 +98,7 @@ function baseChains(family: Family, prefix: string): Chain[] {
 
 /** The rules of an endpoint chain for one direction (felix/rules/endpoints.go endpointIptablesChain). */
 function endpointRules(tiers: readonly TierPolicies[], profiles: readonly string[], inbound: boolean): Rule[] {
+  const direction = inbound ? 'ingress' : 'egress';
   const rules: Rule[] = [{ matches: [], verdict: { kind: 'clearMark', bits: MARK_ACCEPT | MARK_PASS }, comment: 'clear accept and pass marks' }];
   if (!inbound) {
     rules.push({ matches: [{ kind: 'protocol', protocols: ['udp'] }, { kind: 'ports', dir: 'dst', ports: [4789] }], verdict: { kind: 'drop' }, comment: 'drop VXLAN sent by a workload' });
@@ -105,19 +110,22 @@ function endpointRules(tiers: readonly TierPolicies[], profiles: readonly string
       rules.push({ matches: [NOT_PASSED], verdict: { kind: 'jump', chain: policyChainName(p, inbound) }, comment: `policy ${p}` });
       rules.push({ matches: [ACCEPTED], verdict: { kind: 'return' }, comment: `return if policy ${p} accepted` });
     }
-    if (t.defaultAction === 'Deny') rules.push({ matches: [NOT_PASSED], verdict: { kind: 'drop' }, comment: `end of tier ${t.tier}: drop if no policy passed the packet` });
+    if (t.defaultAction === 'Deny') {
+      const ref: RuleRef = { tier: t.tier, policy: '', direction, rule: 'end-of-tier' };
+      rules.push({ matches: [NOT_PASSED], verdict: { kind: 'drop' }, comment: `end of tier ${t.tier}: drop if no policy passed the packet`, ref });
+    }
   }
   for (const p of profiles) {
     rules.push({ matches: [], verdict: { kind: 'jump', chain: profileChainName(p, inbound) }, comment: `profile ${p}` });
     rules.push({ matches: [ACCEPTED], verdict: { kind: 'return' }, comment: `return if profile ${p} accepted` });
   }
-  rules.push({ matches: [], verdict: { kind: 'drop' }, comment: 'drop if no profile matched' });
+  rules.push({ matches: [], verdict: { kind: 'drop' }, comment: 'drop if no profile matched', ref: { tier: '', policy: '', direction, rule: 'end-of-tier' } });
   return rules;
 }
 
-function endpointChain(tiers: readonly TierPolicies[], profiles: readonly string[], inbound: boolean): Chain {
+function endpointChain(tiers: readonly TierPolicies[], profiles: readonly string[], inbound: boolean, log: DenialLogOptions | undefined): Chain {
   const key = JSON.stringify({ tiers, profiles });
-  return { name: `${inbound ? 'tw' : 'fw'}-${hash(key)}`, rules: endpointRules(tiers, profiles, inbound) };
+  return { name: `${inbound ? 'tw' : 'fw'}-${hash(key)}`, rules: withDenialLogs(endpointRules(tiers, profiles, inbound), log) };
 }
 
 /** The IR set of one resolver IP set: a hash set of addresses while every member is one host, else intervals. */
@@ -172,6 +180,7 @@ export class RulesetBuilder {
   build(resolver: PolicyResolver, changes?: PolicyChanges): Ruleset {
     if (changes) for (const id of changes.ipSets) this.setCache.delete(id);
     else this.setCache.clear();
+    const log = this.options.denialLog;
     const chains = new Map<string, Chain>();
     for (const c of this.base) chains.set(c.name, c);
     const fromWl = new Map<string, string>();
@@ -182,7 +191,7 @@ export class RulesetBuilder {
       const pol = resolver.endpointPolicies(ep.id);
       if (!pol) continue;
       let pair = changes ? this.epMemo.get(pol) : undefined;
-      if (!pair) this.epMemo.set(pol, (pair = { ingress: endpointChain(pol.ingress, pol.profiles, true), egress: endpointChain(pol.egress, pol.profiles, false) }));
+      if (!pair) this.epMemo.set(pol, (pair = { ingress: endpointChain(pol.ingress, pol.profiles, true, log), egress: endpointChain(pol.egress, pol.profiles, false, log) }));
       chains.set(pair.ingress.name, pair.ingress);
       chains.set(pair.egress.name, pair.egress);
       toWl.set(ep.interfaceName, pair.ingress.name);
@@ -194,14 +203,14 @@ export class RulesetBuilder {
     for (const id of policies) {
       const p = resolver.activePolicy(id);
       if (!p) continue;
-      chains.set(policyChainName(id, true), this.memoChain(p, 'in', () => ruleChain(policyChainName(id, true), p.inbound, this.family, `policy ${id} ingress`), !changes));
-      chains.set(policyChainName(id, false), this.memoChain(p, 'out', () => ruleChain(policyChainName(id, false), p.outbound, this.family, `policy ${id} egress`), !changes));
+      chains.set(policyChainName(id, true), this.memoChain(p, 'in', () => ruleChain(policyChainName(id, true), p.inbound, this.family, `policy ${id} ingress`, { tier: p.tier, policy: id, direction: 'ingress' }, log), !changes));
+      chains.set(policyChainName(id, false), this.memoChain(p, 'out', () => ruleChain(policyChainName(id, false), p.outbound, this.family, `policy ${id} egress`, { tier: p.tier, policy: id, direction: 'egress' }, log), !changes));
     }
     for (const name of profiles) {
       const p = resolver.profile(name);
       if (!p) continue;
-      chains.set(profileChainName(name, true), this.memoChain(p, 'in', () => ruleChain(profileChainName(name, true), p.inbound, this.family, `profile ${name} ingress`), !changes));
-      chains.set(profileChainName(name, false), this.memoChain(p, 'out', () => ruleChain(profileChainName(name, false), p.outbound, this.family, `profile ${name} egress`), !changes));
+      chains.set(profileChainName(name, true), this.memoChain(p, 'in', () => ruleChain(profileChainName(name, true), p.inbound, this.family, `profile ${name} ingress`, { tier: '', policy: name, direction: 'ingress' }, log), !changes));
+      chains.set(profileChainName(name, false), this.memoChain(p, 'out', () => ruleChain(profileChainName(name, false), p.outbound, this.family, `profile ${name} egress`, { tier: '', policy: name, direction: 'egress' }, log), !changes));
     }
     const used = new Set<string>();
     for (const c of chains.values()) for (const n of setsUsed(c)) used.add(n);
