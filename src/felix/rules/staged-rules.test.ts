@@ -81,6 +81,8 @@ describe('staged evaluation chains', () => {
     const rs = build(r, true);
     const staged = [...rs.chains.values()].filter((c) => /^(stw|sfw|spi|spo|spri|spro)-/.test(c.name));
     expect(staged.length).toBeGreaterThan(3);
+    // nft identifiers: a staged policy id's colon must not reach a chain name.
+    for (const name of rs.chains.keys()) expect(name).toMatch(/^[A-Za-z0-9/._-]+$/);
     for (const c of staged) {
       for (const x of c.rules) {
         expect(['drop', 'accept']).not.toContain(x.verdict.kind);

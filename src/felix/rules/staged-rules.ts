@@ -25,9 +25,12 @@ function hash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
+/** nft chain names take letters, digits and `/ . _ -`; a staged policy's id has a colon (`staged:`), so it is hashed. */
+const NFT_NAME = /^[A-Za-z0-9/._-]+$/;
+
 function shadowName(prefix: string, id: string): string {
   const name = `${prefix}-${id}`;
-  return name.length <= 200 ? name : `${prefix}-${hash(id)}`;
+  return name.length <= 200 && NFT_NAME.test(id) ? name : `${prefix}-${hash(id)}`;
 }
 
 /** The shadow copy of a policy's chain in the staged evaluation. */
