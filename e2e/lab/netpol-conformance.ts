@@ -106,14 +106,56 @@ function selectsAPod(o: NetworkPolicyObject, labels: (p: PodId) => Readonly<Reco
   return PODS.filter((p) => p[0] === o.metadata.namespace).some((p) => Object.entries(sel.matchLabels ?? {}).every(([k, v]) => labels(p)[k] === v));
 }
 
-/** The policy ids named by rule comments in the agents' nftables tables (table `ip gingham`), over all nodes. */
+/**
+ * The policy ids whose chains (`pi-<id>` / `po-<id>`) are reachable from the base chains in the agents' nftables
+ * tables (table `ip gingham`), over all nodes: following jumps, gotos and the per-interface verdict maps. Reachable,
+ * not merely present: the agent leaves chains nothing refers to any more (a deleted policy's, an endpoint chain
+ * replaced by another) until its periodic clean-up (policy-dataplane.ts verify), so presence says nothing.
+ */
 function programmedPolicies(nodeNamespaces: readonly string[]): Set<string> {
   const out = new Set<string>();
   for (const ns of nodeNamespaces) {
-    const r = spawnSync('ip', ['netns', 'exec', ns, 'nft', 'list', 'table', 'ip', 'gingham'], { encoding: 'utf8', timeout: 10_000 });
-    for (const m of (r.stdout ?? '').matchAll(/comment "policy ([^"]+)"/g)) out.add(m[1]!);
+    const r = spawnSync('ip', ['netns', 'exec', ns, 'nft', '-j', 'list', 'table', 'ip', 'gingham'], { encoding: 'utf8', timeout: 10_000 });
+    for (const chain of reachableChains(r.stdout ?? '')) {
+      const m = /^p[io]-(.+)$/.exec(chain);
+      if (m) out.add(m[1]!);
+    }
   }
   return out;
+}
+
+/** The chains reachable from a table's base chains in `nft -j list table` output (maps are nodes `@<name>`). */
+function reachableChains(json: string): Set<string> {
+  let items: Record<string, Record<string, unknown>>[] = [];
+  try {
+    items = (JSON.parse(json) as { nftables?: Record<string, Record<string, unknown>>[] }).nftables ?? [];
+  } catch {
+    return new Set();
+  }
+  const edges = new Map<string, Set<string>>();
+  const link = (from: string, body: unknown): void => {
+    const text = JSON.stringify(body);
+    const to = edges.get(from) ?? new Set<string>();
+    for (const m of text.matchAll(/"target":"([^"]+)"/g)) to.add(m[1]!);
+    for (const m of text.matchAll(/"@([^"]+)"/g)) to.add(`@${m[1]!}`);
+    edges.set(from, to);
+  };
+  const roots: string[] = [];
+  for (const item of items) {
+    if (item.chain && item.chain.hook !== undefined) roots.push(String(item.chain.name));
+    if (item.rule) link(String(item.rule.chain), item.rule.expr);
+    if (item.map) link(`@${String(item.map.name)}`, item.map.elem);
+  }
+  const seen = new Set<string>(roots);
+  for (let queue = [...roots]; queue.length > 0; ) {
+    for (const next of edges.get(queue.pop()!) ?? []) {
+      if (!seen.has(next)) {
+        seen.add(next);
+        queue.push(next);
+      }
+    }
+  }
+  return seen;
 }
 
 export function describeConformance(title: string, tag: string, select: (c: ConformanceCase) => boolean): void {
@@ -155,7 +197,7 @@ export function describeConformance(title: string, tag: string, select: (c: Conf
     const programmed = async (want: readonly NetworkPolicyObject[], gone: readonly NetworkPolicyObject[]): Promise<void> => {
       const need = want.filter((o) => selectsAPod(o, (p) => podLabels.get(p)!)).map(policyId);
       const stale = gone.map(policyId).filter((id) => !want.some((o) => policyId(o) === id));
-      await eventually(
+      const landed = await eventually(
         () => {
           const seen = programmedPolicies(nodeNamespaces);
           return need.every((id) => seen.has(id)) && !stale.some((id) => seen.has(id));
@@ -163,6 +205,8 @@ export function describeConformance(title: string, tag: string, select: (c: Conf
         PROGRAMMED_DEADLINE_MS,
         100,
       );
+      // Not fatal (the matrix polling below judges the packets), but a wait that always runs out costs every case.
+      if (!landed) process.stderr.write(`netpol conformance: policies not programmed within ${PROGRAMMED_DEADLINE_MS} ms: want ${need.join(', ') || '-'}, gone ${stale.join(', ') || '-'}\n`);
     };
     const setPolicies = async (want: NetworkPolicyObject[]): Promise<void> => {
       const keep = new Set(want.map(key));
