@@ -11,6 +11,7 @@ import type { Profile } from '../api/kind-profile';
 import type { StagedPolicy } from '../api/kind-staged-policies';
 import type { Tier } from '../api/kind-tier';
 import type { WorkloadEndpoint } from '../api/kind-workload-endpoint';
+import type { FelixConfiguration } from '../api/kind-felix-configuration';
 import type { CacheUpdate } from '../datastore';
 import type { PolicyDataplane } from '../felix/policy-dataplane';
 import { POLICY_KINDS } from './calc/kinds';
@@ -32,6 +33,8 @@ export type PolicySink = Pick<
   | 'deleteNetworkSet'
   | 'setWorkloadEndpoint'
   | 'deleteWorkloadEndpoint'
+  | 'setFelixConfiguration'
+  | 'deleteFelixConfiguration'
 >;
 
 const POLICY_KIND_SET: ReadonlySet<string> = new Set(POLICY_KINDS);
@@ -80,6 +83,10 @@ export function feedPolicy(sink: PolicySink, kind: string, updates: readonly Cac
       case 'WorkloadEndpoint':
         if (set) sink.setWorkloadEndpoint(o as WorkloadEndpoint);
         else sink.deleteWorkloadEndpoint(ns, o.metadata.name);
+        break;
+      case 'FelixConfiguration':
+        if (set) sink.setFelixConfiguration(o as FelixConfiguration);
+        else sink.deleteFelixConfiguration(o.metadata.name);
         break;
     }
   }
