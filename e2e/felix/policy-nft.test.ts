@@ -252,7 +252,7 @@ describeIf(ok)('felix network policy with nftables (real kernel, network namespa
     const ref = (r: Omit<RuleRef, 'direction'>): string => ruleRefId({ direction: 'ingress', ...r });
     const names = {
       stagedEndOfTier: ref({ tier: 'default', policy: '', rule: 'end-of-tier', staged: true }),
-      stagedAllowY: ref({ tier: 'default', policy: 'staged:allow-a', rule: 0, staged: true }),
+      stagedAllowY: ref({ tier: 'default', policy: 'allow-a', rule: 0, staged: true }),
       enforcedAllow: ref({ tier: 'default', policy: 'allow-a', rule: 0 }),
     };
     const runner = processNftRunner({ netns: nodeNs });

@@ -277,7 +277,10 @@ export class RulesetBuilder {
         const p = resolver.activePolicy(id);
         if (!p) continue;
         const what = `policy ${id} ${direction}`;
-        shadow(p, dir, stagedPolicyChainName(id, inbound), () => this.memoChain(p, dir, () => ruleChain(policyChainName(id, inbound), inbound ? p.inbound : p.outbound, this.family, what, { tier: p.tier, policy: id, direction }, log), fresh));
+        // A staged policy counts under the name of the policy it would be (its staged ref tells them apart), so the
+        // staged walk reads as the enforced one would if the staged policies were enforced.
+        const ref = { tier: p.tier, policy: p.staged?.replaces ?? id, direction } as const;
+        shadow(p, dir, stagedPolicyChainName(id, inbound), () => this.memoChain(p, dir, () => ruleChain(policyChainName(id, inbound), inbound ? p.inbound : p.outbound, this.family, what, ref, log), fresh));
       }
       for (const name of profiles) {
         const p = resolver.profile(name);

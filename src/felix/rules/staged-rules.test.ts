@@ -66,7 +66,8 @@ describe('staged evaluation chains', () => {
       'staged: no profile matched, would deny',
     ]);
     const shadow = rs.chains.get(stagedPolicyChainName('staged:allow-web', true));
-    const ref = { tier: 'default', policy: 'staged:allow-web', direction: 'ingress', rule: 0, staged: true };
+    // Counted under the name of the policy it would be: the ref's staged flag tells it from the enforced allow-web.
+    const ref = { tier: 'default', policy: 'allow-web', direction: 'ingress', rule: 0, staged: true };
     expect(shadow?.rules.map((x) => ({ verdict: x.verdict, ref: x.ref }))).toEqual([
       { verdict: expect.objectContaining({ kind: 'nflog', group: 7 }), ref: undefined },
       { verdict: { kind: 'markReturn', bits: MARK_STAGED_DECIDED }, ref },

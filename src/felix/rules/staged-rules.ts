@@ -10,7 +10,9 @@
 // through shadow copies of the policy and profile chains (`spi-`/`spo-`, `spri-`/`spro-`): Allow sets the decided
 // mark, Pass the staged pass mark, Deny logs the would-be denial (denial-log.ts, when denial logging is on) and sets
 // the decided mark, Log does nothing (the enforced chain already logged). The end of a tier, and of the profiles,
-// count and log a would-be denial and return. Every counted rule carries its RuleRef with `staged: true`.
+// count and log a would-be denial and return. Every counted rule carries its RuleRef with `staged: true`; a staged
+// policy's rules count under the id of the enforced policy it would be (ruleset.ts), so stats and the flow log read
+// `staged` + `allow-web` rather than a second spelling of the name.
 // Nothing in a staged chain drops or accepts: returning from it ends the direction with the enforced verdict.
 
 import { createHash } from 'node:crypto';
