@@ -153,8 +153,10 @@ spec:
   it("a staged deny changes no probe; node1's policy stats and denied-flow log show it as staged", async () => {
     const logDir = path.join(dir, 'flows-node1');
     apply('flowlog-node1', `apiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata:\n  name: node.node1\nspec:\n  flowLogsFileEnabled: true\n  flowLogsFileDirectory: ${logDir}\n`);
-    apply(
-      'staged',
+    // Through `gingham lab apply -f`, which hands Calico kinds to `gingham apply`.
+    const stagedFile = path.join(dir, 'staged.yaml');
+    writeFileSync(
+      stagedFile,
       `apiVersion: projectcalico.org/v3
 kind: StagedGlobalNetworkPolicy
 metadata:
@@ -171,6 +173,8 @@ spec:
       - ${pod('node2').ip}/32
 `,
     );
+    const applied = lab.run(['lab', 'apply', '-f', stagedFile]);
+    expect({ status: applied.status, stderr: applied.stderr }).toEqual({ status: 0, stderr: '' });
     type Stat = { policy: string; rule: number | string; staged?: boolean; packets: number };
     const stagedDenials = (): number => {
       const r = lab.exec('node1', ['gingham', 'policy', 'stats', '--policy', 'staged-deny-node2', '-o', 'json']);
