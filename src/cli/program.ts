@@ -6,9 +6,9 @@ import { registerResourceCommands } from './resources';
 import { registerCni } from './cni';
 import { registerIpam } from './ipam';
 import { registerNode } from './node';
+import { registerPolicy } from './policy';
 import { registerControllers } from './controllers';
 import { registerLab } from './lab';
-import { registerPolicy } from './policy';
 import type { CliDeps } from './deps';
 
 export function buildProgram(deps: CliDeps): Command {
@@ -28,8 +28,8 @@ export function buildProgram(deps: CliDeps): Command {
   registerCni(program, deps);
   registerIpam(program, deps);
   registerNode(program, deps);
+  registerPolicy(program, deps);
   registerControllers(program, deps);
   registerLab(program, deps);
-  registerPolicy(program, deps);
   return program;
 }

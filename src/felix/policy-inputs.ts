@@ -8,10 +8,12 @@ import type { GlobalNetworkPolicy } from '../api/kind-global-network-policy';
 import type { GlobalNetworkSet, NetworkSet } from '../api/kind-network-set';
 import type { NetworkPolicy } from '../api/kind-network-policy';
 import type { Profile } from '../api/kind-profile';
+import type { StagedPolicy } from '../api/kind-staged-policies';
 import type { Tier } from '../api/kind-tier';
 import type { WorkloadEndpoint } from '../api/kind-workload-endpoint';
 import { globalNetworkPolicyModel, networkPolicyModel, profileModel } from './calc/policy-model';
 import { PolicyResolver, type EndpointModel } from './calc/policy-resolver';
+import { stagedIdOf, stagedPolicyModel } from './calc/staged-policy-model';
 
 /** The endpoint model of a WorkloadEndpoint (id `<namespace>/<name>`). */
 export function endpointModel(wep: WorkloadEndpoint, local: boolean): EndpointModel {
@@ -55,6 +57,17 @@ export class PolicyInputs {
 
   deleteGlobalNetworkPolicy(name: string): void {
     this.resolver.deletePolicy(name);
+  }
+
+  /** A staged policy: evaluated, counted and logged as if enforced, never enforced; Ignore takes it out. */
+  setStagedPolicy(p: StagedPolicy): void {
+    const model = stagedPolicyModel(p);
+    if (model) this.resolver.setPolicy(model);
+    else this.resolver.deletePolicy(stagedIdOf(p.kind, p.metadata.namespace, p.metadata.name));
+  }
+
+  deleteStagedPolicy(kind: StagedPolicy['kind'], namespace: string | undefined, name: string): void {
+    this.resolver.deletePolicy(stagedIdOf(kind, namespace, name));
   }
 
   setProfile(p: Profile): void {

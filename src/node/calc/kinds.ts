@@ -9,9 +9,22 @@ export const NODE_CALC_KINDS = ['Node', 'BGPPeer', 'BGPConfiguration', 'BGPFilte
  * The kinds the policy dataplane is fed (node/policy-feed.ts), watched besides NODE_CALC_KINDS when policy is enforced;
  * WorkloadEndpoint feeds both the routes and the policy. In Kubernetes mode the datastore presents Namespaces and
  * ServiceAccounts as Profiles and networking.k8s.io/v1 NetworkPolicies as NetworkPolicies `knp.default.*`
- * (datastore/kubernetes/view-storage.ts), so the same kinds feed the policy in both modes.
+ * (datastore/kubernetes/view-storage.ts), so the same kinds feed the policy in both modes. FelixConfiguration switches
+ * the denied-flow log on and off.
  */
-export const POLICY_KINDS = ['Tier', 'NetworkPolicy', 'GlobalNetworkPolicy', 'Profile', 'NetworkSet', 'GlobalNetworkSet', 'WorkloadEndpoint'] as const;
+export const POLICY_KINDS = [
+  'Tier',
+  'NetworkPolicy',
+  'GlobalNetworkPolicy',
+  'StagedNetworkPolicy',
+  'StagedGlobalNetworkPolicy',
+  'StagedKubernetesNetworkPolicy',
+  'Profile',
+  'NetworkSet',
+  'GlobalNetworkSet',
+  'WorkloadEndpoint',
+  'FelixConfiguration',
+] as const;
 
 /** The families the agent programs policy for (its one address family, family.ts); explain judges the others unpoliced. */
 export const POLICY_FAMILIES: readonly IpFamily[] = [AGENT_FAMILY.ip];
