@@ -1,7 +1,7 @@
 // The text form of `gingham policy explain`: the verdict, both ends, then per direction the decision and the walk
 // (tiers in order, each policy's outcome and rule, the profiles). Rule numbers count from 0 in the policy's ingress or
 // egress list, as the rule comments in the nftables table do.
-import type { Decision, ExplainAnswer, ExplainPeer, PolicyStep, ProfileStep, SideResult } from '../node/policy-explain';
+import type { Decision, DirectionWalk, ExplainAnswer, ExplainPeer, PolicyStep, ProfileStep, SideResult } from '../node/policy-explain';
 
 const peerText = (ref: string, p: ExplainPeer): string =>
   p.kind === 'endpoint' ? `${ref}: endpoint ${p.id} on ${p.node} (${p.ip})` : `${ref}: ${p.hostOf !== undefined ? `host ${p.hostOf}` : 'not a workload endpoint'} (${p.ip})`;
@@ -27,14 +27,22 @@ function stepText(s: PolicyStep | ProfileStep): string {
   return s.logged.length ? `${main}; logged by rule${s.logged.length > 1 ? 's' : ''} ${s.logged.join(', ')}` : main;
 }
 
+function walkLines(w: Omit<DirectionWalk, 'direction'>, indent: string): string[] {
+  const lines: string[] = [];
+  for (const t of w.tiers) {
+    lines.push(`${indent}tier ${t.tier} (default action ${t.defaultAction})`);
+    for (const p of t.policies) lines.push(`${indent}  ${p.policy}${p.staged ? ' [staged]' : ''}: ${stepText(p)}`);
+  }
+  for (const p of w.profiles) lines.push(`${indent}profile ${p.profile}: ${stepText(p)}`);
+  return lines;
+}
+
 function sideText(s: SideResult): string {
   if (!s.policed) return `${s.direction}: not policed: ${s.reason}\n`;
-  const lines = [`${s.direction} of ${s.endpoint}: ${decisionText(s.decidedBy, s.direction)}${s.noPolicy ? ' (no policy selects this endpoint)' : ''}`];
-  for (const t of s.tiers) {
-    lines.push(`  tier ${t.tier} (default action ${t.defaultAction})`);
-    for (const p of t.policies) lines.push(`    ${p.policy}: ${stepText(p)}`);
+  const lines = [`${s.direction} of ${s.endpoint}: ${decisionText(s.decidedBy, s.direction)}${s.noPolicy ? ' (no policy selects this endpoint)' : ''}`, ...walkLines(s, '  ')];
+  if (s.staged) {
+    lines.push(`  staged policies (never enforced) would have it ${decisionText(s.staged.decidedBy, s.direction)}`, ...walkLines(s.staged, '    '));
   }
-  for (const p of s.profiles) lines.push(`  profile ${p.profile}: ${stepText(p)}`);
   return lines.join('\n') + '\n';
 }
 

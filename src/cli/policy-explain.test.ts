@@ -74,6 +74,34 @@ describe('gingham policy explain', () => {
     });
   }
 
+  it('walks a staged policy beside the enforced walk, marked staged, never deciding', async () => {
+    const h = await cluster();
+    // Staged: the same policy with its only rule turned into a Deny of everything.
+    await h.store.create({
+      apiVersion: API,
+      kind: 'StagedKubernetesNetworkPolicy',
+      metadata: { name: 'a-from-x', namespace: 'x' },
+      spec: { podSelector: { matchLabels: { pod: 'a' } }, policyTypes: ['Ingress'], ingress: [] },
+    });
+    const r = await h.run('policy', 'explain', '--from', 'x/b', '--to', 'x/a', '--port', '8080');
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('10.65.1.1 -> 10.65.0.1 tcp/8080: allowed\n');
+    expect(r.stdout).toContain(
+      [
+        'ingress of x/n1-k8s-a-eth0: allowed by policy x/knp.default.a-from-x ingress rule 0 (tier default)',
+        '  tier default (default action Deny)',
+        '    x/knp.default.a-from-x: Allow (rule 0)',
+        '  staged policies (never enforced) would have it denied at the end of tier default: no policy of the tier allowed or passed it',
+        '    tier default (default action Deny)',
+        '      x/staged:knp.default.a-from-x [staged]: no match',
+        '',
+      ].join('\n'),
+    );
+    const j = JSON.parse((await h.run('policy', 'explain', '--from', 'x/b', '--to', 'x/a', '--port', '8080', '-o', 'json')).stdout) as { result: { verdict: string; ingress: { staged?: { verdict: string } } } };
+    expect(j.result.verdict).toBe('allow');
+    expect(j.result.ingress.staged?.verdict).toBe('deny');
+  });
+
   it('answers a batch of JSON lines in order, errors per line', async () => {
     const h = await cluster();
     h.stdin = ['{"from":"x/b","to":"x/a","protocol":"tcp","port":8080}', '', '{"from":"x/nope","to":"x/a","protocol":"tcp","port":80}', '{"from":"y/a","to":"x/a","protocol":"tcp","port":8080}'].join('\n');

@@ -30,7 +30,7 @@ export type ExplainAnswer =
   | { readonly query: ExplainRequest; readonly from: ExplainPeer; readonly to: ExplainPeer; readonly result: ExplainResult }
   | { readonly query: ExplainRequest; readonly error: { readonly code: string; readonly message: string } };
 
-export type { Decision, ExplainPeer, ExplainResult, PolicyStep, ProfileStep, SideResult, TierStep } from '../felix/policy-explain';
+export type { Decision, DirectionWalk, ExplainPeer, ExplainResult, PolicyStep, ProfileStep, SideResult, TierStep } from '../felix/policy-explain';
 
 export const EXPLAIN_KINDS: readonly string[] = [...POLICY_KINDS, 'Node'];
 

@@ -28,6 +28,8 @@ export interface PolicyStep {
   readonly logged: readonly number[];
   /** Skipped: an earlier policy of the tier passed the packet. */
   readonly skipped?: boolean;
+  /** A staged policy (only in a staged walk): what it would do, never enforced. */
+  readonly staged?: boolean;
 }
 
 export interface TierStep {
@@ -110,13 +112,14 @@ export function walkEndpoint(resolver: PolicyResolver, policies: EndpointPolicie
     tiers.push({ tier: t.tier, defaultAction: t.defaultAction, policies: steps });
     let passed = false;
     for (const id of t.policies) {
+      const model = resolver.activePolicy(id);
+      const staged = model?.staged ? { staged: true } : {};
       if (passed) {
-        steps.push({ policy: id, outcome: 'no match', logged: [], skipped: true });
+        steps.push({ policy: id, outcome: 'no match', logged: [], skipped: true, ...staged });
         continue;
       }
-      const model = resolver.activePolicy(id);
       const r = walkRules((inbound ? model?.inbound : model?.outbound) ?? [], p, sets, `policy ${id} ${direction}`);
-      steps.push({ policy: id, ...r });
+      steps.push({ policy: id, ...r, ...staged });
       if (r.outcome === 'Allow' || r.outcome === 'Deny') {
         return { ...base, verdict: r.outcome === 'Allow' ? 'allow' : 'deny', decidedBy: { kind: 'rule', tier: t.tier, policy: id, rule: r.rule as number, action: r.outcome }, tiers, profiles: [] };
       }

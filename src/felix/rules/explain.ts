@@ -5,7 +5,8 @@
 // local pod is never policed, so kubelet probes always work); a pod's packet to its own address never leaves the pod.
 // A peer that is not a workload endpoint (a host, an outside address) has no policy of its own and is matched only by
 // the other side's `nets` rules. Only the first packet of a connection is judged: replies and related packets of an
-// allowed connection are accepted by conntrack. Pure: reads the resolver, no I/O.
+// allowed connection are accepted by conntrack. Staged policies never decide: where they change an endpoint's walk,
+// the staged view is walked beside it and shown with the verdict it would give. Pure: reads the resolver, no I/O.
 
 import type { PolicyResolver } from '../calc/policy-resolver';
 import { protocolText } from '../calc/policy-model';
@@ -35,7 +36,16 @@ export interface ExplainQuery {
 
 export type SideResult =
   | { readonly policed: false; readonly direction: Direction; readonly reason: string }
-  | ({ readonly policed: true; readonly endpoint: string } & DirectionWalk);
+  | ({
+      readonly policed: true;
+      readonly endpoint: string;
+      /**
+       * Where staged policies change the endpoint's walk (policy-resolver.ts EndpointPolicies.staged): the walk of the
+       * staged view and the verdict it would give. Never decides: the kernel walks it only after the enforced walk
+       * accepted, to count and log would-be denials (staged-rules.ts).
+       */
+      readonly staged?: DirectionWalk;
+    } & DirectionWalk);
 
 export interface ExplainResult {
   /** allow only when every policed side allows. */
@@ -68,7 +78,9 @@ export function packetOf(q: ExplainQuery): Packet {
 function side(resolver: PolicyResolver, id: string, direction: Direction, p: Packet, sets: ReturnType<typeof setLookup>): SideResult {
   const policies = resolver.endpointPolicies(id);
   if (!policies) throw new ExplainError(ExplainErrorCode.NotResolved, `endpoint ${id} has no resolved policy (not a local endpoint of this calculation)`);
-  return { policed: true, endpoint: id, ...walkEndpoint(resolver, policies, direction, p, sets) };
+  const stagedTiers = policies.staged?.[direction];
+  const staged = stagedTiers ? { staged: walkEndpoint(resolver, { ...policies, [direction]: stagedTiers }, direction, p, sets) } : {};
+  return { policed: true, endpoint: id, ...walkEndpoint(resolver, policies, direction, p, sets), ...staged };
 }
 
 /**
