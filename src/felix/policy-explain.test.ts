@@ -1,8 +1,8 @@
 // explain against the ruleset the agent renders: a scenario with tiers (Pass and Deny defaults), Pass, Log, Deny,
-// named ports, ipBlock except, notPorts, ICMP, namespace and service-account selectors, network sets, a staged-free
-// default tier and profiles; every packet between its endpoints and outside addresses is judged twice, by
-// explainPacket and by running the nftables IR that RulesetBuilder builds for the kernel (base chains, verdict maps,
-// marks) in the small interpreter below. The two must agree on every packet.
+// named ports, ipBlock except, notPorts, ICMP, namespace and service-account selectors, network sets, a staged policy
+// (its staged chain is entered after an enforced accept) and profiles; every packet between its endpoints and outside
+// addresses is judged twice, by explainPacket and by running the nftables IR that RulesetBuilder builds for the kernel
+// (base chains, verdict maps, marks) in the small interpreter below. The two must agree on every packet.
 import { namespaceToProfile } from '../api/k8s';
 import { profileModel, type PolicyModel, type RuleModel } from './calc/policy-model';
 import type { PolicyResolver } from './calc/policy-resolver';
@@ -72,6 +72,13 @@ function scenario(): PolicyResolver {
       ],
     }),
   );
+  // Staged: db-guard replaced by a Deny of everything (the kernel walks it after an enforced accept, never dropping).
+  inputs.setStagedPolicy({
+    apiVersion: 'projectcalico.org/v3',
+    kind: 'StagedGlobalNetworkPolicy',
+    metadata: { name: 'db-guard' },
+    spec: { tier: 'strict', selector: "app == 'db'", types: ['Ingress'], ingress: [{ action: 'Deny' }] },
+  });
   r.takeChanges();
   return r;
 }
@@ -231,6 +238,19 @@ describe('explainPacket walks', () => {
     },
   ];
   for (const c of cases) it(c.name, () => expect(explainPacket(r, { from: c.from, to: c.to, protocol: c.protocol, ...(c.port !== undefined ? { port: c.port } : {}) })).toMatchObject(c.want as object));
+
+  it('walks the staged view beside the enforced one, never letting it decide', () => {
+    const out = explainPacket(r, { from: web, to: db, protocol: 'tcp', port: 5432 });
+    expect(out).toMatchObject({
+      verdict: 'allow',
+      ingress: {
+        decidedBy: { kind: 'rule', policy: 'db-guard' },
+        staged: { verdict: 'deny', decidedBy: { kind: 'rule', tier: 'strict', policy: 'staged:db-guard', rule: 0, action: 'Deny' } },
+      },
+    });
+    const tier = out.ingress.policed ? out.ingress.staged?.tiers.find((t) => t.tier === 'strict') : undefined;
+    expect(tier?.policies.find((p) => p.policy === 'staged:db-guard')?.staged).toBe(true);
+  });
 
   it('a Pass in a profile ends only that profile', () => {
     const out = explainPacket(r, { from: { kind: 'address', ip: '203.0.113.1' }, to: client, protocol: 'tcp', port: 80 });
