@@ -3,9 +3,9 @@
 // enforcing: the houses fixture applied once with `gingham lab apply -f` (testdata/anp/fixture.yaml), then per test its
 // policies applied, its sub-tests run in order with their patches applied cumulatively (each a `gingham lab apply` of
 // the changed policies, `lab delete` of removed ones), each poke a real connection from one pod's network namespace
-// (lab-prober.ts). After a change the runner waits until the endpoint chains the agents' nftables dispatch to jump to
-// every policy present and none removed, then re-probes until every poke of the sub-test holds or 20 s pass
-// (upstream's PokeServer polls too).
+// (lab-prober.ts). After a change the runner waits until the chain of every policy present, and of none removed, is
+// reachable from the base chains of the agents' nftables tables, then re-probes until every poke of the sub-test
+// holds or 20 s pass (upstream's PokeServer polls too).
 // SCTP pokes skip, printing the kernel's reason, only where socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP) fails; a test
 // made only of SCTP pokes is skipped whole. Node-peer tests are listed and skipped with the reason (anp-cases.ts).
 //
@@ -19,7 +19,7 @@ import path from 'node:path';
 import { describeIf, requireTools } from '../lib/tools';
 import { ANP_CASES, POD_IDS, POD_NAMES, namespaceOf, parseProbe, type AnpCase, type PodId, type PolicyObject, type Probe } from './anp-cases';
 import { TestLab, eventually, labObjects } from './lab-harness';
-import { enforcedPolicies, probeFrom, sctpUnavailable } from './lab-prober';
+import { probeFrom, programmedPolicies, sctpUnavailable } from './lab-prober';
 
 const PROBE_TIMEOUT_S = 0.5;
 const PROGRAMMED_DEADLINE_MS = 10_000;
@@ -80,13 +80,13 @@ describeIf(ok)('network-policy-api conformance v0.1.7 (houses on two nodes, agen
     const stale = current.filter((o) => !keep.has(keyOf(o))).map(policyId);
     const programmed = await eventually(
       () => {
-        const seen = enforcedPolicies(nodeNamespaces);
+        const seen = programmedPolicies(nodeNamespaces);
         return need.every((id) => seen.has(id)) && !stale.some((id) => seen.has(id));
       },
       PROGRAMMED_DEADLINE_MS,
       100,
     );
-    if (!programmed) throw new Error(`the agents did not program ${need.join(', ') || 'nothing'} (and drop ${stale.join(', ') || 'nothing'}) within ${PROGRAMMED_DEADLINE_MS} ms: they have ${[...enforcedPolicies(nodeNamespaces)].join(', ')}`);
+    if (!programmed) throw new Error(`the agents did not program ${need.join(', ') || 'nothing'} (and drop ${stale.join(', ') || 'nothing'}) within ${PROGRAMMED_DEADLINE_MS} ms: they have ${[...programmedPolicies(nodeNamespaces)].join(', ')}`);
   };
 
   /** Pokes every probe (in parallel) until all hold or the deadline passes; returns the last observation. */

@@ -2,7 +2,7 @@
 // the network-policy-api cases) need to probe a lab: whether this kernel has SCTP sockets, and one client process
 // (testdata/netpol/prober.py) inside a pod's network namespace that probes a list of addresses on one port in
 // parallel, as agnhost `connect --timeout` does upstream, so a row of probes costs about one timeout; and which
-// policies the agents have programmed (named in their nftables rule comments).
+// policies the agents enforce (whose chains are reachable from the base chains of their nftables tables).
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 
@@ -42,33 +42,54 @@ export async function probeFrom(netns: string, protocol: ProbeProtocol, port: nu
   }
 }
 
-/** The policy ids named by rule comments in the agents' nftables tables (table `ip gingham`), over all nodes. */
+/**
+ * The policy ids whose chains (`pi-<id>` / `po-<id>`) are reachable from the base chains in the agents' nftables
+ * tables (table `ip gingham`), over all nodes: following jumps, gotos and the per-interface verdict maps. Reachable,
+ * not merely present: the agent leaves chains nothing refers to any more (a deleted policy's, an endpoint chain
+ * replaced by another) until its periodic clean-up (policy-dataplane.ts verify), so presence says nothing.
+ */
 export function programmedPolicies(nodeNamespaces: readonly string[]): Set<string> {
   const out = new Set<string>();
   for (const ns of nodeNamespaces) {
-    const r = spawnSync('ip', ['netns', 'exec', ns, 'nft', 'list', 'table', 'ip', 'gingham'], { encoding: 'utf8', timeout: 10_000 });
-    for (const m of (r.stdout ?? '').matchAll(/comment "policy ([^"]+)"/g)) out.add(m[1]!);
+    const r = spawnSync('ip', ['netns', 'exec', ns, 'nft', '-j', 'list', 'table', 'ip', 'gingham'], { encoding: 'utf8', timeout: 10_000 });
+    for (const chain of reachableChains(r.stdout ?? '')) {
+      const m = /^p[io]-(.+)$/.exec(chain);
+      if (m) out.add(m[1]!);
+    }
   }
   return out;
 }
 
-/**
- * The policies the agents enforce now: those named by the jump comments of the endpoint chains their dispatch maps
- * (to-wl, from-wl) point at. Chains a change left unreferenced may stay in the table until a later transaction removes
- * them, so a policy named anywhere in the table is not necessarily in force.
- */
-export function enforcedPolicies(nodeNamespaces: readonly string[]): Set<string> {
-  const out = new Set<string>();
-  for (const ns of nodeNamespaces) {
-    const r = spawnSync('ip', ['netns', 'exec', ns, 'nft', 'list', 'table', 'ip', 'gingham'], { encoding: 'utf8', timeout: 10_000 });
-    const text = r.stdout ?? '';
-    const chains = new Map<string, string>();
-    for (const m of text.matchAll(/^\s*chain (\S+) \{\n([\s\S]*?)^\s*\}/gm)) chains.set(m[1]!, m[2]!);
-    for (const m of text.matchAll(/^\s*map (?:to|from)-wl \{[\s\S]*?elements = \{([^}]*)\}/gm)) {
-      for (const g of m[1]!.matchAll(/goto (\S+?)[,\s]/g)) {
-        for (const c of (chains.get(g[1]!) ?? '').matchAll(/comment "policy ([^"]+)"/g)) out.add(c[1]!);
+/** The chains reachable from a table's base chains in `nft -j list table` output (maps are nodes `@<name>`). */
+function reachableChains(json: string): Set<string> {
+  let items: Record<string, Record<string, unknown>>[] = [];
+  try {
+    items = (JSON.parse(json) as { nftables?: Record<string, Record<string, unknown>>[] }).nftables ?? [];
+  } catch {
+    return new Set();
+  }
+  const edges = new Map<string, Set<string>>();
+  const link = (from: string, body: unknown): void => {
+    const text = JSON.stringify(body);
+    const to = edges.get(from) ?? new Set<string>();
+    for (const m of text.matchAll(/"target":"([^"]+)"/g)) to.add(m[1]!);
+    for (const m of text.matchAll(/"@([^"]+)"/g)) to.add(`@${m[1]!}`);
+    edges.set(from, to);
+  };
+  const roots: string[] = [];
+  for (const item of items) {
+    if (item.chain && item.chain.hook !== undefined) roots.push(String(item.chain.name));
+    if (item.rule) link(String(item.rule.chain), item.rule.expr);
+    if (item.map) link(`@${String(item.map.name)}`, item.map.elem);
+  }
+  const seen = new Set<string>(roots);
+  for (let queue = [...roots]; queue.length > 0; ) {
+    for (const next of edges.get(queue.pop()!) ?? []) {
+      if (!seen.has(next)) {
+        seen.add(next);
+        queue.push(next);
       }
     }
   }
-  return out;
+  return seen;
 }

@@ -110,7 +110,7 @@ export function describeConformance(title: string, tag: string, select: (c: Conf
     const programmed = async (want: readonly NetworkPolicyObject[], gone: readonly NetworkPolicyObject[]): Promise<void> => {
       const need = want.filter((o) => selectsAPod(o, (p) => podLabels.get(p)!)).map(policyId);
       const stale = gone.map(policyId).filter((id) => !want.some((o) => policyId(o) === id));
-      await eventually(
+      const landed = await eventually(
         () => {
           const seen = programmedPolicies(nodeNamespaces);
           return need.every((id) => seen.has(id)) && !stale.some((id) => seen.has(id));
@@ -118,6 +118,8 @@ export function describeConformance(title: string, tag: string, select: (c: Conf
         PROGRAMMED_DEADLINE_MS,
         100,
       );
+      // Not fatal (the matrix polling below judges the packets), but a wait that always runs out costs every case.
+      if (!landed) process.stderr.write(`netpol conformance: policies not programmed within ${PROGRAMMED_DEADLINE_MS} ms: want ${need.join(', ') || '-'}, gone ${stale.join(', ') || '-'}\n`);
     };
     const setPolicies = async (want: NetworkPolicyObject[]): Promise<void> => {
       const keep = new Set(want.map(key));
