@@ -59,6 +59,9 @@ function ruleBodies(rule: Rule, state: IptState): string[][] {
 
 function applyMatch(m: Match, bodies: string[][], addAll: (p: string[]) => void, state: IptState): string[][] {
   switch (m.kind) {
+    case 'limit':
+      addAll(['-m', 'limit', '--limit', `${m.perSecond}/second`, '--limit-burst', String(m.burst)]);
+      return bodies;
     case 'ctState':
       addAll(['-m', 'conntrack', '--ctstate', m.states.map((s) => s.toUpperCase()).join(',')]);
       return bodies;
@@ -128,6 +131,8 @@ function verdictLines(v: Verdict): string[][] {
       return [['-j', 'MARK', '--set-xmark', `0x0/0x${v.bits.toString(16)}`]];
     case 'log':
       return [['-j', 'LOG', '--log-prefix', JSON.stringify(v.prefix.slice(0, 28))]];
+    case 'nflog':
+      return [['-j', 'NFLOG', '--nflog-group', String(v.group), '--nflog-prefix', JSON.stringify(v.prefix.slice(0, 63))]];
     case 'vmap':
       throw new IptTranslateError('verdict', 'vmap is expanded by the dispatch translation');
   }

@@ -64,6 +64,9 @@ export const CALICO_RESOURCES: readonly ResourceType[] = [
   ['kubecontrollersconfigurations', 'KubeControllersConfiguration', false],
   ['networkpolicies', 'NetworkPolicy', true],
   ['networksets', 'NetworkSet', true],
+  ['stagedglobalnetworkpolicies', 'StagedGlobalNetworkPolicy', false],
+  ['stagedkubernetesnetworkpolicies', 'StagedKubernetesNetworkPolicy', true],
+  ['stagednetworkpolicies', 'StagedNetworkPolicy', true],
   ['tiers', 'Tier', false],
 ].map(([plural, kind, namespaced]) => ({
   group: CALICO_GROUP,

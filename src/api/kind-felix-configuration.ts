@@ -45,6 +45,13 @@ export interface FelixConfigurationSpec {
   prometheusMetricsPort?: number;
   ipForwarding?: 'Enabled' | 'Disabled';
   logSeverityScreen?: string;
+  /** Denied-flow log (Calico Enterprise's file flow-log fields; Gingham logs denied flows only). Default false. */
+  flowLogsFileEnabled?: boolean;
+  flowLogsFileDirectory?: string;
+  flowLogsFileMaxFiles?: number;
+  flowLogsFileMaxFileSizeMB?: number;
+  /** Gingham: packets a second each denying rule may log (kernel rate limit). Default 100. */
+  flowLogsDeniedRateLimit?: number;
   /** Felix fields Gingham does not interpret, kept as written. */
   [other: string]: unknown;
 }
@@ -87,6 +94,11 @@ const specShape = obj(
     f('prometheusMetricsPort', int, true),
     f('ipForwarding', str),
     f('logSeverityScreen', str),
+    f('flowLogsFileEnabled', bool, true),
+    f('flowLogsFileDirectory', str),
+    f('flowLogsFileMaxFiles', int, true),
+    f('flowLogsFileMaxFileSizeMB', int, true),
+    f('flowLogsDeniedRateLimit', int, true),
   ],
   true,
 );
@@ -119,7 +131,15 @@ export const FELIX_DEFAULTS = {
   prometheusMetricsPort: PORTS.metrics,
   ipForwarding: 'Enabled',
   logSeverityScreen: 'Info',
+  flowLogsFileEnabled: false,
+  flowLogsFileDirectory: '/var/log/gingham',
+  flowLogsFileMaxFiles: 5,
+  flowLogsFileMaxFileSizeMB: 100,
+  flowLogsDeniedRateLimit: 100,
 } as const;
+
+/** The live denied-flow log inside flowLogsFileDirectory (rotated copies get .1, .2, ...). */
+export const FLOW_LOG_FILE_NAME = 'flows-denied.log';
 
 function validate(res: FelixConfiguration, p: Problems): void {
   const s = res.spec ?? {};
@@ -164,6 +184,10 @@ function validate(res: FelixConfiguration, p: Problems): void {
   }
   checkEnum(p, 'spec.ipForwarding', s.ipForwarding, ['Enabled', 'Disabled']);
   checkEnum(p, 'spec.logSeverityScreen', s.logSeverityScreen, LOG_SEVERITIES);
+  checkIntRange(p, 'spec.flowLogsFileMaxFiles', s.flowLogsFileMaxFiles, 0, 100);
+  checkIntRange(p, 'spec.flowLogsFileMaxFileSizeMB', s.flowLogsFileMaxFileSizeMB, 1, 10240);
+  checkIntRange(p, 'spec.flowLogsDeniedRateLimit', s.flowLogsDeniedRateLimit, 1, 1_000_000);
+  if (s.flowLogsFileDirectory !== undefined && !s.flowLogsFileDirectory.startsWith('/')) p.add('spec.flowLogsFileDirectory', 'must be an absolute path');
 }
 
 export const felixConfigurationKind: KindInfo<FelixConfiguration> = {

@@ -15,6 +15,17 @@ describe('FelixConfiguration', () => {
     { name: 'MTU range', spec: { vxlanMTU: -1 }, want: ['spec.vxlanMTU: must be between 0 and 65535'] },
     { name: 'typed field, wrong type', spec: { ipipEnabled: 'true' }, want: ['spec.ipipEnabled: must be true or false'] },
     { name: 'route source', spec: { routeSource: 'BGP' }, want: ['spec.routeSource: must be one of CalicoIPAM, WorkloadIPs'] },
+    { name: 'flow logs on', spec: { flowLogsFileEnabled: true, flowLogsFileDirectory: '/var/log/x', flowLogsFileMaxFiles: 2, flowLogsFileMaxFileSizeMB: 10, flowLogsDeniedRateLimit: 500 }, want: [] },
+    {
+      name: 'flow log fields checked',
+      spec: { flowLogsFileEnabled: 'yes', flowLogsFileDirectory: 'logs', flowLogsFileMaxFileSizeMB: 0, flowLogsDeniedRateLimit: 0 },
+      want: ['spec.flowLogsFileEnabled: must be true or false'],
+    },
+    {
+      name: 'flow log ranges',
+      spec: { flowLogsFileDirectory: 'logs', flowLogsFileMaxFileSizeMB: 0, flowLogsDeniedRateLimit: 0 },
+      want: ['spec.flowLogsFileMaxFileSizeMB: must be between 1 and 10240', 'spec.flowLogsDeniedRateLimit: must be between 1 and 1000000', 'spec.flowLogsFileDirectory: must be an absolute path'],
+    },
     { name: 'nat port range order', spec: { natPortRange: '2000:1000' }, want: ['spec.natPortRange: must be a port or a range "min:max" within 1-65535'] },
     { name: 'route table range', spec: { routeTableRanges: [{ min: 10, max: 5 }] }, want: ['spec.routeTableRanges[0]: min must not exceed max'] },
     { name: 'bad regexp', spec: { mtuIfacePattern: '(' }, want: ['spec.mtuIfacePattern: is not a valid regular expression'] },

@@ -23,6 +23,7 @@ import { kubeControllersConfigurationKind } from './kind-kube-controllers-config
 import { networkPolicyKind } from './kind-network-policy';
 import { nodeKind } from './kind-node';
 import { profileKind } from './kind-profile';
+import { stagedGlobalNetworkPolicyKind, stagedKubernetesNetworkPolicyKind, stagedNetworkPolicyKind } from './kind-staged-policies';
 import { tierKind } from './kind-tier';
 import { workloadEndpointKind } from './kind-workload-endpoint';
 import { API_VERSION, clone, objectMetaShape, type KindInfo, type ObjectMeta, type Resource } from './meta';
@@ -52,6 +53,9 @@ export const KINDS: readonly KindInfo[] = [
   networkSetKind,
   nodeKind,
   profileKind,
+  stagedGlobalNetworkPolicyKind,
+  stagedKubernetesNetworkPolicyKind,
+  stagedNetworkPolicyKind,
   tierKind,
   workloadEndpointKind,
 ] as readonly KindInfo[];

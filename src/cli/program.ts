@@ -6,6 +6,7 @@ import { registerResourceCommands } from './resources';
 import { registerCni } from './cni';
 import { registerIpam } from './ipam';
 import { registerNode } from './node';
+import { registerPolicy } from './policy';
 import { registerControllers } from './controllers';
 import { registerLab } from './lab';
 import type { CliDeps } from './deps';
@@ -27,6 +28,7 @@ export function buildProgram(deps: CliDeps): Command {
   registerCni(program, deps);
   registerIpam(program, deps);
   registerNode(program, deps);
+  registerPolicy(program, deps);
   registerControllers(program, deps);
   registerLab(program, deps);
   return program;

@@ -83,6 +83,9 @@ export const KINDS: readonly KindInfo[] = [
   namespaced('NetworkSet', 'networksets'),
   cluster('Node', 'nodes', null),
   cluster('Profile', 'profiles', null),
+  cluster('StagedGlobalNetworkPolicy', 'stagedglobalnetworkpolicies'),
+  namespaced('StagedKubernetesNetworkPolicy', 'stagedkubernetesnetworkpolicies'),
+  namespaced('StagedNetworkPolicy', 'stagednetworkpolicies'),
   cluster('Tier', 'tiers'),
   namespaced('WorkloadEndpoint', 'workloadendpoints', null),
 ];

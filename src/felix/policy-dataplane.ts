@@ -7,12 +7,20 @@ import type { GlobalNetworkPolicy } from '../api/kind-global-network-policy';
 import type { GlobalNetworkSet, NetworkSet } from '../api/kind-network-set';
 import type { NetworkPolicy } from '../api/kind-network-policy';
 import type { Profile } from '../api/kind-profile';
+import type { StagedPolicy } from '../api/kind-staged-policies';
 import type { Tier } from '../api/kind-tier';
 import type { WorkloadEndpoint } from '../api/kind-workload-endpoint';
+import type { FelixConfiguration, FelixConfigurationSpec } from '../api/kind-felix-configuration';
+import { EndpointIdentities } from './endpoint-identities';
+import { flowLogSettings, type FlowLogSettings } from './flow-log-settings';
+import { FlowLogService, type FlowLogStats, type NflogOpener } from './flow-log-service';
+import { readRuleStats, type RuleStat } from './rule-stats';
+import { RefIndex, ruleRefId } from './rules/rule-ref';
 import { globalNetworkPolicyModel, networkPolicyModel, profileModel } from './calc/policy-model';
+import { stagedIdOf, stagedPolicyModel } from './calc/staged-policy-model';
 import { ProgrammedEndpoints } from './programmed-endpoints';
 import { PolicyResolver, type EndpointModel } from './calc/policy-resolver';
-import type { Family } from './rules/ir';
+import type { Family, RuleRef, Ruleset } from './rules/ir';
 import { RulesetBuilder } from './rules/ruleset';
 import type { CommandRunner } from '../lib/command-runner';
 import type { NftRunner } from './tables/nft-command';
@@ -32,6 +40,12 @@ export interface PolicyDataplaneOptions {
   readonly families?: readonly Family[];
   readonly interfacePrefix?: string;
   readonly table?: string;
+  /** Opens the nflog socket of the denied-flow log; absent: flow logs cannot be switched on. */
+  readonly nflog?: NflogOpener;
+  readonly now?: () => number;
+  /** Denied-flow log queue bound (default 10000). */
+  readonly flowLogQueueLimit?: number;
+  readonly onFlowLogError?: (err: unknown) => void;
 }
 
 /** The endpoint model of a WorkloadEndpoint (id `<namespace>/<name>`). */
@@ -52,15 +66,88 @@ export class PolicyDataplane {
   readonly resolver = new PolicyResolver();
   /** This node's endpoints whose policy is in the kernel (the CNI service waits on it before answering ADD). */
   readonly programmed = new ProgrammedEndpoints();
-  private readonly builders: RulesetBuilder[];
-  private readonly renderers: TableRenderer[];
+  private builders: RulesetBuilder[] = [];
+  private renderers: TableRenderer[] = [];
   private readonly owners: NftTableOwner[];
+  private readonly families: readonly Family[];
+  private readonly identities = new EndpointIdentities();
+  /** Refs whose ids are hashed (rule-ref.ts), indexed on demand from the last rulesets. */
+  private refs = new RefIndex();
+  private lastRulesets: readonly Ruleset[] = [];
+  /** FelixConfiguration `default` and `node.<nodeName>` specs (flow-log settings). */
+  private felix: { global?: FelixConfigurationSpec; node?: FelixConfigurationSpec } = {};
+  private logSettings: FlowLogSettings | undefined;
+  private readonly flowLog: FlowLogService | undefined;
 
   constructor(private readonly options: PolicyDataplaneOptions) {
-    const families = options.families ?? [4, 6];
-    this.builders = families.map((f) => new RulesetBuilder(f, options.interfacePrefix ? { interfacePrefix: options.interfacePrefix } : {}));
-    this.renderers = families.map(() => new TableRenderer(options.table ?? 'gingham'));
-    this.owners = families.map((f) => new NftTableOwner(options.runner, f === 4 ? 'ip' : 'ip6', options.table ?? 'gingham'));
+    this.families = options.families ?? [4, 6];
+    this.newBuilders();
+    this.owners = this.families.map((f) => new NftTableOwner(options.runner, f === 4 ? 'ip' : 'ip6', options.table ?? 'gingham'));
+    this.flowLog = options.nflog
+      ? new FlowLogService({
+          open: options.nflog,
+          resolveRef: (id) => this.resolveRef(id),
+          endpointOf: (ip) => this.identities.of(ip),
+          now: options.now ?? Date.now,
+          ...(options.flowLogQueueLimit !== undefined ? { queueLimit: options.flowLogQueueLimit } : {}),
+          ...(options.onFlowLogError ? { onWriteError: options.onFlowLogError } : {}),
+        })
+      : undefined;
+  }
+
+  /** Builders and renderers for the current settings: a changed denial-log setting re-renders every chain. */
+  private newBuilders(): void {
+    const s = this.logSettings;
+    const opts = {
+      ...(this.options.interfacePrefix ? { interfacePrefix: this.options.interfacePrefix } : {}),
+      ...(s ? { denialLog: { group: s.group, perSecond: s.perSecond, burst: s.burst } } : {}),
+    };
+    this.builders = this.families.map((f) => new RulesetBuilder(f, opts));
+    this.renderers = this.families.map(() => new TableRenderer(this.options.table ?? 'gingham'));
+  }
+
+  /** FelixConfiguration `default` or this node's `node.<name>`: the denied-flow log's switch and settings. */
+  setFelixConfiguration(c: FelixConfiguration): void {
+    this.setFelixSpec(c.metadata.name, c.spec ?? {});
+  }
+
+  deleteFelixConfiguration(name: string): void {
+    this.setFelixSpec(name, undefined);
+  }
+
+  private setFelixSpec(name: string, spec: FelixConfigurationSpec | undefined): void {
+    if (name === 'default') this.felix = { ...this.felix, global: spec };
+    else if (name === `node.${this.options.nodeName}`) this.felix = { ...this.felix, node: spec };
+    else return;
+    const next = this.flowLog ? flowLogSettings(this.felix.global, this.felix.node) : undefined;
+    if (JSON.stringify(next) === JSON.stringify(this.logSettings)) return;
+    this.logSettings = next;
+    this.newBuilders();
+  }
+
+  /** The RuleRef a counter name or nflog prefix names (hashed ids through the refs rendered so far). */
+  resolveRef(id: string): RuleRef | undefined {
+    const found = this.refs.resolve(id);
+    if (found || !id.startsWith('gh/')) return found;
+    // A hashed id not seen before: index the hashed refs of the rules in the kernel (rare: very long names only).
+    this.refs = new RefIndex();
+    for (const rs of this.lastRulesets) for (const c of rs.chains.values()) for (const r of c.rules) if (r.ref && ruleRefId(r.ref).startsWith('gh/')) this.refs.add(r.ref);
+    return this.refs.resolve(id);
+  }
+
+  /** Packet and byte counts per policy rule, read from the kernel now. */
+  ruleStats(): Promise<RuleStat[]> {
+    return readRuleStats(this.options.runner, this.owners.map((o) => o.family), this.options.table ?? 'gingham', (id) => this.resolveRef(id));
+  }
+
+  /** The denied-flow log's settings (undefined while off) and counts. */
+  flowLogStatus(): { settings: FlowLogSettings | undefined; stats: FlowLogStats | undefined } {
+    return { settings: this.logSettings, stats: this.flowLog?.stats() };
+  }
+
+  /** Stops the denied-flow log (the agent's shutdown). */
+  async close(): Promise<void> {
+    await this.flowLog?.close();
   }
 
   setTier(t: Tier): void {
@@ -87,6 +174,17 @@ export class PolicyDataplane {
     this.resolver.deletePolicy(name);
   }
 
+  /** A staged policy: evaluated, counted and logged as if enforced, never enforced; Ignore takes it out. */
+  setStagedPolicy(p: StagedPolicy): void {
+    const model = stagedPolicyModel(p);
+    if (model) this.resolver.setPolicy(model);
+    else this.resolver.deletePolicy(stagedIdOf(p.kind, p.metadata.namespace, p.metadata.name));
+  }
+
+  deleteStagedPolicy(kind: StagedPolicy['kind'], namespace: string | undefined, name: string): void {
+    this.resolver.deletePolicy(stagedIdOf(kind, namespace, name));
+  }
+
   setProfile(p: Profile): void {
     this.resolver.setProfile(profileModel(p));
   }
@@ -98,12 +196,14 @@ export class PolicyDataplane {
   setWorkloadEndpoint(wep: WorkloadEndpoint): void {
     const model = endpointModel(wep, this.options.nodeName);
     this.resolver.setEndpoint(model);
+    this.identities.set(wep);
     if (model.local) this.programmed.set(model.id, wep.metadata.resourceVersion ?? '');
     else this.programmed.delete(model.id);
   }
 
   deleteWorkloadEndpoint(namespace: string, name: string): void {
     this.resolver.deleteEndpoint(`${namespace}/${name}`);
+    this.identities.delete(`${namespace}/${name}`);
     this.programmed.delete(`${namespace}/${name}`);
   }
 
@@ -121,7 +221,8 @@ export class PolicyDataplane {
   /** The tables as they would be written now (for `nft`-style display and tests). */
   rendered(): RenderedTable[] {
     const changes = this.resolver.takeChanges();
-    return this.builders.map((b, i) => (this.renderers[i] as TableRenderer).render(b.build(this.resolver, changes)));
+    this.lastRulesets = this.builders.map((b) => b.build(this.resolver, changes));
+    return this.lastRulesets.map((rs, i) => (this.renderers[i] as TableRenderer).render(rs));
   }
 
   /**
@@ -134,6 +235,9 @@ export class PolicyDataplane {
     const out: SyncResult[] = [];
     for (let i = 0; i < tables.length; i++) out.push(await (this.owners[i] as NftTableOwner).sync(tables[i] as RenderedTable));
     this.programmed.applied(endpoints);
+    // The log rules are in the kernel now: start (or stop) listening to them. A failure here (no permission for the
+    // socket, an unwritable directory) leaves the policy enforced; the next apply tries again.
+    await this.flowLog?.reconcile(this.logSettings).catch((err: unknown) => this.options.onFlowLogError?.(err));
     return out;
   }
 

@@ -6,6 +6,8 @@ import http from 'node:http';
 import { listenHttp } from '../lib/http-listen';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+export { registerPolicyMetrics } from './policy-metrics';
+
 export interface SessionSample {
   readonly peer: string;
   readonly state: string;

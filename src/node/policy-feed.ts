@@ -12,8 +12,10 @@ import type { GlobalNetworkPolicy } from '../api/kind-global-network-policy';
 import type { GlobalNetworkSet, NetworkSet } from '../api/kind-network-set';
 import type { NetworkPolicy } from '../api/kind-network-policy';
 import type { Profile } from '../api/kind-profile';
+import type { StagedPolicy } from '../api/kind-staged-policies';
 import type { Tier } from '../api/kind-tier';
 import type { WorkloadEndpoint } from '../api/kind-workload-endpoint';
+import type { FelixConfiguration } from '../api/kind-felix-configuration';
 import type { CacheUpdate } from '../datastore';
 import type { PolicyDataplane } from '../felix/policy-dataplane';
 import { POLICY_KINDS } from './calc/kinds';
@@ -27,12 +29,16 @@ export type PolicySink = Pick<
   | 'deleteNetworkPolicy'
   | 'setGlobalNetworkPolicy'
   | 'deleteGlobalNetworkPolicy'
+  | 'setStagedPolicy'
+  | 'deleteStagedPolicy'
   | 'setProfile'
   | 'deleteProfile'
   | 'setNetworkSet'
   | 'deleteNetworkSet'
   | 'setWorkloadEndpoint'
   | 'deleteWorkloadEndpoint'
+  | 'setFelixConfiguration'
+  | 'deleteFelixConfiguration'
 >;
 
 const POLICY_KIND_SET: ReadonlySet<string> = new Set(POLICY_KINDS);
@@ -68,6 +74,12 @@ export function feedPolicy(sink: PolicySink, kind: string, updates: readonly Cac
           sink.setGlobalNetworkPolicy(policy);
         } else sink.deleteGlobalNetworkPolicy(adminPolicyName(kind, o.metadata.name));
         break;
+      case 'StagedNetworkPolicy':
+      case 'StagedGlobalNetworkPolicy':
+      case 'StagedKubernetesNetworkPolicy':
+        if (set) sink.setStagedPolicy(o as StagedPolicy);
+        else sink.deleteStagedPolicy(kind, kind === 'StagedGlobalNetworkPolicy' ? undefined : ns, o.metadata.name);
+        break;
       case 'Profile':
         if (set) sink.setProfile(o as Profile);
         else sink.deleteProfile(o.metadata.name);
@@ -83,6 +95,10 @@ export function feedPolicy(sink: PolicySink, kind: string, updates: readonly Cac
       case 'WorkloadEndpoint':
         if (set) sink.setWorkloadEndpoint(o as WorkloadEndpoint);
         else sink.deleteWorkloadEndpoint(ns, o.metadata.name);
+        break;
+      case 'FelixConfiguration':
+        if (set) sink.setFelixConfiguration(o as FelixConfiguration);
+        else sink.deleteFelixConfiguration(o.metadata.name);
         break;
     }
   }

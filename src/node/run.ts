@@ -31,6 +31,8 @@ import { allReady, bgpReadiness, datastoreReadiness, serveHealth } from './healt
 import type { NodeMetrics } from './metrics';
 import { ensureDefaultConfig, ensureDefaultPool, ensureNode, type StartupConfig } from './startup';
 import { serveNodeStatus } from './status-api';
+import { policyStatsReply } from './policy-stats';
+import { NflogSocket } from '../netlink/nflog-socket';
 
 export interface NodeConfig {
   /** calico-node's environment, parsed (node/startup.ts parseStartupEnv). */
@@ -142,6 +144,17 @@ export async function runNode(cfg: NodeConfig, deps: NodeDeps): Promise<RunningN
   const monitor = new DatastoreMonitor({ backend: store.backend, probe: probeDatastore(store), clock, logger });
   let fail: (err: unknown) => void = () => undefined;
   const failed = new Promise<unknown>((resolve) => (fail = resolve));
+  const policy =
+    cfg.policy && deps.runCommand
+      ? new PolicyDataplane({
+          nodeName: startup.nodeName,
+          runner: nftRunnerFrom(deps.runCommand),
+          families: [4],
+          nflog: (group, onPacket) => NflogSocket.open(group, onPacket, { onError: (err) => log.warn(`denied-flow log: ${describeError(err)}`) }),
+          now: () => clock.now(),
+          onFlowLogError: (err) => log.warn(`denied-flow log: cannot write: ${describeError(err)}`),
+        })
+      : undefined;
   // prom-client is loaded only when metrics are on (it is a tenth of the process's idle memory).
   const metricsModule = cfg.metrics !== undefined ? await import('./metrics') : undefined;
   const metrics: NodeMetrics | undefined = metricsModule
@@ -157,8 +170,8 @@ export async function runNode(cfg: NodeConfig, deps: NodeDeps): Promise<RunningN
         () => monitor.state(),
       )
     : undefined;
+  if (metrics && metricsModule && policy) metricsModule.registerPolicyMetrics(metrics.registry, () => policyStatsReply(startup.nodeName, policy));
 
-  const policy = cfg.policy && deps.runCommand ? new PolicyDataplane({ nodeName: startup.nodeName, runner: nftRunnerFrom(deps.runCommand), families: [4] }) : undefined;
   if (cfg.policy && policy === undefined) log.warn('network policy requested but no command runner: policy is not enforced');
   const ipam = new IpamAllocator(store);
   const cache = new DatastoreCache(store, [...nodeKinds(policy !== undefined), ...(cfg.cni ? CNI_CACHE_KINDS : [])], (err) => log.error(`resource cache listener failed: ${describeError(err)}`));
@@ -195,6 +208,7 @@ export async function runNode(cfg: NodeConfig, deps: NodeDeps): Promise<RunningN
     monitor.close();
     for (const s of servers.splice(0).reverse()) await s.close();
     await agent.close();
+    await policy?.close();
     await cache.close();
   };
   let health: Awaited<ReturnType<typeof serveHealth>>;
@@ -202,7 +216,7 @@ export async function runNode(cfg: NodeConfig, deps: NodeDeps): Promise<RunningN
   try {
     // The status socket, the health port and (in agent.start) the BGP port are this node's agent's alone: when another
     // process holds one, fail with an InUseError naming it, before anything is written to the kernel.
-    servers.push(await serveNodeStatus(cfg.statusSocket, reply));
+    servers.push(await serveNodeStatus(cfg.statusSocket, reply, policy ? () => policyStatsReply(startup.nodeName, policy) : undefined));
     health = await serveHealth(cfg.health.host, cfg.health.port, () =>
       allReady([bgpReadiness(reply().peers, clock.now() - started), datastoreReadiness(monitor.state(), clock.now())]),
     );
@@ -210,7 +224,7 @@ export async function runNode(cfg: NodeConfig, deps: NodeDeps): Promise<RunningN
     await agent.start();
     monitor.start();
     // After the agent's first sync and apply: CNI is served on a reconciled node, and its conflist appears last.
-    if (cfg.cni) servers.push(await startNodeCni(cfg.cni, { nodeName: startup.nodeName, store, cache, netlink: nl, sysctl: deps.sysctl, logger, ...(policy ? { policy: policy.programmed } : {}) }));
+    if (cfg.cni) servers.push(await startNodeCni(cfg.cni, { nodeName: startup.nodeName, store, cache, netlink: nl, sysctl: deps.sysctl, logger, clock, ...(policy ? { policy: policy.programmed } : {}) }));
     if (metrics && metricsModule && cfg.metrics) {
       metricsServer = await metricsModule.serveMetrics(cfg.metrics.host, cfg.metrics.port, metrics);
       servers.push(metricsServer);

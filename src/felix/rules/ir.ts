@@ -20,7 +20,9 @@ export type Match =
   | { readonly kind: 'ports'; readonly dir: Direction; readonly ports: readonly (number | readonly [number, number])[]; readonly negate?: boolean }
   /** (address . protocol . port) of the given side in a named-port set. */
   | { readonly kind: 'namedPortSet'; readonly dir: Direction; readonly set: string; readonly negate?: boolean }
-  | { readonly kind: 'icmp'; readonly type?: number; readonly code?: number; readonly negate?: boolean };
+  | { readonly kind: 'icmp'; readonly type?: number; readonly code?: number; readonly negate?: boolean }
+  /** At most `perSecond` packets a second after a burst of `burst` (a token bucket per rule, in the kernel). */
+  | { readonly kind: 'limit'; readonly perSecond: number; readonly burst: number };
 
 export type Verdict =
   | { readonly kind: 'accept' | 'drop' | 'return' }
@@ -31,14 +33,36 @@ export type Verdict =
   | { readonly kind: 'clearMark'; readonly bits: number }
   /** Log with a prefix, then continue. */
   | { readonly kind: 'log'; readonly prefix: string }
+  /** Log the packet to nflog group `group` with `prefix` (rule-ref.ts nflogPrefix), then continue. */
+  | { readonly kind: 'nflog'; readonly group: number; readonly prefix: string }
   /** Look the interface up in a verdict map (per-endpoint dispatch); no entry = continue. */
   | { readonly kind: 'vmap'; readonly key: 'iifname' | 'oifname'; readonly map: string };
+
+/**
+ * The policy rule a rendered nftables rule implements: per-rule counters and flow-log entries are keyed by it.
+ * The nftables renderer gives every rule with a ref a named counter (rule-ref.ts counterName): one kernel object
+ * per ref, shared by every rule of that ref (port alternatives, both endpoint chains of a tier), that outlives
+ * re-renders of the chains using it. Denials log through an `nflog` verdict whose prefix encodes the ref.
+ */
+export interface RuleRef {
+  /** Tier name; '' for a profile. */
+  readonly tier: string;
+  /** The policy id used in rule comments (e.g. `x/knp.default.deny-all`), or the profile name; '' for the end of the profiles. */
+  readonly policy: string;
+  readonly direction: 'ingress' | 'egress';
+  /** Index of the rule in the policy's ingress/egress list, or the tier's end-of-tier default. */
+  readonly rule: number | 'end-of-tier';
+  /** True for a staged policy's rule (evaluated, counted and logged, never enforced). */
+  readonly staged?: boolean;
+}
 
 export interface Rule {
   readonly matches: readonly Match[];
   readonly verdict: Verdict;
   /** Shown by `nft list`: which policy and rule, or what the rule is for. */
   readonly comment?: string;
+  /** The policy rule this rule implements (counted under it). */
+  readonly ref?: RuleRef;
 }
 
 export interface BaseHook {
@@ -83,6 +107,13 @@ export interface Ruleset {
 /** Calico's mark bits (felix/dataplane/driver.go allocation from the 0xffff0000 mask). */
 export const MARK_ACCEPT = 0x10000;
 export const MARK_PASS = 0x20000;
+/**
+ * The staged evaluation's marks (staged-rules.ts): a staged policy decided (allowed or would deny), and passed. They
+ * sit where Felix's scratch0/scratch1 bits sit (after its accept, pass and drop bits), Felix's bits for state that
+ * lives only during one walk of the chains, which is how these are used; Gingham uses no other bit of the mask.
+ */
+export const MARK_STAGED_DECIDED = 0x80000;
+export const MARK_STAGED_PASS = 0x100000;
 
 const setsOfChain = new WeakMap<Chain, readonly string[]>();
 

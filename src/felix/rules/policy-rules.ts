@@ -7,7 +7,7 @@
 import { PolicyResolver } from '../calc/policy-resolver';
 import { protocolText, type EntityModel, type Port, type RuleModel } from '../calc/policy-model';
 import { disjointElements, hasFamily } from './cidr-merge';
-import { MARK_ACCEPT, MARK_PASS, type Direction, type Family, type Match, type Rule, type Verdict } from './ir';
+import { MARK_ACCEPT, MARK_PASS, type Direction, type Family, type Match, type Rule, type RuleRef, type Verdict } from './ir';
 
 export const LOG_PREFIX = 'calico-packet: ';
 
@@ -74,8 +74,8 @@ function sideMatches(e: EntityModel, dir: Direction, family: Family, protocol: s
   return { common, alternatives };
 }
 
-/** The IR rules of one Calico rule in one family; `comment` names the policy and rule. */
-export function renderRule(r: RuleModel, family: Family, comment: string): Rule[] {
+/** The IR rules of one Calico rule in one family; `comment` names the policy and rule, `ref` is what they count under. */
+export function renderRule(r: RuleModel, family: Family, comment: string, ref?: RuleRef): Rule[] {
   if (r.ipVersion && r.ipVersion !== family) return [];
   const protocol = protocolText(r.protocol);
   if ((protocol === 'icmp' && family === 6) || (protocol === 'icmpv6' && family === 4)) return [];
@@ -92,6 +92,6 @@ export function renderRule(r: RuleModel, family: Family, comment: string): Rule[
   const srcAlts = src.alternatives.length ? src.alternatives : [[]];
   const dstAlts = dst.alternatives.length ? dst.alternatives : [[]];
   const out: Rule[] = [];
-  for (const s of srcAlts) for (const d of dstAlts) out.push({ matches: [...common, ...s, ...d], verdict, comment });
+  for (const s of srcAlts) for (const d of dstAlts) out.push({ matches: [...common, ...s, ...d], verdict, comment, ...(ref ? { ref } : {}) });
   return out;
 }

@@ -50,6 +50,23 @@ describe('RulesetBuilder', () => {
     expect(set?.elements).toEqual(['10.0.0.3']);
   });
 
+  it('marks every rule rendered from a policy or profile rule, and the end-of-tier and end-of-profiles drops, with its RuleRef', () => {
+    const r = setup();
+    r.setPolicy(pol('x/web', "app == 'web'", { kind: 'NetworkPolicy', inbound: [{ action: 'Allow', src: {}, dst: { ports: [80, 'http'] } }, { action: 'Deny', src: {}, dst: {} }] }));
+    r.takeChanges();
+    const rs = new RulesetBuilder(4).build(r);
+    const refs = (name: string): unknown[] => (rs.chains.get(name)?.rules ?? []).map((x) => x.ref);
+    const rule0 = { tier: 'default', policy: 'x/web', direction: 'ingress', rule: 0 };
+    // Two port alternatives of rule 0 count under the same ref.
+    expect(refs(policyChainName('x/web', true))).toEqual([rule0, rule0, { ...rule0, rule: 1 }]);
+    expect(refs('pri-kns.x')).toEqual([{ tier: '', policy: 'kns.x', direction: 'ingress', rule: 0 }]);
+    const webIn = rs.chains.get(rs.maps.get(MAP_TO_WL)?.entries.get('calia') ?? '');
+    expect(webIn?.rules.filter((x) => x.ref).map((x) => x.ref)).toEqual([
+      { tier: 'default', policy: '', direction: 'ingress', rule: 'end-of-tier' },
+      { tier: '', policy: '', direction: 'ingress', rule: 'end-of-tier' },
+    ]);
+  });
+
   it('a Pass tier has no end-of-tier drop and the next tier follows', () => {
     const r = setup();
     r.setTier({ name: 'sec', order: 1, defaultAction: 'Pass' });

@@ -31,4 +31,28 @@ describe('nft rendering', () => {
     const changed: Chain = { ...other, rules: [] };
     expect(r.render(rs(nets, [chain, changed]))).toEqual(renderTable(rs(nets, [chain, changed]), 't'));
   });
+
+  it('renders an nflog verdict as a log statement to the group, rule evaluation continuing', () => {
+    const c: Chain = { name: 'pi-p', rules: [{ matches: [], verdict: { kind: 'nflog', group: 7, prefix: 'gr/i/default/p/0' } }] };
+    expect(renderTable(rs(hosts, [c]), 't').objects.get('chain:pi-p')?.body).toEqual(['log prefix "gr/i/default/p/0" group 7']);
+  });
+
+  it('counts a rule with a ref into its named counter, declared once per ref, and renders a limit match', () => {
+    const ref = { tier: 'default', policy: 'x/p', direction: 'ingress' as const, rule: 1 };
+    const c: Chain = {
+      name: 'pi-p',
+      rules: [
+        { matches: [{ kind: 'limit', perSecond: 100, burst: 20 }], verdict: { kind: 'nflog', group: 7, prefix: 'gr/i/default/x/p/1' } },
+        { matches: [{ kind: 'protocol', protocols: ['tcp'] }], verdict: { kind: 'drop' }, ref },
+        { matches: [{ kind: 'protocol', protocols: ['udp'] }], verdict: { kind: 'drop' }, ref },
+      ],
+    };
+    const t = renderTable(rs(hosts, [c]), 't');
+    expect(t.objects.get('chain:pi-p')?.body).toEqual([
+      'limit rate 100/second burst 20 packets log prefix "gr/i/default/x/p/1" group 7',
+      'meta l4proto tcp counter name "gr/i/default/x/p/1" drop',
+      'meta l4proto udp counter name "gr/i/default/x/p/1" drop',
+    ]);
+    expect([...t.objects.values()].filter((o) => o.kind === 'counter')).toEqual([{ kind: 'counter', name: 'gr/i/default/x/p/1', decl: 'counter gr/i/default/x/p/1', body: [] }]);
+  });
 });

@@ -5,9 +5,11 @@
 // concatenated `addr . inet_proto . inet_service` sets for named ports, `ifname : verdict` maps for dispatch, mark
 // arithmetic for Calico's accept/pass protocol (felix/nftables uses the same forms).
 
+import { ruleRefId } from '../rules/rule-ref';
 import { setsUsed, type Chain, type Family, type Match, type NamedSet, type Rule, type Ruleset, type Verdict, type VerdictMap } from '../rules/ir';
 
-export type NftObjectKind = 'chain' | 'set' | 'map';
+/** A counter is a stateful object: declared, never flushed or rewritten, so its values outlive the rules using it. */
+export type NftObjectKind = 'chain' | 'set' | 'map' | 'counter';
 
 /** One table object as text: `decl` creates it (`add <decl>`), `body` are its rules or elements. */
 export interface NftObject {
@@ -95,6 +97,8 @@ function renderMatch(m: Match, family: Family, types: SetTypes): string {
       if (m.type !== undefined) return `${icmp} type ${neg}${m.type}`;
       return `${icmp} code ${neg}${m.code ?? 0}`;
     }
+    case 'limit':
+      return `limit rate ${m.perSecond}/second burst ${m.burst} packets`;
   }
 }
 
@@ -113,13 +117,18 @@ function renderVerdict(v: Verdict): string {
       return `meta mark set meta mark & ${hex(~v.bits >>> 0)}`;
     case 'log':
       return `log prefix ${quote(v.prefix)}`;
+    case 'nflog':
+      return `log prefix ${quote(v.prefix)} group ${v.group}`;
     case 'vmap':
       return `${v.key} vmap @${v.map}`;
   }
 }
 
+/** A rule with a RuleRef counts into the named counter of its ref, after its matches and before its verdict. */
 export function renderRule(r: Rule, family: Family, types: SetTypes = new Map()): string {
-  const parts = [...r.matches.map((m) => renderMatch(m, family, types)), renderVerdict(r.verdict)];
+  const parts = r.matches.map((m) => renderMatch(m, family, types));
+  if (r.ref) parts.push(`counter name ${quote(ruleRefId(r.ref))}`);
+  parts.push(renderVerdict(r.verdict));
   if (r.comment) parts.push(`comment ${quote(r.comment)}`);
   return parts.join(' ');
 }
@@ -127,6 +136,15 @@ export function renderRule(r: Rule, family: Family, types: SetTypes = new Map())
 function chainObject(c: Chain, family: Family, types: SetTypes): NftObject {
   const decl = c.hook ? `chain ${c.name} { type filter hook ${c.hook.hook} priority ${c.hook.priority}; policy accept; }` : `chain ${c.name}`;
   return { kind: 'chain', name: c.name, decl, body: c.rules.map((r) => renderRule(r, family, types)) };
+}
+
+const countersOfChain = new WeakMap<Chain, readonly string[]>();
+
+/** The counter names a chain's rules use (memoised per chain object, like setsUsed). */
+function countersUsed(c: Chain): readonly string[] {
+  let names = countersOfChain.get(c);
+  if (!names) countersOfChain.set(c, (names = [...new Set(c.rules.flatMap((r) => (r.ref ? [ruleRefId(r.ref)] : [])))]));
+  return names;
 }
 
 function setObject(s: NamedSet, family: Family): NftObject {
@@ -170,6 +188,7 @@ export class TableRenderer {
       let hit = this.chains.get(c);
       if (hit?.key !== key) this.chains.set(c, (hit = { key, obj: chainObject(c, rs.family, types) }));
       add(hit.obj);
+      for (const name of countersUsed(c)) if (!objects.has(objectKey('counter', name))) add({ kind: 'counter', name, decl: `counter ${name}`, body: [] });
     }
     return { family: nftFamily(rs.family), table: this.table, objects };
   }

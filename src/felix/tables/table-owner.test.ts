@@ -205,4 +205,44 @@ describe('NftTableOwner', () => {
     expect(nft.scripts()).toHaveLength(scriptsBefore + 1);
     expect(nft.scripts().at(-1)).toContain('flush chain ip gingham ep');
   });
+
+  it('declares per-rule counters, never flushes them (chain rewrites, restarts), and deletes one only when no rule uses it', async () => {
+    const ref = { tier: 'default', policy: 'x/p', direction: 'ingress' as const, rule: 0 };
+    const counted = (rules: number, extra = false): RenderedTable =>
+      renderTable(
+        {
+          family: 4,
+          chains: new Map([
+            ['pi', { name: 'pi', rules: [...Array.from({ length: rules }, (_, i) => ({ matches: [], verdict: { kind: 'drop' as const }, ref: { ...ref, rule: i } })), ...(extra ? [{ matches: [], verdict: { kind: 'accept' as const } }] : [])] }],
+          ]),
+          sets: new Map(),
+          maps: new Map(),
+        },
+        'gingham',
+      );
+    const nft = new FakeNft();
+    const owner = new NftTableOwner(nft, 'ip');
+    await owner.sync(counted(2));
+    const first = nft.scripts()[0] ?? '';
+    expect(first).toContain('add counter ip gingham gr/i/default/x/p/0');
+    expect(first).toContain('add rule ip gingham pi counter name "gr/i/default/x/p/1" drop');
+    expect(first).not.toMatch(/flush counter/);
+    // The chain changes: it is rewritten, its counters are untouched.
+    await owner.sync(counted(2, true));
+    expect(nft.scripts()[1]).toContain('flush chain ip gingham pi');
+    expect(nft.scripts()[1]).not.toMatch(/counter ip gingham/);
+    // Rule 1 goes: its counter is retired and deleted by collect, after the chain.
+    await owner.sync(counted(1, true));
+    expect(await owner.collect()).toBe(1);
+    expect(nft.scripts().at(-1)).toContain('delete counter ip gingham gr/i/default/x/p/1');
+    expect(nft.scripts().at(-1)).not.toMatch(/flush counter/);
+    // A restarted owner adopts the table: the kept counter is declared again (a no-op in nft), not flushed.
+    nft.listing = listingOf([{ counter: { family: 'ip', table: 'gingham', name: 'gr/i/default/x/p/0', packets: 5, bytes: 300 } }, { chain: { family: 'ip', table: 'gingham', name: 'pi' } }]);
+    const restarted = new NftTableOwner(nft, 'ip');
+    await restarted.sync(counted(1));
+    expect(nft.scripts().at(-1)).toContain('add counter ip gingham gr/i/default/x/p/0');
+    expect(nft.scripts().at(-1)).not.toMatch(/(flush|delete) counter/);
+    // Values moving is no tampering.
+    expect(await restarted.verify(false)).toEqual([]);
+  });
 });

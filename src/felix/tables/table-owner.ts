@@ -9,6 +9,9 @@
 // - verify(): `nft -j list table` compared with the kernel's own rendering of what was applied; objects changed
 //   or removed by hand, or added to the table, are rewritten by the next sync (Felix re-reads its tables every
 //   NftablesRefreshInterval for the same reason).
+// - Counters (per-rule counters, named by their RuleRef) are declared and deleted, never flushed or rewritten: a
+//   chain re-rendered, a full rewrite or an agent restart leaves their values alone; only a counter no longer
+//   used by any rule is deleted (and starts from zero if it is used again).
 // - A refused transaction raises NftError naming the table and the failing line; nothing was applied, the
 //   previous rules keep working, and the next sync retries with a full rewrite.
 
@@ -56,7 +59,10 @@ export function canonicalListing(json: string, table: string): Map<string, strin
     const set = item.set as JsonObj | undefined;
     const map = item.map as JsonObj | undefined;
     const rule = item.rule as JsonObj | undefined;
-    if (chain && chain.table === table) rules.set(String(chain.name), []);
+    const counter = item.counter as JsonObj | undefined;
+    // A counter's values move with every packet: only its presence is compared.
+    if (counter && counter.table === table) out.set(objectKey('counter', String(counter.name)), '');
+    else if (chain && chain.table === table) rules.set(String(chain.name), []);
     else if (set && set.table === table) out.set(objectKey('set', String(set.name)), sortJson((set.elem as unknown[]) ?? []));
     else if (map && map.table === table) out.set(objectKey('map', String(map.name)), sortJson((map.elem as unknown[]) ?? []));
     else if (rule && rule.table === table) rules.get(String(rule.chain))?.push({ expr: rule.expr, comment: rule.comment });
@@ -134,7 +140,7 @@ export class NftTableOwner {
 
   /** Flushes every object first (dropping references between them), then deletes chains, then sets and maps. */
   private deletionLines(objs: readonly Pick<NftObject, 'kind' | 'name'>[]): string[] {
-    const flush = objs.map((o) => `flush ${this.ref(o)}`);
+    const flush = objs.filter((o) => o.kind !== 'counter').map((o) => `flush ${this.ref(o)}`);
     const chains = objs.filter((o) => o.kind === 'chain').map((o) => `delete ${this.ref(o)}`);
     const others = objs.filter((o) => o.kind !== 'chain').map((o) => `delete ${this.ref(o)}`);
     return [...flush, ...chains, ...others];
@@ -213,7 +219,8 @@ export class NftTableOwner {
     for (const k of existing.keys()) {
       const [kind, ...rest] = k.split(':');
       const name = rest.join(':');
-      flush.push(`flush ${kind} ${this.family} ${this.table} ${name}`);
+      // A counter kept is declared again (a no-op), so its values survive an agent restart and a full rewrite.
+      if (kind !== 'counter') flush.push(`flush ${kind} ${this.family} ${this.table} ${name}`);
       if (!desired.objects.has(k)) del.push(`delete ${kind} ${this.family} ${this.table} ${name}`);
       // A set's type and flags cannot change in place (a table left by another version): once every chain is
       // flushed nothing refers to it, so it is deleted and declared again within the same transaction.
@@ -244,7 +251,7 @@ export class NftTableOwner {
       const fill = o.kind === 'set' ? fillSets : o.kind === 'chain' ? fillChains : fillMaps;
       if (!prev) {
         declare.push(`add ${this.qualified(o.decl)}`);
-        flush.push(`flush ${this.ref(o)}`);
+        if (o.kind !== 'counter') flush.push(`flush ${this.ref(o)}`);
         fill.push(...bodyLines(desired, o, o.body));
         changed.add(k);
         continue;

@@ -8,6 +8,7 @@ export const NODE_CALC_KINDS = ['Node', 'BGPPeer', 'BGPConfiguration', 'BGPFilte
  * ServiceAccounts as Profiles and networking.k8s.io/v1 NetworkPolicies as NetworkPolicies `knp.default.*`
  * (datastore/kubernetes/view-storage.ts), so the same kinds feed the policy in both modes. AdminNetworkPolicy and
  * BaselineAdminNetworkPolicy are read as they are (the network-policy-api CRDs, or etcd) and converted by the feed.
+ * FelixConfiguration switches the denied-flow log on and off.
  */
 export const POLICY_KINDS = [
   'Tier',
@@ -15,10 +16,14 @@ export const POLICY_KINDS = [
   'GlobalNetworkPolicy',
   'AdminNetworkPolicy',
   'BaselineAdminNetworkPolicy',
+  'StagedNetworkPolicy',
+  'StagedGlobalNetworkPolicy',
+  'StagedKubernetesNetworkPolicy',
   'Profile',
   'NetworkSet',
   'GlobalNetworkSet',
   'WorkloadEndpoint',
+  'FelixConfiguration',
 ] as const;
 
 /** What the node process watches: the calculation's kinds, plus the policy kinds when policy is enforced. */
