@@ -12,7 +12,8 @@
 // deferred to then, so a burst of updates resolves each touched endpoint once.
 
 import { compileSelector } from '../../api/selector';
-import { BUILTIN_TIERS, DEFAULT_TIER, type TierAction } from '../../api/kind-tier';
+import { LEGACY_ADMIN_TIERS } from '../../api/k8s';
+import { BUILTIN_TIERS, type TierAction } from '../../api/kind-tier';
 import type { WorkloadEndpointPort } from '../../api/kind-workload-endpoint';
 import { IpSet, ipSetId, ipSetKey, namedPortMember, type IpSetKind } from './ip-sets';
 import { LabelIndex } from './label-index';
@@ -264,8 +265,16 @@ export class PolicyResolver {
     return [...this.ipSets.values()];
   }
 
+  /**
+   * A tier's model; a built-in tier not (yet) in the datastore has its fixed order and action, as the tiers Calico
+   * creates at start-up have. Calico v3.31's names of the admin tiers (adminnetworkpolicy, baselineadminnetworkpolicy)
+   * read as kube-admin and kube-baseline.
+   */
   tierOf(name: string): TierModel | undefined {
-    return this.tiers.get(name) ?? (name === DEFAULT_TIER ? { name, order: BUILTIN_TIERS.default?.order ?? 1_000_000, defaultAction: 'Deny' } : undefined);
+    const own = this.tiers.get(name);
+    if (own) return own;
+    const builtin = BUILTIN_TIERS[LEGACY_ADMIN_TIERS[name] ?? name];
+    return builtin ? { name, order: builtin.order, defaultAction: builtin.defaultAction } : undefined;
   }
 
   /** Records which staged policy stands in for an enforced one; the enforced one's endpoints resolve again. */
