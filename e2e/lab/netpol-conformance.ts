@@ -15,11 +15,11 @@
 // servers still do not serve SCTP (node has no SCTP sockets), so K8S-46..48 would fail there rather than pass.
 // Every judged matrix is also put to `gingham policy explain` (all of a step's probes in one `--batch` run inside
 // master1, against the lab's etcd, overlapping the probes) and each cell's verdict must equal the observed result.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describeIf, requireTools } from '../lib/tools';
-import { probeFrom, programmedPolicies, sctpUnavailable } from './lab-prober';
+import { explainBatch, explainSays, probeFrom, programmedPolicies, sctpUnavailable, type ExplainLine, type ExplainQuery } from './lab-prober';
 import { TestLab, eventually, labObjects } from './lab-harness';
 import { CASES, PODS, probesSctp, renderMatrix, type CaseStep, type ConformanceCase, type LabelChange, type NetworkPolicyObject, type PodId, type ProbeExpectation } from './netpol-cases';
 
@@ -70,31 +70,17 @@ async function expectMatrix(f: Fixture, label: string, p: ProbeExpectation, dead
 }
 
 type Probe = Pick<ProbeExpectation, 'protocol' | 'port'>;
-interface ExplainLine {
-  readonly query: { from: string; to: string; protocol: string; port: number };
-  readonly result?: { verdict: 'allow' | 'deny' };
-  readonly error?: { message: string };
-}
 const podRef = (p: PodId): string => `${p[0]}/${p[1]}`;
 const probeKey = (p: Probe): string => `${p.protocol.toLowerCase()}/${p.port}`;
 
-/**
- * `gingham policy explain --batch` for every cell of every probe in one run inside master1 (against the lab's etcd):
- * probe key -> "from>to" -> explain's answer. Started as soon as the step's state is in the datastore and awaited after
- * the probes, so it overlaps the agents' programming and the probes: the datastore does not change meanwhile.
- */
+/** Explain for every cell of every probe (explainBatch): probe key -> "from>to" -> explain's answer. */
 async function explainMatrices(lab: TestLab, etcd: string, dir: string, probes: readonly Probe[]): Promise<Map<string, Map<string, ExplainLine>>> {
-  const lines: string[] = [];
+  const queries: ExplainQuery[] = [];
   for (const p of probes) {
-    for (const from of PODS) for (const to of PODS) if (from !== to) lines.push(JSON.stringify({ from: podRef(from), to: podRef(to), protocol: p.protocol.toLowerCase(), port: p.port }));
+    for (const from of PODS) for (const to of PODS) if (from !== to) queries.push({ from: podRef(from), to: podRef(to), protocol: p.protocol.toLowerCase(), port: p.port });
   }
-  const file = path.join(dir, `explain-${process.hrtime.bigint()}.jsonl`);
-  writeFileSync(file, lines.join('\n') + '\n');
-  const r = await lab.ginghamInNodeAsync('master1', etcd, ['policy', 'explain', '--batch', file]);
-  if (r.status !== 0) throw new Error(`gingham policy explain --batch failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
   const out = new Map<string, Map<string, ExplainLine>>();
-  for (const l of r.stdout.split('\n').filter((x) => x !== '')) {
-    const a = JSON.parse(l) as ExplainLine;
+  for (const a of await explainBatch(lab, etcd, dir, queries)) {
     const k = probeKey({ protocol: a.query.protocol.toUpperCase() as Probe['protocol'], port: a.query.port });
     if (!out.has(k)) out.set(k, new Map());
     out.get(k)!.set(`${a.query.from.replace('/', '')}>${a.query.to.replace('/', '')}`, a);
@@ -109,7 +95,7 @@ function expectExplainAgrees(label: string, p: Probe, observed: ReadonlyMap<stri
   for (const [pair, connected] of observed) {
     const a = cells?.get(pair);
     const says = a?.result ? a.result.verdict === 'allow' : undefined;
-    if (says !== connected) bad.push(`${pair.replace('>', '->')} observed ${connected ? 'connected' : 'blocked'}, explain ${a?.result?.verdict ?? a?.error?.message ?? 'gave no answer'}`);
+    if (says !== connected) bad.push(`${pair.replace('>', '->')} observed ${connected ? 'connected' : 'blocked'}, explain ${explainSays(a)}`);
   }
   if (bad.length > 0) throw new Error(`${label} ${p.protocol}/${p.port}: gingham policy explain disagrees with the probes in ${bad.length} of ${observed.size} cells:\n${bad.join('\n')}`);
 }
