@@ -2,9 +2,8 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { parseSpeakerFile, DEFAULT_STATUS_SOCKET, type SpeakerFile } from '../bgp/config/speaker-config';
-import { Speaker } from '../bgp/speaker';
-import { statusHandlers } from '../bgp/speaker-status';
-import { serveStatus, StatusClient, type StatusReply, type RoutesReply } from '../bgp/status-service';
+import type { Speaker } from '../bgp/speaker';
+import type { StatusReply, RoutesReply } from '../bgp/status-service';
 import type { CliDeps } from './deps';
 import { boxTable } from './table';
 import { describeError } from '../lib/errors';
@@ -109,6 +108,8 @@ export function registerBgp(program: Command, deps: CliDeps): void {
       const file = parseSpeakerFile(text, opts.config);
       if (opts.logFormat !== 'text' && opts.logFormat !== 'json') throw new Error('--log-format: must be text or json');
       const logger = deps.logger({ format: opts.logFormat, levels: opts.logLevel ?? file.logLevel ?? 'info' });
+      // The speaker and the gRPC status service are loaded by the commands that use them (program.ts).
+      const [{ Speaker }, { statusHandlers }, { serveStatus }] = await Promise.all([import('../bgp/speaker'), import('../bgp/speaker-status'), import('../bgp/status-service')]);
       const speaker = new Speaker(file.speaker, { clock: deps.clock, transport: deps.transport, listener: deps.listener, logger });
       await speaker.start();
       applyPeersAndRoutes(speaker, file);
@@ -141,7 +142,7 @@ export function registerBgp(program: Command, deps: CliDeps): void {
     .option('--socket <path>', 'status socket of the speaker', DEFAULT_STATUS_SOCKET)
     .option('-o, --output <format>', 'table or json', 'table')
     .action(async (opts: { socket: string; output: string }) => {
-      const client = new StatusClient(opts.socket);
+      const client = new (await import('../bgp/status-service')).StatusClient(opts.socket);
       try {
         const reply = await client.getStatus();
         deps.stdout(opts.output === 'json' ? JSON.stringify(reply, null, 2) + '\n' : renderStatus(reply));
@@ -160,7 +161,7 @@ export function registerBgp(program: Command, deps: CliDeps): void {
     .option('-o, --output <format>', 'table or json', 'table')
     .action(async (opts: { socket: string; peer?: string; family?: string; best?: boolean; output: string }) => {
       if (opts.family !== undefined && opts.family !== 'ipv4' && opts.family !== 'ipv6') throw new Error('--family: must be ipv4 or ipv6');
-      const client = new StatusClient(opts.socket);
+      const client = new (await import('../bgp/status-service')).StatusClient(opts.socket);
       try {
         const reply = await client.listRoutes({ peer: opts.peer, family: opts.family as 'ipv4' | 'ipv6' | undefined, best: opts.best === true });
         deps.stdout(opts.output === 'json' ? JSON.stringify(reply, null, 2) + '\n' : renderRoutes(reply));

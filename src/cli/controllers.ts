@@ -7,7 +7,6 @@ import os from 'node:os';
 import type { Command } from 'commander';
 import { LISTEN_HOSTS } from '../api/well-known';
 import { effectiveConfig, needsKubernetes, withEnabledControllers } from '../controllers/config';
-import { runControllers } from '../controllers/run';
 import { casElection, electionCapable } from '../datastore';
 import { parseLevelSpec, type LogFormat } from '../lib/logger';
 import { addDatastoreOptions, withDatastore } from './datastore-options';
@@ -69,6 +68,8 @@ export function registerControllers(program: Command, deps: CliDeps): void {
           election = casElection(lease, deps.clock, { leaseDurationMs: ttl * 1000, renewDeadlineMs: (ttl * 1000 * 2) / 3, retryPeriodMs: Math.max(1000, (ttl * 1000) / 7) });
         } else logger.warn('no leader election on this datastore: run a single replica', { datastore: store.backend });
       }
+      // Loaded here, not at the top: every other command would pay for the controllers (program.ts).
+      const { runControllers } = await import('../controllers/run');
       const running = await runControllers(
         {
           datastoreType,

@@ -4,8 +4,7 @@
 // the leader knows since when; -o json prints the report as served.
 import type { Command } from 'commander';
 import { PORTS } from '../api/well-known';
-import { describeBlocker, describeReason, type GcStatusNotLeader, type GcStatusReport } from '../controllers/gc-status';
-import { GC_STATUS_PATH } from '../controllers/run';
+import { GC_STATUS_PATH, describeBlocker, describeReason, type GcStatusNotLeader, type GcStatusReport } from '../controllers/gc-status';
 import { describeError } from '../lib/errors';
 import type { CliDeps } from './deps';
 import { CliExit } from './run';

@@ -13,10 +13,8 @@ import { startCniTokenRefresh, type CniTokenRefresher } from '../cni/cni-token-r
 import { writeCniKubeconfig } from '../cni/install';
 import { InUseError } from '../lib/errors';
 import { parseLevelSpec, type LogFormat, type Logger } from '../lib/logger';
-import { runNode, type NodeConfig } from '../node/run';
+import type { NodeConfig } from '../node/run';
 import { parseStartupEnv, StartupConfigError } from '../node/startup';
-import { nodeStatusClient } from '../node/status-api';
-import { UnreachableError } from '../lib/unix-grpc';
 import { loadClientConfig } from './client-config';
 import { addDatastoreOptions, withDatastore } from './datastore-options';
 import type { CliDeps } from './deps';
@@ -145,6 +143,8 @@ export function registerNode(program: Command, deps: CliDeps): void {
     const nl = host.openNetlink();
     try {
       await withDatastore(deps, opts, async (store) => {
+        // Loaded here, not at the top: every other command would pay for the whole agent (program.ts).
+        const { runNode } = await import('../node/run');
         const running = await runNode(cfg, { clock: deps.clock, logger, store, netlink: nl, sysctl: host.sysctl, transport: deps.transport, listener: deps.listener, runCommand: host.runCommand }).catch(inUse);
         const sig = await Promise.race([deps.waitForSignal(['SIGTERM', 'SIGINT']), running.failed.then((err) => ({ err }))]);
         if (typeof sig !== 'string') {
@@ -165,6 +165,7 @@ export function registerNode(program: Command, deps: CliDeps): void {
     .description('the BGP sessions of the node agent on this host, as calicoctl node status prints them')
     .option('--status-socket <path>', 'status API socket', process.env[ENV.nodeSocket] ?? PATHS.nodeSocket)
     .action(async (opts: { statusSocket: string }) => {
+      const [{ nodeStatusClient }, { UnreachableError }] = await Promise.all([import('../node/status-api'), import('../lib/unix-grpc')]);
       const client = nodeStatusClient(opts.statusSocket);
       try {
         const reply = await client.call<NodeStatusReply>('GetNodeStatus', {}, 5000);

@@ -5,18 +5,31 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { buildProgram } from '../cli/program';
 import { runCli } from '../cli/run';
-import type { CliDeps } from '../cli/deps';
+import type { CliDeps, NodeHostDeps } from '../cli/deps';
 import { describeError } from '../lib/errors';
 import { systemClock } from '../lib/clock';
-import { createLogger } from '../lib/logger';
-import { tcpTransport } from '../bgp/session/transport';
-import { tcpListener } from '../bgp/speaker';
-import { RtNetlink } from '../netlink/rtnetlink';
-import { procSysWriter } from '../cni/sysctl';
-import { spawnCommandRunner } from '../lib/command-runner';
-import { openDatastore } from './open-datastore';
-import { clientNodeKubePort, clientNodeLeaseStore } from './controllers-kube';
-import { requestServiceAccountToken } from './kube-token';
+import type { LoggerOptions } from '../lib/logger';
+
+// Every command pays for what this file loads, and lab tests run hundreds of short commands: the sockets, netlink,
+// the datastore clients and the logger are loaded on first use (a synchronous require in a getter or a function),
+// not at start-up. `gingham version` loads commander and the command tree only.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const load = {
+  logger: (): typeof import('../lib/logger') => require('../lib/logger') as typeof import('../lib/logger'),
+  transport: (): typeof import('../bgp/session/transport') => require('../bgp/session/transport') as typeof import('../bgp/session/transport'),
+  speaker: (): typeof import('../bgp/speaker') => require('../bgp/speaker') as typeof import('../bgp/speaker'),
+  rtnetlink: (): typeof import('../netlink/rtnetlink') => require('../netlink/rtnetlink') as typeof import('../netlink/rtnetlink'),
+  sysctl: (): typeof import('../cni/sysctl') => require('../cni/sysctl') as typeof import('../cni/sysctl'),
+  commands: (): typeof import('../lib/command-runner') => require('../lib/command-runner') as typeof import('../lib/command-runner'),
+  datastore: (): typeof import('./open-datastore') => require('./open-datastore') as typeof import('./open-datastore'),
+  kube: (): typeof import('./controllers-kube') => require('./controllers-kube') as typeof import('./controllers-kube'),
+  token: (): typeof import('./kube-token') => require('./kube-token') as typeof import('./kube-token'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+const createLogger = (opts: LoggerOptions): ReturnType<typeof import('../lib/logger').createLogger> => load.logger().createLogger(opts);
+
+let nodeHost: NodeHostDeps | undefined;
 
 // Node's deprecation warnings are for developers, not for an operator's terminal (grpc-js triggers DEP0123 on every
 // TLS connection to an etcd named by IP address).
@@ -27,13 +40,19 @@ const kubeconfigText = (): string | undefined => (process.env.KUBECONFIG ? fs.re
 
 const deps: CliDeps = {
   clock: systemClock,
-  transport: tcpTransport,
-  listener: tcpListener,
+  get transport() {
+    return load.transport().tcpTransport;
+  },
+  get listener() {
+    return load.speaker().tcpListener;
+  },
   logger: createLogger,
-  nodeHost: { openNetlink: () => new RtNetlink(), sysctl: procSysWriter(), runCommand: spawnCommandRunner() },
-  openKube: () => clientNodeKubePort(kubeconfigText()),
-  openKubeLease: (namespace, name) => clientNodeLeaseStore(kubeconfigText(), namespace, name),
-  requestServiceAccountToken,
+  get nodeHost() {
+    return (nodeHost ??= { openNetlink: () => new (load.rtnetlink().RtNetlink)(), sysctl: load.sysctl().procSysWriter(), runCommand: load.commands().spawnCommandRunner() });
+  },
+  openKube: () => load.kube().clientNodeKubePort(kubeconfigText()),
+  openKubeLease: (namespace, name) => load.kube().clientNodeLeaseStore(kubeconfigText(), namespace, name),
+  requestServiceAccountToken: (name, expirationSeconds) => load.token().requestServiceAccountToken(name, expirationSeconds),
   stdout: (text) => {
     process.stdout.write(text);
   },
@@ -66,7 +85,7 @@ const deps: CliDeps = {
     env: process.env,
     home: process.env.HOME ?? os.homedir(),
   },
-  openDatastore: (cfg) => openDatastore(cfg, createLogger({ levels: process.env.GINGHAM_LOG_LEVEL ?? 'warn' })),
+  openDatastore: (cfg) => load.datastore().openDatastore(cfg, createLogger({ levels: process.env.GINGHAM_LOG_LEVEL ?? 'warn' })),
 };
 
 async function main(argv: string[]): Promise<number> {

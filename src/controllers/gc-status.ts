@@ -6,6 +6,9 @@
 import type { GcApplyResult } from './ipam-gc-apply';
 import type { GcCandidate, GcEmptyBlock, LeakReason } from './ipam-gc';
 
+/** Where the leader serves the last GC pass's report, on the metrics and health ports (controllers/run.ts). */
+export const GC_STATUS_PATH = '/gc-status';
+
 export type GcBlocker =
   /** A live node's leak: confirmed once invalid for longer than leakGracePeriod. */
   | { readonly kind: 'grace-period'; readonly remainingMs: number }

@@ -22,7 +22,7 @@ import type { Clock, TimerHandle } from '../lib/clock';
 import { describeError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { effectiveConfig, ensureControllersConfiguration, withEnabledControllers, type ControllersEffectiveConfig } from './config';
-import { gcStatusReport, type GcStatusNotLeader, type GcStatusReport } from './gc-status';
+import { GC_STATUS_PATH, gcStatusReport, type GcStatusNotLeader, type GcStatusReport } from './gc-status';
 import { serveRoutes, type Route, type Served } from './http';
 import { EMPTY_GC_STATE, reconcileIpamGc, type GcCandidate, type GcSnapshot, type GcState, type KubeNodeRef, type PodLookup } from './ipam-gc';
 import { applyGcPlan } from './ipam-gc-apply';
@@ -72,9 +72,6 @@ export interface RunningControllers {
   runPass(): Promise<void>;
   stop(): Promise<void>;
 }
-
-/** Where the leader serves the last GC pass's report (gc-status.ts), on the metrics and health ports. */
-export const GC_STATUS_PATH = '/gc-status';
 
 export const CONTROLLERS_CACHE_KINDS = ['IPAMBlock', 'IPPool', 'Node', 'ClusterInformation'] as const;
 

@@ -8,7 +8,6 @@ import path from 'node:path';
 import { PORTS } from '../api/well-known';
 import { GinghamError } from '../lib/errors';
 import type { NodeStatusReply } from '../api/wire/node-status';
-import { nodeStatusClient } from '../node/status-api';
 import { execIn, stopPids, waitUntil, type LabSys } from './lab-sys';
 import { labPaths, readState, recordPid, updateState, type LabPaths, type LabState } from './lab-state';
 import { nodeEnvironment, type LabEncap, type LabNode, type LabTopology } from './lab-topology';
@@ -116,6 +115,8 @@ export function startControllers(sys: LabSys, p: LabPaths, self: LabSelf, t: Lab
 }
 
 export async function nodeStatus(socket: string, timeoutMs = 3000): Promise<NodeStatusReply | undefined> {
+  // gRPC is loaded by the lab commands that ask an agent, not by every `gingham lab ...`.
+  const { nodeStatusClient } = await import('../node/status-api');
   const client = nodeStatusClient(socket);
   try {
     return await client.call<NodeStatusReply>('GetNodeStatus', {}, timeoutMs);

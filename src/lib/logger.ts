@@ -1,6 +1,10 @@
 // Logging on winston. Text for a terminal, JSON with --log-format json; levels settable per component
-// ("info", or "info,bgp=debug,session=warn").
-import winston from 'winston';
+// ("info", or "info,bgp=debug,session=warn"). winston (about 80 modules) is loaded by the first createLogger, not by
+// importing this file: short CLI commands and the code that only needs nullLogger or the types never pay for it.
+import type winston from 'winston';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const loadWinston = (): typeof winston => require('winston') as typeof winston;
 
 export type LogFormat = 'text' | 'json';
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -86,6 +90,7 @@ export interface LoggerOptions {
 }
 
 export function createLogger(opts: LoggerOptions = {}): Logger {
+  const winston = loadWinston();
   const spec = parseLevelSpec(opts.levels ?? 'info');
   const text = winston.format.printf((info) => {
     const { level, message, component, timestamp, ...rest } = info as Record<string, unknown>;

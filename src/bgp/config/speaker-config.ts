@@ -1,7 +1,7 @@
 // The YAML file of `gingham bgp run -c speaker.yaml`: structure checked with a JSON schema (ajv), then meaning
 // (addresses, prefixes, AS numbers) checked by hand. Every problem names its field, e.g.
 // `peers[1].asNumber: must be an AS number from 1 to 4294967295`.
-import Ajv, { type ErrorObject } from 'ajv';
+import type { default as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { GinghamError } from '../../lib/errors';
 import { parseAsn as parseAsnText } from '../../lib/asn';
@@ -155,8 +155,16 @@ const schema = {
   },
 } as const;
 
-const ajv = new Ajv({ allErrors: true });
-const validateShape = ajv.compile(schema);
+/**
+ * The schema compiled on first use: loading ajv and compiling cost tens of milliseconds that every `gingham` command
+ * would pay (the CLI registers `bgp run`, whose option defaults come from this file).
+ */
+let compiled: ValidateFunction | undefined;
+const validateShape = (): ValidateFunction => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Ajv = (require('ajv') as { default: typeof AjvClass }).default;
+  return (compiled ??= new Ajv({ allErrors: true }).compile(schema));
+};
 
 /** "/peers/1/asNumber" -> "peers[1].asNumber" */
 function fieldPath(instancePath: string, extra?: string): string {
@@ -262,8 +270,9 @@ export function parseSpeakerFile(text: string, source = 'speaker.yaml'): Speaker
   } catch (err) {
     throw new ConfigError(source, [`not valid YAML: ${(err as Error).message}`]);
   }
-  if (!validateShape(doc)) {
-    throw new ConfigError(source, (validateShape.errors ?? []).map(describeAjvError));
+  const validate = validateShape();
+  if (!validate(doc)) {
+    throw new ConfigError(source, (validate.errors ?? []).map(describeAjvError));
   }
   const raw = doc as unknown as RawFile;
   const problems: string[] = [];
