@@ -7,12 +7,21 @@
 //   VERSION                                   answered here
 //   configuration with "cni_socket", agent up forwarded; the agent's stdout, stderr and exit status passed through
 //   agent not reachable: ADD, CHECK / STATUS  CNI error 11 / 50 here, at once
-//   agent not reachable: DEL and the rest      `<name>-node` (the standalone plugin releases the address)
+//   agent not reachable: DEL                  queued for the agent (below), success; `<name>-node` if queueing fails
+//   agent not reachable: the rest             `<name>-node`
 //   no "cni_socket", or anything unexpected   `<name>-node`; without one: CNI error 11 (the runtime retries)
+// DEL queue: the request the agent would have been sent is written to <socket's directory>/cni-del-queue/ (one file per
+// container, interface and plugin; written under a temporary name, fsync'd, renamed, directory fsync'd), and the agent
+// replays it before it serves again (src/node/cni-del-queue.ts). DEL may then succeed at once, as the spec allows for
+// a DEL whose work is done later: the runtime deletes the pod's namespace, which destroys the veth pair and the
+// pod's routes with it, so what is left is the address and the WorkloadEndpoint, which only the datastore can
+// release. The shim deletes no host veth itself: it would need the datastore to know whether the veth still
+// belongs to this container (a new sandbox of the same pod gets the same host name).
 // The JSON handled here is narrow on purpose: strings are escaped and unescaped in full (\uXXXX to UTF-8), but only
 // the top-level keys the shim needs are looked up.
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -20,6 +29,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -28,6 +38,7 @@
 #define CURRENT_VERSION "1.0.0"
 #define VERSION_RESULT "{\"cniVersion\":\"1.0.0\",\"supportedVersions\":[\"0.3.0\",\"0.3.1\",\"0.4.0\",\"1.0.0\"]}\n"
 #define REPLY_TIMEOUT_S 100
+#define DEL_QUEUE_DIR "cni-del-queue"
 
 static const char *FORWARDED[] = {"CNI_COMMAND", "CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME", "CNI_ARGS", "CNI_PATH", "PATH", NULL};
 static const char *SUPPORTED[] = {"0.3.0", "0.3.1", "0.4.0", "1.0.0", NULL};
@@ -248,6 +259,108 @@ static int fail(const char *kind, const char *version, int code, const char *msg
   return 1;
 }
 
+/* The wire request (src/api/wire/cni.ts): the forwarded environment and the configuration text. */
+static buf wire_request(const char *kind, const buf *in) {
+  buf req = {0};
+  puts_(&req, "{\"version\":\"" WIRE_VERSION "\",\"plugin\":\"");
+  puts_(&req, kind);
+  puts_(&req, "\",\"env\":{");
+  int first = 1;
+  for (int i = 0; FORWARDED[i] != NULL; i++) {
+    const char *v = getenv(FORWARDED[i]);
+    if (v == NULL) continue;
+    if (!first) puts_(&req, ",");
+    first = 0;
+    put_json_string(&req, FORWARDED[i], strlen(FORWARDED[i]));
+    puts_(&req, ":");
+    put_json_string(&req, v, strlen(v));
+  }
+  puts_(&req, "},\"stdin\":");
+  put_json_string(&req, in->p, in->n);
+  puts_(&req, "}\n");
+  return req;
+}
+
+/* A file-name part: [A-Za-z0-9_-] kept, every other byte %XX (so '.' separates parts and '/' cannot occur). */
+static void put_name_part(buf *b, const char *s) {
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-') {
+      put(b, (const char *)&c, 1);
+    } else {
+      char e[4];
+      snprintf(e, sizeof e, "%%%02X", c);
+      put(b, e, 3);
+    }
+  }
+}
+
+/* mkdir -p with mode 0700 for what it creates (the socket's folder is gone after a reboot until the agent starts). */
+static int make_dirs(char *path) {
+  for (char *p = path + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = 0;
+    int r = mkdir(path, 0700);
+    *p = '/';
+    if (r != 0 && errno != EEXIST) return -1;
+  }
+  return mkdir(path, 0700) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+/*
+ * Queues a DEL for the agent: <dir of socket>/cni-del-queue/<containerID>.<ifname>.<plugin>, written whole or not at
+ * all. Returns 0 when the request is durably queued.
+ */
+static int queue_del(const char *socket_path, const char *kind, const buf *in, buf *queued) {
+  const char *container = getenv("CNI_CONTAINERID");
+  const char *ifname = getenv("CNI_IFNAME");
+  if (container == NULL || *container == 0) return -1;
+  char sockcopy[PATH_MAX];
+  snprintf(sockcopy, sizeof sockcopy, "%s", socket_path);
+  buf dir = {0};
+  puts_(&dir, dirname(sockcopy));
+  puts_(&dir, "/" DEL_QUEUE_DIR);
+  if (make_dirs(dir.p) != 0) return -1;
+  buf name = {0};
+  put_name_part(&name, container);
+  puts_(&name, ".");
+  put_name_part(&name, ifname != NULL ? ifname : "");
+  puts_(&name, ".");
+  puts_(&name, kind);
+  buf tmp = {0}, final = {0};
+  char pid[32];
+  snprintf(pid, sizeof pid, "/.tmp-%ld-", (long)getpid());
+  puts_(&tmp, dir.p);
+  puts_(&tmp, pid);
+  puts_(&tmp, name.p);
+  puts_(&final, dir.p);
+  puts_(&final, "/");
+  puts_(&final, name.p);
+  buf req = wire_request(kind, in);
+  int fd = open(tmp.p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return -1;
+  size_t done = 0;
+  while (done < req.n) {
+    ssize_t w = write(fd, req.p + done, req.n - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) break;
+    done += (size_t)w;
+  }
+  int ok = done == req.n && fsync(fd) == 0;
+  close(fd);
+  if (!ok || rename(tmp.p, final.p) != 0) {
+    unlink(tmp.p);
+    return -1;
+  }
+  int dfd = open(dir.p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    fsync(dfd);
+    close(dfd);
+  }
+  puts_(queued, final.p);
+  return 0;
+}
+
 /* Runs `<this executable>-node` with stdin replayed; returns only if that fails. */
 static int run_node_shim(const char *self, const char *kind, const char *version, const buf *stdin_text, char **argv) {
   char path[PATH_MAX];
@@ -304,25 +417,14 @@ int main(int argc, char **argv) {
     int add_or_check = command != NULL && (strcmp(command, "ADD") == 0 || strcmp(command, "CHECK") == 0);
     if (add_or_check) return fail(kind, version, 11, "gingham node agent not reachable", detail);
     if (command != NULL && strcmp(command, "STATUS") == 0) return fail(kind, version, 50, "gingham node agent not reachable", detail);
+    buf queued = {0};
+    if (command != NULL && strcmp(command, "DEL") == 0 && queue_del(sock.p, kind, &in, &queued) == 0) {
+      fprintf(stderr, "%s: gingham node agent not reachable (%s); DEL queued for it in %s\n", kind, detail, queued.p);
+      return 0;
+    }
     return run_node_shim(invoked, kind, version, &in, argv);
   }
-  buf req = {0};
-  puts_(&req, "{\"version\":\"" WIRE_VERSION "\",\"plugin\":\"");
-  puts_(&req, kind);
-  puts_(&req, "\",\"env\":{");
-  int first = 1;
-  for (int i = 0; FORWARDED[i] != NULL; i++) {
-    const char *v = getenv(FORWARDED[i]);
-    if (v == NULL) continue;
-    if (!first) puts_(&req, ",");
-    first = 0;
-    put_json_string(&req, FORWARDED[i], strlen(FORWARDED[i]));
-    puts_(&req, ":");
-    put_json_string(&req, v, strlen(v));
-  }
-  puts_(&req, "},\"stdin\":");
-  put_json_string(&req, in.p, in.n);
-  puts_(&req, "}\n");
+  buf req = wire_request(kind, &in);
   write_all(fd, req.p, req.n);
   shutdown(fd, SHUT_WR);
   struct timeval tv = {.tv_sec = REPLY_TIMEOUT_S};

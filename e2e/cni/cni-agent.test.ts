@@ -3,10 +3,10 @@
 // with the Node plugin beside it for DEL while the agent is down) is
 // invoked the way a container runtime invokes it, with that conflist's entry on stdin. Covers: ADD/CHECK/DEL through
 // the agent (veth, address, WorkloadEndpoint, handle, ping to the host), idempotent re-ADD, 50 concurrent ADDs on one
-// node all succeeding with `ipam check` clean, and the agent down: ADD fails fast with code 11, DEL still releases
-// the address (standalone path); the agent killed during 20 concurrent ADDs and restarted: it reconciles before serving,
+// node all succeeding with `ipam check` clean, a dual-stack pod's IPv6 address usable the moment ADD returns, and the agent down: ADD fails fast with code 11, DEL (with only the
+// compiled shim on the host) is queued and the restarted agent replays it before serving; the agent killed during 20 concurrent ADDs and restarted: it reconciles before serving,
 // `ipam check` is clean and the retried ADDs succeed with distinct addresses. Needs `npm run build`.
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkloadEndpoint } from '../../src/api/kind-workload-endpoint';
 import { runCheck } from '../../src/cli/ipam-check';
@@ -18,7 +18,7 @@ import { IpamAllocator } from '../../src/ipam';
 import { startEtcd, type EtcdServer } from '../lib/etcd';
 import { cleanupAll, makeWorkDir, spawnDaemon, stopProcess, waitFor, type ManagedProcess } from '../lib/process';
 import { describeIf, requireTools } from '../lib/tools';
-import { addNetns, addNodeNamespace, deleteNetns, execIn, invokePlugin, ping, relayIntoNamespace, resultIp, type PluginRun } from './cni-lab';
+import { addNetns, addNodeNamespace, deleteNetns, execIn, invokePlugin, ipIn, ping, relayIntoNamespace, resultIp, type PluginRun } from './cni-lab';
 
 const ok = requireTools('cni-agent', ['ip', 'nsenter', 'etcd', 'python3'], { root: true });
 
@@ -32,6 +32,8 @@ const podNs = (p: string): string => `gh-cnia-${p}-${suffix}`;
 const NODE = `gh-cnia-node-${suffix}`;
 const POOL = '10.249.0.0/24';
 const HOST_IP = '10.248.0.1';
+const POOL6 = 'fd00:249::/120';
+const HOST_IP6 = 'fd00:248::1';
 const CONCURRENT = 50;
 
 describeIf(ok)('CNI served by the node agent (real kernel, real etcd)', () => {
@@ -153,7 +155,31 @@ describeIf(ok)('CNI served by the node agent (real kernel, real etcd)', () => {
     expect((await runCheck(store, {}, Date.now())).text).toContain('Check complete; found 0 problems.');
   }, 240000);
 
-  it('agent down: ADD fails fast with code 11, DEL still releases the address; after a restart ADD works again', async () => {
+  it('a dual-stack pod: its IPv6 address is usable the moment ADD returns (no DAD) and IPv6 traffic flows at once', async () => {
+    await store.create({ apiVersion: API_VERSION, kind: 'IPPool', metadata: { name: 'cnia-pool6' }, spec: { cidr: POOL6, blockSize: 122, ipipMode: 'Never', vxlanMode: 'Never', natOutgoing: false, nodeSelector: 'all()' } });
+    ipIn(HOST, ['-6', 'addr', 'add', `${HOST_IP6}/64`, 'dev', 'up0', 'nodad']);
+    newPod('v6');
+    const add = await run('ADD', 'v6', 'ctr-v6', conf({ ipam: { type: 'gingham-ipam', assign_ipv4: 'true', assign_ipv6: 'true' } }));
+    expect({ code: add.code, out: add.stdout }).toMatchObject({ code: 0 });
+    // Read right after ADD returned, before anything else runs in the pod.
+    const flags = ipIn(podNs('v6'), ['-6', 'addr', 'show', 'dev', 'eth0']);
+    const ips = (add.json?.ips as Array<{ address: string }>).map((i) => i.address);
+    const v6 = ips.find((a) => a.includes(':'))!;
+    expect(v6).toMatch(/^fd00:249::[0-9a-f]+\/128$/);
+    expect(ips.some((a) => a.startsWith('10.249.0.'))).toBe(true);
+    const line = flags.split('\n').find((l) => l.includes(v6.split('/')[0]!));
+    expect(line).toBeDefined();
+    expect(line).not.toMatch(/tentative|dadfailed/);
+    // The first echo request gets its answer: no DAD wait on either end (the pod's address, the gateway's link-local).
+    const t0 = Date.now();
+    const p = execIn(podNs('v6'), ['ping', '-6', '-c', '1', '-W', '1', HOST_IP6], 5000);
+    process.stdout.write(`first IPv6 ping after ADD: ${p.status === 0 ? 'answered' : 'lost'} in ${Date.now() - t0} ms\n`);
+    expect({ status: p.status, out: p.stdout + p.stderr }).toMatchObject({ status: 0 });
+    expect((await run('DEL', 'v6', 'ctr-v6', conf({ ipam: { type: 'gingham-ipam', assign_ipv4: 'true', assign_ipv6: 'true' } }))).code).toBe(0);
+    expect(await ipam.ipsByHandle('k8s-pod-network.ctr-v6')).toEqual([]);
+  }, 60000);
+
+  it('agent down: ADD fails fast with code 11, DEL is queued and the restarted agent releases the address before serving', async () => {
     newPod('d');
     const add = await run('ADD', 'd', 'ctr-d', conf());
     expect(add.code).toBe(0);
@@ -173,12 +199,32 @@ describeIf(ok)('CNI served by the node agent (real kernel, real etcd)', () => {
     const status = await run('STATUS', 'e', 'ctr-e', conf());
     expect(status.json).toMatchObject({ code: 50 });
     expect(await ipam.ipsByHandle('k8s-pod-network.ctr-e')).toEqual([]);
-    const del = await run('DEL', 'd', 'ctr-d', conf());
+    // A host with only the compiled shim (no Node plugin beside it): DEL is queued for the agent and succeeds at once.
+    const nodePlugins = ['gingham-node', 'gingham-ipam-node'].map((n) => path.join(binDir, n));
+    for (const f of nodePlugins) renameSync(f, `${f}.off`);
+    const addressOfD = await ipam.ipsByHandle('k8s-pod-network.ctr-d');
+    let del: PluginRun;
+    try {
+      del = await run('DEL', 'd', 'ctr-d', conf());
+    } finally {
+      for (const f of nodePlugins) renameSync(`${f}.off`, f);
+    }
     expect(del).toMatchObject({ code: 0, stdout: '' });
-    expect(await ipam.ipsByHandle('k8s-pod-network.ctr-d')).toEqual([]);
-    expect(execIn(HOST, ['ip', 'link', 'show', vethNameForWorkload('default', 'd')]).status).not.toBe(0);
-    expect((await store.list<WorkloadEndpoint>('WorkloadEndpoint')).items.filter((w) => w.spec?.containerID === 'ctr-d')).toEqual([]);
+    expect(del.stderr).toContain('DEL queued for it in');
+    const queue = path.join(work, 'run', 'cni-del-queue');
+    expect(readdirSync(queue)).toEqual(['ctr-d.eth0.gingham']);
+    // Nothing released yet: only the agent can (the datastore is its to reach).
+    expect(await ipam.ipsByHandle('k8s-pod-network.ctr-d')).toEqual(addressOfD);
+    // The runtime deletes the pod's namespace once DEL succeeded: the veth pair goes with it.
+    deleteNetns(podNs('d'));
+    await waitFor(() => execIn(HOST, ['ip', 'link', 'show', vethNameForWorkload('default', 'd')]).status !== 0, 10000, 'the veth to go with the namespace');
     await startAgent();
+    // Replayed before the socket opened (startAgent returns once the socket exists).
+    expect(await ipam.ipsByHandle('k8s-pod-network.ctr-d')).toEqual([]);
+    expect((await store.list<WorkloadEndpoint>('WorkloadEndpoint')).items.filter((w) => w.spec?.containerID === 'ctr-d')).toEqual([]);
+    expect(readdirSync(queue)).toEqual([]);
+    expect(agent!.logTail(500)).toContain('CNI DEL queue drained before serving: 1 replayed');
+    expect((await runCheck(store, {}, Date.now())).text).toContain('Check complete; found 0 problems.');
     const back = await run('ADD', 'e', 'ctr-e', conf());
     expect(back.code).toBe(0);
     expect(resultIp(back).startsWith('10.249.0.')).toBe(true);

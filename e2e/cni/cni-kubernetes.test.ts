@@ -2,8 +2,8 @@
 // FIXTURE (e2e/k8s-fixture) reached from inside the node namespace: IPAM blocks, affinities and handles go to the
 // crd.projectcalico.org/v1 resources, the WorkloadEndpoint is recorded as the pod's cni.projectcalico.org annotations,
 // and DEL clears them and frees the address; then ADD, CHECK and DEL through `gingham node run --cni-socket` on that
-// datastore (without policy: e2e/cni/cni-agent.test.ts covers policy before traffic). Real kernel, real namespaces;
-// needs `npm run build`.
+// datastore with policy enforced: a networking.k8s.io NetworkPolicy created first blocks and admits real packets
+// between pods the moment their ADDs return (policy before traffic). Real kernel, real namespaces; needs `npm run build`.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,7 +16,7 @@ import { IpamAllocator } from '../../src/ipam';
 import { startKubeFixture, type KubeFixture } from '../k8s-fixture/server';
 import { describeIf, requireTools } from '../lib/tools';
 import { spawnDaemon, stopProcess, waitFor } from '../lib/process';
-import { addNetns, addNodeNamespace, deleteNetns, installKubernetesCni, invokePlugin, ipIn, ping, relayIntoNamespace, type PluginRun } from './cni-lab';
+import { addNetns, addNodeNamespace, deleteNetns, execIn, installKubernetesCni, invokePlugin, ipIn, ping, relayIntoNamespace, type PluginRun } from './cni-lab';
 
 const ok = requireTools('cni-kubernetes', ['ip', 'nsenter', 'python3'], { root: true });
 
@@ -26,6 +26,7 @@ const HOST = `gh-cnik-host-${suffix}`;
 const podNs = (p: string): string => `gh-cnik-p${p}-${suffix}`;
 const NODE = `gh-cnik-node-${suffix}`;
 const PODS = { group: '', version: 'v1', plural: 'pods', namespace: 'shop' };
+const NPS = { group: 'networking.k8s.io', version: 'v1', plural: 'networkpolicies', namespace: 'shop' };
 
 describeIf(ok)('CNI plugin on the kubernetes datastore (API server fixture)', () => {
   let fx: KubeFixture;
@@ -105,13 +106,16 @@ describeIf(ok)('CNI plugin on the kubernetes datastore (API server fixture)', ()
     expect((await call('DEL', 'till', 'ctr-till')).code).toBe(0);
   }, 90000);
 
-  it('through the node agent (kubernetes datastore): ADD, CHECK and DEL', async () => {
+  it('through the node agent (kubernetes datastore): a NetworkPolicy is in the kernel when ADD returns; CHECK and DEL', async () => {
     const run = path.join(work, 'run');
+    // The policy first: web admits only app=cli. Each ADD must answer only once its pod's policy is in the kernel.
+    await api.create(NPS, { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'web-from-cli' }, spec: { podSelector: { matchLabels: { app: 'web' } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'cli' } } }] }], policyTypes: ['Ingress'] } });
     const agent = spawnDaemon({
       name: 'agent',
       cmd: 'ip',
-      args: ['netns', 'exec', HOST, process.execPath, path.join(ROOT, 'dist/cmd/gingham.js'), 'node', 'run', '--cni-socket', path.join(run, 'cni.sock'), '--cni-conf-dir', path.join(work, 'agent-net.d'), '--status-socket', path.join(run, 'node.sock'), '--health-host', '127.0.0.1', '--health-port', '0', '--nodename-file', path.join(work, 'nodename'), '--mtu-file', path.join(work, 'mtu')],
+      args: ['netns', 'exec', HOST, process.execPath, path.join(ROOT, 'dist/cmd/gingham.js'), 'node', 'run', '--cni-socket', path.join(run, 'cni.sock'), '--cni-conf-dir', path.join(work, 'agent-net.d'), '--cni-policy-setup-timeout', '60', '--status-socket', path.join(run, 'node.sock'), '--health-host', '127.0.0.1', '--health-port', '0', '--nodename-file', path.join(work, 'nodename'), '--mtu-file', path.join(work, 'mtu')],
       workDir: work,
+      // Policy enforced (the default, as calico-node): a 60 s bound, so an ADD answered by the timeout shows in the log.
       env: { PATH: process.env.PATH, NODENAME: NODE, IP: '10.248.0.1/24', DATASTORE_TYPE: 'kubernetes', KUBECONFIG: path.join(work, 'kubeconfig') },
     });
     try {
@@ -119,21 +123,34 @@ describeIf(ok)('CNI plugin on the kubernetes datastore (API server fixture)', ()
       const list = JSON.parse(readFileSync(path.join(work, 'agent-net.d', CONFLIST_NAME), 'utf8')) as { name: string; cniVersion: string; plugins: Array<Record<string, unknown>> };
       expect(list.plugins[0]).toMatchObject({ cni_socket: path.join(run, 'cni.sock'), datastore_type: 'kubernetes' });
       const viaAgent = JSON.stringify({ ...list.plugins[0], name: list.name, cniVersion: list.cniVersion, log_file_path: path.join(work, 'cni.log') });
-      await api.create(PODS, { metadata: { name: 'bag', labels: { app: 'bag' } }, spec: { nodeName: NODE, containers: [{ name: 'c', image: 'x' }] }, status: { phase: 'Pending' } });
-      namespaces.push(podNs('bag'));
-      addNetns(podNs('bag'));
-      const inv = (command: string) => ({ command, containerId: 'ctr-bag', netns: `/var/run/netns/${podNs('bag')}`, pod: 'bag', namespace: 'shop', cniPath: `${work}/bin:/usr/lib/cni` });
-      const add = await invokePlugin(HOST, path.join(work, 'bin', 'gingham'), inv('ADD'), viaAgent);
-      expect({ code: add.code, out: add.stdout, err: add.stderr }).toMatchObject({ code: 0 });
-      const ip = (add.json?.ips as Array<{ address: string }>)[0]!.address;
-      expect((await api.get(PODS, 'bag')).metadata.annotations).toMatchObject({ 'cni.projectcalico.org/podIP': ip, 'cni.projectcalico.org/containerID': 'ctr-bag' });
-      expect(ipIn(HOST, ['link', 'show'])).toContain(vethNameForWorkload('shop', 'bag'));
-      const check = await invokePlugin(HOST, path.join(work, 'bin', 'gingham'), inv('CHECK'), JSON.stringify({ ...JSON.parse(viaAgent), prevResult: add.json }));
+      const inv = (command: string, pod: string) => ({ command, containerId: `ctr-${pod}`, netns: `/var/run/netns/${podNs(pod)}`, pod, namespace: 'shop', cniPath: `${work}/bin:/usr/lib/cni` });
+      const ipOf: Record<string, string> = {};
+      const adds: Record<string, PluginRun> = {};
+      for (const pod of ['cli', 'rogue', 'web']) {
+        await api.create(PODS, { metadata: { name: pod, labels: { app: pod } }, spec: { nodeName: NODE, containers: [{ name: 'c', image: 'x' }] }, status: { phase: 'Pending' } });
+        namespaces.push(podNs(pod));
+        addNetns(podNs(pod));
+        const add = await invokePlugin(HOST, path.join(work, 'bin', 'gingham'), inv('ADD', pod), viaAgent);
+        expect({ code: add.code, out: add.stdout, err: add.stderr }).toMatchObject({ code: 0 });
+        adds[pod] = add;
+        ipOf[pod] = (add.json?.ips as Array<{ address: string }>)[0]!.address.split('/')[0]!;
+      }
+      // Right after web's ADD returned: its policy is in the kernel (not the 60 s timeout), and it holds.
+      expect(agent.logTail(500)).not.toContain('not programmed within');
+      expect(ping(podNs('rogue'), ipOf.web!).ok).toBe(false);
+      expect(ping(podNs('cli'), ipOf.web!).ok).toBe(true);
+      // Unselected pods stay open (the namespace's profile allows all).
+      expect(ping(podNs('rogue'), ipOf.cli!).ok).toBe(true);
+      expect(execIn(HOST, ['nft', 'list', 'table', 'ip', 'gingham']).stdout).toContain(vethNameForWorkload('shop', 'web'));
+      expect((await api.get(PODS, 'web')).metadata.annotations).toMatchObject({ 'cni.projectcalico.org/podIP': `${ipOf.web!}/32`, 'cni.projectcalico.org/containerID': 'ctr-web' });
+      const check = await invokePlugin(HOST, path.join(work, 'bin', 'gingham'), inv('CHECK', 'web'), JSON.stringify({ ...JSON.parse(viaAgent), prevResult: adds.web!.json }));
       expect({ code: check.code, out: check.stdout }).toMatchObject({ code: 0, out: '' });
-      const del = await invokePlugin(HOST, path.join(work, 'bin', 'gingham'), inv('DEL'), viaAgent);
-      expect({ code: del.code, out: del.stdout }).toMatchObject({ code: 0, out: '' });
-      expect((await api.get(PODS, 'bag')).metadata.annotations?.['cni.projectcalico.org/podIP']).toBeUndefined();
-      expect(await new IpamAllocator(store).ipsByHandle('k8s-pod-network.ctr-bag')).toEqual([]);
+      for (const pod of ['cli', 'rogue', 'web']) {
+        const del = await invokePlugin(HOST, path.join(work, 'bin', 'gingham'), inv('DEL', pod), viaAgent);
+        expect({ code: del.code, out: del.stdout }).toMatchObject({ code: 0, out: '' });
+        expect((await api.get(PODS, pod)).metadata.annotations?.['cni.projectcalico.org/podIP']).toBeUndefined();
+        expect(await new IpamAllocator(store).ipsByHandle(`k8s-pod-network.ctr-${pod}`)).toEqual([]);
+      }
     } finally {
       await stopProcess(agent.pid).catch(() => undefined);
     }

@@ -5,14 +5,14 @@
 import type { Datastore } from '../datastore/datastore';
 import { nodePodCidr } from './pod-cidr';
 import type { CniIpam } from './cni-ipam';
-import { deleteWorkloadEndpoint, writeWorkloadEndpoint, type WorkloadIdentity } from './workload-endpoint';
+import { deleteWorkloadEndpoint, writeWorkloadEndpoint, type CachedEndpoint, type EndpointDeletion, type WorkloadIdentity } from './workload-endpoint';
 import type { WorkloadEndpoint } from '../api/kind-workload-endpoint';
 
 export interface CniEndpoints {
   /** Creates the endpoint or replaces the stored one. */
   write(wep: WorkloadEndpoint): Promise<void>;
-  /** Deletes the endpoint if it belongs to this container; true when it was deleted. */
-  delete(id: WorkloadIdentity): Promise<boolean>;
+  /** Deletes the endpoint if it belongs to this container (another container's is kept: 'other-container'). */
+  delete(id: WorkloadIdentity): Promise<EndpointDeletion>;
 }
 
 export interface CniBackend {
@@ -24,19 +24,23 @@ export interface CniBackend {
   podCidr(nodename: string, family?: 4 | 6): Promise<string>;
 }
 
-/**
- * A backend on a datastore client: every call goes to the datastore. `afterWrite` runs once an endpoint is stored
- * (the node agent waits there for the endpoint's policy to reach the kernel).
- */
-export function datastoreBackend(ds: Datastore, ipam: CniIpam, afterWrite?: (stored: WorkloadEndpoint) => Promise<void>): CniBackend {
+export interface DatastoreBackendOptions {
+  /** Runs once an endpoint is stored (the node agent waits there for the endpoint's policy to reach the kernel). */
+  readonly afterWrite?: (stored: WorkloadEndpoint) => Promise<void>;
+  /** A watch cache's endpoints (the node agent's): DEL then deletes with one request instead of two. */
+  readonly cachedEndpoint?: CachedEndpoint;
+}
+
+/** A backend on a datastore client: every call goes to the datastore. */
+export function datastoreBackend(ds: Datastore, ipam: CniIpam, opts: DatastoreBackendOptions = {}): CniBackend {
   return {
     ipam,
     endpoints: {
       write: async (wep) => {
         const stored = await writeWorkloadEndpoint(ds, wep);
-        await afterWrite?.(stored);
+        await opts.afterWrite?.(stored);
       },
-      delete: (id) => deleteWorkloadEndpoint(ds, id),
+      delete: (id) => deleteWorkloadEndpoint(ds, id, opts.cachedEndpoint),
     },
     ready: async () => {
       await ds.list('IPPool');

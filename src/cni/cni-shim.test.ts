@@ -1,11 +1,12 @@
 // The compiled shim (native/cni-shim.c, built by scripts/build-native.js) against a fake agent on a real unix socket:
 // VERSION answered alone, a request forwarded whole, the reply passed through byte for byte, the agent's absence
-// answered as the Node shim (forward.ts) answers it, everything else handed to `<name>-node` with stdin replayed.
+// answered as the Node shim (forward.ts) answers it except DEL, which is queued for the agent (node/cni-del-queue.ts
+// reads it back), everything else handed to `<name>-node` with stdin replayed.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CNI_WIRE_VERSION, type CniWireRequest } from '../api/wire/cni';
+import { CNI_WIRE_VERSION, delQueueDir, queuedContainer, queuedRequestProblem, type CniWireRequest } from '../api/wire/cni';
 import { serveUnixJson, type UnixJsonServer } from '../lib/unix-json';
 import { versionResult } from './cni-version';
 import { CNI_SHIM_BINARY, installCni } from './install';
@@ -60,14 +61,39 @@ describe('the compiled CNI shim', () => {
     }
   });
 
-  it('agent not reachable: ADD and CHECK get code 11, STATUS 50, at once; DEL goes to the Node plugin', async () => {
-    const conf = JSON.stringify({ cniVersion: '0.4.0', name: 'n', type: 'gingham', cni_socket: path.join(dir, 'nobody.sock') });
+  it('agent not reachable: ADD and CHECK get code 11, STATUS 50, at once; DEL is queued for the agent and succeeds', async () => {
+    const sock = path.join(dir, 'down', 'nobody.sock');
+    const conf = JSON.stringify({ cniVersion: '0.4.0', name: 'n', type: 'gingham', cni_socket: sock });
     const add = await run('gingham', { CNI_COMMAND: 'ADD' }, conf);
     expect(add.status).toBe(1);
     expect(JSON.parse(add.stdout)).toMatchObject({ cniVersion: '0.4.0', code: 11, msg: 'gingham node agent not reachable' });
     expect(add.stderr).toBe('gingham: gingham node agent not reachable\n');
     expect(JSON.parse((await run('gingham', { CNI_COMMAND: 'STATUS' }, conf)).stdout)).toMatchObject({ code: 50 });
-    const del = await run('gingham', { CNI_COMMAND: 'DEL' }, conf);
+    rmSync(path.join(dir, 'node-called'), { force: true });
+    const env = { CNI_COMMAND: 'DEL', CNI_CONTAINERID: 'ab/c.1', CNI_NETNS: '/var/run/netns/x', CNI_IFNAME: 'eth0', CNI_ARGS: 'K8S_POD_NAME=p', CNI_PATH: '/opt/cni/bin' };
+    const del = await run('gingham-ipam', env, conf);
+    const queue = delQueueDir(sock);
+    const entry = 'ab%2Fc%2E1.eth0.gingham-ipam';
+    expect(del).toEqual({ status: 0, stdout: '', stderr: expect.stringContaining(`DEL queued for it in ${queue}/${entry}`) as unknown });
+    expect(existsSync(path.join(dir, 'node-called'))).toBe(false);
+    // Exactly the request the agent would have been sent, under a name the agent reads back to the container.
+    expect(readdirSync(queue)).toEqual([entry]);
+    expect(statSync(queue).mode & 0o777).toBe(0o700);
+    expect(statSync(path.join(queue, entry)).mode & 0o777).toBe(0o600);
+    const text = readFileSync(path.join(queue, entry), 'utf8');
+    expect(JSON.parse(text)).toEqual({ version: CNI_WIRE_VERSION, plugin: 'gingham-ipam', env: { ...env, PATH: '/usr/bin:/bin' }, stdin: conf });
+    expect(queuedRequestProblem(text)).toBeUndefined();
+    expect(queuedContainer(entry)).toBe('ab/c.1');
+    // A second DEL of the same container replaces the entry.
+    expect((await run('gingham-ipam', env, conf)).status).toBe(0);
+    expect(readdirSync(queue)).toEqual([entry]);
+  });
+
+  it('agent not reachable and the DEL cannot be queued: the Node plugin runs it', async () => {
+    const blocker = path.join(dir, 'blocked');
+    writeFileSync(blocker, 'not a folder');
+    const conf = JSON.stringify({ cniVersion: '0.4.0', name: 'n', type: 'gingham', cni_socket: path.join(blocker, 'agent.sock') });
+    const del = await run('gingham', { CNI_COMMAND: 'DEL', CNI_CONTAINERID: 'c1', CNI_IFNAME: 'eth0' }, conf);
     expect(del).toMatchObject({ status: 0, stdout: '{"from":"node"}\n' });
     expect(readFileSync(path.join(dir, 'node-called'), 'utf8')).toBe('DEL\n');
     expect(readFileSync(path.join(dir, 'node-stdin'), 'utf8')).toBe(conf);

@@ -3,7 +3,7 @@
 // 10-gingham.conflist into its configuration directory. With `shim`, each executable is the compiled forwarder
 // (native/cni-shim.c, one self-contained static file: no Node.js or Gingham tree needed on the host for the agent
 // path) and the Node shim goes beside it as `<name>-node` for what the compiled one hands over (no agent socket in
-// the configuration, DEL while the agent is down). Without `shim`, the executables are the small shell wrappers that
+// the configuration, a DEL with the agent down that could not be queued for it). Without `shim`, the executables are the small shell wrappers that
 // exec the built Node entry points. Every file is written to a temporary name and renamed, so a runtime reading the
 // directory never sees half a file.
 import { chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';

@@ -133,6 +133,7 @@ describe('gingham plugin, dual stack and exhaustion', () => {
     expect((await pod.listRoutes({ family: 6 })).find((x) => x.dst === '::/0')).toMatchObject({ gateway: 'fe80::ecee:eeff:feee:eeee' });
     expect((await w.spaces.host.listRoutes({ family: 6 })).some((x) => x.dst === 'fd00:10:244::/128')).toBe(true);
     expect(w.sysctl.values.get(`net.ipv6.conf.${HOST_IF}.proxy_ndp`)).toBe('1');
+    expect(w.sysctl.values.get(`net.ipv6.conf.${HOST_IF}.accept_dad`)).toBe('0');
   });
 
   it('an exhausted pool fails the ADD with a message naming the node, and leaves nothing behind', async () => {

@@ -1,8 +1,9 @@
 // The `gingham` plugin's commands (Calico's `calico` plugin, cni-plugin/pkg/k8s/k8s.go): ADD gets addresses from the
 // configured IPAM (gingham-ipam in-process, or another plugin by delegation), builds the pod's veth and routes
 // (pod-network.ts), records the WorkloadEndpoint and returns the result; any failure undoes the earlier steps so
-// nothing leaks. DEL undoes all three in the reverse order and succeeds when they are already gone (SPEC.md: DEL is
-// idempotent), releasing the addresses last, so an address is never free while an interface still holds it.
+// nothing leaks. DEL removes the endpoint, the veth (only when the endpoint was this container's or is gone) and the
+// addresses, and succeeds when they are already gone (SPEC.md: DEL is idempotent), releasing the addresses last, so
+// an address is never free while an interface still holds it.
 import { compareVersions } from './cni-version';
 import { CNI_ERR, CniError } from './cni-error';
 import { parseResult, type CniResult } from './cni-result';
@@ -95,9 +96,13 @@ async function addWith(ctx: PluginContext): Promise<CniResult> {
   };
 }
 
+/**
+ * The endpoint first: when it names another container (a newer sandbox of the same pod, whose host veth has the same
+ * name), the veth is that sandbox's and stays. This container's addresses go in every case, by its own handle.
+ */
 export async function cmdDel(ctx: PluginContext): Promise<void> {
-  await teardownPodNetwork(ctx.host, hostIfNameFor(ctx));
-  await ctx.backend.endpoints.delete(identity(ctx));
+  const endpoint = await ctx.backend.endpoints.delete(identity(ctx));
+  if (endpoint !== 'other-container') await teardownPodNetwork(ctx.host, hostIfNameFor(ctx));
   await ipamRun(ctx, 'DEL');
 }
 

@@ -9,7 +9,7 @@
 // opened inside CNI_NETNS (the standalone plugin: a helper process, src/netlink/netns-proxy.ts; the node agent: its
 // own socket created inside the namespace, src/netlink/netns-enter.ts; a fake in unit tests). No iproute2. IPv6
 // addresses skip duplicate-address detection (IFA_F_NODAD, as Cilium does): IPAM made them unique, and DAD would
-// hold the pod's address tentative for about a second.
+// hold the pod's address tentative for about a second; so does the host end's link-local gateway (accept_dad 0).
 import { parseCidr, formatIp } from '../lib/ip';
 import { GINGHAM_ROUTE_PROTOCOL, type Netlink } from '../netlink/netlink';
 import { isExists, isNotFound } from '../netlink/netlink-error';
@@ -72,6 +72,9 @@ export async function setupPodNetwork(deps: PodNetworkDeps, spec: PodNetworkSpec
         [`net.ipv6.conf.${spec.hostIfName}.proxy_ndp`, '1'],
         [`net.ipv6.conf.${spec.hostIfName}.accept_ra`, '0'],
         [`net.ipv6.conf.${spec.hostIfName}.forwarding`, '1'],
+        // The pod's gateway is this end's link-local address; DAD would hold it tentative for about a second after
+        // the link comes up, unanswered, so the pod's first packets would wait. The link has one other end, the pod.
+        [`net.ipv6.conf.${spec.hostIfName}.accept_dad`, '0'],
       ] as const) {
         await deps.sysctl.set(k, v);
       }

@@ -4,7 +4,7 @@
 // when it still names this container, so a late DEL of a replaced sandbox cannot delete its successor's endpoint.
 import { workloadEndpointName, type WorkloadEndpoint } from '../api/kind-workload-endpoint';
 import type { Datastore } from '../datastore/datastore';
-import { AlreadyExistsError, NotFoundError } from '../datastore/errors';
+import { AlreadyExistsError, ConflictError, NotFoundError } from '../datastore/errors';
 import { updateWithRetry, type CasOptions } from '../datastore/cas';
 import { API_VERSION } from '../datastore/types';
 
@@ -72,22 +72,45 @@ export async function writeWorkloadEndpoint(ds: Datastore, wep: WorkloadEndpoint
   }), cas);
 }
 
-/** Deletes the endpoint if it belongs to this container. True when it was deleted; absent is not an error. */
-export async function deleteWorkloadEndpoint(ds: Datastore, id: WorkloadIdentity): Promise<boolean> {
+/** What DEL found: the endpoint deleted, none stored, or one that names another container (kept). */
+export type EndpointDeletion = 'deleted' | 'absent' | 'other-container';
+
+/** The stored endpoint as a watch cache has it, or undefined when the cache has none. */
+export type CachedEndpoint = (name: string, namespace: string) => WorkloadEndpoint | undefined;
+
+async function deleteAt(ds: Datastore, ref: { name: string; namespace: string }, resourceVersion: string | undefined): Promise<EndpointDeletion> {
+  try {
+    await ds.delete('WorkloadEndpoint', ref.name, ref.namespace, { resourceVersion });
+    return 'deleted';
+  } catch (err) {
+    if (err instanceof NotFoundError) return 'absent';
+    throw err;
+  }
+}
+
+/**
+ * Deletes the endpoint if it belongs to this container; absent is not an error. With a cache that already shows this
+ * container's endpoint, one request: the delete, conditional on the cached resourceVersion (a conflict means the
+ * cache was behind and falls back). Otherwise, or when the cache shows another container or nothing (it may lag
+ * behind this container's own ADD), the stored endpoint is read first: two requests.
+ */
+export async function deleteWorkloadEndpoint(ds: Datastore, id: WorkloadIdentity, cached?: CachedEndpoint): Promise<EndpointDeletion> {
   const ref = workloadRef(id);
+  const seen = cached?.(ref.name, ref.namespace);
+  if (seen?.spec?.containerID === id.containerId && seen.metadata.resourceVersion !== undefined) {
+    try {
+      return await deleteAt(ds, ref, seen.metadata.resourceVersion);
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+    }
+  }
   let cur: WorkloadEndpoint;
   try {
     cur = await ds.get<WorkloadEndpoint>('WorkloadEndpoint', ref.name, ref.namespace);
   } catch (err) {
-    if (err instanceof NotFoundError) return false;
+    if (err instanceof NotFoundError) return 'absent';
     throw err;
   }
-  if (cur.spec?.containerID !== undefined && cur.spec.containerID !== id.containerId) return false;
-  try {
-    await ds.delete('WorkloadEndpoint', ref.name, ref.namespace, { resourceVersion: cur.metadata.resourceVersion });
-    return true;
-  } catch (err) {
-    if (err instanceof NotFoundError) return false;
-    throw err;
-  }
+  if (cur.spec?.containerID !== undefined && cur.spec.containerID !== id.containerId) return 'other-container';
+  return deleteAt(ds, ref, cur.metadata.resourceVersion);
 }

@@ -101,37 +101,75 @@ function addressOf(text: string): string {
   return text.split('/')[0] as string;
 }
 
-export function calculateDataplane(input: DataplaneInput): DesiredDataplane {
+/** What the route of a prefix learned over BGP depends on besides its next hops; `key` names it (equal keys, equal routes). */
+export interface BgpRouteContext {
+  readonly key: string;
+  readonly pools: ReadonlyArray<{ readonly pool: CalcPool; readonly cidr: Cidr }>;
+  /** This node's own blocks: their routes come from the workloads, never from BGP. */
+  readonly ownBlocks: readonly Cidr[];
+  readonly selfSubnet: Cidr | undefined;
+  readonly parentInterface: string;
+}
+
+export function bgpRouteContext(input: Pick<DataplaneInput, 'nodeName' | 'nodes' | 'pools' | 'blocks' | 'parentInterface'>): BgpRouteContext {
   const pools = input.pools.map((p) => ({ pool: p, cidr: parseCidr(p.cidr) }));
-  const v4Pools = pools.filter((p) => p.cidr.family === 4);
   const self = input.nodes.find((n) => n.name === input.nodeName);
   const selfAddr = tryCidr(self?.ipv4Address);
   const selfSubnet = selfAddr !== undefined && selfAddr.prefixLen < 32 ? maskCidr(selfAddr) : undefined;
+  const ownBlocks = input.blocks.filter((b) => b.node === input.nodeName).map((b) => parseCidr(b.cidr));
+  const key = JSON.stringify([
+    pools.map((p) => [formatCidr(p.cidr), encap(p.pool.ipipMode), encap(p.pool.vxlanMode)]),
+    ownBlocks.map((b) => formatCidr(b)),
+    selfSubnet === undefined ? null : formatCidr(selfSubnet),
+    input.parentInterface,
+  ]);
+  return { key, pools, ownBlocks, selfSubnet, parentInterface: input.parentInterface };
+}
+
+const poolIn = (ctx: BgpRouteContext, c: Cidr): CalcPool | undefined => ctx.pools.find((p) => p.cidr.family === c.family && cidrContains(p.cidr, c))?.pool;
+
+/**
+ * The kernel route for one best path (IPIP and no-encap pools, and anything outside the pools), or none: VXLAN pools
+ * are routed from blocks and VTEPs, and this node's own blocks from its workloads.
+ */
+export function bgpRoute(ctx: BgpRouteContext, r: CalcBgpRoute): { readonly route?: Route; readonly problems: readonly DataplaneProblem[] } {
+  const dst = maskCidr(parseCidr(r.prefix));
+  const key = formatCidr(dst);
+  if (ctx.ownBlocks.some((b) => b.family === dst.family && b.prefixLen === dst.prefixLen && b.addr === dst.addr)) return { problems: [] };
+  const pool = poolIn(ctx, dst);
+  if (pool !== undefined && encap(pool.vxlanMode) !== 'Never') return { problems: [] };
+  const mode = pool === undefined ? 'Never' : encap(pool.ipipMode);
+  const sameSubnet = (ip: string): boolean => ctx.selfSubnet !== undefined && cidrContains(ctx.selfSubnet, parseIp(ip));
+  const hops: NextHop[] = [];
+  const problems: DataplaneProblem[] = [];
+  for (const nh of [...new Set(r.nextHops)].sort()) {
+    const tunnel = mode === 'Always' || (mode === 'CrossSubnet' && !sameSubnet(nh));
+    if (tunnel) hops.push({ gateway: nh, linkName: IPIP_DEVICE, onlink: true });
+    else if (sameSubnet(nh)) hops.push({ gateway: nh, linkName: ctx.parentInterface });
+    else problems.push({ prefix: key, reason: `next hop ${nh} is not on this node's subnet ${ctx.selfSubnet ? formatCidr(ctx.selfSubnet) : '(unknown)'} and pool mode is ${mode}` });
+  }
+  if (hops.length === 1) return { route: { dst: key, ...(hops[0] as NextHop) }, problems };
+  if (hops.length > 1) return { route: { dst: key, multipath: hops }, problems };
+  return { problems };
+}
+
+export function calculateDataplane(input: DataplaneInput): DesiredDataplane {
+  const ctx = bgpRouteContext(input);
+  const { pools, selfSubnet } = ctx;
+  const v4Pools = pools.filter((p) => p.cidr.family === 4);
   const sameSubnet = (ip: string): boolean => selfSubnet !== undefined && cidrContains(selfSubnet, parseIp(ip));
-  const poolOf = (c: Cidr): CalcPool | undefined => pools.find((p) => p.cidr.family === c.family && cidrContains(p.cidr, c))?.pool;
+  const poolOf = (c: Cidr): CalcPool | undefined => poolIn(ctx, c);
 
   const routes = new Map<string, Route>();
   const problems: DataplaneProblem[] = [];
   const put = (r: Route): void => void routes.set(r.dst, r);
 
-  // Remote blocks learned over BGP (IPIP and no-encap pools, and anything outside the pools).
-  const ownBlocks = input.blocks.filter((b) => b.node === input.nodeName).map((b) => parseCidr(b.cidr));
+  // Remote blocks learned over BGP. The node agent keeps these incrementally (node/calc/bgp-routes.ts, with the
+  // same bgpRoute()) and passes none here.
   for (const r of input.bgpRoutes) {
-    const dst = maskCidr(parseCidr(r.prefix));
-    const key = formatCidr(dst);
-    if (ownBlocks.some((b) => b.family === dst.family && b.prefixLen === dst.prefixLen && b.addr === dst.addr)) continue;
-    const pool = poolOf(dst);
-    if (pool !== undefined && encap(pool.vxlanMode) !== 'Never') continue;
-    const mode = pool === undefined ? 'Never' : encap(pool.ipipMode);
-    const hops: NextHop[] = [];
-    for (const nh of [...new Set(r.nextHops)].sort()) {
-      const tunnel = mode === 'Always' || (mode === 'CrossSubnet' && !sameSubnet(nh));
-      if (tunnel) hops.push({ gateway: nh, linkName: IPIP_DEVICE, onlink: true });
-      else if (sameSubnet(nh)) hops.push({ gateway: nh, linkName: input.parentInterface });
-      else problems.push({ prefix: key, reason: `next hop ${nh} is not on this node's subnet ${selfSubnet ? formatCidr(selfSubnet) : '(unknown)'} and pool mode is ${mode}` });
-    }
-    if (hops.length === 1) put({ dst: key, ...(hops[0] as NextHop) });
-    else if (hops.length > 1) put({ dst: key, multipath: hops });
+    const out = bgpRoute(ctx, r);
+    problems.push(...out.problems);
+    if (out.route !== undefined) put(out.route);
   }
 
   // VXLAN: every remote node's VTEP, and a route per block affine to it in a VXLAN pool.
@@ -166,7 +204,7 @@ export function calculateDataplane(input: DataplaneInput): DesiredDataplane {
 
   // Own blocks: a blackhole each, so traffic to an unallocated address of ours goes nowhere rather than out the
   // default route. /32 blocks have nothing to aggregate (Calico skips them too).
-  for (const b of ownBlocks) if (b.prefixLen < (b.family === 4 ? 32 : 128)) put({ dst: formatCidr(maskCidr(b)), type: 'blackhole' });
+  for (const b of ctx.ownBlocks) if (b.prefixLen < (b.family === 4 ? 32 : 128)) put({ dst: formatCidr(maskCidr(b)), type: 'blackhole' });
 
   // Local workloads last: a /32 to the pod's veth overrides anything computed above for that address.
   for (const w of input.workloads) {

@@ -1,11 +1,14 @@
 // The dataplane façade (Felix's InternalDataplane, felix/dataplane/linux/int_dataplane.go, in miniature): the one
 // object the node agent hands the kernel's desired state to. It owns the route table, the tunnel devices (tunl0,
-// vxlan.calico and its remote VTEP entries) and NAT outgoing, and brings them to a DataplaneDesired in one apply():
-// tunnels first (a route through tunl0 or vxlan.calico needs its device), then routes, then NAT, then policy.
+// vxlan.calico and its remote VTEP entries) and NAT outgoing, and brings them to a DataplaneDesired in
+// applyRouting(): tunnels first (a route through tunl0 or vxlan.calico needs its device), then routes, then NAT. The
+// routes come in two parts: a small set replaced whole, and the BGP routes as a source the route table follows by its
+// change log, so the work per apply follows what changed.
 //
 // Policy (felix/policy-dataplane.ts) is fed incrementally by the caller through `policy` (one set/delete per changed
-// resource, as the syncer delivers them) and programmed by apply(): one nft transaction per family with only what
-// changed. A periodic verify (Felix's NftablesRefreshInterval, felix/config/config_params.go) reads the tables back and
+// resource, as the syncer delivers them) and programmed by applyPolicy(): one nft transaction per family with only
+// what changed. The two are independent (the agent runs each when its inputs change; Felix's int_dataplane applies
+// policy and routes from separate managers too); apply() runs both, routing first. A periodic verify (Felix's NftablesRefreshInterval, felix/config/config_params.go) reads the tables back and
 // repairs objects changed by hand; verify and apply never run at once (one queue).
 //
 // Problems that last (a failing iptables-restore, nft refusing a transaction) are returned with a stable key for the
@@ -22,13 +25,18 @@ import { IPIP_DEVICE } from './calc-routes';
 import type { CommandRunner } from '../lib/command-runner';
 import { NatOutgoing, type NatPool } from './nat-outgoing';
 import type { PolicyDataplane } from './policy-dataplane';
-import { RouteTable, type ApplyResult } from './route-table';
+import { RouteTable, type ApplyResult, type RouteSource } from './route-table';
 import { NftError } from './tables/nft-command';
 import { ensureVxlanDevice, IpipDevice, syncVxlanPeers, type IpipDeviceSpec, type VxlanDeviceSpec } from './tunnels';
 
 export interface DataplaneDesired {
-  /** Every route of ours in the main table. */
+  /** Every route of ours in the main table that is not in `routeSource` (a route here wins over the source's). */
   readonly routes: readonly Route[];
+  /**
+   * The routes learned over BGP, which grow with the cluster: followed incrementally by the route table (its change
+   * log says which keys to diff). Absent: none.
+   */
+  readonly routeSource?: RouteSource;
   /** tunl0 with this address and MTU; absent: IPIP is unused (tunl0 stays but loses our address). */
   readonly ipip?: IpipDeviceSpec;
   /** vxlan.calico and the permanent ARP and FDB entries of the remote VTEPs; absent: left as it is. */
@@ -70,6 +78,8 @@ export interface DataplaneApplyResult {
 
 /** Whether a route leaves through tunl0 (directly or by one of its next hops). */
 const throughIpip = (r: Route): boolean => r.linkName === IPIP_DEVICE || (r.multipath ?? []).some((h) => h.linkName === IPIP_DEVICE);
+/** The route source's filter while tunl0 is unusable (one function, so the route table sees the same filter). */
+const notThroughIpip = (r: Route): boolean => !throughIpip(r);
 
 export class Dataplane {
   private readonly routes: RouteTable;
@@ -127,13 +137,21 @@ export class Dataplane {
     return run;
   }
 
-  /** Programs the policy tables; a refusal is a problem to retry, the previous rules staying in force. */
-  private async applyPolicy(policy: PolicyDataplane, problems: DataplaneProblem[]): Promise<void> {
+  /**
+   * Programs the policy tables (only what changed since the last call); a refusal is a problem to retry, the previous
+   * rules staying in force. Independent of the routes: the node agent calls it on its own as soon as a policy
+   * resource or an endpoint changes, so a new pod's policy (and the CNI ADD waiting for it) never waits for a large
+   * route apply. Serialised with verifyPolicy().
+   */
+  async applyPolicy(): Promise<DataplaneProblem[]> {
+    const policy = this.deps.policy;
+    if (policy === undefined) return [];
     try {
       await this.queue(() => policy.apply());
+      return [];
     } catch (err) {
       if (!(err instanceof NftError)) throw err;
-      problems.push({ key: `policy ${err.code} ${err.table}`, message: `policy not programmed, previous rules kept: ${describeError(err)}`, retry: true });
+      return [{ key: `policy ${err.code} ${err.table}`, message: `policy not programmed, previous rules kept: ${describeError(err)}`, retry: true }];
     }
   }
 
@@ -142,13 +160,22 @@ export class Dataplane {
     this.routes.deferDeletesUntil(time);
   }
 
+  /** applyRouting(), then applyPolicy(). */
   async apply(want: DataplaneDesired): Promise<DataplaneApplyResult> {
+    const routing = await this.applyRouting(want);
+    return { routes: routing.routes, problems: [...routing.problems, ...(await this.applyPolicy())] };
+  }
+
+  /** Tunnels first (a route through tunl0 or vxlan.calico needs its device), then routes, then NAT outgoing. */
+  async applyRouting(want: DataplaneDesired): Promise<DataplaneApplyResult> {
     const problems: DataplaneProblem[] = [];
     let routes = want.routes;
+    let ipipDown = false;
     if (want.ipip !== undefined) {
       const state = await this.ipip.ensure(want.ipip);
       // Without tunl0 the kernel refuses every route through it: leave those out rather than retry them forever.
-      if (!state.ok) routes = routes.filter((r) => !throughIpip(r));
+      ipipDown = !state.ok;
+      if (ipipDown) routes = routes.filter((r) => !throughIpip(r));
     } else await this.ipip.disable();
     if (want.vxlan !== undefined) {
       await ensureVxlanDevice(this.deps.netlink, want.vxlan.device);
@@ -156,6 +183,7 @@ export class Dataplane {
       await syncVxlanPeers(this.deps.netlink, want.vxlan.neighbours, want.vxlan.fdb);
     }
     this.routes.setRoutes(routes);
+    this.routes.setSource(want.routeSource, ipipDown ? notThroughIpip : undefined);
     const t0 = this.deps.clock.now();
     const applied = await this.routes.apply();
     this.deps.metrics?.observeApply((this.deps.clock.now() - t0) / 1000, applied.resynced, applied.failures.length);
@@ -166,7 +194,6 @@ export class Dataplane {
         problems.push({ key: 'nat-outgoing', message: describeError(err) });
       }
     }
-    if (this.deps.policy !== undefined) await this.applyPolicy(this.deps.policy, problems);
     return { routes: applied, problems };
   }
 

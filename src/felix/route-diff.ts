@@ -1,5 +1,7 @@
-// The pure half of the route table (route-table.ts): given the desired routes of one routing table and what the kernel
-// holds in it, what must be deleted, what must be written, and what must wait. No I/O, no clock: `now` is an argument.
+// The pure half of the route table (route-table.ts): given the desired routes of one routing table, what the kernel
+// holds in it, and which keys to look at, what must be deleted, what must be written, and what must wait. The route
+// table passes only the keys that changed since its last apply (the whole table at a resync), so the work follows the
+// change, not the table's size. No I/O, no clock: `now` is an argument.
 //
 // The rules, as Felix's routetable has them:
 // - Ownership: only routes whose protocol is ours are ever deleted. A foreign route (kernel, DHCP, an operator, BIRD)
@@ -9,13 +11,11 @@
 // - Grace period: a route of ours through a link that appeared less than `graceMs` ago is not deleted even when it is
 //   not desired, because the CNI plugin programs a new workload's route before the datastore tells us about the
 //   workload. Once the grace runs out it goes like any other stale route.
-import { DeltaTracker } from '../lib/delta-tracker';
 import { canonicalIp, parseCidr } from '../netlink/addr';
 import {
   TABLE_MAIN,
   defaultMetric,
   defaultScope,
-  routeKey,
   type NextHop,
   type Route,
   type RouteInfo,
@@ -28,10 +28,15 @@ export interface LinkSeen {
 }
 
 export interface RouteDiffInput {
-  /** Desired routes by routeKey(); protocol and table are filled in by the caller. */
-  readonly desired: ReadonlyMap<string, Route>;
-  /** The kernel's routes of this table (every protocol). */
-  readonly observed: readonly RouteInfo[];
+  /**
+   * The keys (routeKey()) to compare: a route table passes the keys whose desired or kernel state changed since its
+   * last apply, and every key (desired and observed) for a full diff. A key may come twice.
+   */
+  readonly keys: Iterable<string>;
+  /** The desired route of a key (undefined: not desired); protocol and table are filled in by the caller. */
+  readonly desired: (key: string) => Route | undefined;
+  /** The kernel's routes of this table (every protocol) by routeKey(). */
+  readonly observed: ReadonlyMap<string, RouteInfo>;
   /** Links by name. */
   readonly links: ReadonlyMap<string, LinkSeen>;
   /** Our route protocol: the only one we delete. */
@@ -56,6 +61,8 @@ export interface RouteDiff {
   readonly conflicts: ReadonlyArray<{ readonly route: Route; readonly existing: RouteInfo }>;
   /** Stale routes of ours kept for now because their link is young; the earliest time one of them expires. */
   readonly graceUntil?: number;
+  /** Keys left unsettled (pending, in conflict, kept for their grace period): compare them again next time. */
+  readonly recheck: readonly string[];
 }
 
 type Resolved = { ok: true; route: Route } | { ok: false; reason: string };
@@ -105,46 +112,40 @@ export function diffRoutes(input: RouteDiffInput): RouteDiff {
   const linkAge = new Map<number, number>();
   for (const l of input.links.values()) linkAge.set(l.index, l.appearedAt);
 
-  // Desired: the routes whose links resolve and whose destination is not held by a foreign route. Dataplane: the
-  // kernel's routes of ours. They compare by the fields the kernel reports back (routeShape).
-  const tracker = new DeltaTracker<string, Route>({ valuesEqual: (a, b) => routeShape(a) === routeShape(b) });
-  const observedByKey = new Map<string, RouteInfo>();
-  for (const o of input.observed) observedByKey.set(routeKey(o), o);
-  tracker.replaceDataplane([...observedByKey].filter(([, o]) => o.protocol === input.protocol));
-
+  const deletes: RouteInfo[] = [];
+  const writes: Route[] = [];
   const pending: PendingRoute[] = [];
   const conflicts: Array<{ route: Route; existing: RouteInfo }> = [];
-  const wanted: Array<[string, Route]> = [];
-  for (const [key, want] of input.desired) {
-    const resolved = resolveLinks(want, input.links);
-    if (!resolved.ok) {
-      pending.push({ route: want, reason: resolved.reason });
-      continue;
-    }
-    const have = observedByKey.get(key);
-    if (have !== undefined && have.protocol !== input.protocol) {
-      conflicts.push({ route: want, existing: have });
-      continue;
-    }
-    wanted.push([key, resolved.route]);
-  }
-  tracker.replaceDesired(wanted);
-  const writes = tracker.pendingUpdates().map(([, route]) => route);
-
-  const deletes: RouteInfo[] = [];
+  const recheck: string[] = [];
   let graceUntil: number | undefined;
-  for (const [key] of tracker.pendingDeletes()) {
-    // A desired route that is pending (its link is missing) keeps what the kernel has for it.
-    if (input.desired.has(key)) continue;
-    const have = observedByKey.get(key) as RouteInfo;
+  for (const key of new Set(input.keys)) {
+    const want = input.desired(key);
+    const have = input.observed.get(key);
+    if (want !== undefined) {
+      // A desired route whose link is missing is pending, and keeps what the kernel has for it.
+      const resolved = resolveLinks(want, input.links);
+      if (!resolved.ok) {
+        pending.push({ route: want, reason: resolved.reason });
+        recheck.push(key);
+      } else if (have !== undefined && have.protocol !== input.protocol) {
+        conflicts.push({ route: want, existing: have });
+        recheck.push(key);
+      } else if (have === undefined || routeShape(have) !== routeShape(resolved.route)) {
+        // Desired and kernel routes compare by the fields the kernel reports back.
+        writes.push(resolved.route);
+      }
+      continue;
+    }
+    if (have === undefined || have.protocol !== input.protocol) continue;
     const indexes = [have.linkIndex, ...(have.multipath ?? []).map((nh) => nh.linkIndex)].filter((i): i is number => i !== undefined);
     const youngest = Math.max(...indexes.map((i) => linkAge.get(i) ?? -Infinity), -Infinity);
     const expires = youngest + input.graceMs;
     if (expires > input.now) {
       graceUntil = graceUntil === undefined ? expires : Math.min(graceUntil, expires);
+      recheck.push(key);
       continue;
     }
     deletes.push(have);
   }
-  return { deletes, writes, pending, conflicts, ...(graceUntil !== undefined ? { graceUntil } : {}) };
+  return { deletes, writes, pending, conflicts, recheck, ...(graceUntil !== undefined ? { graceUntil } : {}) };
 }

@@ -1,8 +1,6 @@
-import { commitWrites, type WriteOp } from '../datastore/atomic';
 import { DatastoreCache } from '../datastore/cache';
 import type { Datastore } from '../datastore/datastore';
-import { ConflictError } from '../datastore/errors';
-import { MemoryDatastore } from '../datastore/memory/memory-datastore';
+import { atomicStore } from '../datastore/testing/atomic-memory';
 import { API_VERSION } from '../datastore/types';
 import { nullLogger } from '../lib/logger';
 import { IpamAllocator } from './allocator';
@@ -11,36 +9,6 @@ import type { AutoAssignRequest } from './ipam-types';
 import { NodeIpam } from './node-ipam';
 
 const KINDS = ['IPAMBlock', 'IPAMHandle', 'BlockAffinity', 'IPPool', 'Node'];
-
-/** A memory store with an all-or-nothing commit() that records each commit (as etcd's one transaction). */
-function atomicStore(): { store: MemoryDatastore & { commit(ops: readonly WriteOp[]): Promise<string[]> }; commits: WriteOp[][] } {
-  const mem = new MemoryDatastore();
-  const plain: Datastore = {
-    backend: 'memory',
-    get: (k, n, ns) => mem.get(k, n, ns),
-    list: (k, o) => mem.list(k, o),
-    create: (r) => mem.create(r),
-    update: (r) => mem.update(r),
-    delete: (k, n, ns, o) => mem.delete(k, n, ns, o),
-    watch: (k, o, h) => mem.watch(k, o, h),
-    close: () => mem.close(),
-  };
-  const commits: WriteOp[][] = [];
-  const store = Object.assign(mem, {
-    // Every guard is checked before anything is written: all or nothing.
-    commit: async (ops: readonly WriteOp[]) => {
-      commits.push([...ops]);
-      for (const o of ops) {
-        const [kind, name] = o.op === 'delete' ? [o.kind, o.name] : [o.resource.kind, o.resource.metadata.name];
-        const now = await mem.get(kind, name).catch(() => undefined);
-        const want = o.op === 'create' ? undefined : o.op === 'delete' ? o.resourceVersion : o.resource.metadata.resourceVersion;
-        if (now?.metadata.resourceVersion !== want) throw new ConflictError(kind, name, undefined, want ?? '', now?.metadata.resourceVersion ?? 'absent');
-      }
-      return commitWrites(plain, ops);
-    },
-  });
-  return { store, commits };
-}
 
 const req = (id: string, num6 = 0): AutoAssignRequest => ({ handleId: `net.${id}`, hostname: 'n1', num4: 1, num6, attrs: { pod: id }, pools: [] });
 

@@ -82,6 +82,7 @@ export class FakeNetlink implements Netlink {
   private macCounter = 0;
   private closed = false;
   private ipipAvailable: boolean;
+  private routeGate: Promise<void> | undefined;
   /** Every successful mutating call, iproute2-style ('route add 10.0.0.0/24 via 10.0.0.1 dev eth0'), for assertions. */
   readonly calls: string[] = [];
 
@@ -95,6 +96,20 @@ export class FakeNetlink implements Netlink {
   /** The next call of `op` fails with `errno` (queued: several calls queue several failures, in order). */
   failNext(op: FakeOp, errno: ErrnoName, times = 1): void {
     for (let i = 0; i < times; i++) this.failures.push({ op, errno });
+  }
+
+  /**
+   * Route batches wait until the returned function is called: a kernel write in progress, for tests of what may run
+   * (or change) meanwhile.
+   */
+  holdRouteBatches(): () => void {
+    let open = (): void => undefined;
+    const gate = new Promise<void>((r) => (open = r));
+    this.routeGate = gate;
+    return () => {
+      if (this.routeGate === gate) this.routeGate = undefined;
+      open();
+    };
   }
 
   setIpipAvailable(available: boolean): void {
@@ -460,6 +475,7 @@ export class FakeNetlink implements Netlink {
   }
 
   async routeBatch(ops: readonly RouteOp[]): Promise<BatchResult[]> {
+    if (this.routeGate !== undefined) await this.routeGate;
     this.check('routeBatch', 'route batch', `${ops.length} ops`);
     const methods = { add: 'addRoute', replace: 'replaceRoute', delete: 'deleteRoute' } as const;
     return ops.map((o): BatchResult => {

@@ -8,6 +8,7 @@ import { IpamAllocator } from '../ipam';
 import { FakeClock } from '../lib/fake-clock';
 import { nullLogger, type Logger } from '../lib/logger';
 import { FakeNetlink } from '../netlink/fake';
+import { GINGHAM_ROUTE_PROTOCOL } from '../netlink/netlink';
 import { NodeAgent } from './agent';
 import { nodeKinds } from './calc/kinds';
 
@@ -69,9 +70,8 @@ interface Node {
   dataplane: Dataplane;
 }
 
-function newNode(store: Datastore, clock: FakeClock, nft: FakeNft, logger: Logger = nullLogger): Node {
+function newNode(store: Datastore, clock: FakeClock, nft: FakeNft, logger: Logger = nullLogger, nl = new FakeNetlink()): Node {
   const cache = new DatastoreCache(store, nodeKinds(true));
-  const nl = new FakeNetlink();
   nl.addExistingLink('eth0', { up: true });
   const policy = new PolicyDataplane({ nodeName: 'n1', runner: nft, families: [4] });
   const dataplane = new Dataplane({ netlink: nl, clock, logger: nullLogger, policy, policyVerifyMs: 60_000 });
@@ -170,6 +170,38 @@ describe('NodeAgent with policy', () => {
       expect(nft.scripts).toHaveLength(1);
       expect(nft.last).toContain('"calia"');
     }, recorder);
+  });
+
+  it("programs a new pod's policy while a route apply is still writing: policy never queues behind the routes", async () => {
+    const store = new MemoryDatastore();
+    const clock = new FakeClock(0);
+    const nft = new FakeNft();
+    await seed(store);
+    const nl = new FakeNetlink();
+    const node = newNode(store, clock, nft, nullLogger, nl);
+    const ticks = async (): Promise<void> => {
+      for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    };
+    try {
+      await node.agent.start();
+      const release = nl.holdRouteBatches();
+      // A block affine to this node (a blackhole route to write: the route apply blocks in the kernel) and a new pod.
+      await store.create(v3('IPAMBlock', '10-244-1-0-26', { cidr: '10.244.1.0/26', affinity: 'host:n1', allocations: [], unallocated: [], attributes: [] }));
+      const c = await store.create(wep('c', 'n1', '10.244.1.3', 'c'));
+      await ticks(); // the watch delivers both; each loop's debounce timer is set
+      clock.advance(50);
+      await ticks();
+      const programmed = (node.dataplane.policy as PolicyDataplane).programmed;
+      expect(await programmed.whenProgrammed('x/c', c.metadata.resourceVersion ?? '', 0)).toBe(true);
+      expect(nft.last).toContain('"calic"');
+      expect((await nl.listRoutes({ protocol: GINGHAM_ROUTE_PROTOCOL })).map((r) => r.dst)).not.toContain('10.244.1.0/26');
+      release();
+      await ticks();
+      expect((await nl.listRoutes({ protocol: GINGHAM_ROUTE_PROTOCOL })).map((r) => r.dst)).toContain('10.244.1.0/26');
+    } finally {
+      await stop(node);
+      await store.close();
+    }
   });
 
   it('verifies the tables on a timer', async () => {

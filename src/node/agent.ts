@@ -1,18 +1,24 @@
 // The node agent's loop (`gingham node run`, one per node): on every change of the cluster's resources or of the BGP
-// speaker's best paths (debounced), run the pure calculation (node/calc/node-calc.ts) over the whole state and hand
+// speaker's best paths (debounced), run the pure calculation (node/calc/node-calc.ts) over the resources and hand
 // each result to its owner, which applies only the difference: the speaker adds/removes/changes single peers and
 // replaces its local routes; the dataplane façade (felix/dataplane.ts) writes only changed routes, tunnels and NAT.
+// The routes of the best paths, whose number grows with the cluster (100,000 is not unusual), are not recomputed
+// each round: the agent records which prefixes changed and BgpRoutes (node/calc/bgp-routes.ts) recomputes those,
+// and the route table diffs only the keys that moved. A pod starting costs its own route, not the table's size.
 //
 //   DatastoreCache --onUpdates--> schedule --> computeNode --peers, exports--> speaker
-//   speaker best paths ----------> schedule                --desired state--> dataplane.apply --> kernel
+//   speaker best paths --changed prefixes--> schedule --> BgpRoutes --+--desired state--> dataplane.applyRouting
+//   DatastoreCache --policy kinds--> feedPolicy, schedulePolicy --> dataplane.applyPolicy --> nft
 //
 // Besides the loop it allocates the tunnel addresses through IPAM (the Node update comes back through the cache),
 // writes the pod MTU file for the CNI plugin, and holds kernel route deletions back after start until BGP has settled.
 //
-// Policy is incremental: the cache's per-kind changes of the policy kinds go straight to the dataplane's policy
-// calculation (node/policy-feed.ts) and the next round's apply() writes only what they changed. No round runs before
-// the cache is in sync, so a restarting agent's first nft transaction is computed from the whole cluster: until then
-// the tables the previous agent left keep enforcing its rules (the table owner adopts them without flushing).
+// Policy is incremental and has its own loop: the cache's per-kind changes of the policy kinds go straight to the
+// dataplane's policy calculation (node/policy-feed.ts), and a policy round (debounced like the routes, retried on its
+// own) writes only what they changed. It never waits for a route apply, so the CNI ADD waiting for a new pod's policy
+// (node/cni-serve.ts) is not held up by a large BGP table converging. No round of either loop runs before the cache
+// is in sync, so a restarting agent's first nft transaction is computed from the whole cluster: until then the tables
+// the previous agent left keep enforcing its rules (the table owner adopts them without flushing).
 //
 // Owns: its subscriptions, the speaker (recreated only when this node's AS, router ID or cluster ID changes), the
 // dataplane it is given (started and closed with the agent), and its timers. close() releases them; kernel routes stay
@@ -31,16 +37,24 @@ import type { Datastore, DatastoreCache } from '../datastore';
 import type { Dataplane } from '../felix/dataplane';
 import type { IpamAllocator } from '../ipam';
 import type { Clock, TimerHandle } from '../lib/clock';
+import { CoalescedRuns } from '../lib/coalesced-runs';
 import { describeError, hasErrno, InUseError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { GRACEFUL_RESTART_DEFAULTS, type Speaker, type SpeakerConfig, type SpeakerStatus } from '../bgp/speaker';
 import type { DesiredPeer, PeerComputation } from './bgp-peers';
-import type { BestPathHops } from './calc/dataplane-state';
+import { BgpRoutes, type BestPathHops } from './calc/bgp-routes';
 import { computeNode, type NodeCalcOutput, type NodeResources } from './calc/node-calc';
-import { POLICY_KINDS } from './calc/kinds';
+import { NODE_CALC_KINDS, POLICY_KINDS } from './calc/kinds';
 import { feedPolicy } from './policy-feed';
 import { ProblemLog } from './problem-log';
 import { ensureTunnelAddress } from './tunnel-addr';
+
+const CALC_KINDS: ReadonlySet<string> = new Set(NODE_CALC_KINDS);
+
+/** How many best paths' routes one round recomputes at most (40-120 ms of work on a busy 2-vCPU machine). */
+const BGP_PREFIXES_PER_ROUND = 2000;
+
+type AgentTimer = 'recompute' | 'retry' | 'policy' | 'policy-retry' | 'settle';
 
 export interface AgentDeps {
   readonly store: Datastore;
@@ -70,6 +84,12 @@ export interface AgentConfig {
   /** Coalesce bursts of changes into one recomputation. Default 100 ms. */
   readonly debounceMs?: number;
   /**
+   * Coalesce bursts of policy changes into one nft transaction. Default 10 ms: short, because a CNI ADD waits for its
+   * endpoint's policy (and a transaction carries only what changed, so batching buys little), and while a
+   * transaction runs the changes that arrive are coalesced into the next one anyway.
+   */
+  readonly policyDebounceMs?: number;
+  /**
    * After start, keep kernel routes that are no longer computed until every BGP session has been Established for a
    * moment, or this long at most (a restarted agent must not withdraw routes it has not relearned yet). Default: the
    * graceful-restart time (120 s), as BIRD keeps a restarting peer's routes for its restart time (proto/bgp/bgp.c
@@ -98,22 +118,27 @@ export class NodeAgent {
   /** The PeerConfig last given to the speaker, as JSON, by address. */
   private readonly applied = new Map<string, string>();
   private desired: PeerComputation = { peers: [], problems: [] };
-  private timer: TimerHandle | undefined;
-  private retryTimer: TimerHandle | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
+  /** One-shot timers by what they are for: at most one of each pending; close() cancels them. */
+  private readonly timers = new Map<AgentTimer, TimerHandle>();
+  /** The route loop's runs (stopped by close() or a fatal failure) and the policy loop's. */
+  private readonly routeRuns = new CoalescedRuns(() => this.routeRun(), () => this.closed || this.fatal !== undefined);
+  private readonly policyRuns = new CoalescedRuns(() => this.policyRun(), () => this.closed);
   private closed = false;
   /** Warnings about lasting problems: each logged once while it lasts, again if it comes back. */
   private readonly problems = new ProblemLog();
   /** Best paths learned over BGP: prefix -> the next hops of the equal-cost set (best first). */
   private readonly bestPaths = new Map<string, BestPathHops>();
+  /** The kernel routes of bestPaths, kept incrementally; the prefixes changed since they were last brought up to date. */
+  private readonly bgpRoutes = new BgpRoutes();
+  private changedPrefixes: Set<string> | 'all' = 'all';
+  /** The policy loop: its own debounce, runs and retries, so policy never waits for a route apply. */
+  private readonly policyProblems = new ProblemLog();
   private readonly startedAt: number;
   private holding = true;
   private started = false;
   /** A failure the agent cannot run with (InUseError of the BGP port). */
   private fatal: unknown;
   private settledSince: number | undefined;
-  private settleTimer: TimerHandle | undefined;
   private writtenMtu: number | undefined;
 
   constructor(
@@ -129,8 +154,8 @@ export class NodeAgent {
     const policy = this.deps.dataplane.policy;
     this.unsubscribeCache = this.deps.cache.subscribe({
       onUpdates: (kind, updates) => {
-        if (policy !== undefined) feedPolicy(policy, kind, updates);
-        this.schedule();
+        if (policy !== undefined && feedPolicy(policy, kind, updates)) this.schedulePolicy();
+        if (CALC_KINDS.has(kind)) this.schedule();
       },
     });
     // A cache started by someone else already holds resources it will not replay.
@@ -144,6 +169,7 @@ export class NodeAgent {
     this.deps.dataplane.start();
     await this.recompute();
     if (this.fatal !== undefined) throw this.fatal;
+    await this.applyPolicy();
     this.started = true;
   }
 
@@ -156,35 +182,62 @@ export class NodeAgent {
 
   /** Runs a recomputation now (tests, and after start); concurrent calls coalesce. */
   recompute(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
+    return this.routeRuns.run();
+  }
+
+  private async routeRun(): Promise<void> {
+    try {
+      await this.recomputeOnce();
+    } catch (err) {
+      if (err === this.fatal) {
+        if (this.started) this.deps.onFatal?.(err);
+        return;
+      }
+      this.log.error(`recomputation failed: ${describeError(err)}`);
     }
-    this.running = (async () => {
-      do {
-        this.again = false;
-        try {
-          await this.recomputeOnce();
-        } catch (err) {
-          if (err === this.fatal) {
-            if (this.started) this.deps.onFatal?.(err);
-            return;
-          }
-          this.log.error(`recomputation failed: ${describeError(err)}`);
-        }
-      } while (this.again && !this.closed);
-    })().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+  }
+
+  /** Programs the policy now (tests, and after start); concurrent calls coalesce. */
+  applyPolicy(): Promise<void> {
+    return this.policyRuns.run();
+  }
+
+  private async policyRun(): Promise<void> {
+    try {
+      await this.policyRound();
+    } catch (err) {
+      this.log.error(`policy programming failed: ${describeError(err)}`);
+    } finally {
+      this.policyProblems.endRound();
+    }
+  }
+
+  /** Calls fn after ms, unless a timer for the same purpose is pending already (or the agent is closed). */
+  private after(which: AgentTimer, ms: number, fn: () => void): void {
+    if (this.closed || this.timers.has(which)) return;
+    this.timers.set(
+      which,
+      this.deps.clock.setTimeout(() => {
+        this.timers.delete(which);
+        fn();
+      }, ms),
+    );
+  }
+
+  private schedulePolicy(): void {
+    this.after('policy', this.cfg.policyDebounceMs ?? 10, () => void this.applyPolicy());
+  }
+
+  private async policyRound(): Promise<void> {
+    // As the routes: nothing is programmed from part of the cluster.
+    if (!this.deps.cache.inSync) return;
+    const problems = await this.deps.dataplane.applyPolicy();
+    for (const p of problems) this.policyProblems.report(p.key, () => this.log.error(p.message));
+    if (problems.some((p) => p.retry)) this.after('policy-retry', this.cfg.retryMs ?? 1000, () => this.schedulePolicy());
   }
 
   private schedule(): void {
-    if (this.closed || this.timer !== undefined) return;
-    this.timer = this.deps.clock.setTimeout(() => {
-      this.timer = undefined;
-      void this.recompute();
-    }, this.cfg.debounceMs ?? 100);
+    this.after('recompute', this.cfg.debounceMs ?? 100, () => void this.recompute());
   }
 
   private async recomputeOnce(): Promise<void> {
@@ -211,7 +264,7 @@ export class NodeAgent {
   }
 
   private calculate(resources: NodeResources): NodeCalcOutput {
-    return computeNode({ nodeName: this.cfg.nodeName, parentInterface: this.cfg.parentInterface, hostMtu: this.cfg.hostMtu ?? 1500, resources, bestPaths: this.bestPaths });
+    return computeNode({ nodeName: this.cfg.nodeName, parentInterface: this.cfg.parentInterface, hostMtu: this.cfg.hostMtu ?? 1500, resources });
   }
 
   private async recomputeRound(): Promise<void> {
@@ -226,14 +279,32 @@ export class NodeAgent {
     this.checkSettled();
     if (this.speaker !== undefined && out.peering.local !== undefined) this.speaker.setLocalRoutes(out.exports);
     this.writeMtu(out.podMtu);
-    const result = await this.deps.dataplane.apply(out.dataplane);
+    this.updateBgpRoutes(out);
+    const result = await this.deps.dataplane.applyRouting({ ...out.dataplane, routeSource: this.bgpRoutes.routes });
     for (const p of result.problems) this.once(p.key, () => this.log.error(p.message));
-    if (result.problems.some((p) => p.retry) && this.retryTimer === undefined && !this.closed) {
-      this.retryTimer = this.deps.clock.setTimeout(() => {
-        this.retryTimer = undefined;
-        this.schedule();
-      }, this.cfg.retryMs ?? 1000);
+    if (result.problems.some((p) => p.retry)) this.after('retry', this.cfg.retryMs ?? 1000, () => this.schedule());
+  }
+
+  /**
+   * Recomputes the routes of the best paths that changed (all of them when their inputs did: BgpRoutes decides), at
+   * most BGP_PREFIXES_PER_ROUND in one round: the rest go to the next round, run at once, so that a table converging
+   * does not hold the thread (the CNI service, the policy loop) for seconds at a time.
+   */
+  private updateBgpRoutes(out: NodeCalcOutput): void {
+    const changed = this.changedPrefixes;
+    this.changedPrefixes = new Set();
+    let left: string[];
+    try {
+      left = this.bgpRoutes.update(out.bgpRoutes, this.bestPaths, changed, BGP_PREFIXES_PER_ROUND);
+    } catch (err) {
+      this.changedPrefixes = 'all';
+      throw err;
     }
+    if (left.length > 0) {
+      for (const p of left) this.changedPrefixes.add(p);
+      this.after('recompute', 0, () => void this.recompute());
+    }
+    for (const p of this.bgpRoutes.problems()) this.once(p.key, () => this.log.warn(p.message));
   }
 
   /** Ends the start-up hold once every started session has been Established for 2 s (they have sent their tables). */
@@ -251,12 +322,7 @@ export class NodeAgent {
       this.holding = false;
       this.deps.dataplane.deferRouteDeletesUntil(0);
       this.log.info('BGP settled: stale routes may now be removed');
-    } else if (this.settleTimer === undefined) {
-      this.settleTimer = this.deps.clock.setTimeout(() => {
-        this.settleTimer = undefined;
-        this.schedule();
-      }, 2000 - (now - this.settledSince));
-    }
+    } else this.after('settle', 2000 - (now - this.settledSince), () => this.schedule());
   }
 
   /** VXLAN / IPIP tunnel addresses from IPAM while a pool needs them (the Node update comes back through the watch). */
@@ -301,9 +367,11 @@ export class NodeAgent {
       throw this.fatal;
     }
     this.bestPaths.clear();
+    this.changedPrefixes = 'all';
     this.unsubscribe = speaker.subscribe((changes) => {
       for (const c of changes) {
         const key = `${c.prefix.address}/${c.prefix.length}`;
+        if (this.changedPrefixes !== 'all') this.changedPrefixes.add(key);
         const paths = c.best === undefined ? [] : c.multipath.length > 0 ? c.multipath : [c.best];
         // Routes we originate are not next hops; the dataplane has them from the blocks and workloads.
         const hops = [...new Set(paths.filter((p) => p.source.kind !== 'local' && p.attrs.nextHop !== undefined).map((p) => p.attrs.nextHop as string))];
@@ -371,11 +439,10 @@ export class NodeAgent {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.timer?.cancel();
-    this.timer = undefined;
-    this.settleTimer?.cancel();
-    this.retryTimer?.cancel();
-    await this.running;
+    for (const t of this.timers.values()) t.cancel();
+    this.timers.clear();
+    await this.routeRuns.current;
+    await this.policyRuns.current;
     this.unsubscribeCache?.();
     this.deps.dataplane.close();
     this.unsubscribe?.();

@@ -26,7 +26,10 @@ import { teardownPodNetwork } from '../cni/pod-network';
 import type { StoredBlock } from '../ipam/ipam-store';
 import { describeError } from '../lib/errors';
 import { planCniReconcile } from './cni-reconcile';
-import { serveCni } from './cni-server';
+import { CniServer, serveCni } from './cni-server';
+import { fsDelQueue, type DelQueueStore, type DrainResult } from './cni-del-queue';
+import { delQueueDir } from '../api/wire/cni';
+import { systemClock, type Clock, type TimerHandle } from '../lib/clock';
 
 /** What the agent's cache must watch besides its own kinds for the CNI service's IPAM (node-ipam.ts). */
 export const CNI_CACHE_KINDS = ['IPAMBlock', 'IPAMHandle', 'BlockAffinity', 'IPPool', 'Node'] as const;
@@ -55,7 +58,18 @@ export interface NodeCniDeps {
   readonly logger: Logger;
   /** The policy dataplane's programmed endpoints (felix/programmed-endpoints.ts); absent: policy is not enforced. */
   readonly policy?: Pick<ProgrammedEndpoints, 'whenProgrammed'>;
+  /** Timers of the periodic DEL-queue drain; default the system clock. */
+  readonly clock?: Clock;
+  /** The DEL queue; default the folder beside the socket (api/wire/cni.ts delQueueDir). */
+  readonly delQueue?: DelQueueStore;
 }
+
+/**
+ * How often the serving agent replays DELs queued while it was running (a shim that found the socket missing or its
+ * backlog full, or that raced the socket's creation). A container's own queued DELs are replayed at its next request
+ * anyway (CniServer), so this only bounds how long an address stays allocated for a pod the runtime has deleted.
+ */
+export const DEL_QUEUE_DRAIN_INTERVAL_MS = 30_000;
 
 export const DEFAULT_POLICY_SETUP_TIMEOUT_MS = 10_000;
 
@@ -95,6 +109,34 @@ async function reconcileBeforeServing(deps: NodeCniDeps, ipam: NodeIpam, log: Lo
   }
 }
 
+function logDrain(log: Logger, when: string, r: DrainResult): void {
+  if (r.replayed.length + r.failed.length + r.discarded.length === 0) return;
+  log.info(`CNI DEL queue drained ${when}: ${r.replayed.length} replayed, ${r.failed.length} failed (kept), ${r.discarded.length} discarded`, { replayed: r.replayed, failed: r.failed, discarded: r.discarded });
+}
+
+/** Drains now and every DEL_QUEUE_DRAIN_INTERVAL_MS until stopped; a failed drain is logged and tried again. */
+function drainPeriodically(server: CniServer, clock: Clock, log: Logger): { stop(): Promise<void> } {
+  let timer: TimerHandle | undefined;
+  let running: Promise<void> = Promise.resolve();
+  let stopped = false;
+  const tick = (): void => {
+    running = server
+      .drainQueue()
+      .then((r) => logDrain(log, 'while serving', r), (err: unknown) => log.warn(`CNI DEL queue drain failed: ${describeError(err)}`))
+      .finally(() => {
+        if (!stopped) timer = clock.setTimeout(tick, DEL_QUEUE_DRAIN_INTERVAL_MS);
+      });
+  };
+  tick();
+  return {
+    stop: async () => {
+      stopped = true;
+      timer?.cancel();
+      await running;
+    },
+  };
+}
+
 /** Policy before traffic: ADD answers once the endpoint's policy is programmed, or after the timeout (logged). */
 function policyWait(policy: Pick<ProgrammedEndpoints, 'whenProgrammed'>, timeoutMs: number, log: Logger): (wep: WorkloadEndpoint) => Promise<void> {
   return async (wep) => {
@@ -109,10 +151,12 @@ export async function startNodeCni(cfg: NodeCniConfig, deps: NodeCniDeps): Promi
   // The CNI service's own view of the datastore client, counting its requests (reported on the wire for benchmarks).
   const counted = countRequests(deps.store);
   const ipam = new NodeIpam({ store: counted.store, cache: deps.cache, fallback: new IpamAllocator(counted.store), log: log.child('ipam') });
-  await reconcileBeforeServing(deps, ipam, log);
-  const server = await serveCni(cfg.socket, {
+  const cniServer = new CniServer({
     nodeName: deps.nodeName,
-    backend: datastoreBackend(counted.store, nodeIpam(ipam), deps.policy && policyWait(deps.policy, cfg.policySetupTimeoutMs ?? DEFAULT_POLICY_SETUP_TIMEOUT_MS, log)),
+    backend: datastoreBackend(counted.store, nodeIpam(ipam), {
+      ...(deps.policy ? { afterWrite: policyWait(deps.policy, cfg.policySetupTimeoutMs ?? DEFAULT_POLICY_SETUP_TIMEOUT_MS, log) } : {}),
+      cachedEndpoint: (name, namespace) => deps.cache.get<WorkloadEndpoint>('WorkloadEndpoint', name, namespace),
+    }),
     requestCount: counted.count,
     host: serialisedDumps(deps.netlink),
     openNetns: async (netnsPath) => podNetlink(netnsPath),
@@ -120,7 +164,26 @@ export async function startNodeCni(cfg: NodeCniConfig, deps: NodeCniDeps): Promi
     readFile: readOptional,
     now: () => new Date(),
     logger: log,
+    delQueue: deps.delQueue ?? fsDelQueue(delQueueDir(cfg.socket)),
   });
+  // DELs queued while the agent was down first (they may delete endpoints and veths the reconcile would otherwise
+  // keep), then the reconcile; a drain failure is logged and retried while serving.
+  try {
+    logDrain(log, 'before serving', await cniServer.drainQueue());
+  } catch (err) {
+    log.warn(`CNI DEL queue drain before serving failed: ${describeError(err)}`);
+  }
+  await reconcileBeforeServing(deps, ipam, log);
+  const listening = await serveCni(cfg.socket, cniServer);
+  // Again right away (a shim that found no socket during the drain above), then now and then.
+  const drainer = drainPeriodically(cniServer, deps.clock ?? systemClock, log);
+  const server: UnixJsonServer = {
+    path: listening.path,
+    close: async () => {
+      await drainer.stop();
+      await listening.close();
+    },
+  };
   if (cfg.confDir !== undefined) {
     try {
       const file = writeConflist(

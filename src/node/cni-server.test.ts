@@ -2,10 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CNI_WIRE_VERSION, type CniWireReply } from '../api/wire/cni';
-import { datastoreBackend } from '../cni/backend';
 import { CNI_SOCKET_KEY, runShim } from '../cni/forward';
 import { runPlugin } from '../cni/run-plugin';
-import { cniEnv, confText, makeWorld, type World } from '../cni/testing/fakes';
+import { cniEnv, confText, hostedParts, makeWorld, type World } from '../cni/testing/fakes';
 import { requestUnixJson } from '../lib/unix-json-client';
 import { createLogger } from '../lib/logger';
 import { CniServer, serveCni, type CniServerDeps } from './cni-server';
@@ -13,12 +12,7 @@ import { CniServer, serveCni, type CniServerDeps } from './cni-server';
 function deps(w: World): CniServerDeps {
   return {
     nodeName: 'node-1',
-    backend: datastoreBackend(w.datastore, w.ipam),
-    host: w.spaces.host,
-    openNetns: w.spaces.open,
-    sysctl: w.sysctl,
-    readFile: (p) => w.files.get(p),
-    now: () => new Date('2026-12-01T12:00:00Z'),
+    ...hostedParts(w),
     logger: createLogger({ format: 'text', levels: 'error' }),
   };
 }

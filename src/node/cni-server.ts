@@ -5,7 +5,8 @@
 // antrea-io/antrea:pkg/agent/cniserver/server.go); the node's IPAM calls are queued in process instead of through the
 // host lock file. A re-ADD is idempotent as in the standalone plugin: the handle's addresses are reused and a leftover
 // host veth is replaced. The reply carries what the standalone plugin would print, so results and CNI error codes are
-// the same on both paths.
+// the same on both paths. With a DEL queue (cni-del-queue.ts), a container's queued DELs are replayed before any
+// newer request for that container, under its lock.
 import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { CNI_WIRE_VERSION, requestProblem, type CniWireReply, type CniWireRequest } from '../api/wire/cni';
@@ -22,6 +23,7 @@ import { describeError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { serveUnixJson, type UnixJsonServer } from '../lib/unix-json';
 import type { Netlink } from '../netlink/netlink';
+import { drainDelQueue, type DelQueueStore, type DrainResult } from './cni-del-queue';
 
 export interface CniServerDeps {
   readonly nodeName: string;
@@ -37,6 +39,8 @@ export interface CniServerDeps {
   readonly requestCount?: () => number;
   /** Runs a delegated IPAM plugin executable; default: execPlugin. */
   readonly exec?: typeof execPlugin;
+  /** The DELs shims queued while the socket was not reachable; absent: no queue. */
+  readonly delQueue?: DelQueueStore;
 }
 
 const IPAM_QUEUE = 'ipam';
@@ -78,40 +82,57 @@ export class CniServer {
     if (req.version !== CNI_WIRE_VERSION) {
       return errorReply(CNI_ERR.INCOMPATIBLE_VERSION, `gingham CNI protocol "${req.version}" is not served; this agent speaks ${CNI_WIRE_VERSION}`);
     }
-    const run = async (): Promise<CniWireReply> => {
-      let stdout = '';
-      let stderr = '';
-      const logs: Array<Promise<void>> = [];
-      const exitCode = await runPlugin(
-        req.plugin,
-        {
-          env: { ...req.env },
-          readStdin: () => Promise.resolve(req.stdin),
-          stdout: (t) => (stdout += t),
-          stderr: (t) => (stderr += t),
-          appendLog: (file, line) => {
-            logs.push(mkdir(path.dirname(file), { recursive: true }).then(() => appendFile(file, line)).catch(() => undefined));
-          },
-        },
-        hostedContextFactory(this.deps, this.ipamQueue, req.env),
-      );
-      await Promise.all(logs);
-      const count = this.deps.requestCount?.();
-      return { version: CNI_WIRE_VERSION, exitCode, stdout, stderr, ...(count !== undefined ? { datastoreRequests: count } : {}) };
-    };
     const container = req.env.CNI_CONTAINERID;
     try {
-      return container ? await this.containers.run(container, run) : await run();
+      if (!container) return await this.execute(req);
+      return await this.containers.run(container, async () => {
+        if (this.deps.delQueue !== undefined) await this.drain(this.deps.delQueue, (_c, fn) => fn(), container);
+        return this.execute(req);
+      });
     } catch (err) {
       // runPlugin never rejects; this is a bug in the server itself, still answered as a CNI error.
       this.deps.logger.error(`CNI request failed: ${describeError(err)}`);
       return errorReply(CNI_ERR.OTHER, 'gingham node agent failed', describeError(err));
     }
   }
+
+  /** Replays every queued DEL, each under its container's lock (at start, and now and then while serving). */
+  drainQueue(): Promise<DrainResult> {
+    const queue = this.deps.delQueue;
+    if (queue === undefined) return Promise.resolve({ replayed: [], failed: [], discarded: [] });
+    return this.drain(queue, (c, fn) => this.containers.run(c, fn));
+  }
+
+  private drain(queue: DelQueueStore, withLock: <T>(container: string, fn: () => Promise<T>) => Promise<T>, container?: string): Promise<DrainResult> {
+    return drainDelQueue({ queue, replay: (req) => this.execute(req), withLock, log: this.deps.logger }, container);
+  }
+
+  /** Runs one request (the caller holds the container's lock). */
+  private async execute(req: CniWireRequest): Promise<CniWireReply> {
+    let stdout = '';
+    let stderr = '';
+    const logs: Array<Promise<void>> = [];
+    const exitCode = await runPlugin(
+      req.plugin,
+      {
+        env: { ...req.env },
+        readStdin: () => Promise.resolve(req.stdin),
+        stdout: (t) => (stdout += t),
+        stderr: (t) => (stderr += t),
+        appendLog: (file, line) => {
+          logs.push(mkdir(path.dirname(file), { recursive: true }).then(() => appendFile(file, line)).catch(() => undefined));
+        },
+      },
+      hostedContextFactory(this.deps, this.ipamQueue, req.env),
+    );
+    await Promise.all(logs);
+    const count = this.deps.requestCount?.();
+    return { version: CNI_WIRE_VERSION, exitCode, stdout, stderr, ...(count !== undefined ? { datastoreRequests: count } : {}) };
+  }
 }
 
-/** Serves the CNI service on socketPath (mode 0600) until close(). */
-export function serveCni(socketPath: string, deps: CniServerDeps): Promise<UnixJsonServer> {
-  const server = new CniServer(deps);
+/** Serves the CNI service on socketPath (mode 0600) until close(); a CniServer or the deps to build one. */
+export function serveCni(socketPath: string, deps: CniServerDeps | CniServer): Promise<UnixJsonServer> {
+  const server = deps instanceof CniServer ? deps : new CniServer(deps);
   return serveUnixJson(socketPath, (req) => server.handle(req), { badRequest: (p) => errorReply(CNI_ERR.DECODE, 'gingham CNI request rejected', p) });
 }

@@ -224,7 +224,7 @@ export async function runNode(cfg: NodeConfig, deps: NodeDeps): Promise<RunningN
     await agent.start();
     monitor.start();
     // After the agent's first sync and apply: CNI is served on a reconciled node, and its conflist appears last.
-    if (cfg.cni) servers.push(await startNodeCni(cfg.cni, { nodeName: startup.nodeName, store, cache, netlink: nl, sysctl: deps.sysctl, logger, ...(policy ? { policy: policy.programmed } : {}) }));
+    if (cfg.cni) servers.push(await startNodeCni(cfg.cni, { nodeName: startup.nodeName, store, cache, netlink: nl, sysctl: deps.sysctl, logger, clock, ...(policy ? { policy: policy.programmed } : {}) }));
     if (metrics && metricsModule && cfg.metrics) {
       metricsServer = await metricsModule.serveMetrics(cfg.metrics.host, cfg.metrics.port, metrics);
       servers.push(metricsServer);

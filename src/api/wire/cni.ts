@@ -29,6 +29,47 @@ export interface CniWireReply {
   readonly datastoreRequests?: number;
 }
 
+/**
+ * Where a shim queues a DEL it could not forward (the agent's socket not reachable): this folder beside the socket,
+ * one file per container, interface and plugin named `<containerID>.<ifname>.<plugin>` (each part with every byte
+ * outside [A-Za-z0-9_-] written %XX), holding the request the shim would have sent. Written under a name starting
+ * with "." and renamed into place, so a file that is there is whole. The agent replays them (node/cni-del-queue.ts).
+ */
+export const CNI_DEL_QUEUE_DIR = 'cni-del-queue';
+
+/** The DEL queue of the agent serving socketPath. */
+export function delQueueDir(socketPath: string): string {
+  const slash = socketPath.lastIndexOf('/');
+  return `${slash < 0 ? '.' : slash === 0 ? '' : socketPath.slice(0, slash)}/${CNI_DEL_QUEUE_DIR}`;
+}
+
+/** The container ID an entry is for (the name's first part, %XX decoded); undefined for a name not in the format. */
+export function queuedContainer(name: string): string | undefined {
+  const first = name.split('.')[0];
+  if (first === undefined || first === '') return undefined;
+  try {
+    return decodeURIComponent(first);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why an entry's text is not a DEL request this agent can replay; undefined when it is one. */
+export function queuedRequestProblem(text: string): string | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return 'not JSON';
+  }
+  const problem = requestProblem(v);
+  if (problem !== undefined) return problem;
+  const req = v as CniWireRequest;
+  if (req.version !== CNI_WIRE_VERSION) return `protocol "${req.version}", this agent speaks ${CNI_WIRE_VERSION}`;
+  if (req.env.CNI_COMMAND !== 'DEL') return `command "${req.env.CNI_COMMAND ?? ''}", only DEL is queued`;
+  return undefined;
+}
+
 /** The environment variables a shim forwards (SPEC.md "Parameters", plus PATH for delegation). */
 export const CNI_FORWARDED_ENV: readonly string[] = ['CNI_COMMAND', 'CNI_CONTAINERID', 'CNI_NETNS', 'CNI_IFNAME', 'CNI_ARGS', 'CNI_PATH', 'PATH'];
 

@@ -6,12 +6,14 @@ import { formatIp, parseCidr } from '../../lib/ip';
 import { FakeNetlink } from '../../netlink/fake';
 import type { LinkInfo, Netlink, VethOptions } from '../../netlink/netlink';
 import { NetlinkError } from '../../netlink/netlink-error';
-import { datastoreBackend } from '../backend';
+import { datastoreBackend, type CniBackend } from '../backend';
 import { parseNetConf } from '../cni-config';
 import { parseEnv } from '../cni-env';
 import type { CniAutoAssign, CniIpam } from '../cni-ipam';
 import type { ClosableContext } from '../run-plugin';
 import type { SysctlWriter } from '../sysctl';
+import type { ReadFile } from '../mtu';
+import type { NetnsOpener } from '../pod-network';
 
 /** Namespaces by path; the host's createVeth puts the peer into the named one, as the kernel does. */
 export class FakeNamespaces {
@@ -202,4 +204,9 @@ export function makeWorld(): World {
       };
     },
   };
+}
+
+/** What a hosted CNI service (node/cni-server.ts) needs from a world, besides its node name and logger. */
+export function hostedParts(w: World): { backend: CniBackend; host: Netlink; openNetns: NetnsOpener; sysctl: SysctlWriter; readFile: ReadFile; now: () => Date } {
+  return { backend: datastoreBackend(w.datastore, w.ipam), host: w.spaces.host, openNetns: w.spaces.open, sysctl: w.sysctl, readFile: (p) => w.files.get(p), now: () => new Date('2026-12-01T12:00:00Z') };
 }

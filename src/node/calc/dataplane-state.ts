@@ -1,25 +1,19 @@
-// The kernel's desired state for this node, from the cluster's resources and the BGP best paths: the routes, the
-// tunnel devices (with the MTU left after their overhead), the remote VTEPs and the pools NAT outgoing reads, plus the
-// pod MTU the CNI plugin gives new pods. Pure: felix/calc-routes.ts computes the routes; this adapts the API resources
-// to it and decides the devices.
+// The kernel's desired state for this node, from the cluster's resources: the routes (but those of the BGP best
+// paths), the tunnel devices (with the MTU left after their overhead), the remote VTEPs and the pools NAT outgoing
+// reads, plus the pod MTU the CNI plugin gives new pods, and what the routes of the best paths depend on (the agent
+// keeps those incrementally: bgp-routes.ts). Pure: felix/calc-routes.ts computes the routes; this adapts the API
+// resources to it and decides the devices.
 import type { IPAMBlock } from '../../api/kind-ipam-block';
 import type { IPPool } from '../../api/kind-ippool';
 import type { CalicoNode } from '../../api/kind-node';
 import type { WorkloadEndpoint } from '../../api/kind-workload-endpoint';
-import { cidrContains, parseIpOrCidr } from '../../lib/ip';
-import { calculateDataplane, type CalcBgpRoute } from '../../felix/calc-routes';
+import { bgpRouteContext, calculateDataplane } from '../../felix/calc-routes';
 import type { DataplaneDesired } from '../../felix/dataplane';
 import { IPIP_OVERHEAD, VXLAN_OVERHEAD } from '../../felix/tunnels';
 import { vxlanMacForNode } from '../../felix/vxlan-mac';
 import type { ServiceRange } from './exports';
-import { AGENT_FAMILY } from './family';
+import { bgpRouteInput, type BgpRouteInput } from './bgp-routes';
 import type { CalcProblem } from './problems';
-
-/** The next hops of the best path (or equal-cost set) of one prefix, best first. */
-export interface BestPathHops {
-  readonly family: 'ipv4' | 'ipv6';
-  readonly nextHops: readonly string[];
-}
 
 export interface DataplaneStateInput {
   readonly nodeName: string;
@@ -31,26 +25,21 @@ export interface DataplaneStateInput {
   readonly blocks: readonly IPAMBlock[];
   /** This node's workloads. */
   readonly workloads: readonly WorkloadEndpoint[];
-  /** Best paths learned over BGP by prefix text ('10.244.1.0/24'). */
-  readonly bestPaths: ReadonlyMap<string, BestPathHops>;
   readonly services: readonly ServiceRange[];
 }
 
 export interface DataplaneState {
+  /** Everything but the routes learned over BGP, which the agent keeps incrementally (bgp-routes.ts) from `bgp`. */
   readonly desired: DataplaneDesired;
+  /** What the routes of the best paths depend on. */
+  readonly bgp: BgpRouteInput;
   /** Host MTU minus the overhead of the encapsulation in use (Felix writes it to /var/lib/calico/mtu). */
   readonly podMtu: number;
   readonly problems: readonly CalcProblem[];
 }
 
 export function computeDataplaneState(input: DataplaneStateInput): DataplaneState {
-  // Service ranges other nodes advertise are not for this node's kernel (Calico's /rejectcidrs): kube-proxy here
-  // handles service addresses itself.
-  const rejected = input.services.map((s) => s.cidr);
-  const bgpRoutes: CalcBgpRoute[] = [...input.bestPaths]
-    .filter(([prefix, p]) => p.family === AGENT_FAMILY.bgp && !rejected.some((r) => cidrContains(r, parseIpOrCidr(prefix))))
-    .map(([prefix, p]) => ({ prefix, nextHops: p.nextHops }));
-  const want = calculateDataplane({
+  const calcInput = {
     nodeName: input.nodeName,
     nodes: input.nodes.map((n) => ({
       name: n.metadata.name,
@@ -61,9 +50,9 @@ export function computeDataplaneState(input: DataplaneStateInput): DataplaneStat
     pools: input.pools.map((p) => ({ cidr: p.spec?.cidr ?? '', ...(p.spec?.ipipMode ? { ipipMode: p.spec.ipipMode } : {}), ...(p.spec?.vxlanMode ? { vxlanMode: p.spec.vxlanMode } : {}) })),
     blocks: input.blocks.map((b) => ({ cidr: b.spec?.cidr ?? '', ...(b.spec?.affinity?.startsWith('host:') ? { node: b.spec.affinity.slice(5) } : {}) })),
     workloads: input.workloads.map((w) => ({ interfaceName: w.spec?.interfaceName ?? '', ipNetworks: w.spec?.ipNetworks ?? [] })),
-    bgpRoutes,
     parentInterface: input.parentInterface,
-  });
+  };
+  const want = calculateDataplane({ ...calcInput, bgpRoutes: [] });
   const problems: CalcProblem[] = want.problems.map((p) => ({ key: `not-routing ${p.prefix}`, message: `not routing ${p.prefix}: ${p.reason}` }));
 
   const mtu = input.hostMtu;
@@ -89,5 +78,6 @@ export function computeDataplaneState(input: DataplaneStateInput): DataplaneStat
       : {}),
     natPools: input.pools.map((p) => ({ cidr: p.spec?.cidr ?? '', ...(p.spec?.natOutgoing ? { natOutgoing: true } : {}) })),
   };
-  return { desired, podMtu: mtu - (want.needsVxlan ? VXLAN_OVERHEAD : want.needsIpip ? IPIP_OVERHEAD : 0), problems };
+  const bgp = bgpRouteInput(bgpRouteContext(calcInput), input.services.map((s) => s.cidr));
+  return { desired, bgp, podMtu: mtu - (want.needsVxlan ? VXLAN_OVERHEAD : want.needsIpip ? IPIP_OVERHEAD : 0), problems };
 }

@@ -1,8 +1,9 @@
 // Table-driven tests of the node agent's pure calculation: resources and best paths in; peers, exports and the
-// dataplane's desired state out.
+// dataplane's desired state out (the routes of the best paths from BgpRoutes, as the agent keeps them).
 import type { StoredResource } from '../../datastore';
 import { computeNode, type NodeCalcInput, type NodeCalcOutput, type NodeResources } from './node-calc';
-import type { BestPathHops } from './dataplane-state';
+import { BgpRoutes, type BestPathHops } from './bgp-routes';
+import type { Route } from '../../netlink/netlink';
 
 const v3 = <T extends StoredResource>(kind: string, name: string, spec: unknown, extra: Partial<StoredResource['metadata']> = {}): T =>
   ({ apiVersion: 'projectcalico.org/v3', kind, metadata: { name, ...extra }, spec }) as unknown as T;
@@ -22,7 +23,10 @@ const WEPS = [
   v3('WorkloadEndpoint', 'w2', { node: 'n2', interfaceName: 'cali3', ipNetworks: ['10.244.1.5/32'] }, { namespace: 'default' }),
 ];
 
-function input(over: Partial<NodeResources> = {}, bestPaths: Record<string, BestPathHops> = {}): NodeCalcInput {
+type Input = NodeCalcInput & { readonly bestPaths: ReadonlyMap<string, BestPathHops> };
+type Output = NodeCalcOutput & { readonly allRoutes: readonly Route[] };
+
+function input(over: Partial<NodeResources> = {}, bestPaths: Record<string, BestPathHops> = {}): Input {
   return {
     nodeName: 'n1',
     parentInterface: 'eth0',
@@ -32,12 +36,26 @@ function input(over: Partial<NodeResources> = {}, bestPaths: Record<string, Best
   };
 }
 
+/** computeNode, plus the routes of the best paths as the agent merges them (the resources' routes win per key). */
+function calc(i: Input): Output {
+  const o = computeNode(i);
+  const bgp = new BgpRoutes();
+  bgp.update(o.bgpRoutes, i.bestPaths, 'all');
+  const byDst = new Map<string, Route>();
+  for (const k of bgp.routes.keys()) {
+    const r = bgp.routes.get(k) as Route;
+    byDst.set(r.dst, r);
+  }
+  for (const r of o.dataplane.routes) byDst.set(r.dst, r);
+  return { ...o, problems: [...o.problems, ...bgp.problems()], allRoutes: [...byDst.values()].sort((a, b) => (a.dst < b.dst ? -1 : a.dst > b.dst ? 1 : 0)) };
+}
+
 const exportsOf = (o: NodeCalcOutput): string[] => o.exports.map((r) => `${r.prefix.address}/${r.prefix.length}`);
-const routesOf = (o: NodeCalcOutput): string[] =>
-  o.dataplane.routes.map((r) => `${r.type === 'blackhole' ? 'blackhole ' : ''}${r.dst}${r.gateway ? ` via ${r.gateway}` : ''}${r.linkName ? ` dev ${r.linkName}` : ''}`);
+const routesOf = (o: Output): string[] =>
+  o.allRoutes.map((r) => `${r.type === 'blackhole' ? 'blackhole ' : ''}${r.dst}${r.gateway ? ` via ${r.gateway}` : ''}${r.linkName ? ` dev ${r.linkName}` : ''}`);
 
 describe('computeNode', () => {
-  const cases: Array<{ name: string; in: NodeCalcInput; check: (o: NodeCalcOutput) => void }> = [
+  const cases: Array<{ name: string; in: Input; check: (o: Output) => void }> = [
     {
       name: 'full mesh: one IPv4 session to the other node, with the defaults',
       in: input(),
@@ -58,7 +76,7 @@ describe('computeNode', () => {
       name: 'a disabled pool (no new allocations) keeps its exports, routes and NAT outgoing',
       in: input({ pools: [pool({ disabled: true, natOutgoing: true })] as NodeResources['pools'] }),
       check: (o) => {
-        const enabled = computeNode(input({ pools: [pool({ natOutgoing: true })] as NodeResources['pools'] }));
+        const enabled = calc(input({ pools: [pool({ natOutgoing: true })] as NodeResources['pools'] }));
         expect(exportsOf(o)).toEqual(['10.244.0.0/24', '10.244.1.9/32']);
         expect(routesOf(o)).toEqual(routesOf(enabled));
         expect(o.dataplane).toEqual(enabled.dataplane);
@@ -134,10 +152,12 @@ describe('computeNode', () => {
       },
     },
   ];
-  it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => c.check(computeNode(c.in)));
+  it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => c.check(calc(c.in)));
 
   it('is deterministic: the same input gives the same output', () => {
     const i = input({}, { '10.244.1.0/24': { family: 'ipv4', nextHops: ['10.0.0.2'] } });
-    expect(JSON.stringify(computeNode(i))).toEqual(JSON.stringify(computeNode(i)));
+    // The BGP routes' input holds parsed CIDRs (bigints): compared by its key.
+    const text = (o: Output): string => JSON.stringify({ ...o, bgpRoutes: o.bgpRoutes.key });
+    expect(text(calc(i))).toEqual(text(calc(i)));
   });
 });

@@ -1,11 +1,13 @@
-// The node agent's calculation, one pure function: the cluster's resources (as the process's cache holds them) and
-// the BGP speaker's best paths in; this node's BGP identity and peer configurations, the prefixes it exports, and the
-// dataplane's desired state out, with the problems found on the way. The agent (node/agent.ts) runs it on every
-// change and hands each part to its owner (speaker, dataplane), which applies only the difference.
+// The node agent's calculation, one pure function: the cluster's resources (as the process's cache holds them) in;
+// this node's BGP identity and peer configurations, the prefixes it exports, and the dataplane's desired state out,
+// with the problems found on the way. The agent (node/agent.ts) runs it on every change and hands each part to its
+// owner (speaker, dataplane), which applies only the difference. The routes of the BGP speaker's best paths are not
+// recomputed here on every change: their number grows with the cluster, so the agent keeps them incrementally
+// (bgp-routes.ts) from the input this returns.
 //
 //   resources --computePeers (bgp-peers.ts)--> peering --speakerPeers--> PeerConfig per address
 //             --computeExports--> LocalRoute[]
-//   resources + best paths --computeDataplaneState--> routes, tunnels, VTEPs, NAT pools, pod MTU
+//             --computeDataplaneState--> local routes, tunnels, VTEPs, NAT pools, pod MTU; input of the BGP routes
 import type { BGPConfiguration } from '../../api/kind-bgp-configuration';
 import type { BGPFilter } from '../../api/kind-bgp-filter';
 import type { BGPPeer } from '../../api/kind-bgp-peer';
@@ -16,7 +18,8 @@ import type { WorkloadEndpoint } from '../../api/kind-workload-endpoint';
 import type { LocalRoute, PeerConfig } from '../../bgp/speaker';
 import type { DataplaneDesired } from '../../felix/dataplane';
 import { computePeers, type PeerComputation } from '../bgp-peers';
-import { computeDataplaneState, type BestPathHops } from './dataplane-state';
+import type { BgpRouteInput } from './bgp-routes';
+import { computeDataplaneState } from './dataplane-state';
 import { computeExports, serviceRanges } from './exports';
 import { speakerPeers } from './peer-configs';
 import type { CalcProblem } from './problems';
@@ -39,8 +42,6 @@ export interface NodeCalcInput {
   readonly parentInterface: string;
   readonly hostMtu: number;
   readonly resources: NodeResources;
-  /** The speaker's best paths by prefix text, every family (the calculation keeps the one it routes). */
-  readonly bestPaths: ReadonlyMap<string, BestPathHops>;
 }
 
 export interface NodeCalcOutput {
@@ -50,7 +51,10 @@ export interface NodeCalcOutput {
   readonly speakerPeers: ReadonlyMap<string, PeerConfig>;
   /** What the speaker originates (empty without a BGP identity). */
   readonly exports: readonly LocalRoute[];
+  /** The kernel's desired state but the routes of the BGP best paths (the agent keeps those: bgp-routes.ts). */
   readonly dataplane: DataplaneDesired;
+  /** What the routes of the best paths depend on, for BgpRoutes.update(). */
+  readonly bgpRoutes: BgpRouteInput;
   readonly podMtu: number;
   readonly problems: readonly CalcProblem[];
 }
@@ -74,9 +78,8 @@ export function computeNode(input: NodeCalcInput): NodeCalcOutput {
     pools: r.pools,
     blocks: r.blocks,
     workloads,
-    bestPaths: input.bestPaths,
     services,
   });
   problems.push(...dp.problems);
-  return { peering, speakerPeers: peers, exports, dataplane: dp.desired, podMtu: dp.podMtu, problems };
+  return { peering, speakerPeers: peers, exports, dataplane: dp.desired, bgpRoutes: dp.bgp, podMtu: dp.podMtu, problems };
 }
