@@ -375,4 +375,36 @@ describe('kubernetes datastore specifics', () => {
       api.close();
     }
   });
+
+  it('stores AdminNetworkPolicies as the policy.networking.k8s.io/v1alpha1 objects themselves, listed and watched', async () => {
+    const api = new HttpKubeApi(endpointFromKubeconfig(fx.kubeconfig));
+    const ANPS = { group: 'policy.networking.k8s.io', version: 'v1alpha1', plural: 'adminnetworkpolicies' };
+    const anp = {
+      apiVersion: 'policy.networking.k8s.io/v1alpha1',
+      kind: 'AdminNetworkPolicy',
+      metadata: { name: 'guard' },
+      spec: { priority: 3, subject: { namespaces: {} }, ingress: [{ action: 'Deny', from: [{ namespaces: {} }] }] },
+    } as unknown as StoredResource;
+    try {
+      const c = collector();
+      watches.push(await store.watch('AdminNetworkPolicy', {}, c.handler));
+      await c.waitFor(1);
+      // Written by gingham: the object itself, with nothing of Calico's on it.
+      await store.create(anp);
+      const stored = (await api.get(ANPS, 'guard')) as unknown as { apiVersion: string; metadata: { annotations?: unknown }; spec: unknown };
+      expect(stored).toMatchObject({ apiVersion: 'policy.networking.k8s.io/v1alpha1', spec: anp.spec });
+      expect(stored.metadata.annotations).toBeUndefined();
+      // Written with kubectl: read back as the same kind.
+      await api.create(ANPS, { apiVersion: 'policy.networking.k8s.io/v1alpha1', kind: 'AdminNetworkPolicy', metadata: { name: 'other' }, spec: { priority: 9, subject: { namespaces: {} } } });
+      await c.waitFor(3);
+      const got = await store.get('AdminNetworkPolicy', 'other');
+      expect(got).toMatchObject({ apiVersion: 'policy.networking.k8s.io/v1alpha1', kind: 'AdminNetworkPolicy', spec: { priority: 9 } });
+      expect((await store.list('AdminNetworkPolicy')).items.map((p) => p.metadata.name)).toEqual(['guard', 'other']);
+      await store.delete('AdminNetworkPolicy', 'guard');
+      await c.waitFor(4);
+      expect(c.names()).toEqual(['resync[]', 'added:guard', 'added:other', 'deleted:guard']);
+    } finally {
+      api.close();
+    }
+  });
 });

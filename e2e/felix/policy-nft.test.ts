@@ -7,8 +7,12 @@ import { spawnSync } from 'node:child_process';
 import type { WorkloadEndpoint } from '../../src/api/kind-workload-endpoint';
 import type { GlobalNetworkPolicy } from '../../src/api/kind-global-network-policy';
 import { decodeNamespace, k8sNetworkPolicyToCalico, namespaceToProfile, podEndpointLabels, podEndpointPorts, podProfiles, type K8sNetworkPolicySpec, type K8sPod } from '../../src/api/k8s';
+import type { StagedPolicy } from '../../src/api/kind-staged-policies';
 import { PolicyDataplane } from '../../src/felix/policy-dataplane';
+import type { RuleRef } from '../../src/felix/rules/ir';
+import { ruleRefId } from '../../src/felix/rules/rule-ref';
 import { processNftRunner } from '../../src/felix/tables/nft-command';
+import { readCounters } from '../../src/felix/tables/nft-counters';
 import { makeWorkDir, spawnDaemon, stopProcess, waitFor, type ManagedProcess } from '../lib/process';
 import { describeIf, requireTools } from '../lib/tools';
 import { inNetns } from '../netlink/netns-client';
@@ -120,10 +124,17 @@ describeIf(ok)('felix network policy with nftables (real kernel, network namespa
   let dp: PolicyDataplane;
   const k8sPolicies: Array<[string, string]> = [];
   const gnps: string[] = [];
+  const stagedPolicies: StagedPolicy[] = [];
 
   function k8s(ns: string, name: string, spec: Partial<K8sNetworkPolicySpec>): void {
     dp.setNetworkPolicy(k8sNetworkPolicyToCalico({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace: ns }, spec: { podSelector: {}, ...spec } }));
     k8sPolicies.push([ns, `knp.default.${name}`]);
+  }
+
+  function staged(p: Omit<StagedPolicy, 'apiVersion'>): void {
+    const res = { apiVersion: 'projectcalico.org/v3', ...p } as StagedPolicy;
+    dp.setStagedPolicy(res);
+    stagedPolicies.push(res);
   }
 
   function gnp(name: string, spec: GlobalNetworkPolicy['spec']): void {
@@ -146,6 +157,7 @@ describeIf(ok)('felix network policy with nftables (real kernel, network namespa
     if (!dp) return;
     for (const [ns, name] of k8sPolicies.splice(0)) dp.deleteNetworkPolicy(ns, name);
     for (const name of gnps.splice(0)) dp.deleteGlobalNetworkPolicy(name);
+    for (const p of stagedPolicies.splice(0)) dp.deleteStagedPolicy(p.kind, p.metadata.namespace, p.metadata.name);
     dp.deleteTier('sec');
     await dp.apply();
   });
@@ -221,6 +233,29 @@ describeIf(ok)('felix network policy with nftables (real kernel, network namespa
     gnp('allow-all', { order: 20, selector: "pod == 'a'", types: ['Ingress'], ingress: [{ action: 'Allow' }] });
     await dp.apply();
     expectReach([{ from: 'c', to: 'a' }], [{ from: 'd', to: 'a' }, { from: 'b', to: 'a' }]);
+  }, 30000);
+
+  it('staged policies change no probe result; their would-be denials count, packet for packet, under staged refs', async () => {
+    gnp('allow-a', { order: 10, selector: "pod == 'a'", types: ['Ingress'], ingress: [{ action: 'Allow' }] });
+    // Stands in for allow-a: would allow only namespace y, so x/b -> x/a would be denied at the end of the tier.
+    staged({ kind: 'StagedGlobalNetworkPolicy', metadata: { name: 'allow-a' }, spec: { order: 10, selector: "pod == 'a'", types: ['Ingress'], ingress: [{ action: 'Allow', source: { namespaceSelector: "ns == 'y'" } }] } });
+    // Only a staged policy selects x/b: the default tier takes part in b's staged evaluation alone.
+    staged({ kind: 'StagedKubernetesNetworkPolicy', metadata: { name: 'deny-b', namespace: 'x' }, spec: { podSelector: { matchLabels: { pod: 'b' } }, policyTypes: ['Ingress'] } });
+    await dp.apply();
+    const ref = (r: Omit<RuleRef, 'direction'>): string => ruleRefId({ direction: 'ingress', ...r });
+    const names = {
+      stagedEndOfTier: ref({ tier: 'default', policy: '', rule: 'end-of-tier', staged: true }),
+      stagedAllowY: ref({ tier: 'default', policy: 'allow-a', rule: 0, staged: true }),
+      enforcedAllow: ref({ tier: 'default', policy: 'allow-a', rule: 0 }),
+    };
+    const runner = processNftRunner({ netns: nodeNs });
+    const before = await readCounters(runner, 'ip', 'gingham');
+    expect([...before.keys()]).toEqual(expect.arrayContaining(Object.values(names)));
+    // One new TCP connection each: one SYN reaches policy, the rest of the connection is conntrack's.
+    expectReach([{ from: 'b', to: 'a' }, { from: 'c', to: 'a' }, { from: 'a', to: 'b' }], []);
+    const after = await readCounters(runner, 'ip', 'gingham');
+    const moved = Object.fromEntries(Object.entries(names).map(([k, n]) => [k, (after.get(n)?.packets ?? 0) - (before.get(n)?.packets ?? 0)]));
+    expect(moved).toEqual({ stagedEndOfTier: 2, stagedAllowY: 1, enforcedAllow: 2 });
   }, 30000);
 
   it('repairs a rule tampered with by hand', async () => {

@@ -3,7 +3,8 @@
 // the real server's semantics for the calls the backend makes (see object-store.ts for writes):
 //   - paths: /api/v1/{nodes,namespaces,pods,serviceaccounts}, /api/v1/namespaces/{ns}/{pods,serviceaccounts},
 //     /apis/networking.k8s.io/v1/[namespaces/{ns}/]networkpolicies, /apis/coordination.k8s.io/v1/namespaces/{ns}/leases,
-//     /apis/crd.projectcalico.org/v1/[namespaces/{ns}/]{plural}, /apis/apiextensions.k8s.io/v1/customresourcedefinitions
+//     /apis/crd.projectcalico.org/v1/[namespaces/{ns}/]{plural}, /apis/policy.networking.k8s.io/v1alpha1/{plural},
+//     /apis/apiextensions.k8s.io/v1/customresourcedefinitions
 //     (creating a CRD serves its group/version/plural);
 //   - GET/POST on collections, GET/PUT/PATCH/DELETE on items, DELETE on a collection (deletecollection);
 //   - list with labelSelector (equality and set-based) and fieldSelector, list metadata.resourceVersion, and
@@ -63,6 +64,9 @@ export const CALICO_RESOURCES: readonly ResourceType[] = [
   ['kubecontrollersconfigurations', 'KubeControllersConfiguration', false],
   ['networkpolicies', 'NetworkPolicy', true],
   ['networksets', 'NetworkSet', true],
+  ['stagedglobalnetworkpolicies', 'StagedGlobalNetworkPolicy', false],
+  ['stagedkubernetesnetworkpolicies', 'StagedKubernetesNetworkPolicy', true],
+  ['stagednetworkpolicies', 'StagedNetworkPolicy', true],
   ['tiers', 'Tier', false],
 ].map(([plural, kind, namespaced]) => ({
   group: CALICO_GROUP,
@@ -72,6 +76,16 @@ export const CALICO_RESOURCES: readonly ResourceType[] = [
   namespaced: namespaced as boolean,
   ...crdSchemaFromChart(plural as string),
 }));
+
+/**
+ * The network-policy-api v0.1.7 kinds (policy.networking.k8s.io/v1alpha1), served from the start as on a cluster
+ * where its CRDs are installed (Calico's manifests bundle them; the node lists and watches both). Their OpenAPI/CEL
+ * rules are not reproduced here: src/api/k8s/admin-network-policy.ts is tested against them instead.
+ */
+export const ADMIN_POLICY_RESOURCES: readonly ResourceType[] = [
+  { group: 'policy.networking.k8s.io', version: 'v1alpha1', plural: 'adminnetworkpolicies', kind: 'AdminNetworkPolicy', namespaced: false },
+  { group: 'policy.networking.k8s.io', version: 'v1alpha1', plural: 'baselineadminnetworkpolicies', kind: 'BaselineAdminNetworkPolicy', namespaced: false },
+];
 
 /** The project's CRDs (charts/gingham/crds), as applying them to a real cluster would install them. */
 export const PROJECT_CRD_DIR = path.join(__dirname, '..', '..', 'charts', 'gingham', 'crds');
@@ -280,7 +294,7 @@ export async function startKubeFixture(opts: KubeFixtureOptions = {}): Promise<K
     if (!opts.installKinds || !m) return undefined;
     return store.has(SERVICE_ACCOUNTS, m[1], m[2] ?? '') ? serviceAccountUser(m[1] ?? '', m[2] ?? '') : undefined;
   };
-  if (opts.calicoCrds !== false) for (const t of CALICO_RESOURCES) store.registerType(t);
+  if (opts.calicoCrds !== false) for (const t of [...CALICO_RESOURCES, ...ADMIN_POLICY_RESOURCES]) store.registerType(t);
   /**
    * A new namespace gets its "default" ServiceAccount (kube-controller-manager's serviceaccount controller; at once
    * here, where the real controller takes a moment).

@@ -1,7 +1,7 @@
 // Runs the built `gingham lab` (node dist/cmd/gingham.js) for e2e tests, each lab with its own namespace prefix and
 // state directory so a leftover of another run never collides, and always torn down by `gingham lab down`.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -121,4 +121,19 @@ export async function captureWhile(ns: string, iface: string, filter: string, co
 
 async function eventuallyAsync(fn: () => boolean, timeoutMs: number): Promise<boolean> {
   return eventually(fn, timeoutMs, 50);
+}
+
+/**
+ * `gingham lab apply|delete -f` of objects written as a file under `dir` (numbered, so a failing run leaves every
+ * step's file to read); throws with the command's output when it fails.
+ */
+export function labObjects(lab: TestLab, dir: string): (verb: 'apply' | 'delete', objs: readonly unknown[]) => void {
+  let files = 0;
+  return (verb, objs) => {
+    if (objs.length === 0) return;
+    const file = path.join(dir, `${verb}-${files++}.yaml`);
+    writeFileSync(file, objs.map((o) => JSON.stringify(o, null, 2)).join('\n---\n') + '\n');
+    const r = lab.run(['lab', verb, '-f', file], 120_000);
+    if (r.status !== 0) throw new Error(`gingham lab ${verb} -f ${file} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  };
 }

@@ -7,7 +7,9 @@
 //   3. a GlobalNetworkPolicy with order 10 allowing node2's pod comes first: open again; its order changed to 2000
 //      puts it after the NetworkPolicy: blocked again (a change of policy enforced);
 //   4. node1's agent restarts under that denying policy while node2's pod pings node1's ten times a second: no reply
-//      passes at any moment (the table stays as it was until the new agent's first full sync).
+//      passes at any moment (the table stays as it was until the new agent's first full sync);
+//   5. a StagedGlobalNetworkPolicy denying node2's pod changes no probe, and node1 shows its would-be denials in
+//      `gingham policy stats` and in its denied-flow log, marked staged.
 // Needs `npm run build`.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -153,4 +155,51 @@ spec:
     apply('gnp10-again', gnp(10));
     expect(await reaches('node2', 'node1', true)).toBe(true);
   }, 180_000);
+
+  it("a staged deny changes no probe; node1's policy stats and denied-flow log show it as staged", async () => {
+    const logDir = path.join(dir, 'flows-node1');
+    apply('flowlog-node1', `apiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata:\n  name: node.node1\nspec:\n  flowLogsFileEnabled: true\n  flowLogsFileDirectory: ${logDir}\n`);
+    // Through `gingham lab apply -f`, which hands Calico kinds to `gingham apply`.
+    const stagedFile = path.join(dir, 'staged.yaml');
+    writeFileSync(
+      stagedFile,
+      `apiVersion: projectcalico.org/v3
+kind: StagedGlobalNetworkPolicy
+metadata:
+  name: staged-deny-node2
+spec:
+  order: 5
+  selector: all()
+  types:
+  - Ingress
+  ingress:
+  - action: Deny
+    source:
+      nets:
+      - ${pod('node2').ip}/32
+`,
+    );
+    const applied = lab.run(['lab', 'apply', '-f', stagedFile]);
+    expect({ status: applied.status, stderr: applied.stderr }).toEqual({ status: 0, stderr: '' });
+    type Stat = { policy: string; rule: number | string; staged?: boolean; packets: number };
+    const stagedDenials = (): number => {
+      const r = lab.exec('node1', ['gingham', 'policy', 'stats', '--policy', 'staged-deny-node2', '-o', 'json']);
+      if (r.status !== 0) return -1;
+      const rules = (JSON.parse(r.stdout) as { rules: Stat[] }).rules;
+      return rules.find((x) => x.staged === true && x.rule === 0)?.packets ?? 0;
+    };
+    // Each probe is a new ICMP flow: once the staged policy is programmed, every one counts.
+    const counted = await eventually(() => ping(pod('node2').ns, pod('node1').ip).ok && stagedDenials() > 0, 30_000, 500);
+    expect(counted).toBe(true);
+    const before = stagedDenials();
+    expect(ping(pod('node2').ns, pod('node1').ip).ok).toBe(true);
+    expect(stagedDenials()).toBe(before + 1);
+    expect(await reaches('master1', 'node1', true)).toBe(true);
+    const logged = await eventually(() => {
+      const r = spawnSync('cat', [path.join(logDir, 'flows-denied.log')], { encoding: 'utf8' });
+      const lines = (r.stdout ?? '').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+      return lines.some((l) => l.staged === true && l.policy === 'staged-deny-node2' && l.srcIp === pod('node2').ip && l.dstIp === pod('node1').ip);
+    }, 10_000);
+    expect(logged).toBe(true);
+  }, 90_000);
 });

@@ -13,12 +13,12 @@
 // restored; the pods stay. SCTP cases skip, printing the kernel's reason, only where
 // socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP) fails. Not yet covered: on a kernel that has SCTP sockets the lab's pod
 // servers still do not serve SCTP (node has no SCTP sockets), so K8S-46..48 would fail there rather than pass.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describeIf, requireTools } from '../lib/tools';
-import { TestLab, eventually } from './lab-harness';
+import { probeFrom, programmedPolicies, sctpUnavailable } from './lab-prober';
+import { TestLab, eventually, labObjects } from './lab-harness';
 import { CASES, PODS, probesSctp, renderMatrix, type CaseStep, type ConformanceCase, type LabelChange, type NetworkPolicyObject, type PodId, type ProbeExpectation } from './netpol-cases';
 
 const TESTDATA = path.join(__dirname, 'testdata', 'netpol');
@@ -26,31 +26,9 @@ const PROBE_TIMEOUT_S = 0.5;
 const PROGRAMMED_DEADLINE_MS = 10_000;
 const MATRIX_DEADLINE_MS = 20_000;
 
-/** Why this kernel has no SCTP sockets (the error of socket(AF_INET, SOCK_STREAM, 132)), or undefined where it has them. */
-export function sctpUnavailable(): string | undefined {
-  const r = spawnSync('python3', ['-c', 'import socket; socket.socket(socket.AF_INET, socket.SOCK_STREAM, 132)'], { encoding: 'utf8', timeout: 10_000 });
-  if (r.status === 0) return undefined;
-  return (r.stderr.trim().split('\n').pop() ?? `python3 exited ${r.status}`).trim();
-}
-
 interface Fixture {
   readonly ip: Record<PodId, string>;
   readonly netns: Record<PodId, string>;
-}
-
-function runAsync(cmd: string, args: readonly string[], timeoutMs: number): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
 }
 
 /** One probe of the whole matrix: "from>to" -> connected. */
@@ -59,13 +37,7 @@ async function probeMatrix(f: Fixture, p: Pick<ProbeExpectation, 'protocol' | 'p
   await Promise.all(
     PODS.map(async (from) => {
       const targets = PODS.filter((t) => t !== from);
-      const r = await runAsync('ip', ['netns', 'exec', f.netns[from], 'python3', path.join(TESTDATA, 'prober.py'), p.protocol.toLowerCase(), String(p.port), String(PROBE_TIMEOUT_S), ...targets.map((t) => f.ip[t])], 15_000);
-      let res: Record<string, boolean>;
-      try {
-        res = JSON.parse(r.stdout) as Record<string, boolean>;
-      } catch {
-        throw new Error(`prober in ${from} (${f.netns[from]}) exited ${r.status}: ${r.stderr}${r.stdout}`);
-      }
+      const res = await probeFrom(f.netns[from], p.protocol, p.port, PROBE_TIMEOUT_S, targets.map((t) => f.ip[t]));
       for (const t of targets) out.set(`${from}>${t}`, res[f.ip[t]] === true);
     }),
   );
@@ -106,58 +78,6 @@ function selectsAPod(o: NetworkPolicyObject, labels: (p: PodId) => Readonly<Reco
   return PODS.filter((p) => p[0] === o.metadata.namespace).some((p) => Object.entries(sel.matchLabels ?? {}).every(([k, v]) => labels(p)[k] === v));
 }
 
-/**
- * The policy ids whose chains (`pi-<id>` / `po-<id>`) are reachable from the base chains in the agents' nftables
- * tables (table `ip gingham`), over all nodes: following jumps, gotos and the per-interface verdict maps. Reachable,
- * not merely present: the agent leaves chains nothing refers to any more (a deleted policy's, an endpoint chain
- * replaced by another) until its periodic clean-up (policy-dataplane.ts verify), so presence says nothing.
- */
-function programmedPolicies(nodeNamespaces: readonly string[]): Set<string> {
-  const out = new Set<string>();
-  for (const ns of nodeNamespaces) {
-    const r = spawnSync('ip', ['netns', 'exec', ns, 'nft', '-j', 'list', 'table', 'ip', 'gingham'], { encoding: 'utf8', timeout: 10_000 });
-    for (const chain of reachableChains(r.stdout ?? '')) {
-      const m = /^p[io]-(.+)$/.exec(chain);
-      if (m) out.add(m[1]!);
-    }
-  }
-  return out;
-}
-
-/** The chains reachable from a table's base chains in `nft -j list table` output (maps are nodes `@<name>`). */
-function reachableChains(json: string): Set<string> {
-  let items: Record<string, Record<string, unknown>>[] = [];
-  try {
-    items = (JSON.parse(json) as { nftables?: Record<string, Record<string, unknown>>[] }).nftables ?? [];
-  } catch {
-    return new Set();
-  }
-  const edges = new Map<string, Set<string>>();
-  const link = (from: string, body: unknown): void => {
-    const text = JSON.stringify(body);
-    const to = edges.get(from) ?? new Set<string>();
-    for (const m of text.matchAll(/"target":"([^"]+)"/g)) to.add(m[1]!);
-    for (const m of text.matchAll(/"@([^"]+)"/g)) to.add(`@${m[1]!}`);
-    edges.set(from, to);
-  };
-  const roots: string[] = [];
-  for (const item of items) {
-    if (item.chain && item.chain.hook !== undefined) roots.push(String(item.chain.name));
-    if (item.rule) link(String(item.rule.chain), item.rule.expr);
-    if (item.map) link(`@${String(item.map.name)}`, item.map.elem);
-  }
-  const seen = new Set<string>(roots);
-  for (let queue = [...roots]; queue.length > 0; ) {
-    for (const next of edges.get(queue.pop()!) ?? []) {
-      if (!seen.has(next)) {
-        seen.add(next);
-        queue.push(next);
-      }
-    }
-  }
-  return seen;
-}
-
 export function describeConformance(title: string, tag: string, select: (c: ConformanceCase) => boolean): void {
   const ok = requireTools(`netpol conformance ${title}`, ['ip', 'etcd', 'etcdctl', 'python3', 'nft'], { root: true });
   const sctp = ok ? sctpUnavailable() : undefined;
@@ -168,17 +88,10 @@ export function describeConformance(title: string, tag: string, select: (c: Conf
     let fx: Fixture;
     const dir = mkdtempSync(path.join(tmpdir(), 'gingham-e2e-netpol-'));
     let current: NetworkPolicyObject[] = [];
-    let files = 0;
+    let labFile: ReturnType<typeof labObjects>;
     let nodeNamespaces: string[] = [];
     const podLabels = new Map<PodId, Record<string, string>>(PODS.map((p) => [p, { pod: p[1]! }]));
 
-    const labFile = (verb: 'apply' | 'delete', objs: readonly unknown[]): void => {
-      if (objs.length === 0) return;
-      const file = path.join(dir, `${verb}-${files++}.yaml`);
-      writeFileSync(file, objs.map((o) => JSON.stringify(o, null, 2)).join('\n---\n') + '\n');
-      const r = lab.run(['lab', verb, '-f', file], 120_000);
-      if (r.status !== 0) throw new Error(`gingham lab ${verb} -f ${file} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
-    };
     const label = (l: LabelChange, restore: boolean): void => {
       const kv = Object.entries(l.labels).map(([k, v]) => (restore ? `${k}-` : `${k}=${v}`));
       const r = lab.run(['lab', 'label', l.kind, ...(l.namespace ? ['-n', l.namespace] : []), l.name, ...kv], 60_000);
@@ -220,6 +133,7 @@ export function describeConformance(title: string, tag: string, select: (c: Conf
     beforeAll(() => {
       if (sctp !== undefined) process.stderr.write(`netpol conformance: SCTP cases skip: this kernel has no SCTP sockets: socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP): ${sctp}\n`);
       lab = new TestLab(tag);
+      labFile = labObjects(lab, dir);
       lab.up(['--nodes', '2', '--pods-per-node', '0']);
       const r = lab.run(['lab', 'apply', '-f', path.join(TESTDATA, 'fixture.yaml')], 240_000);
       if (r.status !== 0) throw new Error(`lab apply fixture failed (${r.status}):\n${r.stdout}\n${r.stderr}`);

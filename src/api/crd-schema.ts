@@ -118,9 +118,12 @@ function v1Spec(kind: string, spec: JsonSchema): JsonSchema {
   return spec;
 }
 
-/** Every CRD Gingham's kubernetes datastore uses, sorted by plural (the file order of Calico's crds.yaml). */
+/**
+ * Every crd.projectcalico.org CRD Gingham's kubernetes datastore uses, sorted by plural (the file order of Calico's
+ * crds.yaml). The admin policy kinds are the network-policy-api's own CRDs, installed from that project.
+ */
 export function crdKinds(): CrdKind[] {
-  const modelled = KINDS.filter((k) => !NOT_CRDS.has(k.kind) && !UNMODELLED.some((u) => u.kind === k.kind)).map((k): CrdKind => {
+  const modelled = KINDS.filter((k) => k.apiVersion === undefined && !NOT_CRDS.has(k.kind) && !UNMODELLED.some((u) => u.kind === k.kind)).map((k): CrdKind => {
     const names = V1_NAMES[k.kind] ?? { kind: k.kind, plural: k.plural };
     return {
       ...names,

@@ -16,7 +16,8 @@ export interface GlobalNetworkPolicySpec extends NetworkPolicySpec {
 
 export type GlobalNetworkPolicy = Resource<'GlobalNetworkPolicy', GlobalNetworkPolicySpec>;
 
-const specShape = obj([
+/** Every field of a GlobalNetworkPolicy spec (StagedGlobalNetworkPolicy adds stagedAction). */
+export const globalPolicySpecFields = [
   ...networkPolicySpecFields,
   f('doNotTrack', bool),
   f('preDNAT', bool),
@@ -24,10 +25,12 @@ const specShape = obj([
   f('serviceAccountSelector', str),
   f('namespaceSelector', str),
   f('performanceHints', arr(str)),
-]);
+];
 
-function validate(res: GlobalNetworkPolicy, p: Problems): void {
-  const s = res.spec ?? {};
+const specShape = obj(globalPolicySpecFields);
+
+/** GlobalNetworkPolicy's spec rules (also a StagedGlobalNetworkPolicy's). */
+export function validateGlobalPolicySpec(p: Problems, s: GlobalNetworkPolicySpec): void {
   validatePolicyCommon(p, s);
   checkSelector(p, 'spec.namespaceSelector', s.namespaceSelector);
   // Calico's validator: untracked and pre-DNAT policies act on forwarded traffic, so they need applyOnForward.
@@ -49,5 +52,5 @@ export const globalNetworkPolicyKind: KindInfo<GlobalNetworkPolicy> = {
     out.spec = defaultPolicySpec(out.spec ?? {});
     return out;
   },
-  validate,
+  validate: (res, p) => validateGlobalPolicySpec(p, res.spec ?? {}),
 };

@@ -28,7 +28,10 @@ export const networkPolicySpecFields = [
   f('types', arr(str)),
 ];
 
-const specShape = obj([...networkPolicySpecFields, f('serviceAccountSelector', str), f('performanceHints', arr(str))]);
+/** Every field of a NetworkPolicy spec (StagedNetworkPolicy adds stagedAction). */
+export const namespacedPolicySpecFields = [...networkPolicySpecFields, f('serviceAccountSelector', str), f('performanceHints', arr(str))];
+
+const specShape = obj(namespacedPolicySpecFields);
 
 /** Checks shared with GlobalNetworkPolicy. */
 export function validatePolicyCommon(p: Problems, spec: NetworkPolicySpec): void {

@@ -55,6 +55,8 @@ export interface KindInfo<R extends Resource = Resource> {
   readonly kind: string;
   /** Lower-case plural calicoctl prints and accepts ("ippools"). */
   readonly plural: string;
+  /** The kind's apiVersion when it is not projectcalico.org/v3 (the Kubernetes admin policy kinds). */
+  readonly apiVersion?: string;
   /** Further names `gingham get <name>` accepts; matching is case-insensitive, as in calicoctl. */
   readonly aliases: readonly string[];
   readonly namespaced: boolean;

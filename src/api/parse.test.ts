@@ -203,3 +203,51 @@ describe('printing', () => {
     expect(back.map((r) => r.resource)).toEqual([pool]);
   });
 });
+
+describe('AdminNetworkPolicy manifests (policy.networking.k8s.io/v1alpha1)', () => {
+  const text = `apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata:
+  name: guard
+spec:
+  priority: 3
+  subject:
+    namespaces: {}
+  egress:
+  - name: to-web
+    action: Deny
+    to:
+    - networks: ["10.0.0.0/8"]
+    ports:
+    - portNumber: { port: 80 }
+---
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: BaselineAdminNetworkPolicy
+metadata:
+  name: default
+spec:
+  subject:
+    pods: { namespaceSelector: {}, podSelector: {} }
+  ingress:
+  - action: Allow
+    from:
+    - namespaces: {}
+`;
+
+  it('reads both kinds with their own apiVersion, validates and defaults them, and prints them back', () => {
+    const [anp, banp] = parseResources(text, 'admin.yaml').map((r) => r.resource);
+    for (const r of [anp!, banp!]) validateResource(r);
+    expect(anp?.apiVersion).toBe('policy.networking.k8s.io/v1alpha1');
+    expect(applyDefaults(anp!).spec).toMatchObject({ egress: [{ ports: [{ portNumber: { protocol: 'TCP', port: 80 } }] }] });
+    expect(toYaml(banp!)).toContain('apiVersion: policy.networking.k8s.io/v1alpha1');
+    expect(toYamlList('AdminNetworkPolicy', [anp!])).toContain('kind: AdminNetworkPolicyList');
+  });
+
+  it('refuses the wrong apiVersion and names the field of a CRD rule', () => {
+    expect(() => parseResources(text.replace('policy.networking.k8s.io/v1alpha1', 'projectcalico.org/v3'), 'a.yaml')).toThrow(/apiVersion: must be policy.networking.k8s.io\/v1alpha1/);
+    const [anp] = parseResources(text.replace('priority: 3', 'priority: 3000'), 'a.yaml').map((r) => r.resource);
+    expect(() => validateResource(anp!)).toThrow(/spec.priority: must be between 0 and 1000/);
+    const [, banp] = parseResources(text.replace('name: default', 'name: other'), 'a.yaml').map((r) => r.resource);
+    expect(() => validateResource(banp!)).toThrow(/metadata.name: Only one baseline admin network policy/);
+  });
+});

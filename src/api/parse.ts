@@ -6,7 +6,7 @@
 import { parseAllDocuments, stringify, type Tags } from 'yaml';
 import { ManifestError, ValidationError } from './errors';
 import { API_VERSION, CRD_API_VERSION, type Resource } from './meta';
-import { decodeResource, kindInfo, resourceShape } from './resource';
+import { apiVersionOf, decodeResource, kindInfo, resourceShape } from './resource';
 import { encodeShape } from './schema';
 
 export interface ParsedResource {
@@ -99,14 +99,22 @@ function kubernetesHint(obj: Obj): string {
   return `; a ${v} ${typeof obj.kind === 'string' ? obj.kind : 'object'} is a Kubernetes resource: apply it with kubectl`;
 }
 
+function listKindApiVersion(kind: string): string {
+  const info = kindInfo(kind);
+  return info ? apiVersionOf(info) : API_VERSION;
+}
+
 function readOne(raw: unknown, source: string, doc: number, item: number | undefined, listKind: string | undefined): ParsedResource {
   const where = item === undefined ? '' : `item ${item}: `;
   if (!isObj(raw)) throw new ManifestError(source, doc, `${where}a resource must be a mapping`);
   let obj = raw;
   // Items of a typed list ("IPPoolList") may leave out their own kind and apiVersion, as in Go.
-  if (listKind !== undefined) obj = { kind: listKind, apiVersion: API_VERSION, ...obj };
+  if (listKind !== undefined) obj = { kind: listKind, apiVersion: listKindApiVersion(listKind), ...obj };
   let convertedFrom: typeof CRD_API_VERSION | undefined;
-  if (obj.apiVersion === CRD_API_VERSION) {
+  const own = typeof obj.kind === 'string' ? kindInfo(obj.kind)?.apiVersion : undefined;
+  if (own !== undefined && obj.apiVersion === own) {
+    // A kind of another API group Gingham stores as it is (policy.networking.k8s.io AdminNetworkPolicy).
+  } else if (obj.apiVersion === CRD_API_VERSION) {
     obj = fromCrdForm(obj);
     convertedFrom = CRD_API_VERSION;
   } else if (obj.apiVersion !== API_VERSION) {
@@ -150,9 +158,8 @@ export interface ListMeta {
 function listObject(kind: string, items: readonly Resource[], sorted: boolean, meta: ListMeta): unknown {
   const metadata = meta.resourceVersion ? { resourceVersion: meta.resourceVersion } : {};
   const encoded = items.map((r) => encode(r, sorted));
-  return sorted
-    ? { apiVersion: API_VERSION, items: encoded, kind: `${kind}List`, metadata }
-    : { kind: `${kind}List`, apiVersion: API_VERSION, metadata, items: encoded };
+  const apiVersion = listKindApiVersion(kind);
+  return sorted ? { apiVersion, items: encoded, kind: `${kind}List`, metadata } : { kind: `${kind}List`, apiVersion, metadata, items: encoded };
 }
 
 /** Several resources of one kind as a "<Kind>List", the form calicoctl prints for a listing. */

@@ -32,6 +32,8 @@ export const RBAC_RULES: readonly RbacRule[] = [
   { process: 'node', apiGroup: '', resources: ['configmaps'], verbs: ['get'] },
   { process: 'node', apiGroup: '', resources: ['nodes/status'], verbs: ['patch', 'update'] },
   { process: 'node', apiGroup: 'networking.k8s.io', resources: ['networkpolicies'], verbs: ['watch', 'list'] },
+  // Kubernetes (Baseline)AdminNetworkPolicies (Calico v3.31's calico-node-rbac.yaml grants the same).
+  { process: 'node', apiGroup: 'policy.networking.k8s.io', resources: ['adminnetworkpolicies', 'baselineadminnetworkpolicies'], verbs: ['watch', 'list'] },
   { process: 'node', apiGroup: '', resources: ['pods', 'namespaces', 'serviceaccounts'], verbs: ['list', 'watch'] },
   { process: 'node', apiGroup: '', resources: ['pods/status'], verbs: ['patch'] },
   { process: 'node', apiGroup: 'crd.projectcalico.org', resources: ['globalfelixconfigs', 'felixconfigurations', 'bgppeers', 'bgpfilters', 'globalbgpconfigs', 'bgpconfigurations', 'ippools', 'ipreservations', 'ipamblocks', 'globalnetworkpolicies', 'stagedglobalnetworkpolicies', 'networkpolicies', 'stagednetworkpolicies', 'stagedkubernetesnetworkpolicies', 'globalnetworksets', 'networksets', 'clusterinformations', 'hostendpoints', 'blockaffinities', 'caliconodestatuses', 'tiers'], verbs: ['get', 'list', 'watch'] },

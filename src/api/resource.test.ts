@@ -35,7 +35,7 @@ describe('kind registry', () => {
   it('matches manifest kinds exactly', () => {
     expect(kindInfo('IPPool')?.plural).toBe('ippools');
     expect(kindInfo('ippool')).toBeUndefined();
-    expect(KINDS.filter((k) => k.namespaced).map((k) => k.kind).sort()).toEqual(['NetworkPolicy', 'NetworkSet', 'WorkloadEndpoint']);
+    expect(KINDS.filter((k) => k.namespaced).map((k) => k.kind).sort()).toEqual(['NetworkPolicy', 'NetworkSet', 'StagedKubernetesNetworkPolicy', 'StagedNetworkPolicy', 'WorkloadEndpoint']);
   });
 });
 

@@ -5,6 +5,7 @@
 import { didYouMean } from '../lib/suggest';
 import { checkLabels, checkName } from './checks';
 import { Problems, ValidationError } from './errors';
+import { adminNetworkPolicyKind, baselineAdminNetworkPolicyKind } from './kind-admin-network-policy';
 import { blockAffinityKind } from './kind-block-affinity';
 import { bgpConfigurationKind } from './kind-bgp-configuration';
 import { bgpFilterKind } from './kind-bgp-filter';
@@ -22,6 +23,7 @@ import { kubeControllersConfigurationKind } from './kind-kube-controllers-config
 import { networkPolicyKind } from './kind-network-policy';
 import { nodeKind } from './kind-node';
 import { profileKind } from './kind-profile';
+import { stagedGlobalNetworkPolicyKind, stagedKubernetesNetworkPolicyKind, stagedNetworkPolicyKind } from './kind-staged-policies';
 import { tierKind } from './kind-tier';
 import { workloadEndpointKind } from './kind-workload-endpoint';
 import { API_VERSION, clone, objectMetaShape, type KindInfo, type ObjectMeta, type Resource } from './meta';
@@ -31,6 +33,8 @@ export { API_VERSION, CRD_API_VERSION, type KindInfo, type ObjectMeta, type Reso
 
 /** Every kind Gingham stores, in the order calicoctl lists resource types. */
 export const KINDS: readonly KindInfo[] = [
+  adminNetworkPolicyKind,
+  baselineAdminNetworkPolicyKind,
   bgpConfigurationKind,
   bgpFilterKind,
   bgpPeerKind,
@@ -49,6 +53,9 @@ export const KINDS: readonly KindInfo[] = [
   networkSetKind,
   nodeKind,
   profileKind,
+  stagedGlobalNetworkPolicyKind,
+  stagedKubernetesNetworkPolicyKind,
+  stagedNetworkPolicyKind,
   tierKind,
   workloadEndpointKind,
 ] as readonly KindInfo[];
@@ -57,6 +64,11 @@ const byKind = new Map(KINDS.map((k) => [k.kind, k]));
 const byAlias = new Map<string, KindInfo>();
 for (const k of KINDS) {
   for (const name of [k.kind, k.plural, ...k.aliases]) byAlias.set(name.toLowerCase(), k);
+}
+
+/** The apiVersion a kind's manifests carry: projectcalico.org/v3 but for the Kubernetes admin policy kinds. */
+export function apiVersionOf(info: Pick<KindInfo, 'apiVersion'>): string {
+  return info.apiVersion ?? API_VERSION;
 }
 
 /** The kind exactly as written in a manifest ("IPPool"); manifests are case-sensitive, as in calicoctl. */
@@ -107,7 +119,7 @@ export function decodeResource(raw: unknown): Resource {
     throw new ValidationError(kind || '<no kind>', name, p.list);
   }
   const decoded = decodeShape(raw, resourceShape(info), '', p) as Resource | undefined;
-  if (obj0.apiVersion !== API_VERSION) p.add('apiVersion', `must be ${API_VERSION}`);
+  if (obj0.apiVersion !== apiVersionOf(info)) p.add('apiVersion', `must be ${apiVersionOf(info)}`);
   p.throwIfAny(kind, name);
   const res = decoded as Resource;
   res.metadata ??= { name: '' };
@@ -137,7 +149,7 @@ export function validateResource(res: Resource): void {
     return;
   }
   decodeShape(res, resourceShape(info), '', p);
-  if (res.apiVersion !== API_VERSION) p.add('apiVersion', `must be ${API_VERSION}`);
+  if (res.apiVersion !== apiVersionOf(info)) p.add('apiVersion', `must be ${apiVersionOf(info)}`);
   validateMetadata(info, res.metadata ?? { name: '' }, p);
   if (p.empty) info.validate(res, p);
   p.throwIfAny(res.kind, res.metadata?.name ?? '');
@@ -154,7 +166,8 @@ export function applyDefaults<R extends Resource>(res: R): R {
 
 /** Builds a resource of a known kind. */
 export function newResource<R extends Resource>(kind: R['kind'], metadata: ObjectMeta, spec?: R['spec']): R {
-  const res = { apiVersion: API_VERSION, kind, metadata: clone(metadata) } as R;
+  const info = kindInfo(kind);
+  const res = { apiVersion: info ? apiVersionOf(info) : API_VERSION, kind, metadata: clone(metadata) } as R;
   if (spec !== undefined) res.spec = clone(spec);
   return res;
 }

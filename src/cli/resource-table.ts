@@ -157,6 +157,21 @@ const TABLES: Readonly<Record<string, KindTable>> = {
     wide: ['NAME', 'TIER', 'ORDER', 'SELECTOR'],
     columns: { NAME: name, NAMESPACE: namespace, TIER: (r) => str(spec(r).tier), ORDER: (r) => ptr(spec(r).order), SELECTOR: (r) => str(spec(r).selector) },
   },
+  StagedGlobalNetworkPolicy: {
+    headings: ['NAME', 'TIER'],
+    wide: ['NAME', 'TIER', 'ORDER', 'SELECTOR'],
+    columns: { NAME: name, TIER: (r) => str(spec(r).tier), ORDER: (r) => ptr(spec(r).order), SELECTOR: (r) => str(spec(r).selector) },
+  },
+  StagedKubernetesNetworkPolicy: {
+    headings: ['NAME'],
+    wide: ['NAME', 'PODSELECTOR'],
+    columns: { NAME: name, NAMESPACE: namespace, PODSELECTOR: (r) => JSON.stringify(spec(r).podSelector ?? {}) },
+  },
+  StagedNetworkPolicy: {
+    headings: ['NAME', 'TIER'],
+    wide: ['NAME', 'TIER', 'ORDER', 'SELECTOR'],
+    columns: { NAME: name, NAMESPACE: namespace, TIER: (r) => str(spec(r).tier), ORDER: (r) => ptr(spec(r).order), SELECTOR: (r) => str(spec(r).selector) },
+  },
   Node: {
     headings: ['NAME'],
     wide: ['NAME', 'ASN', 'IPV4', 'IPV6'],

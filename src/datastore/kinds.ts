@@ -8,6 +8,12 @@ export interface CrdInfo {
   readonly plural: string;
   /** The v1 kind, which differs from the v3 kind for IPAMConfiguration (v1 IPAMConfig). */
   readonly kind: string;
+  /**
+   * Set for a kind of another API group kept as its own objects, not wrapped in crd.projectcalico.org/v1
+   * (AdminNetworkPolicy: policy.networking.k8s.io/v1alpha1, the network-policy-api CRDs).
+   */
+  readonly group?: string;
+  readonly version?: string;
 }
 
 export interface KindInfo {
@@ -15,6 +21,8 @@ export interface KindInfo {
   readonly kind: string;
   /** Lower-case plural, as the CLI and the v3 API name the collection. */
   readonly plural: string;
+  /** The objects' apiVersion when it is not projectcalico.org/v3. */
+  readonly apiVersion?: string;
   readonly namespaced: boolean;
   /**
    * Path segment under /calico/resources/v3/projectcalico.org/ (libcalico-go backend/model/resource.go): keys are
@@ -36,6 +44,16 @@ function namespaced(kind: string, plural: string, crd: CrdInfo | null = { plural
   return { kind, plural, namespaced: true, etcdSegment: plural, crd };
 }
 
+/**
+ * A cluster-scoped policy.networking.k8s.io/v1alpha1 kind: in Kubernetes mode the network-policy-api CRD itself; in
+ * etcd mode (where Calico has no such kind) beside the v3 resources under its plural.
+ */
+function policyApi(kind: string, plural: string): KindInfo {
+  const group = 'policy.networking.k8s.io';
+  const version = 'v1alpha1';
+  return { kind, plural, apiVersion: `${group}/${version}`, namespaced: false, etcdSegment: plural, crd: { plural, kind, group, version } };
+}
+
 /*
  * Calico's etcd mode keeps the IPAM objects (IPAMBlock, BlockAffinity, IPAMHandle, IPAMConfig) under /calico/ipam/v2/
  * in its internal v1 model, not as v3 JSON; no Gingham value could be read by Calico there anyway, so Gingham keeps
@@ -43,6 +61,8 @@ function namespaced(kind: string, plural: string, crd: CrdInfo | null = { plural
  * IPAMConfiguration, as for its v1 kind).
  */
 export const KINDS: readonly KindInfo[] = [
+  policyApi('AdminNetworkPolicy', 'adminnetworkpolicies'),
+  policyApi('BaselineAdminNetworkPolicy', 'baselineadminnetworkpolicies'),
   cluster('BGPConfiguration', 'bgpconfigurations'),
   cluster('BGPFilter', 'bgpfilters'),
   cluster('BGPPeer', 'bgppeers'),
@@ -63,6 +83,9 @@ export const KINDS: readonly KindInfo[] = [
   namespaced('NetworkSet', 'networksets'),
   cluster('Node', 'nodes', null),
   cluster('Profile', 'profiles', null),
+  cluster('StagedGlobalNetworkPolicy', 'stagedglobalnetworkpolicies'),
+  namespaced('StagedKubernetesNetworkPolicy', 'stagedkubernetesnetworkpolicies'),
+  namespaced('StagedNetworkPolicy', 'stagednetworkpolicies'),
   cluster('Tier', 'tiers'),
   namespaced('WorkloadEndpoint', 'workloadendpoints', null),
 ];

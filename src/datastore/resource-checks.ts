@@ -48,10 +48,12 @@ export function checkResource(res: StoredResource): KindInfo {
   if (res === null || typeof res !== 'object' || typeof res.metadata !== 'object' || res.metadata === null) {
     throw new InvalidError(String((res as { kind?: unknown } | null)?.kind ?? ''), '', 'resource must be an object with metadata');
   }
-  if (res.apiVersion !== API_VERSION) {
-    throw new InvalidError(res.kind, res.metadata.name ?? '', `apiVersion must be ${API_VERSION} (got "${String(res.apiVersion)}")`);
+  const info = checkRef(res.kind, res.metadata.name, res.metadata.namespace);
+  const want = info.apiVersion ?? API_VERSION;
+  if (res.apiVersion !== want) {
+    throw new InvalidError(res.kind, res.metadata.name ?? '', `apiVersion must be ${want} (got "${String(res.apiVersion)}")`);
   }
-  return checkRef(res.kind, res.metadata.name, res.metadata.namespace);
+  return info;
 }
 
 /** Namespace as stored: '' for cluster-scoped kinds. */

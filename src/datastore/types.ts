@@ -17,7 +17,10 @@ export interface ObjectMeta {
 
 export const API_VERSION = 'projectcalico.org/v3';
 
-/** Any projectcalico.org/v3 resource. The datastore never looks inside spec or status. */
+/**
+ * Any projectcalico.org/v3 resource. The datastore never looks inside spec or status. The kinds of another API group
+ * it stores as they are (AdminNetworkPolicy: KindInfo.apiVersion) carry their own apiVersion at run time.
+ */
 export interface StoredResource {
   readonly apiVersion: typeof API_VERSION;
   readonly kind: string;

@@ -7,6 +7,7 @@ import type { GlobalNetworkPolicy } from '../api/kind-global-network-policy';
 import type { GlobalNetworkSet, NetworkSet } from '../api/kind-network-set';
 import type { NetworkPolicy } from '../api/kind-network-policy';
 import type { Profile } from '../api/kind-profile';
+import type { StagedPolicy } from '../api/kind-staged-policies';
 import type { Tier } from '../api/kind-tier';
 import type { WorkloadEndpoint } from '../api/kind-workload-endpoint';
 import type { FelixConfiguration, FelixConfigurationSpec } from '../api/kind-felix-configuration';
@@ -16,6 +17,7 @@ import { FlowLogService, type FlowLogStats, type NflogOpener } from './flow-log-
 import { readRuleStats, type RuleStat } from './rule-stats';
 import { RefIndex, ruleRefId } from './rules/rule-ref';
 import { globalNetworkPolicyModel, networkPolicyModel, profileModel } from './calc/policy-model';
+import { stagedIdOf, stagedPolicyModel } from './calc/staged-policy-model';
 import { ProgrammedEndpoints } from './programmed-endpoints';
 import { PolicyResolver, type EndpointModel } from './calc/policy-resolver';
 import type { Family, RuleRef, Ruleset } from './rules/ir';
@@ -170,6 +172,17 @@ export class PolicyDataplane {
 
   deleteGlobalNetworkPolicy(name: string): void {
     this.resolver.deletePolicy(name);
+  }
+
+  /** A staged policy: evaluated, counted and logged as if enforced, never enforced; Ignore takes it out. */
+  setStagedPolicy(p: StagedPolicy): void {
+    const model = stagedPolicyModel(p);
+    if (model) this.resolver.setPolicy(model);
+    else this.resolver.deletePolicy(stagedIdOf(p.kind, p.metadata.namespace, p.metadata.name));
+  }
+
+  deleteStagedPolicy(kind: StagedPolicy['kind'], namespace: string | undefined, name: string): void {
+    this.resolver.deletePolicy(stagedIdOf(kind, namespace, name));
   }
 
   setProfile(p: Profile): void {

@@ -149,12 +149,15 @@ export class NodeAgent {
     this.startedAt = deps.clock.now();
   }
 
+  /** A policy rule that could not be converted (and fails closed): said once per distinct message. */
+  private readonly warnPolicy = (message: string): void => this.once(`policy-conversion ${message}`, () => this.log.warn(message));
+
   async start(): Promise<void> {
     this.hold();
     const policy = this.deps.dataplane.policy;
     this.unsubscribeCache = this.deps.cache.subscribe({
       onUpdates: (kind, updates) => {
-        if (policy !== undefined && feedPolicy(policy, kind, updates)) this.schedulePolicy();
+        if (policy !== undefined && feedPolicy(policy, kind, updates, this.warnPolicy)) this.schedulePolicy();
         if (CALC_KINDS.has(kind)) this.schedule();
       },
     });
@@ -162,7 +165,7 @@ export class NodeAgent {
     if (policy !== undefined) {
       for (const kind of POLICY_KINDS) {
         const items = this.deps.cache.list(kind).map((object) => ({ type: 'set' as const, key: '', object }));
-        if (items.length > 0) feedPolicy(policy, kind, items);
+        if (items.length > 0) feedPolicy(policy, kind, items, this.warnPolicy);
       }
     }
     await this.deps.cache.start();

@@ -4,10 +4,15 @@
 // dispatcher (felix/calc/calc_graph.go), which routes each syncer update to the components that read its kind.
 //
 // Every WorkloadEndpoint goes in: this node's are enforced, the others' addresses fill the selector sets.
+// AdminNetworkPolicies and the BaselineAdminNetworkPolicy go in as the GlobalNetworkPolicies Calico makes of them
+// (api/k8s/admin-conversion.ts: tiers kube-admin and kube-baseline), as Calico's syncer hands them to Felix through
+// its GlobalNetworkPolicy update processor; a rule that cannot be converted fails closed and is reported to `warn`.
+import { adminPolicyName, adminPolicyToCalico, describeAdminWarning, type AnyAdminPolicy } from '../api/k8s';
 import type { GlobalNetworkPolicy } from '../api/kind-global-network-policy';
 import type { GlobalNetworkSet, NetworkSet } from '../api/kind-network-set';
 import type { NetworkPolicy } from '../api/kind-network-policy';
 import type { Profile } from '../api/kind-profile';
+import type { StagedPolicy } from '../api/kind-staged-policies';
 import type { Tier } from '../api/kind-tier';
 import type { WorkloadEndpoint } from '../api/kind-workload-endpoint';
 import type { FelixConfiguration } from '../api/kind-felix-configuration';
@@ -24,6 +29,8 @@ export type PolicySink = Pick<
   | 'deleteNetworkPolicy'
   | 'setGlobalNetworkPolicy'
   | 'deleteGlobalNetworkPolicy'
+  | 'setStagedPolicy'
+  | 'deleteStagedPolicy'
   | 'setProfile'
   | 'deleteProfile'
   | 'setNetworkSet'
@@ -40,7 +47,7 @@ const POLICY_KIND_SET: ReadonlySet<string> = new Set(POLICY_KINDS);
 export const isPolicyKind = (kind: string): boolean => POLICY_KIND_SET.has(kind);
 
 /** Hands one kind's changes to the policy dataplane; returns whether any concerned it. */
-export function feedPolicy(sink: PolicySink, kind: string, updates: readonly CacheUpdate[]): boolean {
+export function feedPolicy(sink: PolicySink, kind: string, updates: readonly CacheUpdate[], warn: (message: string) => void = () => undefined): boolean {
   if (!isPolicyKind(kind)) return false;
   for (const u of updates) {
     const o = u.object;
@@ -58,6 +65,20 @@ export function feedPolicy(sink: PolicySink, kind: string, updates: readonly Cac
       case 'GlobalNetworkPolicy':
         if (set) sink.setGlobalNetworkPolicy(o as GlobalNetworkPolicy);
         else sink.deleteGlobalNetworkPolicy(o.metadata.name);
+        break;
+      case 'AdminNetworkPolicy':
+      case 'BaselineAdminNetworkPolicy':
+        if (set) {
+          const { policy, warnings } = adminPolicyToCalico(o as unknown as AnyAdminPolicy);
+          for (const w of warnings) warn(describeAdminWarning(w));
+          sink.setGlobalNetworkPolicy(policy);
+        } else sink.deleteGlobalNetworkPolicy(adminPolicyName(kind, o.metadata.name));
+        break;
+      case 'StagedNetworkPolicy':
+      case 'StagedGlobalNetworkPolicy':
+      case 'StagedKubernetesNetworkPolicy':
+        if (set) sink.setStagedPolicy(o as StagedPolicy);
+        else sink.deleteStagedPolicy(kind, kind === 'StagedGlobalNetworkPolicy' ? undefined : ns, o.metadata.name);
         break;
       case 'Profile':
         if (set) sink.setProfile(o as Profile);

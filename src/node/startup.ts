@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { parseAsn } from '../api/asn';
 import type { ClusterInformation } from '../api/kind-cluster-information';
 import type { CalicoNode } from '../api/kind-node';
+import { BUILTIN_TIERS } from '../api/kind-tier';
 import type { IPPool } from '../api/kind-ippool';
 import { applyDefaults, newResource, validateResource, type Resource } from '../api/resource';
 import { compileSelector } from '../api/selector';
@@ -164,6 +165,9 @@ export async function ensureDefaultConfig(store: Datastore, clusterType = 'k8s,b
   await createIfAbsent(store, newResource('FelixConfiguration', { name: 'default' }, {}));
   await createIfAbsent(store, newResource('BGPConfiguration', { name: 'default' }, {}));
   await createIfAbsent(store, newResource('IPAMConfiguration', { name: 'default' }, { strictAffinity: false, autoAllocateBlocks: true, maxBlocksPerHost: 0 }));
+  // The built-in tiers, as Calico's client creates them when it initialises the datastore (clientv3/client.go
+  // ensureTierExists: default, then the admin and baseline tiers AdminNetworkPolicies are converted into).
+  for (const [name, spec] of Object.entries(BUILTIN_TIERS)) await createIfAbsent(store, newResource('Tier', { name }, { ...spec }));
 }
 
 /**

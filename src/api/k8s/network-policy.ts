@@ -19,12 +19,14 @@ const peerShape = obj([
   f('ipBlock', obj([f('cidr', str), f('except', arr(str))])),
 ]);
 const portShape = obj([f('protocol', str), f('port', intOrStr), f('endPort', int)]);
-const specShape = obj([
+/** The fields of a NetworkPolicy spec (StagedKubernetesNetworkPolicy's spec adds stagedAction). */
+export const k8sNetworkPolicySpecFields = [
   f('podSelector', labelSelectorShape),
   f('ingress', arr(obj([f('from', arr(peerShape)), f('ports', arr(portShape))]))),
   f('egress', arr(obj([f('to', arr(peerShape)), f('ports', arr(portShape))]))),
   f('policyTypes', arr(str)),
-]);
+];
+const specShape = obj(k8sNetworkPolicySpecFields);
 const policyShape = obj([f('apiVersion', str), f('kind', str), f('metadata', objectMetaShape), f('spec', specShape), f('status', obj([], true))]);
 
 /** Decodes a manifest object strictly (unknown fields are errors) and validates it; throws ValidationError. */

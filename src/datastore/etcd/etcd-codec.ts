@@ -36,5 +36,5 @@ export function decodeResource(
   const metadata: Record<string, unknown> = { ...(meta as Record<string, unknown> | undefined), name: where.name, resourceVersion: modRevision };
   if (info.namespaced) metadata.namespace = where.namespace;
   else delete metadata.namespace;
-  return { ok: true, resource: { ...obj, apiVersion: API_VERSION, kind: info.kind, metadata } as unknown as StoredResource };
+  return { ok: true, resource: { ...obj, apiVersion: info.apiVersion ?? API_VERSION, kind: info.kind, metadata } as unknown as StoredResource };
 }

@@ -140,7 +140,12 @@ export function toCustomResource(res: StoredResource, crd: CrdInfo, namespaced: 
     annotations: { ...(res.metadata.annotations ?? {}), [METADATA_ANNOTATION]: JSON.stringify(extra) },
     ...(res.metadata.resourceVersion ? { resourceVersion: res.metadata.resourceVersion } : {}),
   };
-  const out: KubeObject = { apiVersion: `${CRD_GROUP}/${CRD_VERSION}`, kind: crd.kind, metadata };
+  if (crd.group !== undefined) {
+    // A kind kept as its own objects (AdminNetworkPolicy): nothing of Calico's on it.
+    if (metadata.annotations) delete metadata.annotations[METADATA_ANNOTATION];
+    if (metadata.annotations && Object.keys(metadata.annotations).length === 0) delete metadata.annotations;
+  }
+  const out: KubeObject = { apiVersion: `${crd.group ?? CRD_GROUP}/${crd.version ?? CRD_VERSION}`, kind: crd.kind, metadata };
   if (res.spec !== undefined) out.spec = jsonClone(specToCr(res.kind, res.spec));
   if (res.status !== undefined) out.status = jsonClone(res.status);
   return out;
@@ -166,7 +171,7 @@ export function fromCustomResource<T extends StoredResource = StoredResource>(cr
     ...(uid !== undefined ? { uid } : {}),
     ...(created !== undefined ? { creationTimestamp: created } : {}),
   };
-  const out: Record<string, unknown> = { apiVersion: API_VERSION, kind: info.kind, metadata: metadata as unknown as ObjectMeta };
+  const out: Record<string, unknown> = { apiVersion: info.apiVersion ?? API_VERSION, kind: info.kind, metadata: metadata as unknown as ObjectMeta };
   if (cr.spec !== undefined) out.spec = jsonClone(specFromCr(info.kind, cr.spec));
   if (cr.status !== undefined) out.status = jsonClone(cr.status);
   return out as unknown as T;

@@ -95,7 +95,7 @@ export class CustomResourceStorage implements KindStorage, KubeSource {
   }
 
   ref(namespace?: string): ResourceRef {
-    return { group: CRD_GROUP, version: CRD_VERSION, plural: this.crd.plural, ...(this.info.namespaced && namespace ? { namespace } : {}) };
+    return { group: this.crd.group ?? CRD_GROUP, version: this.crd.version ?? CRD_VERSION, plural: this.crd.plural, ...(this.info.namespaced && namespace ? { namespace } : {}) };
   }
 
   toV3(obj: KubeObject): StoredResource {

@@ -39,7 +39,7 @@ export interface RuleModel {
 export interface PolicyModel {
   /** `<namespace>/<name>` for namespaced policies, `<name>` for global ones (v1 PolicyKey names). */
   id: string;
-  kind: 'NetworkPolicy' | 'GlobalNetworkPolicy';
+  kind: 'NetworkPolicy' | 'GlobalNetworkPolicy' | 'StagedNetworkPolicy' | 'StagedGlobalNetworkPolicy' | 'StagedKubernetesNetworkPolicy';
   name: string;
   namespace?: string;
   tier: string;
@@ -49,6 +49,12 @@ export interface PolicyModel {
   egress: boolean;
   inbound: readonly RuleModel[];
   outbound: readonly RuleModel[];
+  /**
+   * Set for a staged policy (staged-policy-model.ts): the id of the enforced policy it stands in for in the staged
+   * evaluation, and whether it is a stagedAction Delete (the evaluation as if that policy were gone; it selects
+   * nothing itself).
+   */
+  staged?: { readonly replaces: string; readonly deletes: boolean };
 }
 
 export interface ProfileModel {

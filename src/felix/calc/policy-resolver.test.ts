@@ -151,3 +151,71 @@ describe('PolicyResolver', () => {
     expect(r.endpointPolicies('x/a')).toBeUndefined();
   });
 });
+
+describe('PolicyResolver staged view', () => {
+  const staged = (replaces: string, selector: string, opts: Partial<PolicyModel> = {}): PolicyModel =>
+    pol(`staged:${replaces}`, selector, { kind: 'StagedGlobalNetworkPolicy', name: replaces, staged: { replaces, deletes: false }, ...opts });
+
+  it('an endpoint no staged policy concerns has no staged view', () => {
+    const r = setup();
+    r.setEndpoint(ep('x/a', { app: 'a' }, '10.0.0.1'));
+    r.setPolicy(pol('p', 'all()'));
+    r.setPolicy(staged('q', "app == 'other'"));
+    r.takeChanges();
+    expect(r.endpointPolicies('x/a')?.staged).toBeUndefined();
+  });
+
+  it('a staged policy stands in for its enforced namesake, in its own order, only in the staged view', () => {
+    const r = setup();
+    r.setEndpoint(ep('x/a', { app: 'a' }, '10.0.0.1'));
+    r.setPolicy(pol('first', 'all()', { order: 1 }));
+    r.setPolicy(pol('p', 'all()', { order: 10 }));
+    r.setPolicy(staged('p', 'all()', { order: 0 }));
+    r.takeChanges();
+    const got = r.endpointPolicies('x/a');
+    expect(got?.ingress).toEqual([{ tier: 'default', defaultAction: 'Deny', policies: ['first', 'p'] }]);
+    expect(got?.staged).toEqual({ ingress: [{ tier: 'default', defaultAction: 'Deny', policies: ['staged:p', 'first'] }] });
+    expect(r.activePolicy('staged:p')?.staged).toEqual({ replaces: 'p', deletes: false });
+  });
+
+  it('a staged Delete takes the enforced policy out of the staged view; deleting the staged policy ends the view', () => {
+    const r = setup();
+    r.setEndpoint(ep('x/a', { app: 'a' }, '10.0.0.1'));
+    r.setPolicy(pol('keep', 'all()'));
+    r.setPolicy(pol('gone', 'all()'));
+    r.takeChanges();
+    r.setPolicy(staged('gone', '', { staged: { replaces: 'gone', deletes: true }, ingress: false }));
+    expect(r.takeChanges().endpoints).toEqual(new Set(['x/a']));
+    expect(r.endpointPolicies('x/a')?.staged).toEqual({ ingress: [{ tier: 'default', defaultAction: 'Deny', policies: ['keep'] }] });
+    r.deletePolicy('staged:gone');
+    expect(r.takeChanges().endpoints).toEqual(new Set(['x/a']));
+    expect(r.endpointPolicies('x/a')?.staged).toBeUndefined();
+  });
+
+  it('a staged policy whose selector no longer matches removes its namesake from the staged view', () => {
+    const r = setup();
+    r.setEndpoint(ep('x/a', { app: 'a' }, '10.0.0.1'));
+    r.setPolicy(pol('p', 'all()'));
+    r.setPolicy(staged('p', "app == 'b'"));
+    r.takeChanges();
+    expect(r.endpointPolicies('x/a')?.staged).toEqual({ ingress: [] });
+  });
+
+  it('a tier takes part in the staged view when only a staged policy selects the endpoint in it', () => {
+    const r = setup();
+    r.setTier({ name: 'security', order: 10, defaultAction: 'Deny' });
+    r.setEndpoint(ep('x/a', { app: 'a' }, '10.0.0.1'));
+    r.setPolicy(pol('p', 'all()', { egress: true }));
+    r.setPolicy(staged('s', "app == 'a'", { tier: 'security' }));
+    r.takeChanges();
+    const got = r.endpointPolicies('x/a');
+    expect(got?.ingress).toEqual([{ tier: 'default', defaultAction: 'Deny', policies: ['p'] }]);
+    // Ingress only: the egress view is the enforced one, so it is not repeated.
+    expect(got?.staged).toEqual({
+      ingress: [
+        { tier: 'security', defaultAction: 'Deny', policies: ['staged:s'] },
+        { tier: 'default', defaultAction: 'Deny', policies: ['p'] },
+      ],
+    });
+  });
+});

@@ -2,6 +2,9 @@
 // rule_scanner}.go in one incremental object):
 // - which policies apply to each local endpoint, per direction, ordered by tier (order, absent last, ties by name)
 //   then policy (policy-model comparePolicies); a tier takes part only if one of its policies applies;
+// - where staged policies concern an endpoint, the staged view beside it: the same ordering with each staged policy
+//   in place of its enforced namesake (a staged Delete removing it) and the staged policies that select the
+//   endpoint in their tiers; nothing is computed while no staged policy exists;
 // - which policies are active (apply to a local endpoint) and so which rule selectors need IP sets;
 // - the IP sets' members (all endpoints and network sets of the cluster that a selector matches).
 // Two label indexes do the matching: policy selectors against local endpoints, rule selectors against every
@@ -9,7 +12,8 @@
 // deferred to then, so a burst of updates resolves each touched endpoint once.
 
 import { compileSelector } from '../../api/selector';
-import { BUILTIN_TIERS, DEFAULT_TIER, type TierAction } from '../../api/kind-tier';
+import { LEGACY_ADMIN_TIERS } from '../../api/k8s';
+import { BUILTIN_TIERS, type TierAction } from '../../api/kind-tier';
 import type { WorkloadEndpointPort } from '../../api/kind-workload-endpoint';
 import { IpSet, ipSetId, ipSetKey, namedPortMember, type IpSetKind } from './ip-sets';
 import { LabelIndex } from './label-index';
@@ -50,6 +54,12 @@ export interface TierPolicies {
 export interface EndpointPolicies {
   ingress: readonly TierPolicies[];
   egress: readonly TierPolicies[];
+  /**
+   * The staged evaluation, per direction, only where it differs from the enforced one: the tiers and policies with
+   * every staged policy in place of its enforced namesake (a staged Delete removing it) and staged policies that
+   * select the endpoint added in their tiers. Absent when no staged policy concerns the endpoint.
+   */
+  staged?: { readonly ingress?: readonly TierPolicies[]; readonly egress?: readonly TierPolicies[] };
   /** Profiles the endpoint names that exist, in the endpoint's order. */
   profiles: readonly string[];
 }
@@ -99,6 +109,8 @@ export class PolicyResolver {
   /** profile name -> local endpoints naming it. */
   private readonly profileUsers = new Map<string, Set<string>>();
   private readonly activePolicies = new Set<string>();
+  /** Enforced policy id -> the staged policy standing in for it (Set, Learn or Delete). */
+  private readonly stagedFor = new Map<string, string>();
   private readonly dirtyEndpoints = new Set<string>();
   private changes: PolicyChanges = { endpoints: new Set(), policies: new Set(), profiles: new Set(), ipSets: new Set() };
 
@@ -130,7 +142,10 @@ export class PolicyResolver {
     if (wasActive && old) this.refRuleSets([...old.inbound, ...old.outbound], -1);
     this.policies.set(p.id, p);
     if (wasActive) this.refRuleSets([...p.inbound, ...p.outbound], +1);
-    this.subjects.setSelector(p.id, compileSelector(p.selector));
+    // A staged Delete selects nothing: it only takes its enforced namesake out of the staged evaluation.
+    if (p.staged?.deletes) this.subjects.deleteSelector(p.id);
+    else this.subjects.setSelector(p.id, compileSelector(p.selector));
+    if (p.staged) this.standIn(p.staged.replaces, p.id);
     if (old && (old.order !== p.order || old.tier !== p.tier || old.ingress !== p.ingress || old.egress !== p.egress)) {
       for (const ep of this.subjects.itemsMatching(p.id)) this.dirtyEndpoints.add(ep);
     }
@@ -138,9 +153,11 @@ export class PolicyResolver {
   }
 
   deletePolicy(id: string): void {
-    if (!this.policies.has(id)) return;
+    const old = this.policies.get(id);
+    if (!old) return;
     this.subjects.deleteSelector(id);
     this.policies.delete(id);
+    if (old.staged) this.standIn(old.staged.replaces, undefined);
     this.changes.policies.add(id);
   }
 
@@ -248,8 +265,23 @@ export class PolicyResolver {
     return [...this.ipSets.values()];
   }
 
+  /**
+   * A tier's model; a built-in tier not (yet) in the datastore has its fixed order and action, as the tiers Calico
+   * creates at start-up have. Calico v3.31's names of the admin tiers (adminnetworkpolicy, baselineadminnetworkpolicy)
+   * read as kube-admin and kube-baseline.
+   */
   tierOf(name: string): TierModel | undefined {
-    return this.tiers.get(name) ?? (name === DEFAULT_TIER ? { name, order: BUILTIN_TIERS.default?.order ?? 1_000_000, defaultAction: 'Deny' } : undefined);
+    const own = this.tiers.get(name);
+    if (own) return own;
+    const builtin = BUILTIN_TIERS[LEGACY_ADMIN_TIERS[name] ?? name];
+    return builtin ? { name, order: builtin.order, defaultAction: builtin.defaultAction } : undefined;
+  }
+
+  /** Records which staged policy stands in for an enforced one; the enforced one's endpoints resolve again. */
+  private standIn(enforcedId: string, stagedId: string | undefined): void {
+    if (stagedId === undefined) this.stagedFor.delete(enforcedId);
+    else this.stagedFor.set(enforcedId, stagedId);
+    for (const ep of this.subjects.itemsMatching(enforcedId)) this.dirtyEndpoints.add(ep);
   }
 
   private touchTier(name: string): void {
@@ -378,9 +410,10 @@ export class PolicyResolver {
     if (!ep?.local) return;
     this.stats.endpointResolutions++;
     const applying = [...this.subjects.selectorsMatching(epId)].map((id) => this.policies.get(id)).filter((p): p is PolicyModel => p !== undefined);
-    const byDirection = (dir: 'ingress' | 'egress'): TierPolicies[] => {
+    const enforced = applying.filter((p) => !p.staged);
+    const byDirection = (dir: 'ingress' | 'egress', policies: readonly PolicyModel[]): TierPolicies[] => {
       const byTier = new Map<string, PolicyModel[]>();
-      for (const p of applying) {
+      for (const p of policies) {
         if (!p[dir]) continue;
         let list = byTier.get(p.tier);
         if (!list) byTier.set(p.tier, (list = []));
@@ -399,7 +432,18 @@ export class PolicyResolver {
         policies: (byTier.get(tier) ?? []).sort(comparePolicies).map((p) => p.id),
       }));
     };
-    const next: EndpointPolicies = { ingress: byDirection('ingress'), egress: byDirection('egress'), profiles: ep.profiles.filter((p) => this.profiles.has(p)) };
+    const next: EndpointPolicies = { ingress: byDirection('ingress', enforced), egress: byDirection('egress', enforced), profiles: ep.profiles.filter((p) => this.profiles.has(p)) };
+    if (this.stagedFor.size > 0) {
+      const view = applying.filter((p) => (p.staged ? !p.staged.deletes : !this.stagedFor.has(p.id)));
+      if (view.length !== enforced.length || view.some((p) => p.staged)) {
+        const staged: { ingress?: TierPolicies[]; egress?: TierPolicies[] } = {};
+        for (const dir of ['ingress', 'egress'] as const) {
+          const tiers = byDirection(dir, view);
+          if (JSON.stringify(tiers) !== JSON.stringify(next[dir])) staged[dir] = tiers;
+        }
+        if (staged.ingress || staged.egress) next.staged = staged;
+      }
+    }
     const prev = this.resolved.get(epId);
     this.resolved.set(epId, next);
     if (!prev || JSON.stringify(prev) !== JSON.stringify(next)) this.changes.endpoints.add(epId);

@@ -107,6 +107,13 @@ export interface Ruleset {
 /** Calico's mark bits (felix/dataplane/driver.go allocation from the 0xffff0000 mask). */
 export const MARK_ACCEPT = 0x10000;
 export const MARK_PASS = 0x20000;
+/**
+ * The staged evaluation's marks (staged-rules.ts): a staged policy decided (allowed or would deny), and passed. They
+ * sit where Felix's scratch0/scratch1 bits sit (after its accept, pass and drop bits), Felix's bits for state that
+ * lives only during one walk of the chains, which is how these are used; Gingham uses no other bit of the mask.
+ */
+export const MARK_STAGED_DECIDED = 0x80000;
+export const MARK_STAGED_PASS = 0x100000;
 
 const setsOfChain = new WeakMap<Chain, readonly string[]>();
 

@@ -23,6 +23,8 @@ type Op =
   | { op: 'delEp'; id: number }
   | { op: 'pol'; id: number; selector: string; inbound: RuleModel[]; outbound: RuleModel[]; order: number }
   | { op: 'delPol'; id: number }
+  | { op: 'staged'; id: number; selector: string; inbound: RuleModel[]; order: number; deletes: boolean }
+  | { op: 'delStaged'; id: number }
   | { op: 'netset'; id: number; labels: Record<string, string>; nets: readonly string[] }
   | { op: 'delNetset'; id: number }
   | { op: 'sync' };
@@ -32,6 +34,8 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant('delEp' as const), id: fc.nat(5) }),
   fc.record({ op: fc.constant('pol' as const), id: fc.nat(3), selector: fc.constantFrom(...SELECTORS), inbound: fc.array(rule, { maxLength: 2 }), outbound: fc.array(rule, { maxLength: 2 }), order: fc.nat(3) }),
   fc.record({ op: fc.constant('delPol' as const), id: fc.nat(3) }),
+  fc.record({ op: fc.constant('staged' as const), id: fc.nat(3), selector: fc.constantFrom(...SELECTORS), inbound: fc.array(rule, { maxLength: 2 }), order: fc.nat(3), deletes: fc.boolean() }),
+  fc.record({ op: fc.constant('delStaged' as const), id: fc.nat(3) }),
   fc.record({ op: fc.constant('netset' as const), id: fc.nat(1), labels, nets: fc.constantFrom(['192.168.0.0/16'], ['10.0.0.2/32'], ['fd01::/48', '10.9.0.0/31']) }),
   fc.record({ op: fc.constant('delNetset' as const), id: fc.nat(1) }),
   fc.constant({ op: 'sync' as const }),
@@ -52,6 +56,24 @@ function apply(r: PolicyResolver, o: Op): void {
     }
     case 'delPol':
       r.deletePolicy(`p${o.id}`);
+      return;
+    case 'staged':
+      r.setPolicy({
+        id: `staged:p${o.id}`,
+        kind: 'StagedGlobalNetworkPolicy',
+        name: `p${o.id}`,
+        tier: 'default',
+        order: o.order,
+        selector: o.deletes ? '' : o.selector,
+        ingress: !o.deletes,
+        egress: false,
+        inbound: o.deletes ? [] : o.inbound,
+        outbound: [],
+        staged: { replaces: `p${o.id}`, deletes: o.deletes },
+      });
+      return;
+    case 'delStaged':
+      r.deletePolicy(`staged:p${o.id}`);
       return;
     case 'netset':
       r.setNetworkSet({ id: `n${o.id}`, labels: o.labels, nets: o.nets });

@@ -17,6 +17,7 @@ import { disjointElements, hostAddress, isFamily } from './cidr-merge';
 import { MARK_ACCEPT, MARK_PASS, setsUsed, type Chain, type Family, type Match, type NamedSet, type Rule, type RuleRef, type Ruleset, type VerdictMap } from './ir';
 import { renderRule } from './policy-rules';
 import { withDenialLogs, type DenialLogOptions } from './denial-log';
+import { stagedEndpointChain, stagedPolicyChainName, stagedProfileChainName, stagedRules } from './staged-rules';
 
 export interface RulesetOptions {
   /** Workload interface prefix (FelixConfiguration interfacePrefix). */
@@ -96,8 +97,12 @@ function baseChains(family: Family, prefix: string): Chain[] {
   return [forward, input, dispatch(CHAIN_FROM_WL, 'iifname', MAP_FROM_WL), dispatch(CHAIN_TO_WL, 'oifname', MAP_TO_WL)];
 }
 
-/** The rules of an endpoint chain for one direction (felix/rules/endpoints.go endpointIptablesChain). */
-function endpointRules(tiers: readonly TierPolicies[], profiles: readonly string[], inbound: boolean): Rule[] {
+/**
+ * The rules of an endpoint chain for one direction (felix/rules/endpoints.go endpointIptablesChain). With
+ * `stagedChain`, an accepted packet goes on to that staged chain (staged-rules.ts) instead of returning.
+ */
+function endpointRules(tiers: readonly TierPolicies[], profiles: readonly string[], inbound: boolean, stagedChain: string | undefined): Rule[] {
+  const accepted: Rule['verdict'] = stagedChain ? { kind: 'goto', chain: stagedChain } : { kind: 'return' };
   const direction = inbound ? 'ingress' : 'egress';
   const rules: Rule[] = [{ matches: [], verdict: { kind: 'clearMark', bits: MARK_ACCEPT | MARK_PASS }, comment: 'clear accept and pass marks' }];
   if (!inbound) {
@@ -108,7 +113,7 @@ function endpointRules(tiers: readonly TierPolicies[], profiles: readonly string
     rules.push({ matches: [], verdict: { kind: 'clearMark', bits: MARK_PASS }, comment: `start of tier ${t.tier}` });
     for (const p of t.policies) {
       rules.push({ matches: [NOT_PASSED], verdict: { kind: 'jump', chain: policyChainName(p, inbound) }, comment: `policy ${p}` });
-      rules.push({ matches: [ACCEPTED], verdict: { kind: 'return' }, comment: `return if policy ${p} accepted` });
+      rules.push({ matches: [ACCEPTED], verdict: accepted, comment: `return if policy ${p} accepted` });
     }
     if (t.defaultAction === 'Deny') {
       const ref: RuleRef = { tier: t.tier, policy: '', direction, rule: 'end-of-tier' };
@@ -117,15 +122,32 @@ function endpointRules(tiers: readonly TierPolicies[], profiles: readonly string
   }
   for (const p of profiles) {
     rules.push({ matches: [], verdict: { kind: 'jump', chain: profileChainName(p, inbound) }, comment: `profile ${p}` });
-    rules.push({ matches: [ACCEPTED], verdict: { kind: 'return' }, comment: `return if profile ${p} accepted` });
+    rules.push({ matches: [ACCEPTED], verdict: accepted, comment: `return if profile ${p} accepted` });
   }
   rules.push({ matches: [], verdict: { kind: 'drop' }, comment: 'drop if no profile matched', ref: { tier: '', policy: '', direction, rule: 'end-of-tier' } });
   return rules;
 }
 
-function endpointChain(tiers: readonly TierPolicies[], profiles: readonly string[], inbound: boolean, log: DenialLogOptions | undefined): Chain {
-  const key = JSON.stringify({ tiers, profiles });
-  return { name: `${inbound ? 'tw' : 'fw'}-${hash(key)}`, rules: withDenialLogs(endpointRules(tiers, profiles, inbound), log) };
+function endpointChain(tiers: readonly TierPolicies[], profiles: readonly string[], inbound: boolean, log: DenialLogOptions | undefined, stagedChain?: string): Chain {
+  const key = JSON.stringify(stagedChain ? { tiers, profiles, stagedChain } : { tiers, profiles });
+  return { name: `${inbound ? 'tw' : 'fw'}-${hash(key)}`, rules: withDenialLogs(endpointRules(tiers, profiles, inbound, stagedChain), log) };
+}
+
+/** The policies and profiles staged views walk, per direction: their shadow chains are rendered. */
+type StagedUse = { in: Set<string>; out: Set<string>; inProfiles: Set<string>; outProfiles: Set<string> };
+
+type EndpointChains = { ingress: Chain; egress: Chain; stagedIngress?: Chain; stagedEgress?: Chain };
+
+/** An endpoint's chains: per direction the enforced one and, where its staged view differs, the staged one. */
+function endpointChains(pol: EndpointPolicies, log: DenialLogOptions | undefined): EndpointChains {
+  const si = pol.staged?.ingress && stagedEndpointChain(pol.staged.ingress, pol.profiles, true, log);
+  const se = pol.staged?.egress && stagedEndpointChain(pol.staged.egress, pol.profiles, false, log);
+  return {
+    ingress: endpointChain(pol.ingress, pol.profiles, true, log, si?.name),
+    egress: endpointChain(pol.egress, pol.profiles, false, log, se?.name),
+    ...(si ? { stagedIngress: si } : {}),
+    ...(se ? { stagedEgress: se } : {}),
+  };
 }
 
 /** The IR set of one resolver IP set: a hash set of addresses while every member is one host, else intervals. */
@@ -160,8 +182,8 @@ function setFromIpSet(resolver: PolicyResolver, id: string, family: Family): Nam
  * objects keep their identity from one build to the next, so the renderer and the table owner skip them cheaply.
  */
 export class RulesetBuilder {
-  private readonly memo = new WeakMap<object, Partial<Record<'in' | 'out', Chain>>>();
-  private readonly epMemo = new WeakMap<EndpointPolicies, { ingress: Chain; egress: Chain }>();
+  private readonly memo = new WeakMap<object, Partial<Record<'in' | 'out' | 'stagedIn' | 'stagedOut', Chain>>>();
+  private readonly epMemo = new WeakMap<EndpointPolicies, EndpointChains>();
   private readonly setCache = new Map<string, NamedSet>();
   private readonly base: readonly Chain[];
 
@@ -187,11 +209,12 @@ export class RulesetBuilder {
     const toWl = new Map<string, string>();
     const policies = new Set<string>();
     const profiles = new Set<string>();
+    const staged: StagedUse = { in: new Set(), out: new Set(), inProfiles: new Set(), outProfiles: new Set() };
     for (const ep of resolver.localEndpoints()) {
       const pol = resolver.endpointPolicies(ep.id);
       if (!pol) continue;
       let pair = changes ? this.epMemo.get(pol) : undefined;
-      if (!pair) this.epMemo.set(pol, (pair = { ingress: endpointChain(pol.ingress, pol.profiles, true, log), egress: endpointChain(pol.egress, pol.profiles, false, log) }));
+      if (!pair) this.epMemo.set(pol, (pair = endpointChains(pol, log)));
       chains.set(pair.ingress.name, pair.ingress);
       chains.set(pair.egress.name, pair.egress);
       toWl.set(ep.interfaceName, pair.ingress.name);
@@ -199,6 +222,16 @@ export class RulesetBuilder {
       for (const t of pol.ingress) for (const p of t.policies) policies.add(p);
       for (const t of pol.egress) for (const p of t.policies) policies.add(p);
       for (const p of pol.profiles) profiles.add(p);
+      const views = [
+        [pair.stagedIngress, pol.staged?.ingress, staged.in, staged.inProfiles],
+        [pair.stagedEgress, pol.staged?.egress, staged.out, staged.outProfiles],
+      ] as const;
+      for (const [c, tiers, ids, profs] of views) {
+        if (!c || !tiers) continue;
+        chains.set(c.name, c);
+        for (const t of tiers) for (const p of t.policies) ids.add(p);
+        for (const p of pol.profiles) profs.add(p);
+      }
     }
     for (const id of policies) {
       const p = resolver.activePolicy(id);
@@ -206,6 +239,7 @@ export class RulesetBuilder {
       chains.set(policyChainName(id, true), this.memoChain(p, 'in', () => ruleChain(policyChainName(id, true), p.inbound, this.family, `policy ${id} ingress`, { tier: p.tier, policy: id, direction: 'ingress' }, log), !changes));
       chains.set(policyChainName(id, false), this.memoChain(p, 'out', () => ruleChain(policyChainName(id, false), p.outbound, this.family, `policy ${id} egress`, { tier: p.tier, policy: id, direction: 'egress' }, log), !changes));
     }
+    this.addStagedChains(chains, resolver, staged, !changes);
     for (const name of profiles) {
       const p = resolver.profile(name);
       if (!p) continue;
@@ -229,7 +263,35 @@ export class RulesetBuilder {
     return { family: this.family, chains, sets, maps };
   }
 
-  private memoChain(model: object, dir: 'in' | 'out', make: () => Chain, fresh: boolean): Chain {
+  /** The shadow chains of the policies and profiles staged views walk (staged-rules.ts), from their enforced form. */
+  private addStagedChains(chains: Map<string, Chain>, resolver: PolicyResolver, staged: StagedUse, fresh: boolean): void {
+    const log = this.options.denialLog;
+    const shadow = (model: object, dir: 'in' | 'out', name: string, enforced: () => Chain): void => {
+      const key = dir === 'in' ? 'stagedIn' : 'stagedOut';
+      chains.set(name, this.memoChain(model, key, () => ({ name, rules: stagedRules(enforced().rules, log) }), fresh));
+    };
+    for (const [dir, ids, profiles] of [['in', staged.in, staged.inProfiles], ['out', staged.out, staged.outProfiles]] as const) {
+      const inbound = dir === 'in';
+      const direction = inbound ? 'ingress' : 'egress';
+      for (const id of ids) {
+        const p = resolver.activePolicy(id);
+        if (!p) continue;
+        const what = `policy ${id} ${direction}`;
+        // A staged policy counts under the name of the policy it would be (its staged ref tells them apart), so the
+        // staged walk reads as the enforced one would if the staged policies were enforced.
+        const ref = { tier: p.tier, policy: p.staged?.replaces ?? id, direction } as const;
+        shadow(p, dir, stagedPolicyChainName(id, inbound), () => this.memoChain(p, dir, () => ruleChain(policyChainName(id, inbound), inbound ? p.inbound : p.outbound, this.family, what, ref, log), fresh));
+      }
+      for (const name of profiles) {
+        const p = resolver.profile(name);
+        if (!p) continue;
+        const what = `profile ${name} ${direction}`;
+        shadow(p, dir, stagedProfileChainName(name, inbound), () => this.memoChain(p, dir, () => ruleChain(profileChainName(name, inbound), inbound ? p.inbound : p.outbound, this.family, what, { tier: '', policy: name, direction }, log), fresh));
+      }
+    }
+  }
+
+  private memoChain(model: object, dir: 'in' | 'out' | 'stagedIn' | 'stagedOut', make: () => Chain, fresh: boolean): Chain {
     let rec = this.memo.get(model);
     if (!rec) this.memo.set(model, (rec = {}));
     if (fresh) rec[dir] = make();

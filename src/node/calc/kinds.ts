@@ -6,10 +6,25 @@ export const NODE_CALC_KINDS = ['Node', 'BGPPeer', 'BGPConfiguration', 'BGPFilte
  * The kinds the policy dataplane is fed (node/policy-feed.ts), watched besides NODE_CALC_KINDS when policy is enforced;
  * WorkloadEndpoint feeds both the routes and the policy. In Kubernetes mode the datastore presents Namespaces and
  * ServiceAccounts as Profiles and networking.k8s.io/v1 NetworkPolicies as NetworkPolicies `knp.default.*`
- * (datastore/kubernetes/view-storage.ts), so the same kinds feed the policy in both modes. FelixConfiguration switches
- * the denied-flow log on and off.
+ * (datastore/kubernetes/view-storage.ts), so the same kinds feed the policy in both modes. AdminNetworkPolicy and
+ * BaselineAdminNetworkPolicy are read as they are (the network-policy-api CRDs, or etcd) and converted by the feed.
+ * FelixConfiguration switches the denied-flow log on and off.
  */
-export const POLICY_KINDS = ['Tier', 'NetworkPolicy', 'GlobalNetworkPolicy', 'Profile', 'NetworkSet', 'GlobalNetworkSet', 'WorkloadEndpoint', 'FelixConfiguration'] as const;
+export const POLICY_KINDS = [
+  'Tier',
+  'NetworkPolicy',
+  'GlobalNetworkPolicy',
+  'AdminNetworkPolicy',
+  'BaselineAdminNetworkPolicy',
+  'StagedNetworkPolicy',
+  'StagedGlobalNetworkPolicy',
+  'StagedKubernetesNetworkPolicy',
+  'Profile',
+  'NetworkSet',
+  'GlobalNetworkSet',
+  'WorkloadEndpoint',
+  'FelixConfiguration',
+] as const;
 
 /** What the node process watches: the calculation's kinds, plus the policy kinds when policy is enforced. */
 export const nodeKinds = (policy: boolean): readonly string[] => [...new Set<string>([...NODE_CALC_KINDS, ...(policy ? POLICY_KINDS : [])])];
