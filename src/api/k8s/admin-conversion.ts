@@ -14,6 +14,7 @@
 // (LEGACY_ADMIN_TIERS), which Gingham reads as the same tiers. One deliberate difference: a namedPort (experimental)
 // is a Calico named port matched under TCP, UDP and SCTP (whichever protocol the pod's container port has), where
 // v3.31 read it as "all ports" (its TODO) and v3.32 writes a protocol-less named port.
+import { GinghamError } from '../../lib/errors';
 import { canonicalCidr } from '../../lib/ip';
 import type { GlobalNetworkPolicy } from '../kind-global-network-policy';
 import { API_VERSION } from '../meta';
@@ -67,7 +68,12 @@ export function adminPolicyOf(gnpName: string): { kind: AnyAdminPolicy['kind']; 
   return undefined;
 }
 
-class Unconvertible extends Error {}
+/** A rule Calico's conversion cannot express; caught per rule and turned into the fail-closed rule with a warning. */
+class Unconvertible extends GinghamError {
+  constructor(message: string) {
+    super('ADMIN_POLICY_RULE_UNCONVERTIBLE', message);
+  }
+}
 
 type CalicoPort = number | string;
 const NAMED_PORT_PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
