@@ -9,8 +9,7 @@
 // the e2e API-server fixture evaluates no CEL. Pure: crd-schema.ts lists these CRDs with Calico's.
 import { baselineAdminNetworkPolicyKind, adminNetworkPolicyKind } from './kind-admin-network-policy';
 import { POLICY_API_VERSION } from './k8s/admin-types';
-import { mergeAt, shapeSchema, type JsonSchema } from './crd-openapi';
-import type { CrdKind } from './crd-schema';
+import { mergeAt, shapeSchema, type CrdKind, type JsonSchema } from './crd-openapi';
 
 const [ADMIN_GROUP, ADMIN_VERSION] = POLICY_API_VERSION.split('/') as [string, string];
 

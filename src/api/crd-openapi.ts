@@ -1,8 +1,28 @@
 // OpenAPI v3 (structural schema) from the API's field shapes (schema.ts), and edits of a generated schema by path, for
-// the chart's CRDs (crd-schema.ts, crd-admin-policy-schema.ts). Pure.
+// the chart's CRDs (crd-schema.ts, crd-admin-policy-schema.ts), and the CrdKind both describe them with. Pure.
 import type { Shape } from './schema';
 
 export type JsonSchema = Record<string, unknown>;
+
+/** One CRD as the generator writes it (crd-schema.ts crdObject). */
+export interface CrdKind {
+  /** The v1 kind (IPAMConfig for IPAMConfiguration). */
+  readonly kind: string;
+  readonly plural: string;
+  readonly namespaced: boolean;
+  readonly spec: JsonSchema;
+  readonly status?: JsonSchema;
+  /** Default crd.projectcalico.org, v1. */
+  readonly group?: string;
+  readonly version?: string;
+  readonly shortNames?: readonly string[];
+  /** The schema's description. Default: the Calico kind's. */
+  readonly description?: string;
+  /** Required top-level fields (metadata, spec). Default none. */
+  readonly required?: readonly string[];
+  /** Whether status is a subresource (a write of the object leaves it alone). */
+  readonly statusSubresource?: boolean;
+}
 
 /** OpenAPI v3 for one field shape. */
 export function shapeSchema(shape: Shape): JsonSchema {

@@ -7,29 +7,11 @@
 // CRD: Calico keeps them on the Kubernetes Node and Pod. Pure: scripts/gen-crds.ts writes the files.
 import { stringify } from 'yaml';
 import { adminPolicyCrdKinds } from './crd-admin-policy-schema';
-import { replaceAt, shapeSchema, type JsonSchema } from './crd-openapi';
+import { replaceAt, shapeSchema, type CrdKind, type JsonSchema } from './crd-openapi';
 import { KINDS } from './resource';
 
-export { shapeSchema, type JsonSchema } from './crd-openapi';
+export { shapeSchema, type CrdKind, type JsonSchema } from './crd-openapi';
 
-export interface CrdKind {
-  /** The v1 kind (IPAMConfig for IPAMConfiguration). */
-  readonly kind: string;
-  readonly plural: string;
-  readonly namespaced: boolean;
-  readonly spec: JsonSchema;
-  readonly status?: JsonSchema;
-  /** Default crd.projectcalico.org, v1. */
-  readonly group?: string;
-  readonly version?: string;
-  readonly shortNames?: readonly string[];
-  /** The schema's description. Default: the Calico kind's. */
-  readonly description?: string;
-  /** Required top-level fields (metadata, spec). Default none. */
-  readonly required?: readonly string[];
-  /** Whether status is a subresource (a write of the object leaves it alone). */
-  readonly statusSubresource?: boolean;
-}
 
 const OPEN: JsonSchema = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
 
