@@ -16,6 +16,7 @@ import { readCounters } from '../../src/felix/tables/nft-counters';
 import { makeWorkDir, spawnDaemon, stopProcess, waitFor, type ManagedProcess } from '../lib/process';
 import { describeIf, requireTools } from '../lib/tools';
 import { inNetns } from '../netlink/netns-client';
+import { removeNodeAndPods, wireNodeAndPods } from './pod-netns';
 
 const ok = requireTools('felix policy nft', ['ip', 'nft', 'node'], { root: true });
 
@@ -143,15 +144,8 @@ describeIf(ok)('felix network policy with nftables (real kernel, network namespa
 
   beforeAll(async () => {
     const workDir = makeWorkDir('policy-nft');
-    spawnSync('ip', ['netns', 'add', nodeNs], { timeout: 10000 });
-    // An address and a default route, as a node has them: proxy ARP answers the pods' 169.254.1.1 gateway only for
-    // routable targets, and node -> pod connections need a source address.
-    inNetns(nodeNs, ['sh', '-c', 'ip link set lo up && ip link add gw0 type veth peer name gw1 && ip link set gw0 up && ip link set gw1 up && ip addr add 192.168.255.1/32 dev gw0 && ip route add default dev gw0 && echo 1 > /proc/sys/net/ipv4/ip_forward']);
+    wireNodeAndPods(nodeNs, pods);
     for (const p of pods) {
-      spawnSync('ip', ['netns', 'add', p.netns], { timeout: 10000 });
-      inNetns(nodeNs, ['ip', 'link', 'add', p.iface, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', p.netns]);
-      inNetns(nodeNs, ['sh', '-c', `ip link set ${p.iface} up && echo 1 > /proc/sys/net/ipv4/conf/${p.iface}/proxy_arp && ip route add ${p.ip}/32 dev ${p.iface}`]);
-      inNetns(p.netns, ['sh', '-c', `ip link set lo up && ip addr add ${p.ip}/32 dev eth0 && ip link set eth0 up && ip route add 169.254.1.1 dev eth0 scope link && ip route add default via 169.254.1.1 dev eth0`]);
       servers.push(spawnDaemon({ name: `server-${p.name}`, cmd: 'ip', args: ['netns', 'exec', p.netns, 'node', '-e', SERVER, p.name], workDir }));
     }
     // Servers are up when every pod answers TCP 80 from the node.
@@ -173,8 +167,7 @@ describeIf(ok)('felix network policy with nftables (real kernel, network namespa
     try {
       for (const s of servers) await stopProcess(s.pid);
     } finally {
-      for (const p of pods) spawnSync('ip', ['netns', 'del', p.netns], { timeout: 10000 });
-      spawnSync('ip', ['netns', 'del', nodeNs], { timeout: 10000 });
+      removeNodeAndPods(nodeNs, pods);
     }
   }, 60000);
 

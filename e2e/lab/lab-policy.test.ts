@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ping } from '../cni/cni-lab';
 import { describeIf, requireTools } from '../lib/tools';
+import type { PolicyStatsReply } from '../../src/api/wire/policy-stats';
 import { GINGHAM, TestLab, eventually, type LabStatusJson } from './lab-harness';
 
 const ok = requireTools('lab policy', ['ip', 'etcd', 'etcdctl', 'python3', 'ping', 'nft'], { root: true });
@@ -122,6 +123,11 @@ spec:
     apply('gnp2000', gnp(2000));
     expect(await reaches('node2', 'node1', false)).toBe(false);
     expect(await reaches('master1', 'node1', true)).toBe(true);
+    // node1's agent counted the denied pings under rule 0 of the policy (`gingham policy stats`, its status API).
+    const stats = lab.exec('node1', ['gingham', 'policy', 'stats', '--policy', 'deny-node2', '-o', 'json']);
+    expect({ status: stats.status, stderr: stats.stderr }).toEqual({ status: 0, stderr: '' });
+    const denied = (JSON.parse(stats.stdout) as PolicyStatsReply).rules.find((r) => r.rule === 0 && r.direction === 'ingress');
+    expect(denied?.packets).toBeGreaterThan(0);
   }, 120_000);
 
   it('restarting node1 agent under the denying policy lets no denied packet through', async () => {

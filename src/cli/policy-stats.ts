@@ -5,8 +5,6 @@
 import type { Command } from 'commander';
 import { ENV, PATHS } from '../api/well-known';
 import type { PolicyRuleStat, PolicyStatsReply } from '../api/wire/policy-stats';
-import { UnreachableError } from '../lib/unix-grpc';
-import { nodeStatusClient } from '../node/status-api';
 import type { CliDeps } from './deps';
 import { NOT_RUNNING } from './node-status';
 import { CliExit } from './run';
@@ -34,6 +32,8 @@ export function formatPolicyStats(reply: PolicyStatsReply, rules: readonly Polic
 }
 
 export async function fetchPolicyStats(statusSocket: string): Promise<PolicyStatsReply> {
+  // Loaded here, not at the top: every other command would pay for gRPC (program.ts).
+  const [{ nodeStatusClient }, { UnreachableError }] = await Promise.all([import('../node/status-api'), import('../lib/unix-grpc')]);
   const client = nodeStatusClient(statusSocket);
   try {
     return await client.call<PolicyStatsReply>('GetPolicyStats', {}, 10_000);

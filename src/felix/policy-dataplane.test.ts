@@ -64,4 +64,39 @@ describe('PolicyDataplane', () => {
     dp.setWorkloadEndpoint({ ...local, metadata: { ...local.metadata, resourceVersion: '8' } });
     await expect(dp.programmed.whenProgrammed('x/a', '8', 0)).resolves.toBe(false);
   });
+
+  it('switches the denied-flow log with FelixConfiguration: log rules and the nflog socket on, both gone when off', async () => {
+    const nft = new FakeNft();
+    const opened: Array<{ group: number; closed: boolean }> = [];
+    const dp = new PolicyDataplane({
+      nodeName: 'n1',
+      runner: nft,
+      families: [4],
+      nflog: (group) => {
+        const h = { group, closed: false };
+        opened.push(h);
+        return Promise.resolve({ overruns: 0, close: () => void (h.closed = true) });
+      },
+    });
+    dp.setProfile(namespaceToProfile({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x' } }));
+    dp.setWorkloadEndpoint(wep('a', 'n1', ['10.0.0.1/32'], { pod: 'a' }));
+    await dp.apply();
+    expect(nft.scripts.join('')).not.toContain('log prefix');
+    expect(opened).toEqual([]);
+    const felix = (spec: Record<string, unknown>, name = 'default') => dp.setFelixConfiguration({ apiVersion: 'projectcalico.org/v3', kind: 'FelixConfiguration', metadata: { name }, spec });
+    // Another node's configuration changes nothing here.
+    felix({ flowLogsFileEnabled: true }, 'node.n2');
+    await dp.apply();
+    expect(opened).toEqual([]);
+    felix({ flowLogsFileEnabled: true, flowLogsFileDirectory: '/tmp/none', flowLogsDeniedRateLimit: 10 });
+    await dp.apply();
+    expect(nft.scripts.at(-1)).toContain('limit rate 10/second burst 5 packets log prefix "gr/i///end" group 20');
+    expect(opened).toEqual([{ group: 20, closed: false }]);
+    expect(dp.flowLogStatus().settings?.file).toBe('/tmp/none/flows-denied.log');
+    felix({ flowLogsFileEnabled: false }, 'node.n1');
+    await dp.apply();
+    expect(nft.scripts.at(-1)).not.toContain('log prefix');
+    expect(opened).toEqual([{ group: 20, closed: true }]);
+    expect(dp.resolveRef('gr/i///end')).toEqual({ tier: '', policy: '', direction: 'ingress', rule: 'end-of-tier' });
+  });
 });

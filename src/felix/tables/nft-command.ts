@@ -49,6 +49,9 @@ export function processNftRunner(options: { netns?: string; timeoutMs?: number }
         child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
         child.on('error', reject);
         child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+        // nft may exit before reading its input (a listing reads none, a refused script stops early): the pipe's
+        // EPIPE then says nothing the exit code and stderr do not.
+        child.stdin.on('error', () => undefined);
         child.stdin.end(stdin ?? '');
       });
     },
