@@ -9,6 +9,8 @@
 // SCTP pokes skip, printing the kernel's reason, only where socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP) fails; a test
 // made only of SCTP pokes is skipped whole. Node-peer tests are listed and skipped with the reason (anp-cases.ts).
 //
+// Every sub-test's pokes are also put to `gingham policy explain` (one `--batch` run inside master1, overlapping the
+// pokes) and each verdict must equal the observed result.
 // Per-probe hook: every poke judged is recorded as a ConformanceProbe (from/to pod and address, protocol, port,
 // expected and observed result); with GINGHAM_CONFORMANCE_PROBES=<file> the list is written there as JSON when the
 // suite ends, so another tool (`gingham policy explain`) can replay exactly the probes this suite made.
@@ -19,7 +21,7 @@ import path from 'node:path';
 import { describeIf, requireTools } from '../lib/tools';
 import { ANP_CASES, POD_IDS, POD_NAMES, namespaceOf, parseProbe, type AnpCase, type PodId, type PolicyObject, type Probe } from './anp-cases';
 import { TestLab, eventually, labObjects } from './lab-harness';
-import { probeFrom, programmedPolicies, sctpUnavailable } from './lab-prober';
+import { explainBatch, explainSays, probeFrom, programmedPolicies, sctpUnavailable } from './lab-prober';
 
 const PROBE_TIMEOUT_S = 0.5;
 const PROGRAMMED_DEADLINE_MS = 10_000;
@@ -58,6 +60,7 @@ describeIf(ok)('network-policy-api conformance v0.1.7 (houses on two nodes, agen
   const ip = {} as Record<PodId, string>;
   const netns = {} as Record<PodId, string>;
   let nodeNamespaces: string[] = [];
+  let etcd = '';
   const dir = mkdtempSync(path.join(tmpdir(), 'gingham-e2e-anp-'));
   let labFile: ReturnType<typeof labObjects>;
   const recorded: ConformanceProbe[] = [];
@@ -107,6 +110,7 @@ describeIf(ok)('network-policy-api conformance v0.1.7 (houses on two nodes, agen
     if (r.status !== 0) throw new Error(`lab apply fixture failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
     const st = lab.status();
     nodeNamespaces = st.nodes.map((n) => n.namespace);
+    etcd = st.etcd.endpoint;
     for (const id of POD_IDS) {
       const p = st.pods.find((x) => (x as { k8sNamespace?: string }).k8sNamespace === namespaceOf(houseOf(id)) && x.name === podName(id));
       if (!p?.ip) throw new Error(`fixture pod ${namespaceOf(houseOf(id))}/${podName(id)} has no address: ${JSON.stringify(p)}`);
@@ -152,6 +156,10 @@ describeIf(ok)('network-policy-api conformance v0.1.7 (houses on two nodes, agen
             const all = t.probes.map(parseProbe);
             const run = all.filter((p) => p.protocol !== 'SCTP' || sctp === undefined);
             sctpSkipped += all.length - run.length;
+            const ref = (id: PodId): string => `${namespaceOf(houseOf(id))}/${podName(id)}`;
+            // The datastore holds the sub-test's policies now: explain runs while the pokes do.
+            const explained = explainBatch(lab, etcd, dir, run.map((p) => ({ from: ref(p.from), to: ref(p.to), protocol: p.protocol.toLowerCase(), port: p.port })));
+            explained.catch(() => undefined);
             const seen = await poke(run);
             run.forEach((p, i) =>
               recorded.push({
@@ -170,6 +178,11 @@ describeIf(ok)('network-policy-api conformance v0.1.7 (houses on two nodes, agen
             );
             const wrong = run.filter((p, i) => seen[i] !== p.connected).map((p) => `${p.from}->${p.to} ${p.protocol}/${p.port} ${p.connected ? 'blocked' : 'connected'} (want ${p.connected ? 'connected' : 'blocked'})`);
             expect({ subTest: t.title, wrong }).toEqual({ subTest: t.title, wrong: [] });
+            const answers = await explained;
+            const explainWrong = run.flatMap((p, i) =>
+              (answers[i]?.result?.verdict === 'allow') === seen[i] ? [] : [`${p.from}->${p.to} ${p.protocol}/${p.port} observed ${seen[i] ? 'connected' : 'blocked'}, explain ${explainSays(answers[i])}`],
+            );
+            expect({ subTest: t.title, explainWrong }).toEqual({ subTest: t.title, explainWrong: [] });
           }
         } finally {
           await setPolicies(current, []);

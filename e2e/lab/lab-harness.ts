@@ -18,7 +18,7 @@ export interface LabStatusJson {
   nodes: Array<{ name: string; namespace: string; address: string; running: boolean; pid?: number; statusSocket: string }>;
   pods: Array<{ name: string; node: string; namespace: string; ip?: string }>;
   warnings: string[];
-  etcd: { running: boolean };
+  etcd: { running: boolean; endpoint: string };
 }
 
 export class TestLab {
@@ -34,13 +34,12 @@ export class TestLab {
     this.stateDir = path.join(mkdtempSync(path.join(tmpdir(), 'gingham-e2e-lab-')), 'lab');
   }
 
+  private get env(): NodeJS.ProcessEnv {
+    return { ...process.env, GINGHAM_LAB_DIR: this.stateDir, GINGHAM_LAB_PREFIX: this.prefix };
+  }
+
   run(args: readonly string[], timeoutMs = 60_000): LabRun {
-    const r = spawnSync(process.execPath, [GINGHAM, ...args], {
-      encoding: 'utf8',
-      timeout: timeoutMs,
-      killSignal: 'SIGKILL',
-      env: { ...process.env, GINGHAM_LAB_DIR: this.stateDir, GINGHAM_LAB_PREFIX: this.prefix },
-    });
+    const r = spawnSync(process.execPath, [GINGHAM, ...args], { encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL', env: this.env });
     return { status: r.status, stdout: r.stdout ?? '', stderr: (r.stderr ?? '') + (r.error ? String(r.error) : '') };
   }
 
@@ -48,6 +47,15 @@ export class TestLab {
     const r = this.run(['lab', 'up', ...args], 240_000);
     if (r.status !== 0) throw new Error(`gingham lab up ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
     return r;
+  }
+
+  /**
+   * `gingham ARGS` in a node as `lab exec NODE -- gingham ARGS` runs it (the node's namespace, the lab's etcd), without
+   * lab exec's own process: for a test that calls it often.
+   */
+  ginghamInNodeAsync(node: string, etcdEndpoint: string, args: readonly string[], timeoutMs = 60_000): Promise<LabRun> {
+    const env = { ...process.env, DATASTORE_TYPE: 'etcdv3', ETCD_ENDPOINTS: etcdEndpoint };
+    return spawnAsync('ip', ['netns', 'exec', this.namespace(node), process.execPath, GINGHAM, ...args], timeoutMs, env);
   }
 
   exec(target: string, cmd: readonly string[], timeoutMs = 30_000): LabRun {
@@ -77,6 +85,23 @@ export class TestLab {
     const r = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8', timeout: 10_000 });
     return r.stdout.split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => n.startsWith(this.prefix));
   }
+}
+
+/** A command's exit status and output, killed after timeoutMs; a non-zero exit is a result, not an error. */
+export function spawnAsync(cmd: string, args: readonly string[], timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<LabRun> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (err) => (stderr += String(err)));
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
 }
 
 /** Waits (bounded) until fn() returns true; returns the last result. */

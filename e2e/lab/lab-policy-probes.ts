@@ -3,12 +3,10 @@
 // cheap: one python3 client per source pod, protocol and port (testdata/netpol/prober.py, inside the pod's network
 // namespace) tries all its target addresses at once, so a set of expectations costs about one timeout. A set is re-probed until every outcome is the expected one or 20 s pass
 // (the agents program policy asynchronously), and a failure lists the wrong outcomes with why each was expected.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { TestLab } from './lab-harness';
+import { spawnAsync, TestLab } from './lab-harness';
 
 export interface Reach {
   /** NS/POD, or POD in default. */
@@ -22,7 +20,6 @@ export interface Reach {
   readonly why?: string;
 }
 
-const execFileAsync = promisify(execFile);
 const DEADLINE_MS = 20_000;
 const TIMEOUT_S = 1;
 
@@ -57,17 +54,6 @@ function target(s: LabAddresses, r: Reach): string {
   return `${proto}:${p.ip}:${proto === 'icmp' ? 0 : (r.port ?? 80)}`;
 }
 
-/** A command's exit status and output (bounded by timeoutMs); a non-zero exit is a result, not an error. */
-async function runAsync(cmd: string, args: readonly string[], timeoutMs: number): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await execFileAsync(cmd, args, { timeout: timeoutMs, killSignal: 'SIGKILL', encoding: 'utf8' });
-    return { status: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code?: number | string; stdout?: string; stderr?: string };
-    return { status: typeof err.code === 'number' ? err.code : null, stdout: err.stdout ?? '', stderr: err.stderr ?? String(e) };
-  }
-}
-
 /** One outcome per expectation (true connected), in order; all sources, protocols and ports in parallel. */
 export async function probeAll(lab: TestLab, set: readonly Reach[]): Promise<boolean[]> {
   const s = JSON.parse(readFileSync(path.join(lab.stateDir, 'state.json'), 'utf8')) as LabAddresses;
@@ -84,11 +70,11 @@ export async function probeAll(lab: TestLab, set: readonly Reach[]): Promise<boo
       const [from, proto, port] = k.split(' ') as [string, string, string];
       const netns = labPod(lab, from).netns;
       if (proto === 'icmp') {
-        const r = await runAsync('ip', ['netns', 'exec', netns, 'ping', '-n', '-c', '1', '-W', String(TIMEOUT_S), port], 10_000);
+        const r = await spawnAsync('ip', ['netns', 'exec', netns, 'ping', '-n', '-c', '1', '-W', String(TIMEOUT_S), port], 10_000);
         if (r.status === 0) connected.add(`${from} icmp:${port}:0`);
         return;
       }
-      const r = await runAsync('ip', ['netns', 'exec', netns, 'python3', PROBER, proto, port, String(TIMEOUT_S), ...ips], 15_000);
+      const r = await spawnAsync('ip', ['netns', 'exec', netns, 'python3', PROBER, proto, port, String(TIMEOUT_S), ...ips], 15_000);
       let res: Record<string, boolean>;
       try {
         res = JSON.parse(r.stdout) as Record<string, boolean>;

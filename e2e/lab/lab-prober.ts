@@ -3,8 +3,10 @@
 // (testdata/netpol/prober.py) inside a pod's network namespace that probes a list of addresses on one port in
 // parallel, as agnhost `connect --timeout` does upstream, so a row of probes costs about one timeout; and which
 // policies the agents enforce (whose chains are reachable from the base chains of their nftables tables).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { spawnAsync, type TestLab } from './lab-harness';
 
 export const PROBER = path.join(__dirname, 'testdata', 'netpol', 'prober.py');
 
@@ -17,24 +19,9 @@ export function sctpUnavailable(): string | undefined {
   return (r.stderr.trim().split('\n').pop() ?? `python3 exited ${r.status}`).trim();
 }
 
-export function runAsync(cmd: string, args: readonly string[], timeoutMs: number): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
-
 /** Probes `ips` on one port from inside network namespace `netns`: address -> connected. */
 export async function probeFrom(netns: string, protocol: ProbeProtocol, port: number, timeoutS: number, ips: readonly string[]): Promise<Record<string, boolean>> {
-  const r = await runAsync('ip', ['netns', 'exec', netns, 'python3', PROBER, protocol.toLowerCase(), String(port), String(timeoutS), ...ips], 15_000);
+  const r = await spawnAsync('ip', ['netns', 'exec', netns, 'python3', PROBER, protocol.toLowerCase(), String(port), String(timeoutS), ...ips], 15_000);
   try {
     return JSON.parse(r.stdout) as Record<string, boolean>;
   } catch {
@@ -93,3 +80,33 @@ function reachableChains(json: string): Set<string> {
   }
   return seen;
 }
+
+/** One query of `gingham policy explain --batch` and its answer (the fields the runners read). */
+export interface ExplainQuery {
+  readonly from: string;
+  readonly to: string;
+  readonly protocol: string;
+  readonly port: number;
+}
+export interface ExplainLine {
+  readonly query: ExplainQuery;
+  readonly result?: { verdict: 'allow' | 'deny' };
+  readonly error?: { message: string };
+}
+
+/**
+ * `gingham policy explain --batch` for `queries` in one run inside master1 (against the lab's etcd at `etcd`), the
+ * answers in query order. A runner starts it once the datastore holds what it probes and awaits it after the probes.
+ */
+export async function explainBatch(lab: TestLab, etcd: string, dir: string, queries: readonly ExplainQuery[]): Promise<ExplainLine[]> {
+  const file = path.join(dir, `explain-${process.hrtime.bigint()}.jsonl`);
+  writeFileSync(file, queries.map((q) => JSON.stringify(q) + '\n').join(''));
+  const r = await lab.ginghamInNodeAsync('master1', etcd, ['policy', 'explain', '--batch', file]);
+  if (r.status !== 0) throw new Error(`gingham policy explain --batch failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  const out = r.stdout.split('\n').filter((x) => x !== '').map((l) => JSON.parse(l) as ExplainLine);
+  if (out.length !== queries.length) throw new Error(`gingham policy explain --batch answered ${out.length} of ${queries.length} queries`);
+  return out;
+}
+
+/** What explain says of a probe: connected (allow), blocked (deny), or its error. */
+export const explainSays = (a: ExplainLine | undefined): string => a?.result?.verdict ?? a?.error?.message ?? 'no answer';

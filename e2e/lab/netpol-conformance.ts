@@ -13,11 +13,13 @@
 // restored; the pods stay. SCTP cases skip, printing the kernel's reason, only where
 // socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP) fails. Not yet covered: on a kernel that has SCTP sockets the lab's pod
 // servers still do not serve SCTP (node has no SCTP sockets), so K8S-46..48 would fail there rather than pass.
+// Every judged matrix is also put to `gingham policy explain` (all of a step's probes in one `--batch` run inside
+// master1, against the lab's etcd, overlapping the probes) and each cell's verdict must equal the observed result.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describeIf, requireTools } from '../lib/tools';
-import { probeFrom, programmedPolicies, sctpUnavailable } from './lab-prober';
+import { explainBatch, explainSays, probeFrom, programmedPolicies, sctpUnavailable, type ExplainLine, type ExplainQuery } from './lab-prober';
 import { TestLab, eventually, labObjects } from './lab-harness';
 import { CASES, PODS, probesSctp, renderMatrix, type CaseStep, type ConformanceCase, type LabelChange, type NetworkPolicyObject, type PodId, type ProbeExpectation } from './netpol-cases';
 
@@ -50,8 +52,8 @@ function mismatches(expected: ReadonlySet<string>, actual: ReadonlyMap<string, b
   return bad;
 }
 
-/** Probes until the matrix is as expected or the deadline passes; throws with the diff. Returns the probes made. */
-async function expectMatrix(f: Fixture, label: string, p: ProbeExpectation, deadlineMs = MATRIX_DEADLINE_MS): Promise<number> {
+/** Probes until the matrix is as expected or the deadline passes; throws with the diff. Returns the observed matrix. */
+async function expectMatrix(f: Fixture, label: string, p: ProbeExpectation, deadlineMs = MATRIX_DEADLINE_MS): Promise<Map<string, boolean>> {
   const end = Date.now() + deadlineMs;
   let actual = await probeMatrix(f, p);
   let rounds = 1;
@@ -64,7 +66,38 @@ async function expectMatrix(f: Fixture, label: string, p: ProbeExpectation, dead
   if (bad.length > 0) {
     throw new Error(`${label} ${p.protocol}/${p.port}: ${bad.length} of 72 pairs wrong after ${rounds} rounds (X denied, . connected, ! = observed instead):\n${renderMatrix(p.denied, actual)}\nwrong: ${bad.join(', ')}`);
   }
-  return rounds;
+  return actual;
+}
+
+type Probe = Pick<ProbeExpectation, 'protocol' | 'port'>;
+const podRef = (p: PodId): string => `${p[0]}/${p[1]}`;
+const probeKey = (p: Probe): string => `${p.protocol.toLowerCase()}/${p.port}`;
+
+/** Explain for every cell of every probe (explainBatch): probe key -> "from>to" -> explain's answer. */
+async function explainMatrices(lab: TestLab, etcd: string, dir: string, probes: readonly Probe[]): Promise<Map<string, Map<string, ExplainLine>>> {
+  const queries: ExplainQuery[] = [];
+  for (const p of probes) {
+    for (const from of PODS) for (const to of PODS) if (from !== to) queries.push({ from: podRef(from), to: podRef(to), protocol: p.protocol.toLowerCase(), port: p.port });
+  }
+  const out = new Map<string, Map<string, ExplainLine>>();
+  for (const a of await explainBatch(lab, etcd, dir, queries)) {
+    const k = probeKey({ protocol: a.query.protocol.toUpperCase() as Probe['protocol'], port: a.query.port });
+    if (!out.has(k)) out.set(k, new Map());
+    out.get(k)!.set(`${a.query.from.replace('/', '')}>${a.query.to.replace('/', '')}`, a);
+  }
+  return out;
+}
+
+/** Requires explain's verdict to equal the observed result in every cell; the failure names each disagreement. */
+function expectExplainAgrees(label: string, p: Probe, observed: ReadonlyMap<string, boolean>, explained: ReadonlyMap<string, Map<string, ExplainLine>>): void {
+  const cells = explained.get(probeKey(p));
+  const bad: string[] = [];
+  for (const [pair, connected] of observed) {
+    const a = cells?.get(pair);
+    const says = a?.result ? a.result.verdict === 'allow' : undefined;
+    if (says !== connected) bad.push(`${pair.replace('>', '->')} observed ${connected ? 'connected' : 'blocked'}, explain ${explainSays(a)}`);
+  }
+  if (bad.length > 0) throw new Error(`${label} ${p.protocol}/${p.port}: gingham policy explain disagrees with the probes in ${bad.length} of ${observed.size} cells:\n${bad.join('\n')}`);
 }
 
 const key = (o: NetworkPolicyObject): string => `${o.metadata.namespace}/${o.metadata.name}`;
@@ -90,6 +123,7 @@ export function describeConformance(title: string, tag: string, select: (c: Conf
     let current: NetworkPolicyObject[] = [];
     let labFile: ReturnType<typeof labObjects>;
     let nodeNamespaces: string[] = [];
+    let etcd = '';
     const podLabels = new Map<PodId, Record<string, string>>(PODS.map((p) => [p, { pod: p[1]! }]));
 
     const label = (l: LabelChange, restore: boolean): void => {
@@ -121,14 +155,16 @@ export function describeConformance(title: string, tag: string, select: (c: Conf
       // Not fatal (the matrix polling below judges the packets), but a wait that always runs out costs every case.
       if (!landed) process.stderr.write(`netpol conformance: policies not programmed within ${PROGRAMMED_DEADLINE_MS} ms: want ${need.join(', ') || '-'}, gone ${stale.join(', ') || '-'}\n`);
     };
-    const setPolicies = async (want: NetworkPolicyObject[]): Promise<void> => {
+    /** Writes the step's policies; returns the wait until the agents have programmed them. */
+    const writePolicies = (want: NetworkPolicyObject[]): (() => Promise<void>) => {
       const keep = new Set(want.map(key));
       const gone = current.filter((o) => !keep.has(key(o)));
       labFile('apply', want);
       labFile('delete', gone);
       current = want;
-      await programmed(want, gone);
+      return () => programmed(want, gone);
     };
+    const setPolicies = (want: NetworkPolicyObject[]): Promise<void> => writePolicies(want)();
 
     beforeAll(() => {
       if (sctp !== undefined) process.stderr.write(`netpol conformance: SCTP cases skip: this kernel has no SCTP sockets: socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP): ${sctp}\n`);
@@ -141,6 +177,7 @@ export function describeConformance(title: string, tag: string, select: (c: Conf
       const ip = {} as Record<PodId, string>;
       const netns = {} as Record<PodId, string>;
       nodeNamespaces = st.nodes.map((n) => n.namespace);
+      etcd = st.etcd.endpoint;
       const nodes = new Set<string>();
       for (const id of PODS) {
         const p = st.pods.find((x) => (x as { k8sNamespace?: string }).k8sNamespace === id[0] && x.name === id[1]);
@@ -160,8 +197,14 @@ export function describeConformance(title: string, tag: string, select: (c: Conf
 
     it('with no policy every pod reaches every pod (TCP and UDP, ports 80 and 81)', async () => {
       // The namespaces' profiles (kns.x, ...) must be programmed before anything is judged: allow a slow first sync.
-      await expectMatrix(fx, 'baseline', { protocol: 'TCP', port: 80, denied: new Set() }, 90_000);
-      for (const p of [{ protocol: 'TCP', port: 81 }, { protocol: 'UDP', port: 80 }, { protocol: 'UDP', port: 81 }] as const) await expectMatrix(fx, 'baseline', { ...p, denied: new Set() });
+      const probes = [{ protocol: 'TCP', port: 80 }, { protocol: 'TCP', port: 81 }, { protocol: 'UDP', port: 80 }, { protocol: 'UDP', port: 81 }] as const;
+      const observed = [await expectMatrix(fx, 'baseline', { ...probes[0], denied: new Set() }, 90_000)];
+      // Asked once the namespaces' profiles are in place (the first matrix held), while the other probes run.
+      const explained = explainMatrices(lab, etcd, dir, probes);
+      explained.catch(() => undefined);
+      for (const p of probes.slice(1)) observed.push(await expectMatrix(fx, 'baseline', { ...p, denied: new Set() }));
+      const answers = await explained;
+      probes.forEach((p, i) => expectExplainAgrees('baseline', p, observed[i]!, answers));
     }, 180_000);
 
     for (const c of cases) {
@@ -183,13 +226,21 @@ export function describeConformance(title: string, tag: string, select: (c: Conf
     }
 
     async function runStep(c: ConformanceCase, step: CaseStep, labelled: LabelChange[]): Promise<void> {
-      if (step.policies) await setPolicies(step.policies((p) => fx.ip[p]));
+      const landed = step.policies ? writePolicies(step.policies((p) => fx.ip[p])) : undefined;
       // A label step's expectation always differs from the step before, so expectMatrix's polling waits for it to land.
       for (const l of step.labels ?? []) {
         label(l, false);
         labelled.push(l);
       }
-      for (const p of step.probes) await expectMatrix(fx, `${c.id} ${step.title}`, p);
+      // The datastore holds the step's state now: explain runs while the agents program it and the probes run.
+      const explained = explainMatrices(lab, etcd, dir, step.probes);
+      // Probes may fail first; the explain run must not then reject unobserved.
+      explained.catch(() => undefined);
+      await landed?.();
+      const observed: Map<string, boolean>[] = [];
+      for (const p of step.probes) observed.push(await expectMatrix(fx, `${c.id} ${step.title}`, p));
+      const answers = await explained;
+      step.probes.forEach((p, i) => expectExplainAgrees(`${c.id} ${step.title}`, p, observed[i]!, answers));
     }
   });
 }

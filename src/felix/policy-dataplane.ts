@@ -3,23 +3,15 @@
 // family (felix/tables), which writes only what changed in one transaction per family and sync.
 // Kubernetes objects come in converted by src/api/k8s (the same conversion kube-controllers use in etcd mode).
 
-import type { GlobalNetworkPolicy } from '../api/kind-global-network-policy';
-import type { GlobalNetworkSet, NetworkSet } from '../api/kind-network-set';
-import type { NetworkPolicy } from '../api/kind-network-policy';
-import type { Profile } from '../api/kind-profile';
-import type { StagedPolicy } from '../api/kind-staged-policies';
-import type { Tier } from '../api/kind-tier';
 import type { WorkloadEndpoint } from '../api/kind-workload-endpoint';
 import type { FelixConfiguration, FelixConfigurationSpec } from '../api/kind-felix-configuration';
 import { EndpointIdentities } from './endpoint-identities';
+import { PolicyInputs } from './policy-inputs';
 import { flowLogSettings, type FlowLogSettings } from './flow-log-settings';
 import { FlowLogService, type FlowLogStats, type NflogOpener } from './flow-log-service';
 import { readRuleStats, type RuleStat } from './rule-stats';
 import { RefIndex, ruleRefId } from './rules/rule-ref';
-import { globalNetworkPolicyModel, networkPolicyModel, profileModel } from './calc/policy-model';
-import { stagedIdOf, stagedPolicyModel } from './calc/staged-policy-model';
 import { ProgrammedEndpoints } from './programmed-endpoints';
-import { PolicyResolver, type EndpointModel } from './calc/policy-resolver';
 import type { Family, RuleRef, Ruleset } from './rules/ir';
 import { RulesetBuilder } from './rules/ruleset';
 import type { CommandRunner } from '../lib/command-runner';
@@ -48,22 +40,7 @@ export interface PolicyDataplaneOptions {
   readonly onFlowLogError?: (err: unknown) => void;
 }
 
-/** The endpoint model of a WorkloadEndpoint (id `<namespace>/<name>`). */
-export function endpointModel(wep: WorkloadEndpoint, nodeName: string): EndpointModel {
-  const spec = wep.spec;
-  return {
-    id: `${wep.metadata.namespace ?? 'default'}/${wep.metadata.name}`,
-    interfaceName: spec?.interfaceName ?? '',
-    labels: wep.metadata.labels ?? {},
-    profiles: spec?.profiles ?? [],
-    ipNets: spec?.ipNetworks ?? [],
-    ...(spec?.ports ? { ports: spec.ports } : {}),
-    local: spec?.node === nodeName,
-  };
-}
-
-export class PolicyDataplane {
-  readonly resolver = new PolicyResolver();
+export class PolicyDataplane extends PolicyInputs {
   /** This node's endpoints whose policy is in the kernel (the CNI service waits on it before answering ADD). */
   readonly programmed = new ProgrammedEndpoints();
   private builders: RulesetBuilder[] = [];
@@ -80,6 +57,7 @@ export class PolicyDataplane {
   private readonly flowLog: FlowLogService | undefined;
 
   constructor(private readonly options: PolicyDataplaneOptions) {
+    super((wep) => wep.spec?.node === options.nodeName);
     this.families = options.families ?? [4, 6];
     this.newBuilders();
     this.owners = this.families.map((f) => new NftTableOwner(options.runner, f === 4 ? 'ip' : 'ip6', options.table ?? 'gingham'));
@@ -150,72 +128,18 @@ export class PolicyDataplane {
     await this.flowLog?.close();
   }
 
-  setTier(t: Tier): void {
-    this.resolver.setTier({ name: t.metadata.name, ...(t.spec?.order !== undefined ? { order: t.spec.order } : {}), defaultAction: t.spec?.defaultAction ?? 'Deny' });
-  }
-
-  deleteTier(name: string): void {
-    this.resolver.deleteTier(name);
-  }
-
-  setNetworkPolicy(p: NetworkPolicy): void {
-    this.resolver.setPolicy(networkPolicyModel(p));
-  }
-
-  deleteNetworkPolicy(namespace: string, name: string): void {
-    this.resolver.deletePolicy(`${namespace}/${name}`);
-  }
-
-  setGlobalNetworkPolicy(p: GlobalNetworkPolicy): void {
-    this.resolver.setPolicy(globalNetworkPolicyModel(p));
-  }
-
-  deleteGlobalNetworkPolicy(name: string): void {
-    this.resolver.deletePolicy(name);
-  }
-
-  /** A staged policy: evaluated, counted and logged as if enforced, never enforced; Ignore takes it out. */
-  setStagedPolicy(p: StagedPolicy): void {
-    const model = stagedPolicyModel(p);
-    if (model) this.resolver.setPolicy(model);
-    else this.resolver.deletePolicy(stagedIdOf(p.kind, p.metadata.namespace, p.metadata.name));
-  }
-
-  deleteStagedPolicy(kind: StagedPolicy['kind'], namespace: string | undefined, name: string): void {
-    this.resolver.deletePolicy(stagedIdOf(kind, namespace, name));
-  }
-
-  setProfile(p: Profile): void {
-    this.resolver.setProfile(profileModel(p));
-  }
-
-  deleteProfile(name: string): void {
-    this.resolver.deleteProfile(name);
-  }
-
-  setWorkloadEndpoint(wep: WorkloadEndpoint): void {
-    const model = endpointModel(wep, this.options.nodeName);
-    this.resolver.setEndpoint(model);
+  override setWorkloadEndpoint(wep: WorkloadEndpoint): ReturnType<PolicyInputs['setWorkloadEndpoint']> {
+    const model = super.setWorkloadEndpoint(wep);
     this.identities.set(wep);
     if (model.local) this.programmed.set(model.id, wep.metadata.resourceVersion ?? '');
     else this.programmed.delete(model.id);
+    return model;
   }
 
-  deleteWorkloadEndpoint(namespace: string, name: string): void {
-    this.resolver.deleteEndpoint(`${namespace}/${name}`);
+  override deleteWorkloadEndpoint(namespace: string, name: string): void {
+    super.deleteWorkloadEndpoint(namespace, name);
     this.identities.delete(`${namespace}/${name}`);
     this.programmed.delete(`${namespace}/${name}`);
-  }
-
-  setNetworkSet(s: NetworkSet | GlobalNetworkSet): void {
-    const ns = s.kind === 'NetworkSet' ? (s.metadata.namespace ?? 'default') : undefined;
-    // A namespaced set carries its namespace label so namespaced rule selectors can match it.
-    const labels = { ...(s.metadata.labels ?? {}), ...(ns ? { 'projectcalico.org/namespace': ns } : {}) };
-    this.resolver.setNetworkSet({ id: `${s.kind}/${ns ?? ''}/${s.metadata.name}`, labels, nets: s.spec?.nets ?? [] });
-  }
-
-  deleteNetworkSet(kind: 'NetworkSet' | 'GlobalNetworkSet', namespace: string | undefined, name: string): void {
-    this.resolver.deleteNetworkSet(`${kind}/${namespace ?? ''}/${name}`);
   }
 
   /** The tables as they would be written now (for `nft`-style display and tests). */

@@ -18,11 +18,12 @@ import type { WorkloadEndpoint } from '../api/kind-workload-endpoint';
 import type { FelixConfiguration } from '../api/kind-felix-configuration';
 import type { CacheUpdate } from '../datastore';
 import type { PolicyDataplane } from '../felix/policy-dataplane';
+import type { PolicyInputs } from '../felix/policy-inputs';
 import { POLICY_KINDS } from './calc/kinds';
 
-/** The subset of PolicyDataplane the feed drives (tests pass a recorder). */
+/** The policy inputs the feed drives: the agent's PolicyDataplane, explain's PolicyInputs (tests pass a recorder). */
 export type PolicySink = Pick<
-  PolicyDataplane,
+  PolicyInputs,
   | 'setTier'
   | 'deleteTier'
   | 'setNetworkPolicy'
@@ -37,9 +38,9 @@ export type PolicySink = Pick<
   | 'deleteNetworkSet'
   | 'setWorkloadEndpoint'
   | 'deleteWorkloadEndpoint'
-  | 'setFelixConfiguration'
-  | 'deleteFelixConfiguration'
->;
+> &
+  /** The dataplane's own settings (the denied-flow log): the calculation alone (explain) has none. */
+  Partial<Pick<PolicyDataplane, 'setFelixConfiguration' | 'deleteFelixConfiguration'>>;
 
 const POLICY_KIND_SET: ReadonlySet<string> = new Set(POLICY_KINDS);
 
@@ -97,8 +98,8 @@ export function feedPolicy(sink: PolicySink, kind: string, updates: readonly Cac
         else sink.deleteWorkloadEndpoint(ns, o.metadata.name);
         break;
       case 'FelixConfiguration':
-        if (set) sink.setFelixConfiguration(o as FelixConfiguration);
-        else sink.deleteFelixConfiguration(o.metadata.name);
+        if (set) sink.setFelixConfiguration?.(o as FelixConfiguration);
+        else sink.deleteFelixConfiguration?.(o.metadata.name);
         break;
     }
   }

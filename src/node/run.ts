@@ -25,7 +25,7 @@ import type { Netlink } from '../netlink/netlink';
 import { NodeAgent } from './agent';
 import { autodetectAddress, type InterfaceAddresses } from './autodetect';
 import { AGENT_FAMILY } from './calc/family';
-import { nodeKinds, OPTIONAL_KIND_RETRY_MS, OPTIONAL_NODE_KINDS } from './calc/kinds';
+import { nodeKinds, OPTIONAL_KIND_RETRY_MS, OPTIONAL_NODE_KINDS, POLICY_FAMILIES } from './calc/kinds';
 import { CNI_CACHE_KINDS, startNodeCni, type NodeCniConfig } from './cni-serve';
 import { allReady, bgpReadiness, datastoreReadiness, serveHealth } from './health';
 import type { NodeMetrics } from './metrics';
@@ -149,7 +149,7 @@ export async function runNode(cfg: NodeConfig, deps: NodeDeps): Promise<RunningN
       ? new PolicyDataplane({
           nodeName: startup.nodeName,
           runner: nftRunnerFrom(deps.runCommand),
-          families: [4],
+          families: POLICY_FAMILIES,
           nflog: (group, onPacket) => NflogSocket.open(group, onPacket, { onError: (err) => log.warn(`denied-flow log: ${describeError(err)}`) }),
           now: () => clock.now(),
           onFlowLogError: (err) => log.warn(`denied-flow log: cannot write: ${describeError(err)}`),

@@ -94,3 +94,22 @@ export function isFamily(cidr: string, family: Family): boolean {
   const addr = slash < 0 ? cidr : cidr.slice(0, slash);
   return family === 4 ? parseIpv4(addr) !== undefined : parseIpv6(addr, scratch) !== undefined;
 }
+
+/** The interval of one nft element ("10.0.0.1", "10.0.0.0/24" or "10.0.0.1-10.0.0.9"), or undefined for another family. */
+function elementInterval(element: string, family: Family): Interval | undefined {
+  const dash = element.indexOf('-');
+  if (dash < 0) return toInterval(element, family);
+  const lo = toInterval(element.slice(0, dash), family);
+  const hi = toInterval(element.slice(dash + 1), family);
+  return lo && hi ? [lo[0], hi[1]] : undefined;
+}
+
+/** True when the address `ip` (of `family`) lies in one of the elements, as the kernel's set lookup decides. */
+export function elementsContain(elements: readonly string[], ip: string, family: Family): boolean {
+  const at = toInterval(ip, family);
+  if (!at) return false;
+  return elements.some((e) => {
+    const iv = elementInterval(e, family);
+    return iv !== undefined && iv[0] <= at[0] && at[0] <= iv[1];
+  });
+}

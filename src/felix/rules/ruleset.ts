@@ -97,6 +97,12 @@ function baseChains(family: Family, prefix: string): Chain[] {
   return [forward, input, dispatch(CHAIN_FROM_WL, 'iifname', MAP_FROM_WL), dispatch(CHAIN_TO_WL, 'oifname', MAP_TO_WL)];
 }
 
+/** Dropped before any policy on a workload's egress: tunnel packets a pod must not forge (Felix's dispatch guards). */
+export const WORKLOAD_EGRESS_GUARDS: readonly Rule[] = [
+  { matches: [{ kind: 'protocol', protocols: ['udp'] }, { kind: 'ports', dir: 'dst', ports: [4789] }], verdict: { kind: 'drop' }, comment: 'drop VXLAN sent by a workload' },
+  { matches: [{ kind: 'protocol', protocols: ['4'] }], verdict: { kind: 'drop' }, comment: 'drop IPIP sent by a workload' },
+];
+
 /**
  * The rules of an endpoint chain for one direction (felix/rules/endpoints.go endpointIptablesChain). With
  * `stagedChain`, an accepted packet goes on to that staged chain (staged-rules.ts) instead of returning.
@@ -105,10 +111,7 @@ function endpointRules(tiers: readonly TierPolicies[], profiles: readonly string
   const accepted: Rule['verdict'] = stagedChain ? { kind: 'goto', chain: stagedChain } : { kind: 'return' };
   const direction = inbound ? 'ingress' : 'egress';
   const rules: Rule[] = [{ matches: [], verdict: { kind: 'clearMark', bits: MARK_ACCEPT | MARK_PASS }, comment: 'clear accept and pass marks' }];
-  if (!inbound) {
-    rules.push({ matches: [{ kind: 'protocol', protocols: ['udp'] }, { kind: 'ports', dir: 'dst', ports: [4789] }], verdict: { kind: 'drop' }, comment: 'drop VXLAN sent by a workload' });
-    rules.push({ matches: [{ kind: 'protocol', protocols: ['4'] }], verdict: { kind: 'drop' }, comment: 'drop IPIP sent by a workload' });
-  }
+  if (!inbound) rules.push(...WORKLOAD_EGRESS_GUARDS);
   for (const t of tiers) {
     rules.push({ matches: [], verdict: { kind: 'clearMark', bits: MARK_PASS }, comment: `start of tier ${t.tier}` });
     for (const p of t.policies) {
@@ -151,7 +154,7 @@ function endpointChains(pol: EndpointPolicies, log: DenialLogOptions | undefined
 }
 
 /** The IR set of one resolver IP set: a hash set of addresses while every member is one host, else intervals. */
-function setFromIpSet(resolver: PolicyResolver, id: string, family: Family): NamedSet | undefined {
+export function setFromIpSet(resolver: PolicyResolver, id: string, family: Family): NamedSet | undefined {
   const s = resolver.ipSet(id);
   if (!s) return undefined;
   const members = s.members();

@@ -1,5 +1,8 @@
 // The resource kinds the node agent's calculation reads: whoever assembles the node process (node/run.ts) watches at
 // least these through its one DatastoreCache (datastore/cache.ts).
+import type { IpFamily } from '../../lib/ip';
+import { AGENT_FAMILY } from './family';
+
 export const NODE_CALC_KINDS = ['Node', 'BGPPeer', 'BGPConfiguration', 'BGPFilter', 'IPPool', 'IPAMBlock', 'WorkloadEndpoint'] as const;
 
 /**
@@ -25,6 +28,9 @@ export const POLICY_KINDS = [
   'WorkloadEndpoint',
   'FelixConfiguration',
 ] as const;
+
+/** The families the agent programs policy for (its one address family, family.ts); explain judges the others unpoliced. */
+export const POLICY_FAMILIES: readonly IpFamily[] = [AGENT_FAMILY.ip];
 
 /** What the node process watches: the calculation's kinds, plus the policy kinds when policy is enforced. */
 export const nodeKinds = (policy: boolean): readonly string[] => [...new Set<string>([...NODE_CALC_KINDS, ...(policy ? POLICY_KINDS : [])])];
