@@ -10,7 +10,11 @@ import { ensureControllersConfiguration } from '../../src/controllers/config';
 import { API_VERSION, type StoredResource } from '../../src/datastore';
 import { endpointFromKubeconfig, HttpKubeApi } from '../../src/datastore/kubernetes/http-api';
 import { KubernetesDatastore } from '../../src/datastore/kubernetes/kubernetes-datastore';
+import { DatastoreCache } from '../../src/datastore/cache';
 import { IpamAllocator } from '../../src/ipam';
+import { systemClock } from '../../src/lib/clock';
+import { nullLogger, type Logger } from '../../src/lib/logger';
+import { OPTIONAL_NODE_KINDS } from '../../src/node/calc/kinds';
 import { startKubeFixture, type KubeFixture } from './server';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -25,6 +29,8 @@ const PLURALS: Readonly<Record<string, string>> = {
   DaemonSet: 'daemonsets',
   Deployment: 'deployments',
   PodDisruptionBudget: 'poddisruptionbudgets',
+  AdminNetworkPolicy: 'adminnetworkpolicies',
+  BaselineAdminNetworkPolicy: 'baselineadminnetworkpolicies',
 };
 
 function docs(file: string): Obj[] {
@@ -62,6 +68,15 @@ async function apply(fx: KubeFixture, objects: readonly Obj[]): Promise<string[]
 }
 
 const CRDS = docs('manifests/gingham.yaml').filter((o) => o.kind === 'CustomResourceDefinition');
+const isAdminCrd = (o: Obj): boolean => o.metadata.name.endsWith('.policy.networking.k8s.io');
+
+/** Waits (bounded) until `done` holds. */
+async function until(done: () => boolean, what: string, ms = 5000): Promise<void> {
+  for (const deadline = Date.now() + ms; !done(); ) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 describe('the chart applied to the strict API server', () => {
   const fixtures: KubeFixture[] = [];
@@ -95,6 +110,66 @@ describe('the chart applied to the strict API server', () => {
     expect(await apply(fx, [bad((p) => Object.assign(p, { hostNetwrk: true }))])).toEqual([expect.stringMatching(/DaemonSet\/gingham-node: 400 strict decoding error: .*hostNetwrk: unknown field/)]);
     expect(await apply(fx, [bad((p) => Object.assign(p, { schedulingGates: [] }))])).toEqual([expect.stringMatching(/400 strict decoding error: .*schedulingGates: field newer than Kubernetes 1.26/)]);
     expect(await apply(fx, [bad((p) => Object.assign(p, { hostNetwork: 'yes' }))])).toEqual([expect.stringMatching(/400 DaemonSet in version "v1" cannot be handled as a DaemonSet: .*hostNetwork: expected a boolean/)]);
+  });
+
+  it("validates AdminNetworkPolicies against the chart's CRDs: defaults, bounds, enums, required fields, strict decoding", async () => {
+    const fx = await fresh();
+    expect(await apply(fx, CRDS.filter(isAdminCrd))).toEqual([]);
+    const anp = (name: string, spec: unknown): Obj => ({ apiVersion: 'policy.networking.k8s.io/v1alpha1', kind: 'AdminNetworkPolicy', metadata: { name }, spec });
+    const ns = { namespaces: {} };
+    const post = (o: Obj): Promise<{ code: number; body: { message?: string } }> => call(fx, fx.token ?? '', 'POST', `${collectionPath(o)}?fieldValidation=Strict`, o);
+    const ok = await post(anp('ok', { priority: 10, subject: ns, ingress: [{ action: 'Allow', from: [ns], ports: [{ portNumber: { port: 80 } }] }] }));
+    expect(ok.code).toBe(201);
+    expect((ok.body as { spec?: { ingress?: Array<{ ports?: unknown[] }> } }).spec?.ingress?.[0]?.ports).toEqual([{ portNumber: { port: 80, protocol: 'TCP' } }]);
+    const refusals: string[] = [];
+    for (const [name, spec] of [
+      ['prio', { priority: 1001, subject: ns }],
+      ['rules', { priority: 1, subject: ns, egress: Array.from({ length: 101 }, () => ({ action: 'Deny', to: [ns] })) }],
+      ['action', { priority: 1, subject: ns, ingress: [{ action: 'Log', from: [ns] }] }],
+      ['subject', { priority: 1, subject: {} }],
+      ['nets', { priority: 1, subject: ns, egress: [{ action: 'Deny', to: [{ networks: Array.from({ length: 26 }, (_, i) => `10.${i}.0.0/16`) }] }] }],
+      ['nopriority', { subject: ns }],
+    ] as const) {
+      const r = await post(anp(name, spec));
+      refusals.push(`${name}: ${r.code} ${r.body.message ?? ''}`);
+    }
+    expect(refusals).toEqual([
+      'prio: 422 AdminNetworkPolicy.policy.networking.k8s.io "prio" is invalid: spec.priority: Invalid value: 1001: spec.priority in body should be less than or equal to 1000',
+      'rules: 422 AdminNetworkPolicy.policy.networking.k8s.io "rules" is invalid: spec.egress: Too many: 101: must have at most 100 items',
+      'action: 422 AdminNetworkPolicy.policy.networking.k8s.io "action" is invalid: spec.ingress[0].action: Unsupported value: "Log": supported values: "Allow", "Deny", "Pass"',
+      'subject: 422 AdminNetworkPolicy.policy.networking.k8s.io "subject" is invalid: spec.subject: Invalid value: 0: spec.subject in body should have at least 1 properties',
+      'nets: 422 AdminNetworkPolicy.policy.networking.k8s.io "nets" is invalid: spec.egress[0].to[0].networks: Too many: 26: must have at most 25 items',
+      'nopriority: 422 AdminNetworkPolicy.policy.networking.k8s.io "nopriority" is invalid: spec.priority: Required value',
+    ]);
+    const typo = await post(anp('typo', { priority: 1, subject: ns, ingres: [] }));
+    expect(`${typo.code} ${typo.body.message ?? ''}`).toBe('400 strict decoding error: unknown field "spec.ingres"');
+    const banp = { apiVersion: 'policy.networking.k8s.io/v1alpha1', kind: 'BaselineAdminNetworkPolicy', metadata: { name: 'default' }, spec: { subject: ns, ingress: [{ action: 'Pass', from: [ns] }] } };
+    expect((await post(banp)).code).toBe(422);
+  });
+
+  it('the node cache runs without the admin policy CRDs, warns once, and watches them once they are applied', async () => {
+    const fx = await fresh();
+    expect(await apply(fx, CRDS.filter((o) => !isAdminCrd(o)))).toEqual([]);
+    const store = new KubernetesDatastore({ api: new HttpKubeApi(endpointFromKubeconfig(fx.kubeconfig)), retryDelaysMs: [20] });
+    const warnings: string[] = [];
+    const logger: Logger = { ...nullLogger, warn: (m) => void warnings.push(m), child: () => logger };
+    const cache = new DatastoreCache(store, ['IPPool', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy'], undefined, { kinds: OPTIONAL_NODE_KINDS, clock: systemClock, logger, retryMs: 100 });
+    try {
+      await cache.start();
+      expect(cache.inSync).toBe(true);
+      expect(warnings).toEqual([
+        expect.stringContaining('AdminNetworkPolicy is not served: none are enforced until adminnetworkpolicies.policy.networking.k8s.io is installed'),
+        expect.stringContaining('BaselineAdminNetworkPolicy is not served: none are enforced until baselineadminnetworkpolicies.policy.networking.k8s.io is installed'),
+      ]);
+      expect(await apply(fx, CRDS.filter(isAdminCrd))).toEqual([]);
+      const policy = { apiVersion: 'policy.networking.k8s.io/v1alpha1', kind: 'AdminNetworkPolicy', metadata: { name: 'late' }, spec: { priority: 5, subject: { namespaces: {} } } };
+      expect((await call(fx, fx.token ?? '', 'POST', '/apis/policy.networking.k8s.io/v1alpha1/adminnetworkpolicies', policy)).code).toBe(201);
+      await until(() => cache.get('AdminNetworkPolicy', 'late') !== undefined, 'the late AdminNetworkPolicy in the cache');
+      expect(warnings).toHaveLength(2);
+    } finally {
+      await cache.close();
+      await store.close();
+    }
   });
 
   it("the chart's ServiceAccount tokens do what the agent, the CNI plugin and the controllers need, and no more", async () => {

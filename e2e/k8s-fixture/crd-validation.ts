@@ -2,9 +2,12 @@
 // structural schema (k8s.io/apiextensions-apiserver pkg/apiserver/schema: pruning, then validation):
 //   - unknown fields (not in `properties`, no `additionalProperties`, no x-kubernetes-preserve-unknown-fields) are
 //     pruned; with fieldValidation=Strict they are an error instead ("strict decoding error: unknown field ...");
+//   - a missing field whose schema has a `default` gets it (structural defaulting, before validation);
 //   - type (integer vs number vs string...), format int64 (an integer beyond int64 does not decode) and date-time, enum, required, nullable,
-//     x-kubernetes-int-or-string, checked with the server's messages ("spec.x in body must be of type integer").
-// Owns: that walk over plain JSON. The subset of OpenAPI v3 the Calico and Gingham CRDs use; no CEL rules.
+//     x-kubernetes-int-or-string, minimum/maximum, minItems/maxItems, minProperties/maxProperties and maxLength,
+//     checked with the server's messages ("spec.x in body must be of type integer", "Too many: 101: must have at most
+//     100 items").
+// Owns: that walk over plain JSON. The subset of OpenAPI v3 the Calico, Gingham and admin policy CRDs use; no CEL rules.
 
 import { int64LiteralDigits } from '../../src/datastore/kubernetes/int64-json';
 
@@ -40,6 +43,25 @@ function typeMatches(want: string, v: unknown): boolean {
   return t === want || (want === 'number' && t === 'integer');
 }
 
+/** The schema's numeric, length, item-count and property-count bounds, in the server's wording. */
+function checkBounds(schema: Schema, v: unknown, p: string, errors: string[]): void {
+  const n = (k: string): number | undefined => (typeof schema[k] === 'number' ? (schema[k] as number) : undefined);
+  const [min, max, minItems, maxItems, minProps, maxProps, maxLength] = ['minimum', 'maximum', 'minItems', 'maxItems', 'minProperties', 'maxProperties', 'maxLength'].map(n);
+  if (typeof v === 'number') {
+    if (max !== undefined && v > max) errors.push(`${p}: Invalid value: ${v}: ${p} in body should be less than or equal to ${max}`);
+    if (min !== undefined && v < min) errors.push(`${p}: Invalid value: ${v}: ${p} in body should be greater than or equal to ${min}`);
+  } else if (typeof v === 'string') {
+    if (maxLength !== undefined && [...v].length > maxLength) errors.push(`${p}: Too long: may not be longer than ${maxLength}`);
+  } else if (Array.isArray(v)) {
+    if (maxItems !== undefined && v.length > maxItems) errors.push(`${p}: Too many: ${v.length}: must have at most ${maxItems} items`);
+    if (minItems !== undefined && v.length < minItems) errors.push(`${p}: Invalid value: ${v.length}: ${p} in body should have at least ${minItems} items`);
+  } else if (v !== null && typeof v === 'object') {
+    const count = Object.keys(v).length;
+    if (maxProps !== undefined && count > maxProps) errors.push(`${p}: Invalid value: ${count}: ${p} in body should have at most ${maxProps} properties`);
+    if (minProps !== undefined && count < minProps) errors.push(`${p}: Invalid value: ${count}: ${p} in body should have at least ${minProps} properties`);
+  }
+}
+
 function walk(schema: Schema, v: unknown, path: string, out: { unknown: string[]; errors: string[] }): unknown {
   const p = path === '' ? '<root>' : path;
   if (v === null) {
@@ -67,19 +89,21 @@ function walk(schema: Schema, v: unknown, path: string, out: { unknown: string[]
   if (type === 'string' && schema.format === 'date-time' && typeof v === 'string' && !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(v)) {
     out.errors.push(`${p}: Invalid value: ${JSON.stringify(v)}: ${p} in body must be of type date-time: ${JSON.stringify(v)}`);
   }
+  checkBounds(schema, v, p, out.errors);
   if (Array.isArray(v)) {
     const items = schema.items as Schema | undefined;
     return items ? v.map((e, i) => walk(items, e, `${path}[${i}]`, out)) : v;
   }
   if (typeOf(v) !== 'object') return v;
   const o = v as Record<string, unknown>;
-  for (const req of Array.isArray(schema.required) ? (schema.required as string[]) : []) {
-    if (!(req in o)) out.errors.push(`${path === '' ? '' : `${path}.`}${req}: Required value`);
-  }
   const props = (schema.properties ?? {}) as Record<string, Schema>;
+  for (const req of Array.isArray(schema.required) ? (schema.required as string[]) : []) {
+    if (!(req in o) && props[req]?.default === undefined) out.errors.push(`${path === '' ? '' : `${path}.`}${req}: Required value`);
+  }
   const additional = schema.additionalProperties;
   const preserve = schema['x-kubernetes-preserve-unknown-fields'] === true;
   const res: Record<string, unknown> = {};
+  for (const [k, s] of Object.entries(props)) if (!(k in o) && s.default !== undefined) res[k] = structuredClone(s.default);
   for (const [k, val] of Object.entries(o)) {
     const child = path === '' ? k : `${path}.${k}`;
     const s = props[k] ?? (additional !== null && typeof additional === 'object' ? (additional as Schema) : undefined);
@@ -101,6 +125,7 @@ export function checkAgainstSchema(schema: Schema, body: Record<string, unknown>
   delete rootProps.apiVersion;
   delete rootProps.kind;
   delete rootProps.metadata;
-  const pruned = walk({ ...schema, properties: rootProps }, rest, '', out) as Record<string, unknown>;
+  const required = Array.isArray(schema.required) ? (schema.required as string[]).filter((r) => r in rootProps) : [];
+  const pruned = walk({ ...schema, properties: rootProps, required }, rest, '', out) as Record<string, unknown>;
   return { pruned: { apiVersion, kind, metadata, ...pruned }, unknownFields: out.unknown, errors: out.errors };
 }

@@ -42,7 +42,11 @@ import { ApiError, badRequest, status, type KubeStatus } from './status';
 import { admitNamespace, admitNetworkPolicy, admitPodServiceAccount, admitServiceAccount } from './builtin-admission';
 import { fixtureTls } from './tls';
 
+/** The project's CRDs (charts/gingham/crds), as applying them to a real cluster would install them. */
+export const PROJECT_CRD_DIR = path.join(__dirname, '..', '..', 'charts', 'gingham', 'crds');
+
 const CALICO_GROUP = 'crd.projectcalico.org';
+const ADMIN_GROUP = 'policy.networking.k8s.io';
 
 /** The crd.projectcalico.org/v1 kinds served from the start (as after applying Calico's CRD manifest). */
 export const CALICO_RESOURCES: readonly ResourceType[] = [
@@ -74,24 +78,22 @@ export const CALICO_RESOURCES: readonly ResourceType[] = [
   plural: plural as string,
   kind: kind as string,
   namespaced: namespaced as boolean,
-  ...crdSchemaFromChart(plural as string),
+  ...crdSchemaFromChart(CALICO_GROUP, plural as string),
 }));
 
 /**
  * The network-policy-api v0.1.7 kinds (policy.networking.k8s.io/v1alpha1), served from the start as on a cluster
- * where its CRDs are installed (Calico's manifests bundle them; the node lists and watches both). Their OpenAPI/CEL
- * rules are not reproduced here: src/api/k8s/admin-network-policy.ts is tested against them instead.
+ * where their CRDs are installed (the chart ships them; the node lists and watches both), with the chart's schemas.
+ * Their CEL rules are not evaluated here: src/api/k8s/admin-network-policy.ts is tested against them instead.
  */
 export const ADMIN_POLICY_RESOURCES: readonly ResourceType[] = [
-  { group: 'policy.networking.k8s.io', version: 'v1alpha1', plural: 'adminnetworkpolicies', kind: 'AdminNetworkPolicy', namespaced: false },
-  { group: 'policy.networking.k8s.io', version: 'v1alpha1', plural: 'baselineadminnetworkpolicies', kind: 'BaselineAdminNetworkPolicy', namespaced: false },
-];
+  ['adminnetworkpolicies', 'AdminNetworkPolicy'],
+  ['baselineadminnetworkpolicies', 'BaselineAdminNetworkPolicy'],
+].map(([plural, kind]) => ({ group: ADMIN_GROUP, version: 'v1alpha1', plural: plural as string, kind: kind as string, namespaced: false, ...crdSchemaFromChart(ADMIN_GROUP, plural as string) }));
 
-/** The project's CRDs (charts/gingham/crds), as applying them to a real cluster would install them. */
-export const PROJECT_CRD_DIR = path.join(__dirname, '..', '..', 'charts', 'gingham', 'crds');
 
-function crdSchemaFromChart(plural: string): { schema?: Schema; statusSubresource?: boolean } {
-  const file = path.join(__dirname, '..', '..', 'charts', 'gingham', 'crds', `${CALICO_GROUP}_${plural}.yaml`);
+function crdSchemaFromChart(group: string, plural: string): { schema?: Schema; statusSubresource?: boolean } {
+  const file = path.join(PROJECT_CRD_DIR, `${group}_${plural}.yaml`);
   if (!fs.existsSync(file)) return {};
   return crdSchemaOf(parseYaml(fs.readFileSync(file, 'utf8')) as KubeObject);
 }
@@ -131,6 +133,8 @@ export interface KubeFixtureOptions {
   readonly token?: string | null;
   /** Serve the Calico CRDs from the start. Default true. */
   readonly calicoCrds?: boolean;
+  /** With calicoCrds, serve the admin network policy CRDs too (false: a cluster without them). Default true. */
+  readonly adminPolicyCrds?: boolean;
   /** ClusterRoles/Bindings for ServiceAccount tokens. Default: the project's (charts/gingham/rbac/cluster-roles.yaml). */
   readonly rbac?: RbacAuthorizer;
   /** PodSecurity level enforced in namespaces without a pod-security.kubernetes.io/enforce label. Default baseline. */
@@ -294,7 +298,7 @@ export async function startKubeFixture(opts: KubeFixtureOptions = {}): Promise<K
     if (!opts.installKinds || !m) return undefined;
     return store.has(SERVICE_ACCOUNTS, m[1], m[2] ?? '') ? serviceAccountUser(m[1] ?? '', m[2] ?? '') : undefined;
   };
-  if (opts.calicoCrds !== false) for (const t of [...CALICO_RESOURCES, ...ADMIN_POLICY_RESOURCES]) store.registerType(t);
+  if (opts.calicoCrds !== false) for (const t of [...CALICO_RESOURCES, ...(opts.adminPolicyCrds !== false ? ADMIN_POLICY_RESOURCES : [])]) store.registerType(t);
   /**
    * A new namespace gets its "default" ServiceAccount (kube-controller-manager's serviceaccount controller; at once
    * here, where the real controller takes a moment).

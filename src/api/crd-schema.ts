@@ -6,47 +6,12 @@
 // (x-kubernetes-preserve-unknown-fields), so Calico manifests for them still apply. Node and WorkloadEndpoint have no
 // CRD: Calico keeps them on the Kubernetes Node and Pod. Pure: scripts/gen-crds.ts writes the files.
 import { stringify } from 'yaml';
+import { adminPolicyCrdKinds } from './crd-admin-policy-schema';
+import { replaceAt, shapeSchema, type CrdKind, type JsonSchema } from './crd-openapi';
 import { KINDS } from './resource';
-import type { Shape } from './schema';
 
-export type JsonSchema = Record<string, unknown>;
+export { shapeSchema, type CrdKind, type JsonSchema } from './crd-openapi';
 
-/** OpenAPI v3 for one field shape. */
-export function shapeSchema(shape: Shape): JsonSchema {
-  switch (shape.t) {
-    case 'string':
-      return { type: 'string' };
-    case 'int':
-      return { type: 'integer' };
-    case 'number':
-      return { type: 'number' };
-    case 'bool':
-      return { type: 'boolean' };
-    case 'any':
-      return { 'x-kubernetes-preserve-unknown-fields': true };
-    case 'intOrString':
-      return { anyOf: [{ type: 'integer' }, { type: 'string' }], 'x-kubernetes-int-or-string': true };
-    case 'array':
-      return { type: 'array', items: shapeSchema(shape.of) };
-    case 'map':
-      return { type: 'object', additionalProperties: shapeSchema(shape.of) };
-    case 'object': {
-      const out: JsonSchema = { type: 'object' };
-      if (shape.fields.length > 0) out.properties = Object.fromEntries(shape.fields.map((fd) => [fd.name, shapeSchema(fd.shape)]));
-      if (shape.open || shape.fields.length === 0) out['x-kubernetes-preserve-unknown-fields'] = true;
-      return out;
-    }
-  }
-}
-
-export interface CrdKind {
-  /** The v1 kind (IPAMConfig for IPAMConfiguration). */
-  readonly kind: string;
-  readonly plural: string;
-  readonly namespaced: boolean;
-  readonly spec: JsonSchema;
-  readonly status?: JsonSchema;
-}
 
 const OPEN: JsonSchema = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
 
@@ -76,19 +41,6 @@ export const ASN_FIELDS: Readonly<Record<string, readonly string[]>> = {
   BGPPeer: ['asNumber', 'localASNumber'],
   BGPFilter: ['exportV4', 'importV4', 'exportV6', 'importV6'].flatMap((r) => [`${r}[].asPathPrefix[]`, `${r}[].operations[].prependASPath.prefix[]`]),
 };
-
-/** schema with the node at path (ASN_FIELDS syntax) replaced by `to`. */
-function replaceAt(schema: JsonSchema, steps: readonly string[], to: JsonSchema): JsonSchema {
-  const [step, ...rest] = steps;
-  if (step === undefined) return to;
-  const arrayStep = step.endsWith('[]');
-  const name = arrayStep ? step.slice(0, -2) : step;
-  const props = (schema.properties ?? {}) as Record<string, JsonSchema>;
-  const child = props[name];
-  if (child === undefined) return schema;
-  const replaced = arrayStep ? { ...child, items: replaceAt((child.items ?? {}) as JsonSchema, rest, to) } : replaceAt(child, rest, to);
-  return { ...schema, properties: { ...props, [name]: replaced } };
-}
 
 function withAsnIntegers(kind: string, spec: JsonSchema): JsonSchema {
   let out = spec;
@@ -120,7 +72,7 @@ function v1Spec(kind: string, spec: JsonSchema): JsonSchema {
 
 /**
  * Every crd.projectcalico.org CRD Gingham's kubernetes datastore uses, sorted by plural (the file order of Calico's
- * crds.yaml). The admin policy kinds are the network-policy-api's own CRDs, installed from that project.
+ * crds.yaml). The admin policy kinds' CRDs are crd-admin-policy-schema.ts's.
  */
 export function crdKinds(): CrdKind[] {
   const modelled = KINDS.filter((k) => k.apiVersion === undefined && !NOT_CRDS.has(k.kind) && !UNMODELLED.some((u) => u.kind === k.kind)).map((k): CrdKind => {
@@ -146,21 +98,26 @@ export function crdObject(k: CrdKind): Record<string, unknown> {
     spec: k.spec,
   };
   if (k.status) properties.status = k.status;
+  const group = k.group ?? CRD_GROUP;
+  const description = k.description ?? `${k.kind}: the projectcalico.org/v3 resource as Calico stores it in Kubernetes.`;
+  const schema: JsonSchema = { description, type: 'object', properties };
+  if (k.required) schema.required = [...k.required];
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
-    metadata: { name: `${k.plural}.${CRD_GROUP}` },
+    metadata: { name: `${k.plural}.${group}` },
     spec: {
-      group: CRD_GROUP,
-      names: { kind: k.kind, listKind: `${k.kind}List`, plural: k.plural, singular: k.kind.toLowerCase() },
+      group,
+      names: { kind: k.kind, listKind: `${k.kind}List`, plural: k.plural, ...(k.shortNames ? { shortNames: [...k.shortNames] } : {}), singular: k.kind.toLowerCase() },
       preserveUnknownFields: false,
       scope: k.namespaced ? 'Namespaced' : 'Cluster',
       versions: [
         {
-          name: 'v1',
-          schema: { openAPIV3Schema: { description: `${k.kind}: the projectcalico.org/v3 resource as Calico stores it in Kubernetes.`, type: 'object', properties } },
+          name: k.version ?? 'v1',
+          schema: { openAPIV3Schema: schema },
           served: true,
           storage: true,
+          ...(k.statusSubresource ? { subresources: { status: {} } } : {}),
         },
       ],
     },
@@ -169,7 +126,15 @@ export function crdObject(k: CrdKind): Record<string, unknown> {
 
 export const CRD_FILE_HEADER = '# Generated from src/api by `npm run gen:crds` (scripts/gen-crds.ts). Do not edit by hand.\n';
 
+/** Every CRD the chart ships: Calico's, then the network-policy-api's admin policy kinds (crd-admin-policy-schema.ts). */
+export function chartCrdKinds(): CrdKind[] {
+  return [...crdKinds(), ...adminPolicyCrdKinds()];
+}
+
+/** A CRD's file name: `<group>_<plural>.yaml`, as kubebuilder and Calico name them. */
+export const crdFileName = (k: CrdKind): string => `${k.group ?? CRD_GROUP}_${k.plural}.yaml`;
+
 /** charts/gingham/crds/<file> -> text, as the generator writes them. */
 export function crdFiles(): Map<string, string> {
-  return new Map(crdKinds().map((k) => [`${CRD_GROUP}_${k.plural}.yaml`, CRD_FILE_HEADER + stringify(crdObject(k), { lineWidth: 0 })]));
+  return new Map(chartCrdKinds().map((k) => [crdFileName(k), CRD_FILE_HEADER + stringify(crdObject(k), { lineWidth: 0, aliasDuplicateObjects: false })]));
 }

@@ -134,7 +134,9 @@ describe('validation of every rendered object', () => {
   it('manifests/gingham.yaml carries every CRD of charts/gingham/crds as apiextensions.k8s.io/v1 with structural, 1.26-only features', () => {
     const crds = docs(read('manifests/gingham.yaml')).filter((o) => o.kind === 'CustomResourceDefinition');
     const files = fs.readdirSync(path.join(ROOT, 'charts/gingham/crds'));
-    expect(crds.map((c) => c.metadata.name).sort()).toEqual(files.map((f) => f.replace(/^crd\.projectcalico\.org_/, '').replace(/\.yaml$/, '.crd.projectcalico.org')).sort());
+    // <group>_<plural>.yaml holds the CRD <plural>.<group>.
+    expect(crds.map((c) => c.metadata.name).sort()).toEqual(files.map((f) => f.replace(/^([^_]+)_(.+)\.yaml$/, '$2.$1')).sort());
+    expect(crds.map((c) => c.metadata.name)).toEqual(expect.arrayContaining(['adminnetworkpolicies.policy.networking.k8s.io', 'baselineadminnetworkpolicies.policy.networking.k8s.io']));
     const text = read('manifests/gingham.yaml');
     // CEL messageExpression/reason/fieldPath/optionalOldSelf arrived after 1.26; x-kubernetes-validations is beta in 1.25.
     for (const newer of ['messageExpression', 'optionalOldSelf', 'selectableFields']) expect(text).not.toContain(newer);

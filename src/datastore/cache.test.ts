@@ -1,4 +1,7 @@
+import { FakeClock } from '../lib/fake-clock';
+import { nullLogger, type Logger } from '../lib/logger';
 import { DatastoreCache, type CacheUpdate } from './cache';
+import { KindNotServedError, UnavailableError } from './errors';
 import { MemoryDatastore } from './memory/memory-datastore';
 import type { StoredResource, WatchEvent, WatchHandler, WatchOptions } from './types';
 
@@ -102,5 +105,105 @@ describe('DatastoreCache', () => {
     expect(errors).toHaveLength(1);
     await cache.close();
     await store.close();
+  });
+
+  describe('optional kinds', () => {
+    const anp = (name: string): StoredResource => ({ apiVersion: 'policy.networking.k8s.io/v1alpha1', kind: 'AdminNetworkPolicy', metadata: { name }, spec: { priority: 1, subject: { namespaces: {} } } }) as unknown as StoredResource;
+
+    /** A memory datastore that does not serve AdminNetworkPolicy until `served` is set (its CRD installed), or fails with `failure`. */
+    function withoutCrd(store: MemoryDatastore): { ds: MemoryDatastore; lists: () => number; set(state: 'absent' | 'served' | 'down'): void } {
+      let state: 'absent' | 'served' | 'down' = 'absent';
+      let lists = 0;
+      const ds = Object.create(store) as MemoryDatastore;
+      ds.list = ((kind: string, opts?: unknown) => {
+        if (kind === 'AdminNetworkPolicy') {
+          lists++;
+          if (state === 'absent') return Promise.reject(new KindNotServedError('list', kind, '', undefined, 'the API server does not serve this resource'));
+          if (state === 'down') return Promise.reject(new UnavailableError('list', kind, '', undefined, 'connection refused'));
+        }
+        return store.list(kind, opts as never);
+      }) as MemoryDatastore['list'];
+      return { ds, lists: () => lists, set: (s) => (state = s) };
+    }
+
+    function logs(): { logger: Logger; lines: string[] } {
+      const lines: string[] = [];
+      const logger: Logger = { ...nullLogger, warn: (m) => void lines.push(`warn ${m}`), info: (m) => void lines.push(`info ${m}`), child: () => logger };
+      return { logger, lines };
+    }
+
+    const OPTIONAL = { AdminNetworkPolicy: 'adminnetworkpolicies.policy.networking.k8s.io' };
+
+    it('treats an unserved optional kind as empty, warns once naming the CRD, and picks it up once served', async () => {
+      const store = new MemoryDatastore();
+      await store.create(pool('a', '10.0.0.0/16'));
+      const fake = withoutCrd(store);
+      const clock = new FakeClock();
+      const { logger, lines } = logs();
+      const cache = new DatastoreCache(fake.ds, ['AdminNetworkPolicy', 'IPPool'], undefined, { kinds: OPTIONAL, clock, logger, retryMs: 30_000 });
+      const r = recorder();
+      cache.subscribe(r.listener);
+      await cache.start();
+      expect(r.log).toEqual(['IPPool: set /a', 'in sync']);
+      expect(lines).toEqual(['warn AdminNetworkPolicy is not served: none are enforced until adminnetworkpolicies.policy.networking.k8s.io is installed; retrying every 30 s']);
+
+      // Still absent: one list per period, no new warning, no spinning.
+      clock.advance(29_999);
+      await turns();
+      expect(fake.lists()).toBe(1);
+      clock.advance(1);
+      await turns();
+      clock.advance(30_000);
+      await turns();
+      expect(fake.lists()).toBe(3);
+      expect(lines).toHaveLength(1);
+
+      // The CRD is installed and a policy created: the next retry lists and watches it.
+      fake.set('served');
+      await store.create(anp('p1'));
+      clock.advance(30_000);
+      await turns();
+      expect(r.log.slice(2)).toEqual(['AdminNetworkPolicy: set /p1']);
+      expect(lines[1]).toBe('info AdminNetworkPolicy is served now: watching it');
+      await store.create(anp('p2'));
+      await turns();
+      expect(r.log.slice(3)).toEqual(['AdminNetworkPolicy: set /p2']);
+      clock.advance(300_000);
+      await turns();
+      expect(fake.lists()).toBe(4);
+      await cache.close();
+      await store.close();
+    });
+
+    it('retries with a warning on other failures of an absent kind, and stops retrying on close', async () => {
+      const store = new MemoryDatastore();
+      const fake = withoutCrd(store);
+      const clock = new FakeClock();
+      const { logger, lines } = logs();
+      const cache = new DatastoreCache(fake.ds, ['AdminNetworkPolicy'], undefined, { kinds: OPTIONAL, clock, logger, retryMs: 1000 });
+      await cache.start();
+      fake.set('down');
+      clock.advance(1000);
+      await turns();
+      expect(lines[1]).toMatch(/^warn AdminNetworkPolicy: list or watch failed: retrying/);
+      await cache.close();
+      expect(clock.pending()).toBe(0);
+      clock.advance(10_000);
+      await turns();
+      expect(fake.lists()).toBe(2);
+      await store.close();
+    });
+
+    it('fails start for an unserved kind that is not optional, and for other failures of an optional one', async () => {
+      const store = new MemoryDatastore();
+      const fake = withoutCrd(store);
+      const clock = new FakeClock();
+      await expect(new DatastoreCache(fake.ds, ['AdminNetworkPolicy']).start()).rejects.toBeInstanceOf(KindNotServedError);
+      fake.set('down');
+      const cache = new DatastoreCache(fake.ds, ['AdminNetworkPolicy'], undefined, { kinds: OPTIONAL, clock, logger: nullLogger, retryMs: 1000 });
+      await expect(cache.start()).rejects.toBeInstanceOf(UnavailableError);
+      await cache.close();
+      await store.close();
+    });
   });
 });

@@ -8,9 +8,17 @@
 // from what the cache held), then onInSync once every kind has been listed and watched. list() and get() read the copy.
 // The kinds are given by whoever assembles the process: the cache knows nothing of what they mean.
 //
-// Owns: one Watch per kind; close() stops them. Listeners are called synchronously, in subscription order; a listener
+// Kinds a cluster may not serve (optional kinds: the admin network policies, whose CRDs an install may lack) count as
+// "none of that kind" while the datastore answers KindNotServed: one warning naming what to install, then a retry on a
+// timer (the CRD may be installed later) that lists and watches the kind once it is served, delivering what it holds.
+//
+// Owns: one Watch per kind and the optional kinds' retry timers; close() stops them. Listeners are called synchronously, in subscription order; a listener
 // that throws does not stop the others (the error goes to onListenerError).
+import type { Clock, TimerHandle } from '../lib/clock';
+import { describeError } from '../lib/errors';
+import type { Logger } from '../lib/logger';
 import type { Datastore } from './datastore';
+import { KindNotServedError } from './errors';
 import type { StoredResource, Watch, WatchEvent } from './types';
 
 export type CacheUpdate =
@@ -24,6 +32,16 @@ export interface CacheListener {
   onInSync?(): void;
 }
 
+/** Kinds whose absence from the datastore (KindNotServed) means none of them, with what retries them. */
+export interface OptionalKinds {
+  /** Kind -> what provides it, for the warning (the CRD's name: `adminnetworkpolicies.policy.networking.k8s.io`). */
+  readonly kinds: Readonly<Record<string, string>>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** How often an absent kind is tried again. */
+  readonly retryMs: number;
+}
+
 /** The cache's key of a resource: `namespace/name` (an empty namespace for cluster-scoped kinds). */
 export const cacheKey = (r: StoredResource): string => `${r.metadata.namespace ?? ''}/${r.metadata.name}`;
 
@@ -34,11 +52,14 @@ export class DatastoreCache {
   private starting: Promise<void> | undefined;
   private synced = false;
   private closed = false;
+  /** Retry timers of optional kinds not served yet. */
+  private readonly retries = new Map<string, TimerHandle>();
 
   constructor(
     private readonly store: Datastore,
     kinds: readonly string[],
     private readonly onListenerError: (err: unknown) => void = () => undefined,
+    private readonly optional?: OptionalKinds,
   ) {
     for (const k of new Set(kinds)) this.maps.set(k, new Map());
   }
@@ -66,18 +87,58 @@ export class DatastoreCache {
 
   private async run(): Promise<void> {
     for (const [kind, map] of this.maps) {
-      const listed = await this.store.list(kind);
-      if (this.closed) return;
-      this.replace(kind, map, listed.items);
-      const watch = await this.store.watch(kind, { fromRevision: listed.revision }, (e: WatchEvent) => this.apply(kind, map, e));
-      if (this.closed) {
-        await watch.close();
-        return;
+      try {
+        if (!(await this.startKind(kind, map))) return;
+      } catch (err) {
+        if (!this.isAbsentOptional(kind, err)) throw err;
+        this.optional?.logger.warn(`${kind} is not served: none are enforced until ${this.optional.kinds[kind]} is installed; retrying every ${this.optional.retryMs / 1000} s`, {
+          kind,
+          error: describeError(err),
+        });
+        this.scheduleRetry(kind, map);
       }
-      this.watches.push(watch);
     }
     this.synced = true;
     for (const l of [...this.listeners]) this.call(() => l.onInSync?.());
+  }
+
+  /** Lists the kind into its map, then watches it from the listed revision; false once the cache is closed. */
+  private async startKind(kind: string, map: Map<string, StoredResource>): Promise<boolean> {
+    const listed = await this.store.list(kind);
+    if (this.closed) return false;
+    this.replace(kind, map, listed.items);
+    const watch = await this.store.watch(kind, { fromRevision: listed.revision }, (e: WatchEvent) => this.apply(kind, map, e));
+    if (this.closed) {
+      await watch.close();
+      return false;
+    }
+    this.watches.push(watch);
+    return true;
+  }
+
+  private isAbsentOptional(kind: string, err: unknown): boolean {
+    return err instanceof KindNotServedError && this.optional?.kinds[kind] !== undefined;
+  }
+
+  private scheduleRetry(kind: string, map: Map<string, StoredResource>): void {
+    const o = this.optional;
+    if (o === undefined || this.closed) return;
+    this.retries.set(
+      kind,
+      o.clock.setTimeout(() => void this.retry(kind, map, o), o.retryMs),
+    );
+  }
+
+  /** Tries an absent optional kind again: quietly while it is still not served, loudly on any other failure. */
+  private async retry(kind: string, map: Map<string, StoredResource>, o: OptionalKinds): Promise<void> {
+    this.retries.delete(kind);
+    if (this.closed) return;
+    try {
+      if (await this.startKind(kind, map)) o.logger.info(`${kind} is served now: watching it`, { kind, count: map.size });
+    } catch (err) {
+      if (!this.isAbsentOptional(kind, err)) o.logger.warn(`${kind}: list or watch failed: retrying`, { kind, error: describeError(err) });
+      this.scheduleRetry(kind, map);
+    }
   }
 
   private apply(kind: string, map: Map<string, StoredResource>, e: WatchEvent): void {
@@ -127,6 +188,8 @@ export class DatastoreCache {
   async close(): Promise<void> {
     this.closed = true;
     this.listeners.clear();
+    for (const t of this.retries.values()) t.cancel();
+    this.retries.clear();
     await Promise.all(this.watches.splice(0).map((w) => w.close()));
   }
 }

@@ -77,6 +77,13 @@ export class UnavailableError extends DatastoreError {
 }
 
 /**
+ * The backend does not serve the kind at all (Kubernetes: a 404 on the collection, its CRD not installed). Still
+ * Unavailable to callers that branch on the code; the resource cache (cache.ts) tells it apart for kinds that a
+ * cluster may lack and treats it as "none of that kind" until the kind is served.
+ */
+export class KindNotServedError extends UnavailableError {}
+
+/**
  * The backend authenticated the caller but refused the operation (Kubernetes: 403 Forbidden by RBAC). Names the API
  * verb and resource that need a grant (`update` on `nodes/status`), which no retry fixes.
  */

@@ -25,7 +25,7 @@ import type { Netlink } from '../netlink/netlink';
 import { NodeAgent } from './agent';
 import { autodetectAddress, type InterfaceAddresses } from './autodetect';
 import { AGENT_FAMILY } from './calc/family';
-import { nodeKinds, POLICY_FAMILIES } from './calc/kinds';
+import { nodeKinds, OPTIONAL_KIND_RETRY_MS, OPTIONAL_NODE_KINDS, POLICY_FAMILIES } from './calc/kinds';
 import { CNI_CACHE_KINDS, startNodeCni, type NodeCniConfig } from './cni-serve';
 import { allReady, bgpReadiness, datastoreReadiness, serveHealth } from './health';
 import type { NodeMetrics } from './metrics';
@@ -174,7 +174,12 @@ export async function runNode(cfg: NodeConfig, deps: NodeDeps): Promise<RunningN
 
   if (cfg.policy && policy === undefined) log.warn('network policy requested but no command runner: policy is not enforced');
   const ipam = new IpamAllocator(store);
-  const cache = new DatastoreCache(store, [...nodeKinds(policy !== undefined), ...(cfg.cni ? CNI_CACHE_KINDS : [])], (err) => log.error(`resource cache listener failed: ${describeError(err)}`));
+  const cache = new DatastoreCache(
+    store,
+    [...nodeKinds(policy !== undefined), ...(cfg.cni ? CNI_CACHE_KINDS : [])],
+    (err) => log.error(`resource cache listener failed: ${describeError(err)}`),
+    { kinds: OPTIONAL_NODE_KINDS, clock, logger: log, retryMs: OPTIONAL_KIND_RETRY_MS },
+  );
   const agent = new NodeAgent(
     { nodeName: startup.nodeName, parentInterface: parent, hostMtu, mtuFile: cfg.mtuFile },
     {

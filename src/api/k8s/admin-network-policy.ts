@@ -9,7 +9,7 @@ import { tryParseCidr } from '../../lib/ip';
 import { Problems } from '../errors';
 import { clone, objectMetaShape } from '../meta';
 import { arr, decodeShape, f, int, obj, str, type Shape } from '../schema';
-import { BANP_NAME, POLICY_API_VERSION, type AdminEgressPeer, type AdminIngressPeer, type AdminNetworkPolicy, type AdminPort, type AdminSubject, type AnyAdminPolicy, type BaselineAdminNetworkPolicy } from './admin-types';
+import { BANP_NAME, POLICY_API_VERSION, type AdminEgressPeer, type AdminIngressPeer, type AdminNetworkPolicy, type AdminPort, type AdminSubject, type AnyAdminPolicy, type BaselineAdminNetworkPolicy, type NamespacedPod } from './admin-types';
 import { checkLabelSelector, labelSelectorShape } from './network-policy';
 
 const namespacedPodShape = obj([f('namespaceSelector', labelSelectorShape, true), f('podSelector', labelSelectorShape, true)]);
@@ -69,9 +69,15 @@ function checkSubject(p: Problems, at: string, s: AdminSubject | undefined): voi
   }
   exactlyOne(p, at, s, ['namespaces', 'pods']);
   checkLabelSelector(p, `${at}.namespaces`, s.namespaces);
-  if (s.pods) {
-    checkLabelSelector(p, `${at}.pods.namespaceSelector`, s.pods.namespaceSelector);
-    checkLabelSelector(p, `${at}.pods.podSelector`, s.pods.podSelector);
+  checkNamespacedPod(p, `${at}.pods`, s.pods);
+}
+
+/** A NamespacedPod: both selectors are required (`{}` selects all). */
+function checkNamespacedPod(p: Problems, at: string, pods: NamespacedPod | undefined): void {
+  if (!pods) return;
+  for (const field of ['namespaceSelector', 'podSelector'] as const) {
+    if (pods[field] === undefined) p.add(`${at}.${field}`, 'is required');
+    else checkLabelSelector(p, `${at}.${field}`, pods[field]);
   }
 }
 
@@ -100,20 +106,14 @@ function checkPorts(p: Problems, at: string, ports: readonly AdminPort[] | undef
 function checkIngressPeer(p: Problems, at: string, peer: AdminIngressPeer): void {
   exactlyOne(p, at, peer, ['namespaces', 'pods']);
   checkLabelSelector(p, `${at}.namespaces`, peer.namespaces);
-  if (peer.pods) {
-    checkLabelSelector(p, `${at}.pods.namespaceSelector`, peer.pods.namespaceSelector);
-    checkLabelSelector(p, `${at}.pods.podSelector`, peer.pods.podSelector);
-  }
+  checkNamespacedPod(p, `${at}.pods`, peer.pods);
 }
 
 function checkEgressPeer(p: Problems, at: string, peer: AdminEgressPeer, baseline: boolean): void {
   exactlyOne(p, at, peer, baseline ? ['namespaces', 'pods', 'nodes', 'networks'] : ['namespaces', 'pods', 'nodes', 'networks', 'domainNames']);
   checkLabelSelector(p, `${at}.namespaces`, peer.namespaces);
   checkLabelSelector(p, `${at}.nodes`, peer.nodes);
-  if (peer.pods) {
-    checkLabelSelector(p, `${at}.pods.namespaceSelector`, peer.pods.namespaceSelector);
-    checkLabelSelector(p, `${at}.pods.podSelector`, peer.pods.podSelector);
-  }
+  checkNamespacedPod(p, `${at}.pods`, peer.pods);
   checkCount(p, `${at}.networks`, peer.networks, 1, MAX_NETWORKS);
   peer.networks?.forEach((n, i) => {
     if (n.length > 43 || !tryParseCidr(n)) p.add(`${at}.networks[${i}]`, `"${n}": Invalid CIDR format provided`);

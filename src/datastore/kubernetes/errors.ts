@@ -1,8 +1,8 @@
 // Kubernetes API failures onto the datastore's typed errors (../errors.ts): 404 on an object → NotFound,
 // 409 AlreadyExists → AlreadyExists, 409 Conflict (stale resourceVersion or failed precondition) → Conflict,
 // 400/422 → Invalid, 403 → Forbidden (RBAC: names the verb and resource to grant), anything else (no answer, 401,
-// a resource the server does not serve, 5xx) → Unavailable.
-import { AlreadyExistsError, ConflictError, ForbiddenError, InvalidError, NotFoundError, UnavailableError, isDatastoreError } from '../errors';
+// 5xx) → Unavailable; a 404 on a collection (a resource the server does not serve) → KindNotServed, an Unavailable.
+import { AlreadyExistsError, ConflictError, ForbiddenError, InvalidError, KindNotServedError, NotFoundError, UnavailableError, isDatastoreError } from '../errors';
 import type { DatastoreOp } from '../types';
 import { KubeApiError } from './kube-api';
 import { describeError } from '../../lib/errors';
@@ -35,6 +35,8 @@ export function toDatastoreError(err: unknown, s: ErrorSubject): Error {
   if (err.status === 403) {
     return new ForbiddenError(s.op, s.kind, s.name, s.namespace, err.request?.verb ?? s.op, err.request?.resource ?? s.kind, err.message, { cause: err });
   }
-  const why = err.status === 404 ? `the API server does not serve this resource (are the CRDs installed?): ${err.message}` : err.message;
-  return new UnavailableError(s.op, s.kind, s.name, s.namespace, why, { cause: err });
+  if (err.status === 404) {
+    return new KindNotServedError(s.op, s.kind, s.name, s.namespace, `the API server does not serve this resource (are the CRDs installed?): ${err.message}`, { cause: err });
+  }
+  return new UnavailableError(s.op, s.kind, s.name, s.namespace, err.message, { cause: err });
 }

@@ -34,3 +34,13 @@ export const POLICY_FAMILIES: readonly IpFamily[] = [AGENT_FAMILY.ip];
 
 /** What the node process watches: the calculation's kinds, plus the policy kinds when policy is enforced. */
 export const nodeKinds = (policy: boolean): readonly string[] => [...new Set<string>([...NODE_CALC_KINDS, ...(policy ? POLICY_KINDS : [])])];
+
+/**
+ * Kinds a cluster may not serve (their CRDs are not part of every install): while the datastore says so, the node
+ * enforces none of them, warns once naming the CRD and tries again every OPTIONAL_KIND_RETRY_MS (datastore/cache.ts).
+ */
+export const OPTIONAL_NODE_KINDS: Readonly<Record<string, string>> = {
+  AdminNetworkPolicy: 'adminnetworkpolicies.policy.networking.k8s.io',
+  BaselineAdminNetworkPolicy: 'baselineadminnetworkpolicies.policy.networking.k8s.io',
+};
+export const OPTIONAL_KIND_RETRY_MS = 60_000;
