@@ -134,7 +134,7 @@ const haveTools = requireTools('gingham CLI e2e', ['etcd', 'kubectl']);
 
 it('every CRD the kubernetes datastore uses is in charts/gingham/crds', () => {
   const files = new Set(fs.readdirSync(CRD_DIR));
-  const missing = DATASTORE_KINDS.filter((k) => k.crd !== null && !files.has(`crd.projectcalico.org_${k.crd.plural}.yaml`)).map((k) => k.kind);
+  const missing = DATASTORE_KINDS.filter((k) => k.crd !== null && !files.has(`${k.crd.group ?? 'crd.projectcalico.org'}_${k.crd.plural}.yaml`)).map((k) => k.kind);
   expect(missing).toEqual([]);
 });
 
