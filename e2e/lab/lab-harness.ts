@@ -1,7 +1,7 @@
 // Runs the built `gingham lab` (node dist/cmd/gingham.js) for e2e tests, each lab with its own namespace prefix and
 // state directory so a leftover of another run never collides, and always torn down by `gingham lab down`.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -77,8 +77,11 @@ export class TestLab {
     return r.stdout.split('\n').map((l) => l.trim()).filter((l) => l !== '');
   }
 
+  /** `lab down`; once it succeeded, the temporary directory the state lived in goes too (kept after a failure). */
   down(): LabRun {
-    return this.run(['lab', 'down'], 60_000);
+    const r = this.run(['lab', 'down'], 60_000);
+    if (r.status === 0) rmSync(path.dirname(this.stateDir), { recursive: true, force: true });
+    return r;
   }
 
   leftovers(): string[] {
