@@ -181,7 +181,7 @@ describe('architecture', () => {
         offenders.push(path.relative(root, p));
       }
     };
-    for (const top of ['src', 'e2e', 'bench', 'docs', 'README.md', 'eslint.config.js', 'eslint']) visit(path.join(root, top));
+    for (const top of ['src', 'e2e', 'bench', 'docs', 'scripts', 'README.md', 'BENCHMARKS.md', 'eslint.config.js', 'eslint']) visit(path.join(root, top));
     visit(path.join(srcRoot, 'api/testdata/tutorial/README.md'));
     expect(offenders).toEqual([]);
   });
