@@ -1,6 +1,7 @@
 // Workload endpoints by address, for naming the pods of a logged flow: `<ip>` -> namespace and pod (the WorkloadEndpoint's
 // spec.pod, else its name). Kept in step by the policy dataplane as endpoints are set and deleted.
 import type { WorkloadEndpoint } from '../api/kind-workload-endpoint';
+import { formatIp, tryParseIp } from '../lib/ip';
 import type { EndpointIdentity } from './denied-flow-log';
 
 export class EndpointIdentities {
@@ -13,7 +14,12 @@ export class EndpointIdentities {
     const id = `${namespace}/${wep.metadata.name}`;
     this.delete(id);
     const identity = { namespace, pod: wep.spec?.pod || wep.metadata.name };
-    const ips = (wep.spec?.ipNetworks ?? []).map((n) => n.split('/')[0] as string);
+    // Canonical text, as packet-summary.ts formats a logged packet's addresses (an IPv6 network may be written
+    // differently in the resource).
+    const ips = (wep.spec?.ipNetworks ?? []).flatMap((n) => {
+      const ip = tryParseIp(n.split('/')[0] ?? '');
+      return ip ? [formatIp(ip)] : [];
+    });
     for (const ip of ips) {
       this.byIp.set(ip, identity);
       this.owner.set(ip, id);

@@ -3,6 +3,7 @@
 // a packet with one reports the next-header number and no ports). Pure; a truncated copy yields what it holds.
 
 import { formatIpv4Bytes, formatIpv6Bytes } from '../lib/ip';
+import { protocolText } from './calc/policy-model';
 
 export interface PacketSummary {
   readonly family: 4 | 6;
@@ -14,7 +15,6 @@ export interface PacketSummary {
   readonly dstPort?: number;
 }
 
-const NAMES: Readonly<Record<number, string>> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6', 132: 'sctp' };
 const WITH_PORTS = new Set([6, 17, 132, 136]);
 
 /** The summary of a packet starting at its IP header; undefined when the bytes are no IPv4/IPv6 header. */
@@ -28,13 +28,13 @@ export function summarizePacket(p: Buffer): PacketSummary | undefined {
     l4 = ((p[0] as number) & 0x0f) * 4;
     summary = { family: 4, srcIp: formatIpv4Bytes(p, 12), dstIp: formatIpv4Bytes(p, 16) };
     // A non-first fragment has no transport header.
-    if ((p.readUInt16BE(6) & 0x1fff) !== 0) return { ...summary, protocol: NAMES[proto] ?? String(proto) };
+    if ((p.readUInt16BE(6) & 0x1fff) !== 0) return { ...summary, protocol: protocolText(proto) as string };
   } else if (version === 6 && p.length >= 40) {
     proto = p[6] as number;
     l4 = 40;
     summary = { family: 6, srcIp: formatIpv6Bytes(p, 8), dstIp: formatIpv6Bytes(p, 24) };
   } else return undefined;
-  const protocol = NAMES[proto] ?? String(proto);
+  const protocol = protocolText(proto) as string;
   if (!WITH_PORTS.has(proto) || p.length < l4 + 4) return { ...summary, protocol };
   return { ...summary, protocol, srcPort: p.readUInt16BE(l4), dstPort: p.readUInt16BE(l4 + 2) };
 }
