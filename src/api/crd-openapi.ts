@@ -65,19 +65,24 @@ export function replaceAt(schema: JsonSchema, steps: readonly string[], to: Json
   return { ...schema, properties: { ...props, [name]: replaced } };
 }
 
-/** The node at path (ASN_FIELDS syntax), or an empty schema when there is none. */
-function nodeAt(schema: JsonSchema, steps: readonly string[]): JsonSchema {
+/** The node at path (ASN_FIELDS syntax), or undefined when there is none. */
+function nodeAt(schema: JsonSchema, steps: readonly string[]): JsonSchema | undefined {
   let node: JsonSchema | undefined = schema;
   for (const step of steps) {
     const arrayStep = step.endsWith('[]');
     node = ((node?.properties ?? {}) as Record<string, JsonSchema>)[arrayStep ? step.slice(0, -2) : step];
     if (arrayStep) node = node?.items as JsonSchema | undefined;
   }
-  return node ?? {};
+  return node;
 }
 
-/** schema with `extra` merged into the node at path (ASN_FIELDS syntax); a path that names no node changes nothing. */
+/**
+ * schema with `extra` merged into the node at path (ASN_FIELDS syntax). A path that names no node throws: the paths
+ * are written by hand, and a typo must not drop a CRD constraint silently (this runs when the CRDs are generated).
+ */
 export function mergeAt(schema: JsonSchema, at: string, extra: JsonSchema): JsonSchema {
   const steps = at.split('.');
-  return replaceAt(schema, steps, { ...nodeAt(schema, steps), ...extra });
+  const node = nodeAt(schema, steps);
+  if (node === undefined) throw new Error(`CRD schema: no node at ${at}`);
+  return replaceAt(schema, steps, { ...node, ...extra });
 }
