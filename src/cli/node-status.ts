@@ -16,6 +16,7 @@
 // STATE and INFO follow BIRD's `show protocols` (what calicoctl reads): STATE is up when Established, down when
 // administratively stopped, start otherwise; INFO is the BGP state, then the last error.
 import type { NodeStatusDatastore, NodeStatusPeer } from '../api/wire/node-status';
+import { CliExit } from './run';
 import { boxTable } from './table';
 
 function two(n: number): string {
@@ -62,3 +63,20 @@ export function formatNodeStatus(peers: readonly NodeStatusPeer[], now: number, 
 
 /** What `node status` prints when no agent answers on the status socket (calicoctl's wording, our name). */
 export const NOT_RUNNING = 'Gingham process is not running.\n';
+
+/**
+ * One call to the node agent's status API (`node status`, `policy stats`): an agent that is not there ends the command
+ * with NOT_RUNNING. gRPC is loaded here, not at the top: every other command would pay for it (program.ts).
+ */
+export async function callNodeAgent<T>(statusSocket: string, method: string, timeoutMs: number): Promise<T> {
+  const [{ nodeStatusClient }, { UnreachableError }] = await Promise.all([import('../node/status-api'), import('../lib/unix-grpc')]);
+  const client = nodeStatusClient(statusSocket);
+  try {
+    return await client.call<T>(method, {}, timeoutMs);
+  } catch (err) {
+    if (err instanceof UnreachableError && err.nothingAnswered) throw new CliExit(1, NOT_RUNNING.trimEnd());
+    throw err;
+  } finally {
+    client.close();
+  }
+}

@@ -18,7 +18,7 @@ import { parseStartupEnv, StartupConfigError } from '../node/startup';
 import { loadClientConfig } from './client-config';
 import { addDatastoreOptions, withDatastore } from './datastore-options';
 import type { CliDeps } from './deps';
-import { formatNodeStatus, NOT_RUNNING } from './node-status';
+import { callNodeAgent, formatNodeStatus } from './node-status';
 import { CliExit } from './run';
 
 function readNodenameFile(path: string): string {
@@ -165,16 +165,7 @@ export function registerNode(program: Command, deps: CliDeps): void {
     .description('the BGP sessions of the node agent on this host, as calicoctl node status prints them')
     .option('--status-socket <path>', 'status API socket', process.env[ENV.nodeSocket] ?? PATHS.nodeSocket)
     .action(async (opts: { statusSocket: string }) => {
-      const [{ nodeStatusClient }, { UnreachableError }] = await Promise.all([import('../node/status-api'), import('../lib/unix-grpc')]);
-      const client = nodeStatusClient(opts.statusSocket);
-      try {
-        const reply = await client.call<NodeStatusReply>('GetNodeStatus', {}, 5000);
-        deps.stdout(formatNodeStatus(reply.peers, reply.now, reply.datastore));
-      } catch (err) {
-        if (err instanceof UnreachableError && err.nothingAnswered) throw new CliExit(1, NOT_RUNNING.trimEnd());
-        throw err;
-      } finally {
-        client.close();
-      }
+      const reply = await callNodeAgent<NodeStatusReply>(opts.statusSocket, 'GetNodeStatus', 5000);
+      deps.stdout(formatNodeStatus(reply.peers, reply.now, reply.datastore));
     });
 }

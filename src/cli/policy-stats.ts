@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { ENV, PATHS } from '../api/well-known';
 import type { PolicyRuleStat, PolicyStatsReply } from '../api/wire/policy-stats';
 import type { CliDeps } from './deps';
-import { NOT_RUNNING } from './node-status';
+import { callNodeAgent } from './node-status';
 import { CliExit } from './run';
 import { plainTable } from './table';
 
@@ -31,18 +31,8 @@ export function formatPolicyStats(reply: PolicyStatsReply, rules: readonly Polic
   return `${table}${log}\n`;
 }
 
-export async function fetchPolicyStats(statusSocket: string): Promise<PolicyStatsReply> {
-  // Loaded here, not at the top: every other command would pay for gRPC (program.ts).
-  const [{ nodeStatusClient }, { UnreachableError }] = await Promise.all([import('../node/status-api'), import('../lib/unix-grpc')]);
-  const client = nodeStatusClient(statusSocket);
-  try {
-    return await client.call<PolicyStatsReply>('GetPolicyStats', {}, 10_000);
-  } catch (err) {
-    if (err instanceof UnreachableError && err.nothingAnswered) throw new CliExit(1, NOT_RUNNING.trimEnd());
-    throw err;
-  } finally {
-    client.close();
-  }
+export function fetchPolicyStats(statusSocket: string): Promise<PolicyStatsReply> {
+  return callNodeAgent<PolicyStatsReply>(statusSocket, 'GetPolicyStats', 10_000);
 }
 
 export function registerPolicyStats(policy: Command, deps: CliDeps): void {
