@@ -51,6 +51,8 @@ export class PolicyDataplane extends PolicyInputs {
   /** Refs whose ids are hashed (rule-ref.ts), indexed on demand from the last rulesets. */
   private refs = new RefIndex();
   private lastRulesets: readonly Ruleset[] = [];
+  /** The rendering the hashed-ref index was built from: an id unknown to it is stale, not worth a rebuild. */
+  private refsIndexedFrom: readonly Ruleset[] | undefined;
   /** FelixConfiguration `default` and `node.<nodeName>` specs (flow-log settings). */
   private felix: { global?: FelixConfigurationSpec; node?: FelixConfigurationSpec } = {};
   private logSettings: FlowLogSettings | undefined;
@@ -106,8 +108,10 @@ export class PolicyDataplane extends PolicyInputs {
   /** The RuleRef a counter name or nflog prefix names (hashed ids through the refs rendered so far). */
   resolveRef(id: string): RuleRef | undefined {
     const found = this.refs.resolve(id);
-    if (found || !id.startsWith('gh/')) return found;
-    // A hashed id not seen before: index the hashed refs of the rules in the kernel (rare: very long names only).
+    if (found || !id.startsWith('gh/') || this.refsIndexedFrom === this.lastRulesets) return found;
+    // A hashed id not seen before: index the hashed refs of the rules in the kernel (rare: very long names only), once
+    // per rendering, so a flood of logged packets from rules since removed does not rehash every rule per packet.
+    this.refsIndexedFrom = this.lastRulesets;
     this.refs = new RefIndex();
     for (const rs of this.lastRulesets) for (const c of rs.chains.values()) for (const r of c.rules) if (r.ref && ruleRefId(r.ref).startsWith('gh/')) this.refs.add(r.ref);
     return this.refs.resolve(id);
